@@ -1,0 +1,17 @@
+//! Synod's deterministic state machine.
+//!
+//! This crate owns what a block *does*: building genesis state, executing transactions in
+//! order (fee first, then the call in its own copy-on-write overlay so that a failed call leaves
+//! no trace but the fee and nonce), producing receipts and events, computing the new state
+//! root, and checking that a proposed block's header matches its execution. It is pure with
+//! respect to its inputs: no clock, no randomness, no I/O other than reads through a
+//! [`synod_storage::StateView`], and every collection it iterates is ordered.
+//!
+//! Native modules live in [`modules`]; each owns a key prefix in state.
+
+pub mod executor;
+pub mod modules;
+pub mod state;
+
+pub use executor::{BlockError, BuiltBlock, ExecutedBlock, Executor, RejectedTx};
+pub use modules::bank::AccountInfo;
