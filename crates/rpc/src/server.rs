@@ -1,0 +1,445 @@
+//! The API's implementation and the JSON-RPC server.
+
+use crate::api::{
+    AccountJson, BlockId, BlockJson, ChainInfo, Heads, StateValueJson, SubmitResult,
+    SynodApiServer, TxEvents, TxJson, TxStatus,
+};
+use crate::metrics::Metrics;
+use jsonrpsee::PendingSubscriptionSink;
+use jsonrpsee::core::{SubscriptionResult, async_trait};
+use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
+use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use synod_execution::Executor;
+use synod_execution::modules::bank;
+use synod_mempool::{Mempool, MempoolError, SenderState};
+use synod_primitives::{AccountId, Block, Hash, Height, Receipt, SignedTransaction, TxError};
+use synod_storage::{StateRead, Store};
+use tokio::sync::broadcast;
+
+/// A block that was just finalized and committed, with its receipts.
+#[derive(Debug, Clone)]
+pub struct FinalizedBlock {
+    /// The block.
+    pub block: Arc<Block>,
+    /// Its receipts.
+    pub receipts: Arc<Vec<Receipt>>,
+}
+
+/// Live node facts the API reports that are not in storage.
+#[derive(Debug, Default)]
+pub struct NodeStatus {
+    /// Newest executed block height (finalized or not).
+    pub latest_height: AtomicU64,
+}
+
+/// What the API serves from. Cheap to clone.
+#[derive(Clone)]
+pub struct RpcContext {
+    /// The chain database.
+    pub store: Store,
+    /// The transaction pool.
+    pub mempool: Arc<Mempool>,
+    /// The state machine (for chain facts).
+    pub executor: Executor,
+    /// Finalized-block notifications.
+    pub finalized: broadcast::Sender<FinalizedBlock>,
+    /// Live status.
+    pub status: Arc<NodeStatus>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Consensus validator keys.
+    pub validators: Vec<AccountId>,
+}
+
+/// Largest number of transactions in one `submitTransactions` call.
+pub const MAX_SUBMIT_BATCH: usize = 10_000;
+
+const INVALID_PARAMS: i32 = -32602;
+const INTERNAL: i32 = -32603;
+/// Error code of a refused transaction; `data` carries the machine-readable kind.
+pub const TX_REJECTED: i32 = 1001;
+/// Error code of a missing block or height.
+pub const NOT_FOUND: i32 = 1002;
+
+fn invalid(msg: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObject::owned(INVALID_PARAMS, msg.into(), None::<()>)
+}
+
+fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
+    ErrorObject::owned(INTERNAL, format!("internal error: {e}"), None::<()>)
+}
+
+fn not_found(msg: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObject::owned(NOT_FOUND, msg.into(), None::<()>)
+}
+
+/// Machine-readable name of a rejection.
+pub fn rejection_kind(e: &MempoolError) -> &'static str {
+    match e {
+        MempoolError::Invalid(TxError::Decode(_)) => "malformed",
+        MempoolError::Invalid(TxError::WrongChainId { .. }) => "wrong_chain_id",
+        MempoolError::Invalid(TxError::BadSignature(_)) => "bad_signature",
+        MempoolError::Invalid(TxError::FeeTooLow { .. }) => "fee_too_low",
+        MempoolError::StaleNonce { .. } => "stale_nonce",
+        MempoolError::NonceTooFar { .. } => "nonce_too_far",
+        MempoolError::CannotPayFee { .. } => "insufficient_balance_for_fee",
+        MempoolError::AlreadyKnown(_) => "already_known",
+        MempoolError::ReplacementUnderpriced { .. } => "replacement_underpriced",
+        MempoolError::SenderLimit(_) => "sender_limit",
+        MempoolError::PoolFull { .. } => "pool_full",
+    }
+}
+
+impl RpcContext {
+    fn submit(&self, txs_hex: Vec<String>) -> Vec<Result<Hash, MempoolError>> {
+        let mut results: Vec<Option<Result<Hash, MempoolError>>> = vec![None; txs_hex.len()];
+        let mut decoded = Vec::with_capacity(txs_hex.len());
+        let mut positions = Vec::with_capacity(txs_hex.len());
+        for (i, h) in txs_hex.iter().enumerate() {
+            let s = h.strip_prefix("0x").unwrap_or(h);
+            let bytes = match hex::decode(s) {
+                Ok(b) => b,
+                Err(e) => {
+                    results[i] = Some(Err(MempoolError::Invalid(TxError::Decode(
+                        synod_primitives::CodecError::Malformed(format!("bad hex: {e}")),
+                    ))));
+                    continue;
+                }
+            };
+            match SignedTransaction::decode(&bytes) {
+                Ok(tx) => {
+                    decoded.push((tx, bytes.len()));
+                    positions.push(i);
+                }
+                Err(e) => results[i] = Some(Err(MempoolError::Invalid(e))),
+            }
+        }
+        let snapshot = self.store.snapshot();
+        let admitted = match snapshot {
+            Ok(snap) => self.mempool.admit_batch(decoded, |who| {
+                let info = bank::account(&snap, who).unwrap_or_default();
+                SenderState {
+                    nonce: info.nonce,
+                    balance: info.balance,
+                }
+            }),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read state for admission");
+                decoded
+                    .iter()
+                    .map(|_| Err(MempoolError::PoolFull { min_fee_rate: 0 }))
+                    .collect()
+            }
+        };
+        for (pos, r) in positions.into_iter().zip(admitted) {
+            results[pos] = Some(r);
+        }
+        let out: Vec<_> = results
+            .into_iter()
+            .map(|r| r.unwrap_or(Err(MempoolError::PoolFull { min_fee_rate: 0 })))
+            .collect();
+        let ok = out.iter().filter(|r| r.is_ok()).count() as u64;
+        self.metrics.txs_admitted.inc_by(ok);
+        self.metrics.txs_rejected.inc_by(out.len() as u64 - ok);
+        out
+    }
+
+    fn resolve_height(
+        &self,
+        snap: &synod_storage::Snapshot,
+        id: &BlockId,
+    ) -> Result<Option<Height>, ErrorObjectOwned> {
+        let text = match id {
+            BlockId::Height(h) => return Ok(Some(*h)),
+            BlockId::Text(t) => t.trim(),
+        };
+        match text {
+            "latest" | "finalized" => Ok(snap.height()),
+            t if t.starts_with("0x") => {
+                let hash: Hash = t
+                    .parse()
+                    .map_err(|e| invalid(format!("bad block hash: {e}")))?;
+                snap.block_height(&hash).map_err(internal)
+            }
+            t => t.parse::<Height>().map(Some).map_err(|_| {
+                invalid(format!(
+                    "'{t}' is not a height, a 0x hash, 'latest' or 'finalized'"
+                ))
+            }),
+        }
+    }
+}
+
+fn block_json(b: &Block) -> BlockJson {
+    BlockJson {
+        hash: b.hash(),
+        header: b.header.clone(),
+        transactions: b.txs.iter().map(TxJson::from).collect(),
+    }
+}
+
+fn tx_events(height: Height, receipts: &[Receipt]) -> Vec<TxEvents> {
+    receipts
+        .iter()
+        .map(|r| TxEvents {
+            height,
+            tx_hash: r.tx_hash,
+            events: r.events.clone(),
+        })
+        .collect()
+}
+
+#[async_trait]
+impl SynodApiServer for RpcContext {
+    async fn submit_transaction(&self, tx_hex: String) -> Result<Hash, ErrorObjectOwned> {
+        let ctx = self.clone();
+        let r = tokio::task::spawn_blocking(move || ctx.submit(vec![tx_hex]))
+            .await
+            .map_err(internal)?;
+        match r.into_iter().next() {
+            Some(Ok(h)) => Ok(h),
+            Some(Err(e)) => Err(ErrorObject::owned(
+                TX_REJECTED,
+                format!("transaction rejected: {e}"),
+                Some(rejection_kind(&e)),
+            )),
+            None => Err(internal("no result")),
+        }
+    }
+
+    async fn submit_transactions(
+        &self,
+        txs_hex: Vec<String>,
+    ) -> Result<Vec<SubmitResult>, ErrorObjectOwned> {
+        if txs_hex.len() > MAX_SUBMIT_BATCH {
+            return Err(invalid(format!(
+                "{} transactions in one call, over the limit of {MAX_SUBMIT_BATCH}",
+                txs_hex.len()
+            )));
+        }
+        let ctx = self.clone();
+        let results = tokio::task::spawn_blocking(move || ctx.submit(txs_hex))
+            .await
+            .map_err(internal)?;
+        Ok(results
+            .into_iter()
+            .map(|r| match r {
+                Ok(hash) => SubmitResult::Accepted { hash },
+                Err(e) => SubmitResult::Rejected {
+                    kind: rejection_kind(&e).to_string(),
+                    message: e.to_string(),
+                },
+            })
+            .collect())
+    }
+
+    async fn transaction_status(&self, hash: Hash) -> Result<TxStatus, ErrorObjectOwned> {
+        let snap = self.store.snapshot().map_err(internal)?;
+        if let Some(receipt) = snap.receipt(&hash).map_err(internal)? {
+            return Ok(TxStatus::Finalized { receipt });
+        }
+        if self.mempool.contains(&hash) {
+            return Ok(TxStatus::Pending);
+        }
+        Ok(TxStatus::Unknown)
+    }
+
+    async fn get_receipt(&self, hash: Hash) -> Result<Option<Receipt>, ErrorObjectOwned> {
+        let snap = self.store.snapshot().map_err(internal)?;
+        snap.receipt(&hash).map_err(internal)
+    }
+
+    async fn get_block(&self, id: BlockId) -> Result<Option<BlockJson>, ErrorObjectOwned> {
+        let snap = self.store.snapshot().map_err(internal)?;
+        let Some(h) = self.resolve_height(&snap, &id)? else {
+            return Ok(None);
+        };
+        Ok(snap.block(h).map_err(internal)?.as_ref().map(block_json))
+    }
+
+    async fn heads(&self) -> Result<Heads, ErrorObjectOwned> {
+        let snap = self.store.snapshot().map_err(internal)?;
+        let finalized_height = snap.height().unwrap_or(0);
+        Ok(Heads {
+            finalized_height,
+            finalized_hash: snap.head_hash().unwrap_or(Hash::ZERO),
+            latest_height: self
+                .status
+                .latest_height
+                .load(Ordering::Relaxed)
+                .max(finalized_height),
+        })
+    }
+
+    async fn get_account(
+        &self,
+        account: AccountId,
+        height: Option<Height>,
+    ) -> Result<AccountJson, ErrorObjectOwned> {
+        let snap = self.store.snapshot().map_err(internal)?;
+        let head = snap
+            .height()
+            .ok_or_else(|| not_found("no block committed yet"))?;
+        let at = height.unwrap_or(head);
+        if at > head {
+            return Err(not_found(format!(
+                "height {at} is above the finalized head {head}"
+            )));
+        }
+        let read = |key: Vec<u8>| -> Result<Option<Vec<u8>>, ErrorObjectOwned> {
+            if at == head {
+                snap.get(&key).map_err(internal)
+            } else {
+                Ok(snap.prove(&key, at).map_err(internal)?.value)
+            }
+        };
+        let decode_err = |e: std::io::Error| internal(format!("corrupt account record: {e}"));
+        let info: bank::AccountInfo = match read(bank::account_key(&account))? {
+            Some(b) => borsh::from_slice(&b).map_err(decode_err)?,
+            None => bank::AccountInfo::default(),
+        };
+        let hotkey_owner: Option<AccountId> = match read(bank::hotkey_key(&account))? {
+            Some(b) => Some(borsh::from_slice(&b).map_err(decode_err)?),
+            None => None,
+        };
+        Ok(AccountJson {
+            account,
+            balance: info.balance,
+            nonce: info.nonce,
+            height: at,
+            hotkey_owner,
+        })
+    }
+
+    async fn get_state_value(
+        &self,
+        key_hex: String,
+        height: Option<Height>,
+        prove: Option<bool>,
+    ) -> Result<StateValueJson, ErrorObjectOwned> {
+        let key = hex::decode(key_hex.strip_prefix("0x").unwrap_or(&key_hex))
+            .map_err(|e| invalid(format!("key is not hex: {e}")))?;
+        if key.len() > 1024 {
+            return Err(invalid("key longer than 1024 bytes"));
+        }
+        let snap = self.store.snapshot().map_err(internal)?;
+        let head = snap
+            .height()
+            .ok_or_else(|| not_found("no block committed yet"))?;
+        let at = height.unwrap_or(head);
+        if at > head {
+            return Err(not_found(format!(
+                "height {at} is above the finalized head {head}"
+            )));
+        }
+        let block = snap
+            .block(at)
+            .map_err(internal)?
+            .ok_or_else(|| not_found(format!("no block at height {at}")))?;
+        let proof = snap.prove(&key, at).map_err(internal)?;
+        let want_proof = prove.unwrap_or(false);
+        let finalization = if want_proof {
+            snap.finalization(at).map_err(internal)?.map(hex::encode)
+        } else {
+            None
+        };
+        Ok(StateValueJson {
+            key: hex::encode(&key),
+            value: proof.value.as_ref().map(hex::encode),
+            height: at,
+            header: block.header,
+            proof: want_proof.then(|| hex::encode(proof.to_bytes())),
+            finalization,
+        })
+    }
+
+    async fn get_events(&self, height: Height) -> Result<Vec<TxEvents>, ErrorObjectOwned> {
+        let snap = self.store.snapshot().map_err(internal)?;
+        let receipts = snap.receipts(height).map_err(internal)?;
+        Ok(tx_events(height, &receipts))
+    }
+
+    async fn chain_info(&self) -> Result<ChainInfo, ErrorObjectOwned> {
+        let g = self.executor.genesis();
+        Ok(ChainInfo {
+            chain_id: g.chain_id.clone(),
+            genesis_hash: self.executor.genesis_hash(),
+            token_symbol: synod_primitives::token::SYMBOL.to_string(),
+            token_decimals: synod_primitives::token::DECIMALS,
+            fee_per_byte: g.fees.per_byte,
+            fee_per_weight: g.fees.per_weight,
+            validators: self.validators.clone(),
+            node_version: env!("CARGO_PKG_VERSION").to_string(),
+            mempool_size: self.mempool.len(),
+        })
+    }
+
+    async fn subscribe_finalized_blocks(
+        &self,
+        pending: PendingSubscriptionSink,
+    ) -> SubscriptionResult {
+        let mut rx = self.finalized.subscribe();
+        let sink = pending.accept().await?;
+        loop {
+            tokio::select! {
+                _ = sink.closed() => return Ok(()),
+                item = rx.recv() => match item {
+                    Ok(f) => {
+                        let msg = serde_json::value::to_raw_value(&block_json(&f.block))?;
+                        if sink.send(msg).await.is_err() {
+                            return Ok(());
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(skipped = n, "finalized-block subscriber lagged");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return Ok(()),
+                },
+            }
+        }
+    }
+
+    async fn subscribe_events(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        let mut rx = self.finalized.subscribe();
+        let sink = pending.accept().await?;
+        loop {
+            tokio::select! {
+                _ = sink.closed() => return Ok(()),
+                item = rx.recv() => match item {
+                    Ok(f) => {
+                        for ev in tx_events(f.block.height(), &f.receipts) {
+                            let msg = serde_json::value::to_raw_value(&ev)?;
+                            if sink.send(msg).await.is_err() {
+                                return Ok(());
+                            }
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(skipped = n, "event subscriber lagged");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return Ok(()),
+                },
+            }
+        }
+    }
+}
+
+/// Starts the JSON-RPC server (HTTP and WebSocket on one port). Returns the bound address and
+/// a handle that stops the server when `stop()` is called.
+pub async fn start_rpc(
+    addr: SocketAddr,
+    ctx: RpcContext,
+) -> std::io::Result<(SocketAddr, ServerHandle)> {
+    let config = ServerConfig::builder()
+        .max_request_body_size(64 * 1024 * 1024)
+        .max_response_body_size(64 * 1024 * 1024)
+        .max_connections(1_000)
+        .build();
+    let server = Server::builder().set_config(config).build(addr).await?;
+    let bound = server.local_addr()?;
+    let handle = server.start(ctx.into_rpc());
+    Ok((bound, handle))
+}
