@@ -1,0 +1,336 @@
+//! The application the consensus engine drives.
+
+use parking_lot::{Mutex, RwLock};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use synod_execution::executor::BlockLimits;
+use synod_execution::modules::bank;
+use synod_execution::{BlockError, ExecutedBlock, Executor};
+use synod_mempool::Mempool;
+use synod_primitives::{AccountId, Block, Hash, Header, Nonce};
+use synod_rpc::{FinalizedBlock, Metrics, NodeStatus};
+use synod_storage::{BlockCommit, StateView, StorageError, Store};
+use tokio::sync::broadcast;
+
+/// Why the application could not set itself up or handle a block.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Executing a block failed.
+    #[error(transparent)]
+    Block(#[from] BlockError),
+    /// The data directory belongs to another chain.
+    #[error("the database holds genesis {found}, but this chain's genesis is {expected}: wrong data directory or genesis file")]
+    GenesisMismatch {
+        /// Genesis hash computed from the genesis description.
+        expected: Hash,
+        /// Genesis hash in the database.
+        found: Hash,
+    },
+    /// A block's ancestor is neither committed nor executed.
+    #[error("ancestor {0} of the block is unknown")]
+    UnknownAncestor(Hash),
+    /// A block builds on a chain that conflicts with the finalized one.
+    #[error("block {0} extends a chain that conflicts with the finalized chain")]
+    ConflictsWithFinalized(Hash),
+}
+
+struct Inner {
+    executor: Executor,
+    store: Store,
+    mempool: Arc<Mempool>,
+    proposer: AccountId,
+    genesis: Arc<Block>,
+    /// Executed blocks above the committed head, by hash. Looked up, never iterated in a way
+    /// that affects results.
+    executed: RwLock<HashMap<Hash, ExecutedBlock>>,
+    /// Serializes commits so that each finalized block is committed exactly once.
+    commit: Mutex<()>,
+    finalized: broadcast::Sender<FinalizedBlock>,
+    status: Arc<NodeStatus>,
+    metrics: Arc<Metrics>,
+    limits: BlockLimits,
+}
+
+/// Connects consensus to execution, storage and the mempool. Cheap to clone.
+#[derive(Clone)]
+pub struct ChainApp {
+    inner: Arc<Inner>,
+}
+
+/// Everything the application is built from.
+pub struct AppParts {
+    /// The state machine.
+    pub executor: Executor,
+    /// The database.
+    pub store: Store,
+    /// The pool proposals draw from.
+    pub mempool: Arc<Mempool>,
+    /// This node's account (collects fees of blocks it proposes).
+    pub proposer: AccountId,
+    /// Where finalized blocks are announced.
+    pub finalized: broadcast::Sender<FinalizedBlock>,
+    /// Live status shared with RPC.
+    pub status: Arc<NodeStatus>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Block filling limits.
+    pub limits: BlockLimits,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl ChainApp {
+    /// Builds the application, committing genesis on first start and checking on later
+    /// starts that the database belongs to this chain.
+    pub fn new(parts: AppParts) -> Result<Self, AppError> {
+        let scratch = Store::in_memory()?;
+        let empty = StateView::new(Arc::new(scratch.snapshot()?), Vec::new());
+        let genesis = parts.executor.genesis_block(&empty)?;
+        let snap = parts.store.snapshot()?;
+        match snap.block(0)? {
+            Some(stored) => {
+                if stored.hash() != genesis.block.hash() {
+                    return Err(AppError::GenesisMismatch {
+                        expected: genesis.block.hash(),
+                        found: stored.hash(),
+                    });
+                }
+            }
+            None => parts.store.commit_block(BlockCommit {
+                block: &genesis.block,
+                pending: &genesis.pending,
+                receipts: &genesis.receipts,
+                finalization: &[],
+            })?,
+        }
+        let committed = parts.store.snapshot()?.height().unwrap_or(0);
+        parts.status.latest_height.store(committed, Ordering::Relaxed);
+        parts.metrics.finalized_height.set(committed as i64);
+        Ok(ChainApp {
+            inner: Arc::new(Inner {
+                executor: parts.executor,
+                store: parts.store,
+                mempool: parts.mempool,
+                proposer: parts.proposer,
+                genesis: genesis.block,
+                executed: RwLock::new(HashMap::new()),
+                commit: Mutex::new(()),
+                finalized: parts.finalized,
+                status: parts.status,
+                metrics: parts.metrics,
+                limits: parts.limits,
+            }),
+        })
+    }
+
+    /// The state after block `parent`, and its header: the committed snapshot plus the
+    /// executed blocks between it and `parent`.
+    fn view_after(&self, parent: &Hash) -> Result<(StateView, Header), AppError> {
+        let executed = self.inner.executed.read();
+        let snap = Arc::new(self.inner.store.snapshot()?);
+        let head_hash = snap.head_hash().unwrap_or(Hash::ZERO);
+        let head_height = snap.height().unwrap_or(0);
+        let mut chain = Vec::new();
+        let mut cursor = *parent;
+        while cursor != head_hash {
+            let e = executed
+                .get(&cursor)
+                .ok_or(AppError::UnknownAncestor(cursor))?;
+            if e.block.height() <= head_height {
+                return Err(AppError::ConflictsWithFinalized(*parent));
+            }
+            chain.push(e.pending.clone());
+            cursor = e.block.header.parent;
+        }
+        let header = match executed.get(parent) {
+            Some(e) => e.block.header.clone(),
+            None => snap
+                .block(head_height)?
+                .ok_or(AppError::UnknownAncestor(*parent))?
+                .header,
+        };
+        chain.reverse();
+        Ok((StateView::new(snap, chain), header))
+    }
+
+    fn execute(&self, block: &Block) -> Result<ExecutedBlock, AppError> {
+        let started = Instant::now();
+        let (view, parent) = self.view_after(&block.header.parent)?;
+        let executed = self.inner.executor.execute_block(&view, &parent, block, true)?;
+        self.inner
+            .metrics
+            .block_execution_seconds
+            .observe(started.elapsed().as_secs_f64());
+        self.remember(executed.clone());
+        Ok(executed)
+    }
+
+    fn remember(&self, executed: ExecutedBlock) {
+        self.inner
+            .status
+            .latest_height
+            .fetch_max(executed.block.height(), Ordering::Relaxed);
+        self.inner
+            .executed
+            .write()
+            .insert(executed.block.hash(), executed);
+    }
+
+    fn ensure_executed(&self, ancestry: &[Arc<Block>]) -> Result<(), AppError> {
+        for b in ancestry {
+            if !self.is_known_block(&b.hash()) {
+                self.execute(b)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn is_known_block(&self, hash: &Hash) -> bool {
+        if self.inner.executed.read().contains_key(hash) {
+            return true;
+        }
+        matches!(
+            self.inner.store.snapshot().and_then(|s| s.block_height(hash)),
+            Ok(Some(_))
+        )
+    }
+
+    fn next_nonce(view: &StateView) -> impl Fn(&AccountId) -> Nonce + '_ {
+        move |who| bank::account(view, who).map(|a| a.nonce).unwrap_or(0)
+    }
+
+    fn build(&self, ancestry: &[Arc<Block>]) -> Result<Option<Block>, AppError> {
+        self.ensure_executed(ancestry)?;
+        let Some(parent) = ancestry.last() else {
+            return Ok(None);
+        };
+        let started = Instant::now();
+        let (view, parent_header) = self.view_after(&parent.hash())?;
+        let candidates = self
+            .inner
+            .mempool
+            .select(self.inner.limits.max_txs, Self::next_nonce(&view));
+        let built = self.inner.executor.build_block(
+            &view,
+            &parent_header,
+            self.inner.proposer,
+            now_ms(),
+            candidates,
+            self.inner.limits,
+        )?;
+        if !built.rejected.is_empty() {
+            let hashes: Vec<Hash> = built.rejected.iter().map(|r| r.hash).collect();
+            tracing::debug!(count = hashes.len(), "dropping transactions the proposer could not include");
+            self.inner.mempool.remove(&hashes, Self::next_nonce(&view));
+        }
+        self.inner
+            .metrics
+            .block_execution_seconds
+            .observe(started.elapsed().as_secs_f64());
+        let block = built.executed.block.as_ref().clone();
+        self.remember(built.executed);
+        Ok(Some(block))
+    }
+
+    fn commit(&self, block: &Arc<Block>, finalization: Option<Vec<u8>>) -> Result<(), AppError> {
+        let _serial = self.inner.commit.lock();
+        let committed = self.inner.store.snapshot()?.height();
+        if committed.is_some_and(|h| h >= block.height()) {
+            return Ok(()); // delivered again after a restart
+        }
+        let cached = self.inner.executed.read().get(&block.hash()).cloned();
+        let executed = match cached {
+            Some(e) => e,
+            None => self.execute(block)?,
+        };
+        let started = Instant::now();
+        {
+            // Hold the cache's write lock across commit and prune so that no view is built
+            // from an old snapshot with already-pruned ancestors.
+            let mut cache = self.inner.executed.write();
+            self.inner.store.commit_block(BlockCommit {
+                block: &executed.block,
+                pending: &executed.pending,
+                receipts: &executed.receipts,
+                finalization: finalization.as_deref().unwrap_or(&[]),
+            })?;
+            let height = block.height();
+            cache.retain(|_, e| e.block.height() > height);
+        }
+        let m = &self.inner.metrics;
+        m.block_commit_seconds
+            .observe(started.elapsed().as_secs_f64());
+        m.blocks_finalized.inc();
+        m.txs_finalized.inc_by(block.txs.len() as u64);
+        m.finalized_height.set(block.height() as i64);
+
+        let included: Vec<Hash> = executed.receipts.iter().map(|r| r.tx_hash).collect();
+        if !included.is_empty() {
+            let snap = self.inner.store.snapshot()?;
+            self.inner.mempool.remove(&included, |who| {
+                bank::account(&snap, who).map(|a| a.nonce).unwrap_or(0)
+            });
+        }
+        m.mempool_size.set(self.inner.mempool.len() as i64);
+        // Nobody listening is fine.
+        let _ = self.inner.finalized.send(FinalizedBlock {
+            block: executed.block.clone(),
+            receipts: executed.receipts.clone(),
+        });
+        Ok(())
+    }
+}
+
+impl synod_consensus::Application for ChainApp {
+    fn genesis(&self) -> Block {
+        self.inner.genesis.as_ref().clone()
+    }
+
+    fn propose(&self, ancestry: &[Arc<Block>]) -> Option<Block> {
+        match self.build(ancestry) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not build a block");
+                None
+            }
+        }
+    }
+
+    fn verify(&self, ancestry: &[Arc<Block>], block: &Block) -> bool {
+        if self.inner.executed.read().contains_key(&block.hash()) {
+            return true; // built or verified here already
+        }
+        if let Err(e) = self.ensure_executed(ancestry) {
+            tracing::warn!(error = %e, "cannot execute the ancestry of a proposal");
+            return false;
+        }
+        match self.execute(block) {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!(height = block.height(), error = %e, "rejecting invalid block");
+                false
+            }
+        }
+    }
+
+    fn is_known(&self, hash: &Hash) -> bool {
+        self.is_known_block(hash)
+    }
+
+    fn finalized(&self, block: Arc<Block>, finalization: Option<Vec<u8>>) -> Result<(), String> {
+        self.commit(&block, finalization).map_err(|e| {
+            tracing::error!(height = block.height(), error = %e, "failed to commit a finalized block");
+            e.to_string()
+        })
+    }
+}

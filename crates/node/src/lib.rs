@@ -1,0 +1,18 @@
+//! Synod's node assembly.
+//!
+//! This crate owns the seam between consensus and everything else:
+//! - [`app::ChainApp`] implements the consensus engine's `Application`: it builds blocks from
+//!   the mempool, executes and verifies proposals on top of unfinalized ancestors (kept in an
+//!   in-memory cache of executed blocks), and commits finalized blocks to storage, then prunes
+//!   the pool and notifies subscribers.
+//! - [`node`] wires storage, mempool, executor, RPC, metrics and the consensus engine from a
+//!   [`node::NodeConfig`], and shuts them down cleanly.
+//!
+//! Data directory layout: `chain.redb` (state, blocks, receipts), `consensus/` (the engine's
+//! journals and archives), `node-key` is not stored here (keys live in the keystore).
+
+pub mod app;
+pub mod node;
+
+pub use app::ChainApp;
+pub use node::{NodeConfig, NodeError, RunningNode};
