@@ -24,7 +24,9 @@ pub enum AppError {
     #[error(transparent)]
     Block(#[from] BlockError),
     /// The data directory belongs to another chain.
-    #[error("the database holds genesis {found}, but this chain's genesis is {expected}: wrong data directory or genesis file")]
+    #[error(
+        "the database holds genesis {found}, but this chain's genesis is {expected}: wrong data directory or genesis file"
+    )]
     GenesisMismatch {
         /// Genesis hash computed from the genesis description.
         expected: Hash,
@@ -114,7 +116,10 @@ impl ChainApp {
             })?,
         }
         let committed = parts.store.snapshot()?.height().unwrap_or(0);
-        parts.status.latest_height.store(committed, Ordering::Relaxed);
+        parts
+            .status
+            .latest_height
+            .store(committed, Ordering::Relaxed);
         parts.metrics.finalized_height.set(committed as i64);
         Ok(ChainApp {
             inner: Arc::new(Inner {
@@ -154,10 +159,11 @@ impl ChainApp {
         }
         let header = match executed.get(parent) {
             Some(e) => e.block.header.clone(),
-            None => snap
-                .block(head_height)?
-                .ok_or(AppError::UnknownAncestor(*parent))?
-                .header,
+            None => {
+                snap.block(head_height)?
+                    .ok_or(AppError::UnknownAncestor(*parent))?
+                    .header
+            }
         };
         chain.reverse();
         Ok((StateView::new(snap, chain), header))
@@ -166,7 +172,10 @@ impl ChainApp {
     fn execute(&self, block: &Block) -> Result<ExecutedBlock, AppError> {
         let started = Instant::now();
         let (view, parent) = self.view_after(&block.header.parent)?;
-        let executed = self.inner.executor.execute_block(&view, &parent, block, true)?;
+        let executed = self
+            .inner
+            .executor
+            .execute_block(&view, &parent, block, true)?;
         self.inner
             .metrics
             .block_execution_seconds
@@ -200,7 +209,10 @@ impl ChainApp {
             return true;
         }
         matches!(
-            self.inner.store.snapshot().and_then(|s| s.block_height(hash)),
+            self.inner
+                .store
+                .snapshot()
+                .and_then(|s| s.block_height(hash)),
             Ok(Some(_))
         )
     }
@@ -230,7 +242,10 @@ impl ChainApp {
         )?;
         if !built.rejected.is_empty() {
             let hashes: Vec<Hash> = built.rejected.iter().map(|r| r.hash).collect();
-            tracing::debug!(count = hashes.len(), "dropping transactions the proposer could not include");
+            tracing::debug!(
+                count = hashes.len(),
+                "dropping transactions the proposer could not include"
+            );
             self.inner.mempool.remove(&hashes, Self::next_nonce(&view));
         }
         self.inner

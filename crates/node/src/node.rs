@@ -91,8 +91,12 @@ impl RunningNode {
             .map_err(io(format!("creating {}", config.data_dir.display())))?;
         let store = Store::open(&config.data_dir.join("chain.redb"))?;
         let executor = Executor::new(config.genesis.clone());
-        let validators: Vec<AccountId> =
-            config.genesis.validators.iter().map(|v| v.account).collect();
+        let validators: Vec<AccountId> = config
+            .genesis
+            .validators
+            .iter()
+            .map(|v| v.account)
+            .collect();
         let mempool = Arc::new(Mempool::new(
             config.mempool.clone(),
             ChainRules {
@@ -186,22 +190,22 @@ impl RunningNode {
 
     /// Blocks until the consensus engine stops by itself (an error) or `signal` resolves,
     /// then shuts down.
-    pub fn run_until(mut self, signal: impl std::future::Future<Output = ()>) -> Result<(), NodeError> {
-        let consensus_done = {
-            async {
-                loop {
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    if self.consensus.as_ref().is_none_or(|h| h.is_finished()) {
-                        break;
-                    }
-                }
-            }
-        };
+    pub fn run_until(
+        mut self,
+        signal: impl std::future::Future<Output = ()>,
+    ) -> Result<(), NodeError> {
+        let consensus = self.consensus.as_ref().map(|h| h.thread().id());
+        let finished = || self.consensus.as_ref().is_none_or(|h| h.is_finished());
         if let Some(rt) = self.rpc_runtime.as_ref() {
             rt.block_on(async {
+                let consensus_done = async {
+                    while !finished() {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                };
                 tokio::select! {
                     _ = signal => tracing::info!("shutdown requested"),
-                    _ = consensus_done => tracing::error!("consensus engine stopped"),
+                    _ = consensus_done => tracing::error!(?consensus, "consensus engine stopped"),
                 }
             });
         }

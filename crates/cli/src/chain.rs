@@ -1,0 +1,485 @@
+//! Commands that talk to a node over JSON-RPC.
+
+use crate::keys::{account, signer};
+use crate::output::emit;
+use crate::{Cli, Command};
+use anyhow::{Context, anyhow, bail};
+use clap::{Args, Subcommand};
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use std::time::{Duration, Instant};
+use synod_primitives::token::{DisplayAmount, parse_amount};
+use synod_primitives::tx::{FeeSchedule, hotkey_binding_message};
+use synod_primitives::{Call, Hash, Keypair, Receipt, Transaction, TxOutcome};
+use synod_rpc::SynodApiClient;
+use synod_rpc::api::{BlockId, ChainInfo, StateValueJson, TxStatus};
+use synod_storage::StateProof;
+
+#[derive(Args, Debug)]
+pub struct BalanceArgs {
+    /// Account: `0x…`, keystore name, or dev name with --dev.
+    pub account: String,
+    /// Read at this finalized height instead of the head.
+    #[arg(long)]
+    pub height: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct TransferArgs {
+    /// Signing key (keystore name, or dev name with --dev).
+    #[arg(long)]
+    pub from: String,
+    /// Recipient.
+    #[arg(long)]
+    pub to: String,
+    /// Amount in SYN, e.g. `1.5`.
+    #[arg(long)]
+    pub amount: String,
+    /// Fee in base units (default: the minimum).
+    #[arg(long)]
+    pub fee: Option<u64>,
+    /// Nonce (default: the account's next nonce).
+    #[arg(long)]
+    pub nonce: Option<u64>,
+    /// Return after submission instead of waiting for finality.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TxCommand {
+    /// Status and receipt of a transaction.
+    Status {
+        /// Transaction hash.
+        hash: Hash,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct BlockArgs {
+    /// Height, `0x` hash, `latest` or `finalized` (default `finalized`).
+    #[arg(default_value = "finalized")]
+    pub id: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum QueryCommand {
+    /// An account's balance and nonce as raw state, optionally proven.
+    Account {
+        /// Account.
+        account: String,
+        /// Height (default: finalized head).
+        #[arg(long)]
+        height: Option<u64>,
+        /// Verify a Merkle proof against a finalized header and its finality certificate.
+        #[arg(long)]
+        prove: bool,
+        /// Genesis file whose validator set the certificate must be signed by (default: the
+        /// node's reported set).
+        #[arg(long)]
+        genesis: Option<std::path::PathBuf>,
+    },
+    /// A raw state value by hex key.
+    State {
+        /// Key, hex.
+        key: String,
+        /// Height (default: finalized head).
+        #[arg(long)]
+        height: Option<u64>,
+        /// Verify a Merkle proof against a finalized header and its finality certificate.
+        #[arg(long)]
+        prove: bool,
+        /// Genesis file for the validator set (default: the node's reported set).
+        #[arg(long)]
+        genesis: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChainCommand {
+    /// Chain id, genesis, token, fees, validators.
+    Info,
+    /// Latest and finalized heads.
+    Heads,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HotkeyCommand {
+    /// Bind HOTKEY (a key you hold) to the coldkey FROM.
+    Bind {
+        /// Coldkey (signs and pays).
+        #[arg(long)]
+        from: String,
+        /// Hotkey to bind (must be held: it signs the proof of possession).
+        #[arg(long)]
+        hotkey: String,
+    },
+}
+
+fn client(url: &str) -> anyhow::Result<HttpClient> {
+    HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(30))
+        .build(url)
+        .with_context(|| format!("bad RPC URL {url}"))
+}
+
+fn rpc_err(url: &str) -> impl Fn(jsonrpsee::core::client::Error) -> anyhow::Error + '_ {
+    move |e| match e {
+        jsonrpsee::core::client::Error::Call(obj) => anyhow!("{}", obj.message()),
+        jsonrpsee::core::client::Error::Transport(t) => {
+            anyhow!("cannot reach the node at {url}: {t} (is `synod dev` running?)")
+        }
+        other => anyhow!("RPC error from {url}: {other}"),
+    }
+}
+
+pub fn run(cli: &Cli) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run_async(cli))
+}
+
+async fn run_async(cli: &Cli) -> anyhow::Result<()> {
+    let c = client(&cli.rpc)?;
+    let e = rpc_err(&cli.rpc);
+    match &cli.command {
+        Command::Balance(a) => {
+            let who = account(cli, &a.account)?;
+            let info = c.get_account(who, a.height).await.map_err(&e)?;
+            emit(cli.json, &info, || {
+                format!(
+                    "account: {}\nbalance: {}\nnonce:   {}\nheight:  {}",
+                    info.account,
+                    DisplayAmount(info.balance),
+                    info.nonce,
+                    info.height
+                )
+            })
+        }
+        Command::Transfer(t) => {
+            let key = signer(cli, &t.from)?;
+            let to = account(cli, &t.to)?;
+            let amount = parse_amount(&t.amount)?;
+            let receipt = send(
+                cli,
+                &c,
+                &key,
+                Call::Transfer { to, amount },
+                t.fee,
+                t.nonce,
+                !t.no_wait,
+            )
+            .await?;
+            print_submission(cli, receipt)
+        }
+        Command::Hotkey(HotkeyCommand::Bind { from, hotkey }) => {
+            let cold = signer(cli, from)?;
+            let hot = signer(cli, hotkey)?;
+            let info = c.chain_info().await.map_err(&e)?;
+            let proof = hot.sign(&hotkey_binding_message(&info.chain_id, &cold.account()));
+            let receipt = send(
+                cli,
+                &c,
+                &cold,
+                Call::BindHotkey {
+                    hotkey: hot.account(),
+                    proof,
+                },
+                None,
+                None,
+                true,
+            )
+            .await?;
+            print_submission(cli, receipt)
+        }
+        Command::Tx(TxCommand::Status { hash }) => {
+            let st = c.transaction_status(*hash).await.map_err(&e)?;
+            emit(cli.json, &st, || match &st {
+                TxStatus::Pending => format!("{hash}: pending"),
+                TxStatus::Unknown => format!("{hash}: unknown to this node"),
+                TxStatus::Finalized { receipt } => describe_receipt(receipt),
+            })
+        }
+        Command::Block(b) => {
+            let id = match b.id.parse::<u64>() {
+                Ok(h) => BlockId::Height(h),
+                Err(_) => BlockId::Text(b.id.clone()),
+            };
+            let block = c.get_block(id).await.map_err(&e)?;
+            let Some(block) = block else {
+                bail!("no block {}", b.id);
+            };
+            emit(cli.json, &block, || {
+                let h = &block.header;
+                let mut s = format!(
+                    "block {} ({})\nparent:     {}\ntime:       {} ms\nproposer:   {}\nstate root: {}\ntx root:    {}\ntransactions: {}",
+                    h.height,
+                    block.hash,
+                    h.parent,
+                    h.timestamp_ms,
+                    h.proposer,
+                    h.state_root,
+                    h.tx_root,
+                    block.transactions.len()
+                );
+                for t in block.transactions.iter().take(20) {
+                    s.push_str(&format!(
+                        "\n  {} from {} nonce {}",
+                        t.hash, t.sender, t.nonce
+                    ));
+                }
+                s
+            })
+        }
+        Command::Chain(ChainCommand::Info) => {
+            let info = c.chain_info().await.map_err(&e)?;
+            emit(cli.json, &info, || {
+                format!(
+                    "chain:      {}\ngenesis:    {}\ntoken:      {} ({} decimals)\nfees:       {} per byte + {} per weight\nvalidators: {}\nmempool:    {} transactions\nnode:       {}",
+                    info.chain_id,
+                    info.genesis_hash,
+                    info.token_symbol,
+                    info.token_decimals,
+                    info.fee_per_byte,
+                    info.fee_per_weight,
+                    info.validators.len(),
+                    info.mempool_size,
+                    info.node_version
+                )
+            })
+        }
+        Command::Chain(ChainCommand::Heads) => {
+            let h = c.heads().await.map_err(&e)?;
+            emit(cli.json, &h, || {
+                format!(
+                    "finalized: {} ({})\nlatest:    {}",
+                    h.finalized_height, h.finalized_hash, h.latest_height
+                )
+            })
+        }
+        Command::Query(QueryCommand::Account {
+            account: a,
+            height,
+            prove,
+            genesis,
+        }) => {
+            let who = account(cli, a)?;
+            let key = synod_execution::modules::bank::account_key(&who);
+            query_state(cli, &c, key, *height, *prove, genesis.as_deref(), true).await
+        }
+        Command::Query(QueryCommand::State {
+            key,
+            height,
+            prove,
+            genesis,
+        }) => {
+            let bytes =
+                hex::decode(key.strip_prefix("0x").unwrap_or(key)).context("key must be hex")?;
+            query_state(cli, &c, bytes, *height, *prove, genesis.as_deref(), false).await
+        }
+        _ => unreachable!("dispatched in main"),
+    }
+}
+
+/// Builds, signs, submits, and (if `wait`) waits for the finalized receipt.
+pub async fn send(
+    cli: &Cli,
+    c: &HttpClient,
+    key: &Keypair,
+    call: Call,
+    fee: Option<u64>,
+    nonce: Option<u64>,
+    wait: bool,
+) -> anyhow::Result<Result<Receipt, Hash>> {
+    let e = rpc_err(&cli.rpc);
+    let info = c.chain_info().await.map_err(&e)?;
+    let nonce = match nonce {
+        Some(n) => n,
+        None => c.get_account(key.account(), None).await.map_err(&e)?.nonce,
+    };
+    let mut tx = Transaction {
+        chain_id: info.chain_id.clone(),
+        sender: key.account(),
+        nonce,
+        fee: 0,
+        call,
+    };
+    let fees = FeeSchedule {
+        per_byte: info.fee_per_byte,
+        per_weight: info.fee_per_weight,
+    };
+    // The fee is fixed-width, so the size does not depend on its value.
+    let size = tx.clone().sign(key, &info.genesis_hash).encode().len();
+    tx.fee = fee.unwrap_or_else(|| fees.min_fee(size, &tx.call));
+    let signed = tx.sign(key, &info.genesis_hash);
+    let hash = c
+        .submit_transaction(hex::encode(signed.encode()))
+        .await
+        .map_err(&e)?;
+    if !wait {
+        return Ok(Err(hash));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match c.transaction_status(hash).await.map_err(&e)? {
+            TxStatus::Finalized { receipt } => return Ok(Ok(receipt)),
+            TxStatus::Unknown => bail!("transaction {hash} was dropped by the node"),
+            TxStatus::Pending if Instant::now() > deadline => {
+                bail!("transaction {hash} not finalized within 60 s (still pending)")
+            }
+            TxStatus::Pending => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+fn describe_receipt(r: &Receipt) -> String {
+    let outcome = match &r.outcome {
+        TxOutcome::Success => "success".to_string(),
+        TxOutcome::Failed { failure } => format!("FAILED: {failure}"),
+    };
+    format!(
+        "transaction {}\nstatus: finalized in block {} (index {})\nresult: {}\nfee:    {}",
+        r.tx_hash,
+        r.height,
+        r.index,
+        outcome,
+        DisplayAmount(r.fee_paid)
+    )
+}
+
+fn print_submission(cli: &Cli, r: Result<Receipt, Hash>) -> anyhow::Result<()> {
+    match r {
+        Ok(receipt) => {
+            let failed = matches!(receipt.outcome, TxOutcome::Failed { .. });
+            emit(cli.json, &receipt, || describe_receipt(&receipt))?;
+            if failed {
+                bail!("the transaction was included but its call failed (fee charged)");
+            }
+            Ok(())
+        }
+        Err(hash) => emit(
+            cli.json,
+            &serde_json::json!({"hash": hash, "status": "submitted"}),
+            || format!("submitted {hash}"),
+        ),
+    }
+}
+
+/// Checks a proven state value end to end: proof against the header's state root, header
+/// against a finality certificate signed by a quorum of `validators`. When the header at the
+/// height has no certificate of its own (finalized through a descendant), walks forward along
+/// parent links to the first certified descendant.
+async fn verify_proven(
+    c: &HttpClient,
+    e: &impl Fn(jsonrpsee::core::client::Error) -> anyhow::Error,
+    info: &ChainInfo,
+    validators: &[synod_primitives::AccountId],
+    v: &StateValueJson,
+) -> anyhow::Result<u64> {
+    let proof_hex = v
+        .proof
+        .as_deref()
+        .ok_or_else(|| anyhow!("node returned no proof"))?;
+    let proof = StateProof::from_bytes(&hex::decode(proof_hex)?)?;
+    let value = v.value.as_deref().map(hex::decode).transpose()?;
+    if proof.value != value || proof.key != hex::decode(&v.key)? || proof.height != v.height {
+        bail!("proof does not match the returned key/value");
+    }
+    proof.verify(&v.header.state_root)?;
+    let namespace = synod_consensus::namespace(&info.chain_id, &info.genesis_hash);
+    let mut header = v.header.clone();
+    let mut cert = v.finalization.clone();
+    for _ in 0..64 {
+        if let Some(cert_hex) = cert {
+            let proof = synod_consensus::verify_finalization(
+                &namespace,
+                validators,
+                &header.hash(),
+                &hex::decode(cert_hex)?,
+            )?;
+            return Ok(proof.view);
+        }
+        let next = c
+            .get_state_value(String::new(), Some(header.height + 1), Some(true))
+            .await
+            .map_err(e)?;
+        if next.header.parent != header.hash() {
+            bail!("header chain broken at height {}", header.height + 1);
+        }
+        header = next.header;
+        cert = next.finalization;
+    }
+    bail!("no finality certificate found within 64 blocks")
+}
+
+async fn query_state(
+    cli: &Cli,
+    c: &HttpClient,
+    key: Vec<u8>,
+    height: Option<u64>,
+    prove: bool,
+    genesis: Option<&std::path::Path>,
+    as_account: bool,
+) -> anyhow::Result<()> {
+    let e = rpc_err(&cli.rpc);
+    let v = c
+        .get_state_value(hex::encode(&key), height, Some(prove))
+        .await
+        .map_err(&e)?;
+    let mut verified = None;
+    if prove {
+        let info = c.chain_info().await.map_err(&e)?;
+        let validators = match genesis {
+            Some(path) => {
+                let g: synod_primitives::Genesis = serde_json::from_slice(&std::fs::read(path)?)
+                    .with_context(|| format!("reading genesis {}", path.display()))?;
+                if g.hash() != info.genesis_hash {
+                    bail!(
+                        "the node serves genesis {}, not the one in {}",
+                        info.genesis_hash,
+                        path.display()
+                    );
+                }
+                g.validators.iter().map(|v| v.account).collect()
+            }
+            None => info.validators.clone(),
+        };
+        let view = verify_proven(c, &e, &info, &validators, &v).await?;
+        verified = Some(view);
+    }
+    let decoded = if as_account {
+        match &v.value {
+            Some(h) => Some(borsh::from_slice::<synod_execution::AccountInfo>(
+                &hex::decode(h)?,
+            )?),
+            None => Some(synod_execution::AccountInfo::default()),
+        }
+    } else {
+        None
+    };
+    let out = serde_json::json!({
+        "key": v.key,
+        "value": v.value,
+        "height": v.height,
+        "state_root": v.header.state_root,
+        "block_hash": v.header.hash(),
+        "account": decoded,
+        "verified": verified.is_some(),
+    });
+    emit(cli.json, &out, || {
+        let mut s = format!("height {} (state root {})\n", v.height, v.header.state_root);
+        match (&decoded, &v.value) {
+            (Some(a), _) => s.push_str(&format!(
+                "balance {}  nonce {}",
+                DisplayAmount(a.balance),
+                a.nonce
+            )),
+            (None, Some(val)) => s.push_str(&format!("value 0x{val}")),
+            (None, None) => s.push_str("value: (absent)"),
+        }
+        if verified.is_some() {
+            s.push_str("\nproof: verified against a finalized header signed by a validator quorum");
+        }
+        s
+    })
+}

@@ -1,0 +1,154 @@
+//! `synod dev`: a single-validator development chain in one command.
+
+use crate::Cli;
+use anyhow::Context;
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use synod_execution::executor::BlockLimits;
+use synod_mempool::MempoolConfig;
+use synod_node::{NodeConfig, RunningNode};
+use synod_primitives::keys::DEV_ACCOUNT_NAMES;
+use synod_primitives::token::DisplayAmount;
+use synod_primitives::{Genesis, Keypair};
+
+#[derive(Args, Debug)]
+pub struct DevArgs {
+    /// Data directory (default `~/.synod/dev`).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Use a throwaway data directory, deleted on exit.
+    #[arg(long, conflicts_with = "data_dir")]
+    pub tmp: bool,
+    /// JSON-RPC address (HTTP and WebSocket).
+    #[arg(long, default_value = "127.0.0.1:9944")]
+    pub rpc_addr: SocketAddr,
+    /// Health and Prometheus metrics address.
+    #[arg(long, default_value = "127.0.0.1:9615")]
+    pub metrics_addr: SocketAddr,
+    /// p2p listen address.
+    #[arg(long, default_value = "127.0.0.1:30333")]
+    pub p2p_addr: SocketAddr,
+    /// Minimum milliseconds between blocks.
+    #[arg(long, default_value_t = 250)]
+    pub block_interval_ms: u64,
+    /// Most transactions per block.
+    #[arg(long, default_value_t = 20_000)]
+    pub max_block_txs: usize,
+    /// Log filter (also `RUST_LOG`).
+    #[arg(
+        long,
+        default_value = "info,commonware_consensus=warn,commonware_p2p=warn,commonware_storage=warn"
+    )]
+    pub log: String,
+}
+
+/// The devnet's validator key (public, deterministic).
+pub fn dev_validator() -> Keypair {
+    Keypair::dev("validator-0")
+}
+
+pub fn run(cli: &Cli, args: &DevArgs) -> anyhow::Result<()> {
+    init_logging(&args.log);
+    let tmp = if args.tmp {
+        Some(tempfile_dir()?)
+    } else {
+        None
+    };
+    let data_dir = match (&tmp, &args.data_dir) {
+        (Some(t), _) => t.clone(),
+        (None, Some(d)) => d.clone(),
+        (None, None) => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(".synod")
+            .join("dev"),
+    };
+    let key = dev_validator();
+    let genesis = Genesis::dev(vec![key.account()]);
+    let config = NodeConfig {
+        data_dir: data_dir.clone(),
+        genesis: genesis.clone(),
+        key: key.clone(),
+        rpc_addr: args.rpc_addr,
+        metrics_addr: Some(args.metrics_addr),
+        p2p_addr: args.p2p_addr,
+        bootstrappers: Vec::new(),
+        block_interval: Duration::from_millis(args.block_interval_ms),
+        mempool: MempoolConfig::default(),
+        limits: BlockLimits {
+            max_txs: args.max_block_txs,
+            ..BlockLimits::default()
+        },
+    };
+    let node = RunningNode::start(config).context("starting the devnet")?;
+    let rpc = node.rpc_addr;
+    let metrics = node.metrics_addr;
+    if cli.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "chain_id": genesis.chain_id, "genesis_hash": genesis.hash(),
+                "rpc": format!("http://{rpc}"), "ws": format!("ws://{rpc}"),
+                "metrics": metrics.map(|m| format!("http://{m}/metrics")),
+                "data_dir": data_dir, "validator": key.account(),
+            })
+        );
+    } else {
+        println!(
+            "Synod devnet '{}' (genesis {})",
+            genesis.chain_id,
+            genesis.hash()
+        );
+        println!("  JSON-RPC   http://{rpc}  (WebSocket ws://{rpc})");
+        if let Some(m) = metrics {
+            println!("  metrics    http://{m}/metrics   health http://{m}/health");
+        }
+        println!(
+            "  data dir   {}{}",
+            data_dir.display(),
+            if tmp.is_some() {
+                " (deleted on exit)"
+            } else {
+                ""
+            }
+        );
+        println!("  validator  {}", key.account());
+        println!(
+            "  dev accounts (use --dev, e.g. `synod --dev transfer --from alice --to bob --amount 1`):"
+        );
+        for n in DEV_ACCOUNT_NAMES {
+            println!(
+                "    {n:<8} {}  {}",
+                Keypair::dev(n).account(),
+                DisplayAmount(genesis.accounts[0].balance)
+            );
+        }
+        println!("Press Ctrl-C to stop.");
+    }
+    let result = node.run_until(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    if let Some(dir) = tmp {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    result.context("devnet stopped with an error")
+}
+
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let mut suffix = [0u8; 8];
+    getrandom::fill(&mut suffix).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let dir = std::env::temp_dir().join(format!("synod-dev-{}", hex::encode(suffix)));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+pub fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
