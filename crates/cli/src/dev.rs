@@ -11,7 +11,7 @@ use synod_mempool::MempoolConfig;
 use synod_node::{NodeConfig, RunningNode};
 use synod_primitives::keys::DEV_ACCOUNT_NAMES;
 use synod_primitives::token::DisplayAmount;
-use synod_primitives::{Genesis, Keypair};
+use synod_primitives::{Genesis, GenesisAccount, Keypair};
 
 #[derive(Args, Debug)]
 pub struct DevArgs {
@@ -36,12 +36,20 @@ pub struct DevArgs {
     /// Most transactions per block.
     #[arg(long, default_value_t = 20_000)]
     pub max_block_txs: usize,
+    /// Also prefund this many deterministic load-test accounts (`bench-0`, `bench-1`, ...).
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub bench_accounts: usize,
     /// Log filter (also `RUST_LOG`).
     #[arg(
         long,
         default_value = "info,commonware_consensus=warn,commonware_p2p=warn,commonware_storage=warn"
     )]
     pub log: String,
+}
+
+/// The `i`-th load-test account key (public, deterministic).
+pub fn bench_key(i: usize) -> Keypair {
+    Keypair::dev(&format!("bench-{i}"))
 }
 
 /// The devnet's validator key (public, deterministic).
@@ -66,7 +74,13 @@ pub fn run(cli: &Cli, args: &DevArgs) -> anyhow::Result<()> {
             .join("dev"),
     };
     let key = dev_validator();
-    let genesis = Genesis::dev(vec![key.account()]);
+    let mut genesis = Genesis::dev(vec![key.account()]);
+    genesis
+        .accounts
+        .extend((0..args.bench_accounts).map(|i| GenesisAccount {
+            account: bench_key(i).account(),
+            balance: 1_000 * synod_primitives::token::UNIT,
+        }));
     let config = NodeConfig {
         data_dir: data_dir.clone(),
         genesis: genesis.clone(),
