@@ -111,6 +111,12 @@ pub enum ErrorKind {
         /// Actual type.
         found: String,
     },
+    /// An input type lacks its `secret`/`public` qualifier.
+    #[error("input types must say `secret` or `public`")]
+    MissingQualifier,
+    /// `reduce` over an empty array.
+    #[error("reduce of an empty array")]
+    EmptyReduce,
     /// A secret value flows where a public one is required.
     #[error("secret value used where a public {0} is required")]
     SecretToPublic(String),
