@@ -202,7 +202,7 @@ pub(crate) fn elaborate(prog: &Program, limits: &Limits) -> R<Elaborated> {
         outputs: Vec::new(),
         output_spans: Vec::new(),
         input_elems: 0,
-        fuel: (limits.max_ops as u64).saturating_mul(64).max(1 << 16),
+        fuel: (limits.max_ops as u64).saturating_mul(16).max(1 << 16),
         warnings: Vec::new(),
         defining: false,
         cur_span: Span::default(),
@@ -238,7 +238,7 @@ impl<'a> Elab<'a> {
             }
             ItemKind::Const(name, value) => {
                 let tv = self.expr(value, None)?;
-                if tv.ty != Ty::Const {
+                if !only_consts(&tv.ty) {
                     return err(ErrorKind::NotConstant("a `const` value"), value.span);
                 }
                 self.define(name, BindKind::Const, Some(tv), true)?;
@@ -674,8 +674,8 @@ impl<'a> Elab<'a> {
             return err(
                 ErrorKind::LimitExceeded {
                     what: "compilation steps",
-                    value: (self.limits.max_ops as u64).saturating_mul(64),
-                    max: (self.limits.max_ops as u64).saturating_mul(64),
+                    value: (self.limits.max_ops as u64).saturating_mul(16),
+                    max: (self.limits.max_ops as u64).saturating_mul(16),
                 },
                 span,
             );
@@ -1499,6 +1499,14 @@ fn callable_arity_with(c: &Callable<'_>, fns: &[FnInfo<'_>]) -> usize {
     match c {
         Callable::Lambda(p, _) => p.len(),
         Callable::Fn(i, _) => fns[*i].params.len(),
+    }
+}
+
+fn only_consts(t: &Ty) -> bool {
+    match t {
+        Ty::Const => true,
+        Ty::Scalar(..) => false,
+        Ty::Array(e, _) => only_consts(e),
     }
 }
 

@@ -212,9 +212,14 @@ where
             .delimited_by(just(Token::Ctrl('[')), just(Token::Ctrl(']')))
             .map_with(|xs, e| Expr::new(ExprKind::Array(xs), sp(e.span())));
 
+        // Parentheses create no node but widen the span to include them.
         let paren = expr
             .clone()
-            .delimited_by(just(Token::Ctrl('(')), just(Token::Ctrl(')')));
+            .delimited_by(just(Token::Ctrl('(')), just(Token::Ctrl(')')))
+            .map_with(|mut inner: Expr, e| {
+                inner.span = sp(e.span());
+                inner
+            });
 
         let if_ = just(Token::Kw("if"))
             .ignore_then(expr.clone())
