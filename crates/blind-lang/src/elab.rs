@@ -137,6 +137,8 @@ struct FnInfo<'a> {
 
 enum Callable<'a> {
     Lambda(&'a [Ident], &'a Expr),
+    /// `min` or `max` passed by name.
+    MinMax(bool, Span),
     Fn(usize, Span),
 }
 
@@ -1385,6 +1387,9 @@ impl<'a> Elab<'a> {
             .join(" or ");
         let c = match &f.kind {
             ExprKind::Lambda(params, body) => Callable::Lambda(params, body),
+            ExprKind::Var(name) if name == "min" || name == "max" => {
+                Callable::MinMax(name == "min", f.span)
+            }
             ExprKind::Var(name) => {
                 if !self.all_fn_names.contains(name.as_str()) {
                     return err(ErrorKind::UndefinedFunction(name.clone()), f.span);
@@ -1405,6 +1410,7 @@ impl<'a> Elab<'a> {
                 ErrorKind::Arity {
                     name: match &c {
                         Callable::Lambda(..) => "lambda".into(),
+                        Callable::MinMax(min, _) => if *min { "min" } else { "max" }.into(),
                         Callable::Fn(i, _) => self.fns[*i].def.name.name.clone(),
                     },
                     expected: allowed,
@@ -1428,6 +1434,13 @@ impl<'a> Elab<'a> {
                 })();
                 self.scopes.pop();
                 r
+            }
+            Callable::MinMax(min, span) => {
+                let mut it = args.into_iter();
+                match (it.next(), it.next()) {
+                    (Some(x), Some(y)) => self.min_max(*min, x, y, *span, *span, *span),
+                    _ => err(ErrorKind::CannotInfer, *span),
+                }
             }
             Callable::Fn(idx, span) => {
                 let params = self.fns[*idx].params.clone();
@@ -1498,6 +1511,7 @@ impl<'a> Elab<'a> {
 fn callable_arity_with(c: &Callable<'_>, fns: &[FnInfo<'_>]) -> usize {
     match c {
         Callable::Lambda(p, _) => p.len(),
+        Callable::MinMax(..) => 2,
         Callable::Fn(i, _) => fns[*i].params.len(),
     }
 }
