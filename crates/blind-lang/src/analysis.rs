@@ -508,7 +508,10 @@ pub fn analyse(mir: &Mir, model: &CostModel) -> Result<Analysis, MirError> {
 
 /// Which limit an analysed program violates, if any:
 /// `(what, value, max, index of the offending output if any)`.
-pub fn check_limits(a: &Analysis, limits: &Limits) -> Option<(&'static str, u64, u64, Option<usize>)> {
+pub fn check_limits(
+    a: &Analysis,
+    limits: &Limits,
+) -> Option<(&'static str, u64, u64, Option<usize>)> {
     if a.nodes > limits.max_ops as u64 {
         return Some(("MIR operations", a.nodes, limits.max_ops as u64, None));
     }

@@ -130,7 +130,9 @@ pub enum ErrorKind {
     #[error("array length must be public: secret-dependent array sizes are not allowed")]
     SecretLength,
     /// `reveal` under a secret condition (secret-dependent control flow).
-    #[error("`reveal` inside a branch of a secret condition: secret-dependent control flow is not allowed")]
+    #[error(
+        "`reveal` inside a branch of a secret condition: secret-dependent control flow is not allowed"
+    )]
     SecretControlFlow,
     /// Index or length is public but not a compile-time constant.
     #[error("{0} must be a compile-time constant")]
@@ -185,7 +187,9 @@ pub enum ErrorKind {
     #[error("`{0}` is a function, not a value")]
     FunctionAsValue(String),
     /// The type of an integer constant cannot be inferred.
-    #[error("cannot infer the type of this integer constant; add a suffix (e.g. 5u32) or an annotation")]
+    #[error(
+        "cannot infer the type of this integer constant; add a suffix (e.g. 5u32) or an annotation"
+    )]
     CannotInfer,
     /// A declared input is never used.
     #[error("input `{0}` is never used")]
@@ -290,9 +294,12 @@ impl Diagnostic {
                     .with_color(false),
             )
             .with_message(self.kind.to_string())
-            .with_label(Label::new((file_name, clamp(self.span))).with_message(self.kind.to_string()));
+            .with_label(
+                Label::new((file_name, clamp(self.span))).with_message(self.kind.to_string()),
+            );
         for n in &self.notes {
-            report = report.with_label(Label::new((file_name, clamp(n.span))).with_message(&n.message));
+            report =
+                report.with_label(Label::new((file_name, clamp(n.span))).with_message(&n.message));
         }
         let mut out = Vec::new();
         let written = report
@@ -378,6 +385,9 @@ mod tests {
         let r = d.render("t.blind", src);
         assert!(r.contains("undefined name `y`"), "{r}");
         assert!(r.contains("t.blind:2:9"), "{r}");
-        assert_eq!(d.render_plain("t.blind", src), "t.blind:2:9: error: undefined name `y`");
+        assert_eq!(
+            d.render_plain("t.blind", src),
+            "t.blind:2:9: error: undefined name `y`"
+        );
     }
 }

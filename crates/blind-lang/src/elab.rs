@@ -319,15 +319,18 @@ impl<'a> Elab<'a> {
 
     fn finish(mut self, prog: &Program) -> R<Elaborated> {
         for bnd in &self.bindings {
-            if let BindKind::Input(_) = bnd.kind {
-                if !bnd.used {
-                    return err(ErrorKind::UnusedInput(bnd.name.clone()), bnd.span);
-                }
+            if let BindKind::Input(_) = bnd.kind
+                && !bnd.used
+            {
+                return err(ErrorKind::UnusedInput(bnd.name.clone()), bnd.span);
             }
         }
         for (i, used) in self.party_used.iter().enumerate() {
             if !used {
-                return err(ErrorKind::UnusedParty(self.parties[i].clone()), self.party_spans[i]);
+                return err(
+                    ErrorKind::UnusedParty(self.parties[i].clone()),
+                    self.party_spans[i],
+                );
             }
         }
         if self.outputs.is_empty() {
@@ -416,10 +419,7 @@ impl<'a> Elab<'a> {
             let mut args = Vec::new();
             for p in &params {
                 let val = this.abstract_val(p)?;
-                args.push(TV {
-                    ty: p.clone(),
-                    val,
-                });
+                args.push(TV { ty: p.clone(), val });
             }
             this.call_body(idx, args)
         });
@@ -486,10 +486,10 @@ impl<'a> Elab<'a> {
     fn var(&mut self, name: &str, span: Span) -> R<TV> {
         if BUILTINS.contains(&name) || self.all_fn_names.contains(name) {
             // A function name used as a value.
-            if let Ok(id) = self.lookup(name, span) {
-                if let Some(tv) = &self.bindings[id].tv {
-                    return Ok(tv.clone());
-                }
+            if let Ok(id) = self.lookup(name, span)
+                && let Some(tv) = &self.bindings[id].tv
+            {
+                return Ok(tv.clone());
             }
             return err(ErrorKind::FunctionAsValue(name.to_string()), span);
         }
@@ -540,7 +540,13 @@ impl<'a> Elab<'a> {
     }
 
     /// A compile-time integer out of a value (literal, const or constant node).
-    fn const_int(&self, tv: &TV, span: Span, what: &'static str, secret_kind: ErrorKind) -> R<i128> {
+    fn const_int(
+        &self,
+        tv: &TV,
+        span: Span,
+        what: &'static str,
+        secret_kind: ErrorKind,
+    ) -> R<i128> {
         match (&tv.ty, &tv.val) {
             (Ty::Const, Val::Const(v)) => Ok(*v),
             (Ty::Scalar(s, t), Val::Node(n)) if t.is_int() => match self.b.const_value(*n) {
@@ -555,7 +561,9 @@ impl<'a> Elab<'a> {
     // ---------------------------------------------------------- MIR plumbing
 
     fn push(&mut self, op: Op) -> R<NodeId> {
-        self.b.push(op).map_err(|e| self.build_err(e, self.cur_span))
+        self.b
+            .push(op)
+            .map_err(|e| self.build_err(e, self.cur_span))
     }
 
     fn build_err(&self, e: BuildError, span: Span) -> Diagnostic {
@@ -660,7 +668,17 @@ impl<'a> Elab<'a> {
                 };
                 let mut out = Vec::with_capacity(items.len());
                 for v in items {
-                    out.push(self.coerce(TV { ty: (*e).clone(), val: v }, te, span)?.val);
+                    out.push(
+                        self.coerce(
+                            TV {
+                                ty: (*e).clone(),
+                                val: v,
+                            },
+                            te,
+                            span,
+                        )?
+                        .val,
+                    );
                 }
                 Ok(TV {
                     ty: target.clone(),
@@ -790,7 +808,13 @@ impl<'a> Elab<'a> {
                     );
                 };
                 if idx < 0 || idx >= *n as i128 {
-                    return err(ErrorKind::IndexOutOfBounds { index: idx, len: *n }, i.span);
+                    return err(
+                        ErrorKind::IndexOutOfBounds {
+                            index: idx,
+                            len: *n,
+                        },
+                        i.span,
+                    );
                 }
                 Ok(TV {
                     ty: (**ety).clone(),
@@ -935,7 +959,11 @@ impl<'a> Elab<'a> {
                     if b == 0 {
                         return err(ErrorKind::DivisionByZero, rspan);
                     }
-                    let q = if op == Div { a.checked_div(b) } else { a.checked_rem(b) };
+                    let q = if op == Div {
+                        a.checked_div(b)
+                    } else {
+                        a.checked_rem(b)
+                    };
                     q.ok_or_else(overflow)?
                 }
                 Lt | Le | Gt | Ge | Eq | Ne => {
@@ -972,10 +1000,10 @@ impl<'a> Elab<'a> {
             });
         }
         // Divisor rules are checked on the checker's labels.
-        if matches!(op, Div | Rem) {
-            if let Ty::Scalar(Secrecy::Secret, _) = r.ty {
-                return err(ErrorKind::SecretDivisor, rspan);
-            }
+        if matches!(op, Div | Rem)
+            && let Ty::Scalar(Secrecy::Secret, _) = r.ty
+        {
+            return err(ErrorKind::SecretDivisor, rspan);
         }
         let (a, b, s, t) = self.scalar_pair(op, l, r, lspan, rspan)?;
         let is_bool = t == ScalarType::Bool;
@@ -992,9 +1020,8 @@ impl<'a> Elab<'a> {
             }
             Ok(())
         };
-        let res_ty = |bool_result: bool| {
-            Ty::Scalar(s, if bool_result { ScalarType::Bool } else { t })
-        };
+        let res_ty =
+            |bool_result: bool| Ty::Scalar(s, if bool_result { ScalarType::Bool } else { t });
         let (node, ty) = match op {
             Add | Sub | Mul | Div | Rem => {
                 need_int(self)?;
@@ -1041,7 +1068,11 @@ impl<'a> Elab<'a> {
                         span,
                     );
                 }
-                let o = if op == And { Op::And(a, b) } else { Op::Or(a, b) };
+                let o = if op == And {
+                    Op::And(a, b)
+                } else {
+                    Op::Or(a, b)
+                };
                 (self.push(o)?, res_ty(true))
             }
         };
@@ -1051,7 +1082,14 @@ impl<'a> Elab<'a> {
         })
     }
 
-    fn if_expr(&mut self, c: &'a Expr, a: &'a Expr, b: &'a Expr, span: Span, hint: Option<&Ty>) -> R<TV> {
+    fn if_expr(
+        &mut self,
+        c: &'a Expr,
+        a: &'a Expr,
+        b: &'a Expr,
+        span: Span,
+        hint: Option<&Ty>,
+    ) -> R<TV> {
         let cv = self.expr(c, None)?;
         let cn = self.bool_node(&cv, c.span)?;
         let secret = matches!(cv.ty, Ty::Scalar(Secrecy::Secret, _));
@@ -1082,7 +1120,11 @@ impl<'a> Elab<'a> {
                 _ => return err(ErrorKind::CannotInfer, span),
             }
         }
-        let ty = ty.raise(if secret { Secrecy::Secret } else { Secrecy::Public });
+        let ty = ty.raise(if secret {
+            Secrecy::Secret
+        } else {
+            Secrecy::Public
+        });
         let x = self.coerce(x, &ty, a.span)?;
         let y = self.coerce(y, &ty, b.span)?;
         let val = self.select(cn, &x.val, &y.val)?;
@@ -1151,7 +1193,11 @@ impl<'a> Elab<'a> {
                 let (Val::Array(xs), Val::Array(ys), Ty::Array(xt, n), Ty::Array(yt, m)) =
                     (&x.val, &y.val, &x.ty, &y.ty)
                 else {
-                    let bad = if matches!(x.ty, Ty::Array(..)) { (&y.ty, b.span) } else { (&x.ty, a.span) };
+                    let bad = if matches!(x.ty, Ty::Array(..)) {
+                        (&y.ty, b.span)
+                    } else {
+                        (&x.ty, a.span)
+                    };
                     return err(
                         ErrorKind::InvalidOperand {
                             op: "dot".into(),
@@ -1165,8 +1211,14 @@ impl<'a> Elab<'a> {
                 }
                 let mut prods = Vec::with_capacity(*n);
                 for (p, q) in xs.iter().zip(ys) {
-                    let l = TV { ty: (**xt).clone(), val: p.clone() };
-                    let r = TV { ty: (**yt).clone(), val: q.clone() };
+                    let l = TV {
+                        ty: (**xt).clone(),
+                        val: p.clone(),
+                    };
+                    let r = TV {
+                        ty: (**yt).clone(),
+                        val: q.clone(),
+                    };
                     prods.push(self.binary(BinOp::Mul, l, r, a.span, b.span, span)?);
                 }
                 let ety = prods.first().map_or((**xt).clone(), |p| p.ty.clone());
@@ -1185,9 +1237,15 @@ impl<'a> Elab<'a> {
                 if items.is_empty() {
                     let rty = self.with_scratch(|this| {
                         let v = this.abstract_val(&ety)?;
-                        let mut args = vec![TV { ty: ety.clone(), val: v }];
+                        let mut args = vec![TV {
+                            ty: ety.clone(),
+                            val: v,
+                        }];
                         if k == 2 {
-                            args.push(TV { ty: Ty::Const, val: Val::Const(0) });
+                            args.push(TV {
+                                ty: Ty::Const,
+                                val: Val::Const(0),
+                            });
                         }
                         Ok(this.apply(&callable, args)?.ty)
                     })?;
@@ -1198,9 +1256,15 @@ impl<'a> Elab<'a> {
                 }
                 let mut outs = Vec::with_capacity(items.len());
                 for (i, v) in items.into_iter().enumerate() {
-                    let mut args = vec![TV { ty: ety.clone(), val: v }];
+                    let mut args = vec![TV {
+                        ty: ety.clone(),
+                        val: v,
+                    }];
                     if k == 2 {
-                        args.push(TV { ty: Ty::Const, val: Val::Const(i as i128) });
+                        args.push(TV {
+                            ty: Ty::Const,
+                            val: Val::Const(i as i128),
+                        });
                     }
                     outs.push(self.apply(&callable, args)?);
                 }
@@ -1221,7 +1285,10 @@ impl<'a> Elab<'a> {
                 let mut acc = match init {
                     Some(init) => self.expr(init, hint)?,
                     None => match iter.next() {
-                        Some((_, v)) => TV { ty: ety.clone(), val: v },
+                        Some((_, v)) => TV {
+                            ty: ety.clone(),
+                            val: v,
+                        },
                         None => return err(ErrorKind::EmptyReduce, span),
                     },
                 };
@@ -1229,12 +1296,22 @@ impl<'a> Elab<'a> {
                 let mut any = false;
                 for (i, v) in iter {
                     any = true;
-                    let mut args = vec![acc, TV { ty: ety.clone(), val: v }];
+                    let mut args = vec![
+                        acc,
+                        TV {
+                            ty: ety.clone(),
+                            val: v,
+                        },
+                    ];
                     if k == 3 {
-                        args.push(TV { ty: Ty::Const, val: Val::Const(i as i128) });
+                        args.push(TV {
+                            ty: Ty::Const,
+                            val: Val::Const(i as i128),
+                        });
                     }
                     let res = self.apply(&callable, args)?;
-                    acc_ty = join(&acc_ty, &res.ty).ok_or_else(|| mismatch(&acc_ty, &res.ty, f.span))?;
+                    acc_ty =
+                        join(&acc_ty, &res.ty).ok_or_else(|| mismatch(&acc_ty, &res.ty, f.span))?;
                     acc = res;
                 }
                 if !any && init.is_some() {
@@ -1242,9 +1319,18 @@ impl<'a> Elab<'a> {
                     let init_tv = acc.clone();
                     self.with_scratch(|this| {
                         let v = this.abstract_val(&ety)?;
-                        let mut args = vec![init_tv, TV { ty: ety.clone(), val: v }];
+                        let mut args = vec![
+                            init_tv,
+                            TV {
+                                ty: ety.clone(),
+                                val: v,
+                            },
+                        ];
                         if k == 3 {
-                            args.push(TV { ty: Ty::Const, val: Val::Const(0) });
+                            args.push(TV {
+                                ty: Ty::Const,
+                                val: Val::Const(0),
+                            });
                         }
                         this.apply(&callable, args).map(|_| ())
                     })?;
@@ -1301,7 +1387,7 @@ impl<'a> Elab<'a> {
                         ty: other.to_string(),
                     },
                     aspan,
-                )
+                );
             }
         }
         let mut iter = items.into_iter();
@@ -1347,10 +1433,16 @@ impl<'a> Elab<'a> {
         let Ty::Scalar(s, _) = c.ty else {
             return err(ErrorKind::CannotInfer, span);
         };
-        let ty = join(&x.ty, &y.ty).ok_or_else(|| mismatch(&x.ty, &y.ty, ys))?.raise(s);
+        let ty = join(&x.ty, &y.ty)
+            .ok_or_else(|| mismatch(&x.ty, &y.ty, ys))?
+            .raise(s);
         let x = self.coerce(x, &ty, xs)?;
         let y = self.coerce(y, &ty, ys)?;
-        let (p, q) = if min { (&x.val, &y.val) } else { (&y.val, &x.val) };
+        let (p, q) = if min {
+            (&x.val, &y.val)
+        } else {
+            (&y.val, &x.val)
+        };
         let val = self.select(cn, p, q)?;
         Ok(TV { ty, val })
     }
@@ -1457,7 +1549,7 @@ impl<'a> Elab<'a> {
         let id = match self.lookup(&f.name, f.span) {
             Ok(id) => id,
             Err(_) if self.all_fn_names.contains(f.name.as_str()) => {
-                return err(ErrorKind::RecursiveCall(f.name.clone()), f.span)
+                return err(ErrorKind::RecursiveCall(f.name.clone()), f.span);
             }
             Err(_) => return err(ErrorKind::UndefinedFunction(f.name.clone()), f.span),
         };

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::mir::{eval_op, shape_len, Mir, MirError, Op};
+use crate::mir::{Mir, MirError, Op, eval_op, shape_len};
 use crate::types::{ScalarType, Secrecy};
 
 /// A plaintext value.
@@ -204,7 +204,11 @@ pub fn interpret(mir: &Mir, inputs: &Inputs) -> Result<Outputs, RuntimeError> {
     }
     let mut outputs = Outputs::new();
     for o in &mir.outputs {
-        let party = mir.parties.get(o.party as usize).cloned().unwrap_or_default();
+        let party = mir
+            .parties
+            .get(o.party as usize)
+            .cloned()
+            .unwrap_or_default();
         let mut scalars = Vec::with_capacity(o.nodes.len());
         for n in &o.nodes {
             match vals[*n as usize] {
@@ -213,13 +217,16 @@ pub fn interpret(mir: &Mir, inputs: &Inputs) -> Result<Outputs, RuntimeError> {
                     return Err(RuntimeError::DivisionByZero {
                         node,
                         output: o.name.clone(),
-                    })
+                    });
                 }
             }
         }
         let mut it = scalars.into_iter();
         let value = build_value(&o.shape, &mut it);
-        outputs.entry(party).or_default().insert(o.name.clone(), value);
+        outputs
+            .entry(party)
+            .or_default()
+            .insert(o.name.clone(), value);
     }
     Ok(outputs)
 }
@@ -248,7 +255,7 @@ fn flatten_input(
             return Err(RuntimeError::WrongType {
                 name: name.to_string(),
                 expected: ty,
-            })
+            });
         }
         (Some((d, rest)), Value::Array(items)) => {
             if items.len() != *d as usize {

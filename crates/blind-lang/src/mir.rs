@@ -886,7 +886,9 @@ impl Mir {
                 inp.secrecy,
                 inp.ty,
                 inp.shape,
-                self.parties.get(inp.party as usize).map_or("?", |p| p.as_str())
+                self.parties
+                    .get(inp.party as usize)
+                    .map_or("?", |p| p.as_str())
             );
         }
         for (i, op) in self.nodes.iter().enumerate() {
@@ -915,7 +917,9 @@ impl Mir {
                 "output {}{:?} to {} = [{}]",
                 o.name,
                 o.shape,
-                self.parties.get(o.party as usize).map_or("?", |p| p.as_str()),
+                self.parties
+                    .get(o.party as usize)
+                    .map_or("?", |p| p.as_str()),
                 ns.join(", ")
             );
         }
@@ -1122,7 +1126,8 @@ impl Builder {
         if self.nodes.len() >= self.max_nodes {
             return Err(BuildError::TooManyNodes(self.nodes.len() + 1));
         }
-        let id = NodeId::try_from(self.nodes.len()).map_err(|_| BuildError::TooManyNodes(usize::MAX))?;
+        let id =
+            NodeId::try_from(self.nodes.len()).map_err(|_| BuildError::TooManyNodes(usize::MAX))?;
         self.nodes.push(op);
         self.info.push(info);
         self.dedup.insert(op, id);
@@ -1216,7 +1221,10 @@ mod tests {
         m.nodes[4] = Op::Lt(0, 3);
         assert!(m.validate().is_ok());
         m.nodes.push(Op::Div(0, 0));
-        assert!(matches!(m.validate(), Err(MirError::InvalidNode { node: 6, .. })));
+        assert!(matches!(
+            m.validate(),
+            Err(MirError::InvalidNode { node: 6, .. })
+        ));
         let mut m = sample();
         m.nodes[2] = Op::Add(0, 4);
         assert!(m.validate().is_err(), "bool + u32");

@@ -106,9 +106,7 @@ fn lexer<'src>() -> impl Parser<'src, &'src str, Vec<(Token, CSpan)>, LexErr<'sr
 }
 
 fn lex_int(s: &str) -> Token {
-    let split = s
-        .find(|c: char| c.is_ascii_alphabetic())
-        .unwrap_or(s.len());
+    let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
     let (digits, suffix) = s.split_at(split);
     let digits: String = digits.chars().filter(|c| *c != '_').collect();
     let suffix = if suffix.is_empty() {
@@ -152,14 +150,14 @@ where
             just(Token::Kw("secret")).to(Secrecy::Secret),
             just(Token::Kw("public")).to(Secrecy::Public),
         ));
-        let scalar = qual
-            .or_not()
-            .then(select! { Token::Ty(t) => t })
-            .map_with(|(secrecy, ty), e| TypeExpr::Scalar {
-                secrecy,
-                ty,
-                span: sp(e.span()),
-            });
+        let scalar =
+            qual.or_not()
+                .then(select! { Token::Ty(t) => t })
+                .map_with(|(secrecy, ty), e| TypeExpr::Scalar {
+                    secrecy,
+                    ty,
+                    span: sp(e.span()),
+                });
         let len = select! { Token::Int(v, None) => v }
             .try_map(|v, span| {
                 u64::try_from(v)
@@ -241,7 +239,9 @@ where
             .collect::<Vec<_>>()
             .delimited_by(just(Token::Op("|")), just(Token::Op("|")))
             .then(expr.clone())
-            .map_with(|(ps, body), e| Expr::new(ExprKind::Lambda(ps, Box::new(body)), sp(e.span())));
+            .map_with(|(ps, body), e| {
+                Expr::new(ExprKind::Lambda(ps, Box::new(body)), sp(e.span()))
+            });
 
         let bad_int = just(Token::BadInt).try_map(|_, span| {
             Err::<Expr, _>(Rich::custom(
@@ -303,9 +303,12 @@ where
             mk_bin,
         );
         let sum = product.clone().foldl(
-            binary(vec![(Token::Op("+"), BinOp::Add), (Token::Op("-"), BinOp::Sub)])
-                .then(product)
-                .repeated(),
+            binary(vec![
+                (Token::Op("+"), BinOp::Add),
+                (Token::Op("-"), BinOp::Sub),
+            ])
+            .then(product)
+            .repeated(),
             mk_bin,
         );
         let cmp = sum
@@ -632,7 +635,10 @@ mod tests {
         let src = "let x = 99999999999999999999999999999999999999999;";
         let d = first(src);
         assert!(matches!(d.kind, ErrorKind::Syntax(_)));
-        assert_eq!(&src[d.span.range()], "99999999999999999999999999999999999999999");
+        assert_eq!(
+            &src[d.span.range()],
+            "99999999999999999999999999999999999999999"
+        );
 
         let src = "let x = 5u7;";
         let d = first(src);

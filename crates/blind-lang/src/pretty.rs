@@ -24,7 +24,13 @@ fn item(s: &mut String, it: &Item) {
             let _ = write!(s, "const {} = {};", n.name, expr(e));
         }
         ItemKind::Input { name, ty, party } => {
-            let _ = write!(s, "input {}: {} from {};", name.name, type_expr(ty), party.name);
+            let _ = write!(
+                s,
+                "input {}: {} from {};",
+                name.name,
+                type_expr(ty),
+                party.name
+            );
         }
         ItemKind::Let(l) => let_binding(s, l),
         ItemKind::Fn(f) => {
@@ -60,7 +66,13 @@ fn item(s: &mut String, it: &Item) {
 fn let_binding(s: &mut String, l: &LetBinding) {
     match &l.ty {
         Some(t) => {
-            let _ = write!(s, "let {}: {} = {};", l.name.name, type_expr(t), expr(&l.value));
+            let _ = write!(
+                s,
+                "let {}: {} = {};",
+                l.name.name,
+                type_expr(t),
+                expr(&l.value)
+            );
         }
         None => {
             let _ = write!(s, "let {} = {};", l.name.name, expr(&l.value));
@@ -107,11 +119,7 @@ fn prec(e: &Expr) -> u8 {
 
 fn child(e: &Expr, min: u8) -> String {
     let s = expr(e);
-    if prec(e) < min {
-        format!("({s})")
-    } else {
-        s
-    }
+    if prec(e) < min { format!("({s})") } else { s }
 }
 
 /// Print an expression.

@@ -21,7 +21,7 @@
 use std::fmt::Write as _;
 
 use crate::interp::{Inputs, Value};
-use crate::mir::{shape_len, Mir};
+use crate::mir::{Mir, shape_len};
 use crate::types::{ScalarType, Secrecy};
 
 /// Generator knobs.
@@ -143,7 +143,10 @@ pub fn random_inputs(mir: &Mir, rng: &mut Rng) -> Inputs {
             .cloned()
             .unwrap_or_default();
         let v = random_value(rng, decl.ty, &decl.shape);
-        inputs.entry(party).or_default().insert(decl.name.clone(), v);
+        inputs
+            .entry(party)
+            .or_default()
+            .insert(decl.name.clone(), v);
     }
     inputs
 }
@@ -206,7 +209,12 @@ impl Gen<'_> {
 
     fn lit(&mut self, t: ScalarType) -> String {
         if t == ScalarType::Bool {
-            return if self.rng.chance(1, 2) { "true" } else { "false" }.into();
+            return if self.rng.chance(1, 2) {
+                "true"
+            } else {
+                "false"
+            }
+            .into();
         }
         let v = random_scalar(&mut self.rng, t);
         if v >= 0 && self.rng.chance(3, 4) {
@@ -219,16 +227,18 @@ impl Gen<'_> {
     }
 
     fn mark(&mut self, v: &Var) {
-        if let Some(i) = v.input {
-            if let Some(u) = self.used_inputs.get_mut(i) {
-                *u = true;
-            }
+        if let Some(i) = v.input
+            && let Some(u) = self.used_inputs.get_mut(i)
+        {
+            *u = true;
         }
     }
 
     fn scalar_vars(env: &Env, t: ScalarType, public: bool) -> Vec<Var> {
         env.iter()
-            .filter(|v| matches!(v.ty, GTy::S(s, ty) if ty == t && (!public || s == Secrecy::Public)))
+            .filter(
+                |v| matches!(v.ty, GTy::S(s, ty) if ty == t && (!public || s == Secrecy::Public)),
+            )
             .cloned()
             .collect()
     }
@@ -242,27 +252,27 @@ impl Gen<'_> {
 
     fn leaf(&mut self, t: ScalarType, public: bool, env: &Env) -> (String, Secrecy) {
         let vars = Self::scalar_vars(env, t, public);
-        if !vars.is_empty() && self.rng.chance(3, 4) {
-            if let Some(v) = self.rng.pick(&vars).cloned() {
-                self.mark(&v);
-                let s = match v.ty {
-                    GTy::S(s, _) | GTy::A(s, _, _) => s,
-                };
-                return (v.name, s);
-            }
+        if !vars.is_empty()
+            && self.rng.chance(3, 4)
+            && let Some(v) = self.rng.pick(&vars).cloned()
+        {
+            self.mark(&v);
+            let s = match v.ty {
+                GTy::S(s, _) | GTy::A(s, _, _) => s,
+            };
+            return (v.name, s);
         }
         // An element of an array variable.
         let arrs = Self::array_vars(env, t, public);
-        if !arrs.is_empty() && self.rng.chance(1, 2) {
-            if let Some(v) = self.rng.pick(&arrs).cloned() {
-                if let GTy::A(s, _, n) = v.ty {
-                    if n > 0 {
-                        self.mark(&v);
-                        let i = self.rng.below(n);
-                        return (format!("{}[{i}]", v.name), s);
-                    }
-                }
-            }
+        if !arrs.is_empty()
+            && self.rng.chance(1, 2)
+            && let Some(v) = self.rng.pick(&arrs).cloned()
+            && let GTy::A(s, _, n) = v.ty
+            && n > 0
+        {
+            self.mark(&v);
+            let i = self.rng.below(n);
+            return (format!("{}[{i}]", v.name), s);
         }
         // Any variable, converted to the wanted type.
         if self.rng.chance(4, 5) {
@@ -349,7 +359,10 @@ impl Gen<'_> {
                 let (a, sa) = self.int(t, public, d, env);
                 let (b, sb) = self.int(t, public, d, env);
                 self.no_reveal = saved;
-                (format!("(if {c} then {a} else {b})"), join(sc, join(sa, sb)))
+                (
+                    format!("(if {c} then {a} else {b})"),
+                    join(sc, join(sa, sb)),
+                )
             }
             7 => {
                 let f = if self.rng.chance(1, 2) { "min" } else { "max" };
@@ -430,10 +443,20 @@ impl Gen<'_> {
                 });
                 // The accumulator may be secret: only allowed if not public.
                 if public {
-                    (format!("fold({}, {}, |{acc}, {x}| {acc} + {x})", v.name, self.lit(t)), s)
+                    (
+                        format!(
+                            "fold({}, {}, |{acc}, {x}| {acc} + {x})",
+                            v.name,
+                            self.lit(t)
+                        ),
+                        s,
+                    )
                 } else {
                     let (body, _) = self.int(t, false, d.min(3), &inner);
-                    (format!("fold({}, {}, |{acc}, {x}| {body})", v.name, self.lit(t)), Secrecy::Secret)
+                    (
+                        format!("fold({}, {}, |{acc}, {x}| {body})", v.name, self.lit(t)),
+                        Secrecy::Secret,
+                    )
                 }
             }
             3 => {
@@ -489,7 +512,10 @@ impl Gen<'_> {
                 let (a, sa) = self.boolean(public, d, env);
                 let (b, sb) = self.boolean(public, d, env);
                 self.no_reveal = saved;
-                (format!("(if {c} then {a} else {b})"), join(sc, join(sa, sb)))
+                (
+                    format!("(if {c} then {a} else {b})"),
+                    join(sc, join(sa, sb)),
+                )
             }
             _ => {
                 if self.cfg.allow_reveal && !self.no_reveal {
@@ -524,7 +550,11 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> GeneratedProgram {
     let mut env: Env = Vec::new();
     let mut input_party = Vec::new();
     for i in 0..n_inputs {
-        let party = if i < n_parties { i } else { g.rng.below(n_parties) };
+        let party = if i < n_parties {
+            i
+        } else {
+            g.rng.below(n_parties)
+        };
         let t = ScalarType::ALL[g.rng.below(ScalarType::ALL.len())];
         let s = if g.rng.chance(2, 3) {
             Secrecy::Secret
@@ -639,7 +669,10 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> GeneratedProgram {
             GTy::S(_, t) => random_value(&mut g.rng, t, &[]),
             GTy::A(_, t, n) => random_value(&mut g.rng, t, &[n as u32]),
         };
-        inputs.entry(party).or_default().insert(v.name.clone(), value);
+        inputs
+            .entry(party)
+            .or_default()
+            .insert(v.name.clone(), value);
     }
     GeneratedProgram {
         seed,

@@ -1,7 +1,7 @@
 //! Analyser numbers on known programs.
 
-use synod_blind_lang::analysis::{analyse, CostModel, CostTable};
-use synod_blind_lang::{compile, Analysis, Options};
+use synod_blind_lang::analysis::{CostModel, CostTable, analyse};
+use synod_blind_lang::{Analysis, Options, compile};
 
 fn analyse_src(src: &str) -> Analysis {
     match compile(src, &Options::default()) {
@@ -33,7 +33,9 @@ fn linear_operations_are_free() {
 #[test]
 fn multiplication_depth_and_rounds() {
     // ((x*y)*z) * ((x*y)*z) -> 3 multiplication gates after CSE, depth 3.
-    let a = analyse_src(&prog("output o = (x * y * z) * (z * (y * x)) + use_all to A;\n"));
+    let a = analyse_src(&prog(
+        "output o = (x * y * z) * (z * (y * x)) + use_all to A;\n",
+    ));
     assert_eq!(a.secret_mults, 3);
     assert_eq!(a.mult_gates, 3);
     assert_eq!(a.mult_depth, 3);
@@ -81,12 +83,17 @@ fn comparisons_equality_division_reveal() {
 
 #[test]
 fn comparison_of_unreduced_values_needs_wraps() {
-    let a = analyse_src(&prog("output c = x + y < z * x to A;\noutput u = use_all to A;\n"));
+    let a = analyse_src(&prog(
+        "output c = x + y < z * x to A;\noutput u = use_all to A;\n",
+    ));
     // x + y and z * x are both unreduced: two wraps, then one comparison.
     assert_eq!(a.comparisons, 1);
     assert_eq!(a.wraps, 3, "x+y, z*x and the use_all output");
     let t = CostTable::default();
-    assert_eq!(a.output_rounds[0], t.mul.rounds + t.wrap.rounds + t.compare.rounds);
+    assert_eq!(
+        a.output_rounds[0],
+        t.mul.rounds + t.wrap.rounds + t.compare.rounds
+    );
 }
 
 #[test]

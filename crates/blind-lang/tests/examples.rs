@@ -1,6 +1,6 @@
 //! The example programs in `examples/`, run on the reference interpreter.
 
-use synod_blind_lang::{compile, Compiled, Inputs, Options, Outputs, Value};
+use synod_blind_lang::{Compiled, Inputs, Options, Outputs, Value, compile};
 
 const AUCTION: &str = include_str!("../examples/auction.blind");
 const AVERAGE: &str = include_str!("../examples/private_average.blind");
@@ -92,11 +92,23 @@ fn private_average_matches_plain_computation() {
     for threshold in [0, 59, 60, 79, 100, 65534, 65535] {
         let sel: Vec<i128> = scores.iter().copied().filter(|s| *s > threshold).collect();
         let count = sel.len() as i128;
-        let avg = if count == 0 { 0 } else { sel.iter().sum::<i128>() / count };
+        let avg = if count == 0 {
+            0
+        } else {
+            sel.iter().sum::<i128>() / count
+        };
         let out = average(&scores, threshold);
         assert_eq!(out.keys().collect::<Vec<_>>(), vec!["Analyst"]);
-        assert_eq!(get(&out, "Analyst", "above"), &Value::Int(count), "t={threshold}");
-        assert_eq!(get(&out, "Analyst", "average"), &Value::Int(avg), "t={threshold}");
+        assert_eq!(
+            get(&out, "Analyst", "above"),
+            &Value::Int(count),
+            "t={threshold}"
+        );
+        assert_eq!(
+            get(&out, "Analyst", "average"),
+            &Value::Int(avg),
+            "t={threshold}"
+        );
     }
 }
 
@@ -148,7 +160,10 @@ fn miner_score_only_to_validator() {
 #[test]
 fn miner_score_cost() {
     let a = build(MINER).analysis;
-    assert_eq!(a.comparisons, 16, "sign test and tolerance test per component");
+    assert_eq!(
+        a.comparisons, 16,
+        "sign test and tolerance test per component"
+    );
     assert_eq!(a.secret_mults, 8, "dot product");
     assert_eq!(a.reveals, 0);
 }

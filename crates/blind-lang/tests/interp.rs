@@ -2,7 +2,7 @@
 //! Rust's wrapping arithmetic, plus input validation and runtime errors.
 
 use synod_blind_lang::testing::edge_values;
-use synod_blind_lang::{compile, Compiled, Inputs, Options, RuntimeError, ScalarType, Value};
+use synod_blind_lang::{Compiled, Inputs, Options, RuntimeError, ScalarType, Value, compile};
 
 fn build(src: &str) -> Compiled {
     match compile(src, &Options::default()) {
@@ -29,7 +29,12 @@ fn program_for(t: ScalarType) -> String {
     s
 }
 
-fn run3(p: &Compiled, a: i128, b: i128, d: i128) -> Result<synod_blind_lang::Outputs, RuntimeError> {
+fn run3(
+    p: &Compiled,
+    a: i128,
+    b: i128,
+    d: i128,
+) -> Result<synod_blind_lang::Outputs, RuntimeError> {
     let mut ins = Inputs::new();
     let m = ins.entry("A".into()).or_default();
     m.insert("a".into(), Value::Int(a));
@@ -72,7 +77,11 @@ macro_rules! check_type {
                 assert_eq!(boolean("ne"), x != y, "{ctx}");
                 assert_eq!(int("mn"), x.min(y) as i128, "{ctx}");
                 assert_eq!(int("mx"), x.max(y) as i128, "{ctx}");
-                let sel = if x < y { x.wrapping_mul(2) } else { y.wrapping_sub(1) };
+                let sel = if x < y {
+                    x.wrapping_mul(2)
+                } else {
+                    y.wrapping_sub(1)
+                };
                 assert_eq!(int("sel"), sel as i128, "{ctx}");
                 assert_eq!(int("fromb"), i128::from(x == y), "{ctx}");
                 assert_eq!(int("c_u8"), (x as u8) as i128, "{ctx}");
@@ -146,36 +155,54 @@ fn division_by_public_zero_is_a_runtime_error_only_when_needed() {
         "party A;\ninput x: secret u32 from A;\ninput d: public u32 from A;\n\
          output q = if x > 3 then x / d else 0 to A;\n",
     );
-    assert!(matches!(p.run(&ins), Err(RuntimeError::DivisionByZero { .. })));
+    assert!(matches!(
+        p.run(&ins),
+        Err(RuntimeError::DivisionByZero { .. })
+    ));
 }
 
 #[test]
 fn input_validation() {
-    let p = build("party A; party B;\ninput x: secret u8 from A;\ninput v: [public i8; 2] from B;\noutput o = x + (v[0] as u8) to A;\n");
+    let p = build(
+        "party A; party B;\ninput x: secret u8 from A;\ninput v: [public i8; 2] from B;\noutput o = x + (v[0] as u8) to A;\n",
+    );
     let good = || {
         let mut ins = Inputs::new();
-        ins.entry("A".into()).or_default().insert("x".into(), Value::Int(255));
-        ins.entry("B".into())
+        ins.entry("A".into())
             .or_default()
-            .insert("v".into(), Value::Array(vec![Value::Int(-128), Value::Int(127)]));
+            .insert("x".into(), Value::Int(255));
+        ins.entry("B".into()).or_default().insert(
+            "v".into(),
+            Value::Array(vec![Value::Int(-128), Value::Int(127)]),
+        );
         ins
     };
     assert_eq!(p.run(&good()).expect("ok")["A"]["o"], Value::Int(127));
     let mut ins = good();
-    ins.get_mut("A").map(|m| m.insert("x".into(), Value::Int(256)));
+    ins.get_mut("A")
+        .map(|m| m.insert("x".into(), Value::Int(256)));
     assert!(matches!(p.run(&ins), Err(RuntimeError::OutOfRange { .. })));
     let mut ins = good();
-    ins.get_mut("A").map(|m| m.insert("x".into(), Value::Bool(true)));
+    ins.get_mut("A")
+        .map(|m| m.insert("x".into(), Value::Bool(true)));
     assert!(matches!(p.run(&ins), Err(RuntimeError::WrongType { .. })));
     let mut ins = good();
-    ins.get_mut("B").map(|m| m.insert("v".into(), Value::Array(vec![Value::Int(1)])));
+    ins.get_mut("B")
+        .map(|m| m.insert("v".into(), Value::Array(vec![Value::Int(1)])));
     assert!(matches!(p.run(&ins), Err(RuntimeError::WrongShape(_))));
     let mut ins = good();
     ins.get_mut("A").map(|m| m.remove("x"));
-    assert!(matches!(p.run(&ins), Err(RuntimeError::MissingInput { .. })));
+    assert!(matches!(
+        p.run(&ins),
+        Err(RuntimeError::MissingInput { .. })
+    ));
     let mut ins = good();
-    ins.get_mut("A").map(|m| m.insert("v".into(), Value::Int(1)));
-    assert!(matches!(p.run(&ins), Err(RuntimeError::UnexpectedInput { .. })));
+    ins.get_mut("A")
+        .map(|m| m.insert("v".into(), Value::Int(1)));
+    assert!(matches!(
+        p.run(&ins),
+        Err(RuntimeError::UnexpectedInput { .. })
+    ));
     let mut ins = good();
     ins.entry("C".into()).or_default();
     assert!(matches!(p.run(&ins), Err(RuntimeError::UnknownParty(_))));
@@ -211,11 +238,15 @@ fn array_outputs_and_higher_order_functions() {
         o["m"],
         Value::Array(vec![arr(&[-3, 200]), arr(&[-32768, 7])])
     );
-    let total = 100i16.wrapping_sub(200).wrapping_sub((-32768i16).wrapping_mul(2));
+    let total = 100i16
+        .wrapping_sub(200)
+        .wrapping_sub((-32768i16).wrapping_mul(2));
     assert_eq!(o["total"], Value::Int(total as i128));
     assert_eq!(o["big"], Value::Int(200));
     assert_eq!(o["small"], Value::Int(-32768));
-    let d = (-3i16).wrapping_add(400).wrapping_add((-32768i16).wrapping_mul(3));
+    let d = (-3i16)
+        .wrapping_add(400)
+        .wrapping_add((-32768i16).wrapping_mul(3));
     assert_eq!(o["d"], Value::Int(d as i128));
     assert_eq!(o["n"], Value::Int(3));
 }

@@ -1,6 +1,6 @@
 //! MIR canonicality, encoding and program ids.
 
-use synod_blind_lang::{compile, Mir, MirError, Op, Options, ProgramId};
+use synod_blind_lang::{Mir, MirError, Op, Options, ProgramId, compile};
 
 fn id(src: &str) -> ProgramId {
     match compile(src, &Options::default()) {
