@@ -277,7 +277,7 @@ impl State<'_> {
         let t = self.model.table.wrap;
         self.a.wraps += 1;
         self.charge(t, self.ty[i].bits());
-        let r = self.ready[i] + t.rounds;
+        let r = self.ready[i].saturating_add(t.rounds);
         self.reduced_ready[i] = Some(r);
         r
     }
@@ -332,7 +332,7 @@ pub fn analyse(mir: &Mir, model: &CostModel) -> Result<Analysis, MirError> {
             let r = s.reduced(x);
             s.a.reveals += 1;
             s.charge(table.reveal, s.ty[x].bits());
-            s.ready[i] = r + table.reveal.rounds;
+            s.ready[i] = r.saturating_add(table.reveal.rounds);
             s.depth[i] = s.depth[x];
             continue;
         }
@@ -345,7 +345,7 @@ pub fn analyse(mir: &Mir, model: &CostModel) -> Result<Analysis, MirError> {
         let mult_gate = |s: &mut State<'_>, ready: u32, depth: u32| {
             s.a.mult_gates += 1;
             s.charge(table.mul, w);
-            s.ready[i] = ready + table.mul.rounds;
+            s.ready[i] = ready.saturating_add(table.mul.rounds);
             s.depth[i] = depth + 1;
         };
         match *op {
@@ -397,7 +397,7 @@ pub fn analyse(mir: &Mir, model: &CostModel) -> Result<Analysis, MirError> {
                 let r = s.reduced(a as usize);
                 s.a.divisions += 1;
                 s.charge(table.divide, w);
-                s.ready[i] = r.max(max_ready(&s)) + table.divide.rounds;
+                s.ready[i] = r.max(max_ready(&s)).saturating_add(table.divide.rounds);
                 s.depth[i] = max_depth(&s);
             }
             Op::Lt(a, b) => {
@@ -405,7 +405,7 @@ pub fn analyse(mir: &Mir, model: &CostModel) -> Result<Analysis, MirError> {
                 let r = s.reduced(a).max(s.reduced(b));
                 s.a.comparisons += 1;
                 s.charge(table.compare, s.ty[a].bits());
-                s.ready[i] = r + table.compare.rounds;
+                s.ready[i] = r.saturating_add(table.compare.rounds);
                 s.depth[i] = max_depth(&s);
             }
             Op::Eq(a, b) => {
@@ -422,7 +422,7 @@ pub fn analyse(mir: &Mir, model: &CostModel) -> Result<Analysis, MirError> {
                     let r = s.reduced(a).max(s.reduced(b));
                     s.a.equality_tests += 1;
                     s.charge(table.equal, s.ty[a].bits());
-                    s.ready[i] = r + table.equal.rounds;
+                    s.ready[i] = r.saturating_add(table.equal.rounds);
                     s.depth[i] = max_depth(&s);
                 }
             }
@@ -466,7 +466,7 @@ pub fn analyse(mir: &Mir, model: &CostModel) -> Result<Analysis, MirError> {
                     s.a.wraps += 1;
                     s.charge(table.wrap, to.bits());
                     let (r, _) = s.operand(a, max_bits);
-                    s.ready[i] = r + table.wrap.rounds;
+                    s.ready[i] = r.saturating_add(table.wrap.rounds);
                 }
             }
             Op::Reveal(_) => {}
@@ -499,10 +499,17 @@ pub fn analyse(mir: &Mir, model: &CostModel) -> Result<Analysis, MirError> {
         .unwrap_or(0);
     let n = u64::from(model.parties.max(1));
     let e = u64::from(model.element_bytes);
-    a.input_bytes = a.secret_inputs * n * e;
-    a.online_bytes = (a.total_mults + a.total_opens) * n * (n - 1) * e;
-    a.output_bytes = secret_out_elems * n * e;
-    a.bytes_per_member = (a.input_bytes + a.online_bytes + a.output_bytes) / n;
+    a.input_bytes = a.secret_inputs.saturating_mul(n).saturating_mul(e);
+    a.online_bytes = (a.total_mults.saturating_add(a.total_opens))
+        .saturating_mul(n)
+        .saturating_mul(n - 1)
+        .saturating_mul(e);
+    a.output_bytes = secret_out_elems.saturating_mul(n).saturating_mul(e);
+    a.bytes_per_member = a
+        .input_bytes
+        .saturating_add(a.online_bytes)
+        .saturating_add(a.output_bytes)
+        / n;
     Ok(a)
 }
 

@@ -186,7 +186,12 @@ struct Elab<'a> {
     /// True while checking a function definition (emit local warnings).
     defining: bool,
     cur_span: Span,
+    /// Current expression nesting, across inlined calls.
+    depth: u32,
 }
+
+/// Maximum expression nesting after inlining functions and lambdas.
+pub(crate) const MAX_EVAL_DEPTH: u32 = 2048;
 
 /// Type-check and lower a parsed program.
 pub(crate) fn elaborate(prog: &Program, limits: &Limits) -> R<Elaborated> {
@@ -208,6 +213,7 @@ pub(crate) fn elaborate(prog: &Program, limits: &Limits) -> R<Elaborated> {
         warnings: Vec::new(),
         defining: false,
         cur_span: Span::default(),
+        depth: 0,
     };
     for item in &prog.items {
         if let ItemKind::Fn(f) = &item.kind {
@@ -494,6 +500,9 @@ impl<'a> Elab<'a> {
             return err(ErrorKind::FunctionAsValue(name.to_string()), span);
         }
         let id = self.lookup(name, span)?;
+        // Copying a large array value costs compilation fuel.
+        let size = self.bindings[id].tv.as_ref().map_or(0, |tv| leaves(&tv.val));
+        self.burn_n(size, span)?;
         match &self.bindings[id].tv {
             Some(tv) => Ok(tv.clone()),
             None => err(ErrorKind::FunctionAsValue(name.to_string()), span),
@@ -690,7 +699,11 @@ impl<'a> Elab<'a> {
     }
 
     fn burn(&mut self, span: Span) -> R<()> {
-        if self.fuel == 0 {
+        self.burn_n(1, span)
+    }
+
+    fn burn_n(&mut self, n: u64, span: Span) -> R<()> {
+        if self.fuel < n {
             return err(
                 ErrorKind::LimitExceeded {
                     what: "compilation steps",
@@ -700,7 +713,7 @@ impl<'a> Elab<'a> {
                 span,
             );
         }
-        self.fuel -= 1;
+        self.fuel -= n;
         Ok(())
     }
 
@@ -708,9 +721,16 @@ impl<'a> Elab<'a> {
 
     fn expr(&mut self, e: &'a Expr, hint: Option<&Ty>) -> R<TV> {
         self.burn(e.span)?;
+        // Inlining nests expressions of different functions: bound the
+        // total depth, and grow the stack instead of overflowing it.
+        if self.depth >= MAX_EVAL_DEPTH {
+            return err(ErrorKind::TooDeep(MAX_EVAL_DEPTH), e.span);
+        }
+        self.depth += 1;
         let saved = std::mem::replace(&mut self.cur_span, e.span);
-        let r = self.expr_inner(e, hint);
+        let r = stacker::maybe_grow(128 * 1024, 2 * 1024 * 1024, || self.expr_inner(e, hint));
         self.cur_span = saved;
+        self.depth -= 1;
         r
     }
 
@@ -1621,6 +1641,13 @@ fn public(t: &Ty) -> Ty {
         Ty::Const => Ty::Const,
         Ty::Scalar(_, s) => Ty::Scalar(Secrecy::Public, *s),
         Ty::Array(e, n) => Ty::Array(Box::new(public(e)), *n),
+    }
+}
+
+fn leaves(v: &Val) -> u64 {
+    match v {
+        Val::Const(_) | Val::Node(_) => 1,
+        Val::Array(items) => items.iter().map(leaves).sum(),
     }
 }
 

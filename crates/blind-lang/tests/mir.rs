@@ -119,3 +119,16 @@ fn mir_text_listing() {
     assert!(text.contains("= mul"), "{text}");
     assert!(text.contains("output r[] to Alice"), "{text}");
 }
+
+#[test]
+fn examples_survive_pretty_printing() {
+    for src in [
+        include_str!("../examples/auction.blind"),
+        include_str!("../examples/private_average.blind"),
+        include_str!("../examples/miner_score.blind"),
+    ] {
+        let ast = synod_blind_lang::parser::parse(src).expect("parses");
+        let printed = synod_blind_lang::pretty::program(&ast);
+        assert_eq!(id(src), id(&printed), "{printed}");
+    }
+}
