@@ -501,7 +501,10 @@ impl<'a> Elab<'a> {
         }
         let id = self.lookup(name, span)?;
         // Copying a large array value costs compilation fuel.
-        let size = self.bindings[id].tv.as_ref().map_or(0, |tv| leaves(&tv.val));
+        let size = self.bindings[id]
+            .tv
+            .as_ref()
+            .map_or(0, |tv| leaves(&tv.val));
         self.burn_n(size, span)?;
         match &self.bindings[id].tv {
             Some(tv) => Ok(tv.clone()),

@@ -19,8 +19,6 @@ pub const KEYWORDS: &[&str] = &[
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Token {
     Int(i128, Option<ScalarType>),
-    /// Literal too large for i128, or malformed suffix.
-    BadInt,
     Ident(String),
     Kw(&'static str),
     Ty(ScalarType),
@@ -33,7 +31,6 @@ impl fmt::Display for Token {
         match self {
             Token::Int(v, None) => write!(f, "{v}"),
             Token::Int(v, Some(t)) => write!(f, "{v}{t}"),
-            Token::BadInt => f.write_str("<bad integer>"),
             Token::Ident(s) => f.write_str(s),
             Token::Kw(k) | Token::Op(k) => f.write_str(k),
             Token::Ty(t) => write!(f, "{t}"),
@@ -53,7 +50,15 @@ fn lexer<'src>() -> impl Parser<'src, &'src str, Vec<(Token, CSpan)>, LexErr<'sr
                 .repeated(),
         )
         .to_slice()
-        .map(|s: &str| lex_int(s));
+        .validate(|s: &str, e, emitter| {
+            lex_int(s).unwrap_or_else(|| {
+                emitter.emit(Rich::custom(
+                    e.span(),
+                    "integer literal too large or with an invalid type suffix",
+                ));
+                Token::Int(0, None)
+            })
+        });
 
     let ident = text::ascii::ident().map(|s: &str| {
         if let Some(k) = KEYWORDS.iter().find(|k| **k == s) {
@@ -105,7 +110,7 @@ fn lexer<'src>() -> impl Parser<'src, &'src str, Vec<(Token, CSpan)>, LexErr<'sr
         .then_ignore(end())
 }
 
-fn lex_int(s: &str) -> Token {
+fn lex_int(s: &str) -> Option<Token> {
     let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
     let (digits, suffix) = s.split_at(split);
     let digits: String = digits.chars().filter(|c| *c != '_').collect();
@@ -114,13 +119,10 @@ fn lex_int(s: &str) -> Token {
     } else {
         match ScalarType::from_name(suffix) {
             Some(t) if t.is_int() => Some(t),
-            _ => return Token::BadInt,
+            _ => return None,
         }
     };
-    match digits.parse::<i128>() {
-        Ok(v) => Token::Int(v, suffix),
-        Err(_) => Token::BadInt,
-    }
+    digits.parse::<i128>().ok().map(|v| Token::Int(v, suffix))
 }
 
 type PErr<'a> = extra::Err<Rich<'a, Token, CSpan>>;
@@ -185,7 +187,8 @@ where
             Token::Kw("true") => ExprKind::Bool(true),
             Token::Kw("false") => ExprKind::Bool(false),
         }
-        .map_with(|k, e| Expr::new(k, sp(e.span())));
+        .map_with(|k, e| Expr::new(k, sp(e.span())))
+        .labelled("literal");
 
         let items = expr
             .clone()
@@ -243,14 +246,7 @@ where
                 Expr::new(ExprKind::Lambda(ps, Box::new(body)), sp(e.span()))
             });
 
-        let bad_int = just(Token::BadInt).try_map(|_, span| {
-            Err::<Expr, _>(Rich::custom(
-                span,
-                "integer literal too large or with an invalid suffix",
-            ))
-        });
-
-        let atom = choice((lit, call, var, array, paren, if_, lambda, bad_int)).boxed();
+        let atom = choice((lit, call, var, array, paren, if_, lambda)).boxed();
 
         enum Post {
             Index(Expr),
@@ -484,6 +480,7 @@ pub fn parse(src: &str) -> Result<Program, CompileError> {
             Span::new(0, src.len()),
         )));
     };
+    check_token_nesting(&tokens)?;
     let eoi: CSpan = (src.len()..src.len()).into();
     let (prog, errs) = program_parser()
         .parse(tokens.as_slice().map(eoi, |(t, s)| (t, s)))
@@ -501,6 +498,35 @@ pub fn parse(src: &str) -> Result<Program, CompileError> {
     };
     check_depth(&prog)?;
     Ok(prog)
+}
+
+/// Maximum syntactic nesting seen by the parser (brackets plus `if`s and
+/// lambdas within one statement). Bounds the parser's recursion (and thus
+/// its stack and memory) before it starts.
+pub const MAX_PARSE_NESTING: u32 = 256;
+
+fn check_token_nesting(tokens: &[(Token, CSpan)]) -> Result<(), CompileError> {
+    let (mut depth, mut ifs, mut bars) = (0i64, 0i64, 0i64);
+    for (t, span) in tokens {
+        match t {
+            Token::Ctrl('(' | '[' | '{') => depth += 1,
+            Token::Ctrl(')' | ']' | '}') => depth -= 1,
+            Token::Ctrl(';') => {
+                ifs = 0;
+                bars = 0;
+            }
+            Token::Kw("if") => ifs += 1,
+            Token::Op("|") => bars += 1,
+            _ => {}
+        }
+        if depth + ifs + bars / 2 > i64::from(MAX_PARSE_NESTING) {
+            return Err(CompileError::single(Diagnostic::error(
+                ErrorKind::TooDeep(MAX_PARSE_NESTING),
+                sp(*span),
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Reject programs in which the parser collapsed an over-deep sub-tree.
@@ -652,9 +678,17 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let depth = 5000;
-        // Redundant parentheses create no AST nodes: fine at any depth.
-        let src = format!("let x = {}1{};", "(".repeat(depth), ")".repeat(depth));
+        // Redundant parentheses create no AST nodes: fine up to the parser's
+        // own nesting bound.
+        let src = format!("let x = {}1{};", "(".repeat(200), ")".repeat(200));
         assert!(parse(&src).is_ok());
+        let src = format!("let x = {}1{};", "(".repeat(depth), ")".repeat(depth));
+        assert!(matches!(
+            first(&src).kind,
+            ErrorKind::TooDeep(MAX_PARSE_NESTING)
+        ));
+        let src = format!("let x = {}1;", "if a then 1 else ".repeat(depth));
+        assert!(matches!(first(&src).kind, ErrorKind::TooDeep(_)));
         let src = format!("let x = {}1{};", "(1 + ".repeat(depth), ")".repeat(depth));
         let d = first(&src);
         assert!(matches!(d.kind, ErrorKind::TooDeep(_)), "{d:?}");

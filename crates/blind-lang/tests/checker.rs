@@ -413,26 +413,41 @@ fn copying_huge_arrays_is_bounded() {
     let src = "party A;\ninput xs: [secret u8; 4096] from A;\n\
                output o = sum(map(xs, |x| sum(xs) + x)) to A;\n";
     let e = compile(src, &Options::default()).expect_err("too much work");
-    assert!(matches!(e.diagnostics[0].kind, ErrorKind::LimitExceeded { .. }));
+    assert!(matches!(
+        e.diagnostics[0].kind,
+        ErrorKind::LimitExceeded { .. }
+    ));
 }
 
 #[test]
 fn long_call_chains_do_not_overflow_the_stack() {
     // Each function nests its caller's expression 100 deep; 300 functions
     // would nest 30 000 levels after inlining.
-    let mut src = String::from("party A;\ninput x: secret u32 from A;\nfn f0(a: secret u32) -> secret u32 { a }\n");
+    let mut src = String::from(
+        "party A;\ninput x: secret u32 from A;\nfn f0(a: secret u32) -> secret u32 { a }\n",
+    );
     for i in 1..300 {
         let body = format!("{}f{}(a){}", "(1 + ".repeat(100), i - 1, ")".repeat(100));
-        src.push_str(&format!("fn f{i}(a: secret u32) -> secret u32 {{ {body} }}\n"));
+        src.push_str(&format!(
+            "fn f{i}(a: secret u32) -> secret u32 {{ {body} }}\n"
+        ));
     }
     src.push_str("output o = f299(x) to A;\n");
     let e = compile(&src, &Options::default()).expect_err("too deep after inlining");
-    assert!(matches!(e.diagnostics[0].kind, ErrorKind::TooDeep(_)), "{:?}", e.diagnostics[0]);
+    assert!(
+        matches!(e.diagnostics[0].kind, ErrorKind::TooDeep(_)),
+        "{:?}",
+        e.diagnostics[0]
+    );
     // A moderately deep chain is fine.
-    let mut src = String::from("party A;\ninput x: secret u32 from A;\nfn f0(a: secret u32) -> secret u32 { a }\n");
+    let mut src = String::from(
+        "party A;\ninput x: secret u32 from A;\nfn f0(a: secret u32) -> secret u32 { a }\n",
+    );
     for i in 1..15 {
         let body = format!("{}f{}(a){}", "(1 + ".repeat(100), i - 1, ")".repeat(100));
-        src.push_str(&format!("fn f{i}(a: secret u32) -> secret u32 {{ {body} }}\n"));
+        src.push_str(&format!(
+            "fn f{i}(a: secret u32) -> secret u32 {{ {body} }}\n"
+        ));
     }
     src.push_str("output o = f14(x) to A;\n");
     compile(&src, &Options::default()).expect("1500 levels after inlining");
