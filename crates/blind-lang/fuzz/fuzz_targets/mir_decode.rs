@@ -4,10 +4,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use synod_blind_lang::analysis::{analyse, CostModel};
-use synod_blind_lang::interp::interpret;
-use synod_blind_lang::testing::{random_inputs, Rng};
 use synod_blind_lang::Mir;
+use synod_blind_lang::analysis::{CostModel, analyse};
+use synod_blind_lang::interp::interpret;
+use synod_blind_lang::testing::{Rng, random_inputs};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(m) = Mir::decode(data) {
@@ -23,7 +23,9 @@ fuzz_target!(|data: &[u8]| {
         if elems > 4096 {
             return;
         }
-        let seed = data.iter().fold(0u64, |h, b| h.rotate_left(5) ^ u64::from(*b));
+        let seed = data
+            .iter()
+            .fold(0u64, |h, b| h.rotate_left(5) ^ u64::from(*b));
         let inputs = random_inputs(&m, &mut Rng::new(seed));
         let _ = interpret(&m, &inputs);
     }

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use synod_blind_lang::{compile, parser, pretty, Mir, Options};
+use synod_blind_lang::{Mir, Options, compile, parser, pretty};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(src) = std::str::from_utf8(data) else {
