@@ -64,6 +64,15 @@ impl fmt::Display for LineCol {
     }
 }
 
+/// Start and end of a span as line/column pairs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// Position of the first byte.
+    pub start: LineCol,
+    /// Position just past the last byte.
+    pub end: LineCol,
+}
+
 /// Severity of a diagnostic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
@@ -238,6 +247,9 @@ pub struct Diagnostic {
     pub span: Span,
     /// Secondary labels.
     pub notes: Vec<Note>,
+    /// Line/column of [`Diagnostic::span`]; filled in by [`crate::compile`]
+    /// and [`crate::parser::parse`] (which know the source text).
+    pub location: Option<Location>,
 }
 
 impl Diagnostic {
@@ -248,6 +260,7 @@ impl Diagnostic {
             kind,
             span,
             notes: Vec::new(),
+            location: None,
         }
     }
 
@@ -258,6 +271,7 @@ impl Diagnostic {
             kind,
             span,
             notes: Vec::new(),
+            location: None,
         }
     }
 
@@ -266,6 +280,15 @@ impl Diagnostic {
         self.notes.push(Note {
             span,
             message: message.into(),
+        });
+        self
+    }
+
+    /// Fill in [`Diagnostic::location`] from the source text.
+    pub fn locate(mut self, src: &str) -> Diagnostic {
+        self.location = Some(Location {
+            start: LineCol::of(src, self.span.start),
+            end: LineCol::of(src, self.span.end),
         });
         self
     }
@@ -346,6 +369,17 @@ impl CompileError {
     /// The primary diagnostic.
     pub fn primary(&self) -> Option<&Diagnostic> {
         self.diagnostics.first()
+    }
+
+    /// Fill in the line/column location of every diagnostic.
+    pub fn locate(self, src: &str) -> CompileError {
+        CompileError {
+            diagnostics: self
+                .diagnostics
+                .into_iter()
+                .map(|d| d.locate(src))
+                .collect(),
+        }
     }
 
     /// Render all diagnostics with ariadne.

@@ -54,7 +54,7 @@ pub mod testing;
 pub mod types;
 
 pub use analysis::{Analysis, CostModel, CostTable, Limits};
-pub use diag::{CompileError, Diagnostic, ErrorKind, LineCol, Severity, Span};
+pub use diag::{CompileError, Diagnostic, ErrorKind, LineCol, Location, Severity, Span};
 pub use elab::BUILTINS;
 pub use interp::{Inputs, Outputs, RuntimeError, Value};
 pub use mir::{Mir, MirError, NodeId, Op, ProgramId};
@@ -96,7 +96,12 @@ impl Compiled {
 /// Parse, check, lower, canonicalise, analyse and enforce limits.
 pub fn compile(src: &str, opts: &Options) -> Result<Compiled, CompileError> {
     let ast = parser::parse(src)?;
-    compile_ast(&ast, opts)
+    let mut compiled = compile_ast(&ast, opts).map_err(|e| e.locate(src))?;
+    compiled.warnings = std::mem::take(&mut compiled.warnings)
+        .into_iter()
+        .map(|w| w.locate(src))
+        .collect();
+    Ok(compiled)
 }
 
 /// [`compile`] starting from an already parsed program.

@@ -466,8 +466,13 @@ fn syntax_diag<T: fmt::Display + Clone>(e: Rich<'_, T, CSpan>) -> Diagnostic {
     d
 }
 
-/// Parse a program. Errors carry byte spans (see [`Diagnostic::render`]).
+/// Parse a program. Errors carry byte spans and line/column locations
+/// (see [`Diagnostic::render`]).
 pub fn parse(src: &str) -> Result<Program, CompileError> {
+    parse_inner(src).map_err(|e| e.locate(src))
+}
+
+fn parse_inner(src: &str) -> Result<Program, CompileError> {
     let (tokens, lex_errs) = lexer().parse(src).into_output_errors();
     if !lex_errs.is_empty() {
         return Err(CompileError {

@@ -398,6 +398,12 @@ fn rendered_errors_show_line_and_column() {
     let d = &e.diagnostics[0];
     let lc = d.line_col(src);
     assert_eq!((lc.line, lc.col), (3, 16));
+    let loc = d.location.expect("compile fills in locations");
+    assert_eq!(
+        (loc.start.line, loc.start.col, loc.end.line, loc.end.col),
+        (3, 16, 3, 17)
+    );
+    assert_eq!(d.span, synod_blind_lang::Span::new(51, 52));
     let text = e.render("prog.blind", src);
     assert!(text.contains("prog.blind:3:16"), "{text}");
     assert!(text.contains("divisor must be public"), "{text}");
@@ -421,8 +427,8 @@ fn copying_huge_arrays_is_bounded() {
 
 #[test]
 fn long_call_chains_do_not_overflow_the_stack() {
-    // Each function nests its caller's expression 100 deep; 300 functions
-    // would nest 30 000 levels after inlining.
+    // Each function nests its caller's expression 100 deep; 40 functions
+    // would nest 4 000 levels after inlining.
     let mut src = String::from(
         "party A;\ninput x: secret u32 from A;\nfn f0(a: secret u32) -> secret u32 { a }\n",
     );

@@ -8,7 +8,10 @@ const MINER: &str = include_str!("../examples/miner_score.blind");
 
 fn build(src: &str) -> Compiled {
     match compile(src, &Options::default()) {
-        Ok(p) => p,
+        Ok(p) => {
+            assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+            p
+        }
         Err(e) => panic!("{}", e.render("example.blind", src)),
     }
 }
