@@ -149,8 +149,8 @@ pub enum ErrorKind {
     /// Constant index outside the array.
     #[error("index {index} out of bounds for array of length {len}")]
     IndexOutOfBounds {
-        /// The index.
-        index: i128,
+        /// The index (saturated to `i64`).
+        index: i64,
         /// The array length.
         len: usize,
     },
@@ -160,8 +160,8 @@ pub enum ErrorKind {
     /// Literal does not fit the type it is used at.
     #[error("literal {value} out of range for {ty}")]
     LiteralOutOfRange {
-        /// The literal.
-        value: i128,
+        /// The literal (decimal).
+        value: String,
         /// The target type.
         ty: String,
     },
@@ -249,7 +249,7 @@ pub struct Diagnostic {
     pub notes: Vec<Note>,
     /// Line/column of [`Diagnostic::span`]; filled in by [`crate::compile`]
     /// and [`crate::parser::parse`] (which know the source text).
-    pub location: Option<Location>,
+    pub location: Option<Box<Location>>,
 }
 
 impl Diagnostic {
@@ -286,10 +286,10 @@ impl Diagnostic {
 
     /// Fill in [`Diagnostic::location`] from the source text.
     pub fn locate(mut self, src: &str) -> Diagnostic {
-        self.location = Some(Location {
+        self.location = Some(Box::new(Location {
             start: LineCol::of(src, self.span.start),
             end: LineCol::of(src, self.span.end),
-        });
+        }));
         self
     }
 

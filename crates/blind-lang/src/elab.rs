@@ -650,7 +650,7 @@ impl<'a> Elab<'a> {
                 if !t.fits(v) {
                     return err(
                         ErrorKind::LiteralOutOfRange {
-                            value: v,
+                            value: v.to_string(),
                             ty: t.to_string(),
                         },
                         span,
@@ -833,7 +833,11 @@ impl<'a> Elab<'a> {
                 if idx < 0 || idx >= *n as i128 {
                     return err(
                         ErrorKind::IndexOutOfBounds {
-                            index: idx,
+                            index: i64::try_from(idx).unwrap_or(if idx < 0 {
+                                i64::MIN
+                            } else {
+                                i64::MAX
+                            }),
                             len: *n,
                         },
                         i.span,

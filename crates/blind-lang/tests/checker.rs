@@ -141,14 +141,10 @@ fn type_errors() {
     );
     check!(
         "let y = s + 300;",
-        ErrorKind::LiteralOutOfRange { value: 300, .. },
+        ErrorKind::LiteralOutOfRange { .. },
         "300"
     );
-    check!(
-        "let y = s + -1;",
-        ErrorKind::LiteralOutOfRange { value: -1, .. },
-        "-1"
-    );
+    check!("let y = s + -1;", ErrorKind::LiteralOutOfRange { .. }, "-1");
     check!("let y: u16 = p;", ErrorKind::TypeMismatch { .. }, "p");
     check!("let y = xs + 1;", ErrorKind::InvalidOperand { .. }, "xs");
     check!("let y = s[0];", ErrorKind::InvalidOperand { .. }, "s");
@@ -398,7 +394,7 @@ fn rendered_errors_show_line_and_column() {
     let d = &e.diagnostics[0];
     let lc = d.line_col(src);
     assert_eq!((lc.line, lc.col), (3, 16));
-    let loc = d.location.expect("compile fills in locations");
+    let loc = d.location.as_deref().expect("compile fills in locations");
     assert_eq!(
         (loc.start.line, loc.start.col, loc.end.line, loc.end.col),
         (3, 16, 3, 17)
