@@ -9,7 +9,10 @@ fn sample_tx(nonce: u64, amount: u64) -> SignedTransaction {
         sender: Keypair::dev("alice").account(),
         nonce,
         fee: 1,
-        call: Call::Transfer { to: Keypair::dev("bob").account(), amount },
+        call: Call::Transfer {
+            to: Keypair::dev("bob").account(),
+            amount,
+        },
     }
     .sign(&Keypair::dev("alice"), &Hash::ZERO)
 }
