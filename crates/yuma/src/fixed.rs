@@ -1,0 +1,116 @@
+//! Fixed-point primitives with subtensor's rounding rules.
+//!
+//! Every helper here is a thin wrapper over `substrate-fixed` 0.6 so that the
+//! epoch reads like the reference and rounds exactly like it:
+//!
+//! * multiplication floors (`(a·b) >> 32` on the widened product),
+//! * division truncates toward zero, and a division by zero *or* an overflowing
+//!   division yields 0 (subtensor's `safe_div`),
+//! * narrowing conversions drop fraction bits, fixed→integer conversions
+//!   truncate, and everything saturates.
+
+use substrate_fixed::transcendental::exp;
+use substrate_fixed::types::{I32F32, I64F64, I96F32};
+
+/// The epoch's working number type (signed, 32 integer and 32 fraction bits).
+pub(crate) type Fx = I32F32;
+
+/// `0` as [`Fx`].
+pub(crate) const ZERO: Fx = Fx::from_bits(0);
+/// `1` as [`Fx`].
+pub(crate) const ONE: Fx = Fx::from_bits(1 << 32);
+
+/// `u16::MAX` as [`Fx`].
+pub(crate) fn u16_max() -> Fx {
+    Fx::saturating_from_num(u16::MAX)
+}
+
+/// `a / b`, or 0 when `b == 0` or the quotient overflows.
+pub(crate) fn safe_div(a: Fx, b: Fx) -> Fx {
+    a.checked_div(b).unwrap_or(ZERO)
+}
+
+/// `a / b` in `I64F64`, or 0 when `b == 0` or the quotient overflows.
+pub(crate) fn safe_div64(a: I64F64, b: I64F64) -> I64F64 {
+    a.checked_div(b).unwrap_or(I64F64::from_bits(0))
+}
+
+/// Saturating sum. Subtensor uses `Iterator::sum` (plain `Add`); the two agree
+/// whenever the true sum fits in the type, which holds for every sum of
+/// normalised values the epoch takes. See `DECISIONS.md` (D7).
+pub(crate) fn sat_sum<I: IntoIterator<Item = Fx>>(it: I) -> Fx {
+    it.into_iter().fold(ZERO, |acc, x| acc.saturating_add(x))
+}
+
+/// A stored u16 proportion (`x / 65535`).
+pub(crate) fn u16_proportion(x: u16) -> Fx {
+    safe_div(Fx::saturating_from_num(x), u16_max())
+}
+
+/// Publishes a proportion in `[0, 1]` as `floor(x · 65535)`, saturating.
+pub(crate) fn proportion_to_u16(x: Fx) -> u16 {
+    x.saturating_mul(u16_max()).saturating_to_num::<u16>()
+}
+
+/// `exp(x)` with the argument clamped to `[-20, 20]`; on internal overflow 0
+/// for non-positive arguments and `Fx::MAX` otherwise (subtensor's `exp_safe`).
+pub(crate) fn exp_safe(input: Fx) -> Fx {
+    let lo = Fx::saturating_from_num(-20);
+    let hi = Fx::saturating_from_num(20);
+    let x = if input < lo {
+        lo
+    } else if hi < input {
+        hi
+    } else {
+        input
+    };
+    match exp::<Fx, Fx>(x) {
+        Ok(v) => v,
+        Err(()) => {
+            if x <= ZERO {
+                ZERO
+            } else {
+                Fx::max_value()
+            }
+        }
+    }
+}
+
+/// `value` clamped with `min(high)` first, then `max(low)` (subtensor's order,
+/// which yields `low` when `low > high`).
+pub(crate) fn clamp(value: Fx, low: Fx, high: Fx) -> Fx {
+    value.min(high).max(low)
+}
+
+/// `floor(x · emission)` computed in `I96F32`, saturating to `u64`.
+pub(crate) fn share_of(x: Fx, emission: u64) -> u64 {
+    I96F32::saturating_from_num(x)
+        .saturating_mul(I96F32::saturating_from_num(emission))
+        .saturating_to_num::<u64>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_rules() {
+        // Multiplication floors.
+        let third = safe_div(ONE, Fx::from_num(3));
+        assert_eq!(third.to_bits(), 0x5555_5555);
+        assert_eq!(safe_div(ONE, ZERO), ZERO);
+        assert_eq!(proportion_to_u16(ONE), u16::MAX);
+        assert_eq!(proportion_to_u16(u16_proportion(12345)), 12344);
+        assert_eq!(u16_proportion(u16::MAX), ONE);
+        assert_eq!(share_of(ONE, 1_000), 1_000);
+        assert_eq!(share_of(third, 3_000), 999);
+    }
+
+    #[test]
+    fn exp_is_clamped_and_total() {
+        assert_eq!(exp_safe(ZERO), ONE);
+        assert_eq!(exp_safe(Fx::max_value()), exp_safe(Fx::from_num(20)));
+        assert_eq!(exp_safe(Fx::min_value()), exp_safe(Fx::from_num(-20)));
+        assert!(exp_safe(Fx::from_num(-20)) >= ZERO);
+    }
+}

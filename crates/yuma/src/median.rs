@@ -1,0 +1,275 @@
+//! Stake-weighted upper median per column (Yuma consensus).
+//!
+//! Subtensor builds a dense `columns × validators` score matrix and runs a
+//! deterministic mid-pivot partition search per column. Because fixed-point
+//! addition of the (non-negative, bounded) stakes is exact, every partial sum
+//! that search compares is an exact subset sum, so its answer does not depend
+//! on the pivot order. It is:
+//!
+//! * the smallest score `v` present in the column with `minority < Σ stake(score ≤ v)`,
+//! * or the largest score present if no such `v` exists,
+//! * or 0 when no validator has stake,
+//!
+//! where `minority = Σ stake − κ` and validators without an entry score 0. We
+//! compute that directly from the column's non-zero entries: `O(nnz log nnz)`
+//! instead of `O(columns × validators)`. A test below checks it against a
+//! transcription of the pivot search.
+
+use crate::fixed::{Fx, ZERO, safe_div, sat_sum};
+use crate::sparse::Csr;
+
+/// Consensus `c_j` for each of the `n` columns of `weights`, using the rows whose
+/// `active_stake` is positive, with majority `kappa`.
+pub(crate) fn weighted_median_cols(
+    active_stake: &[Fx],
+    weights: &Csr,
+    n: usize,
+    kappa: Fx,
+) -> Vec<Fx> {
+    let mut out = vec![ZERO; n];
+
+    // Positive-stake rows, renormalised among themselves.
+    let voters: Vec<usize> = (0..active_stake.len().min(weights.rows()))
+        .filter(|&i| active_stake[i] > ZERO)
+        .collect();
+    if voters.is_empty() {
+        return out;
+    }
+    let mut use_stake: Vec<Fx> = voters.iter().map(|&i| active_stake[i]).collect();
+    let total = sat_sum(use_stake.iter().copied());
+    if total != ZERO {
+        for s in &mut use_stake {
+            *s = safe_div(*s, total);
+        }
+    }
+    let stake_sum = sat_sum(use_stake.iter().copied());
+    let minority = stake_sum.saturating_sub(kappa);
+
+    // Bucket the positive scores by column (counting sort): (score, stake).
+    let mut counts = vec![0usize; n + 1];
+    for &i in &voters {
+        let (cols, vals) = weights.row(i);
+        for (&j, &v) in cols.iter().zip(vals) {
+            if v > ZERO {
+                counts[usize::from(j) + 1] += 1;
+            }
+        }
+    }
+    for j in 0..n {
+        counts[j + 1] += counts[j];
+    }
+    let mut fill = counts.clone();
+    let mut cells = vec![(ZERO, ZERO); counts[n]];
+    for (k, &i) in voters.iter().enumerate() {
+        let (cols, vals) = weights.row(i);
+        for (&j, &v) in cols.iter().zip(vals) {
+            if v > ZERO {
+                let slot = &mut fill[usize::from(j)];
+                cells[*slot] = (v, use_stake[k]);
+                *slot += 1;
+            }
+        }
+    }
+
+    for (j, c) in out.iter_mut().enumerate() {
+        let col = &mut cells[counts[j]..counts[j + 1]];
+        *c = column_median(col, voters.len(), stake_sum, minority);
+    }
+    out
+}
+
+/// Median of one column given its positive `(score, stake)` cells; the other
+/// `voters − cells.len()` voters score 0.
+fn column_median(cells: &mut [(Fx, Fx)], voters: usize, stake_sum: Fx, minority: Fx) -> Fx {
+    cells.sort_unstable_by_key(|&(v, _)| v);
+    let mut cum = ZERO;
+    if cells.len() < voters {
+        let positive = sat_sum(cells.iter().map(|&(_, s)| s));
+        cum = stake_sum.saturating_sub(positive);
+        if minority < cum {
+            return ZERO;
+        }
+    }
+    let mut k = 0;
+    while k < cells.len() {
+        let v = cells[k].0;
+        while k < cells.len() && cells[k].0 == v {
+            cum = cum.saturating_add(cells[k].1);
+            k += 1;
+        }
+        if minority < cum {
+            return v;
+        }
+    }
+    cells.last().map_or(ZERO, |&(v, _)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sparse::CsrBuilder;
+    use proptest::prelude::*;
+
+    /// A plain transcription of subtensor's mid-pivot search, used as an oracle.
+    fn pivot_search(stake: &[Fx], score: &[Fx], minority: Fx, mut lo: Fx, mut hi: Fx) -> Fx {
+        let mut part: Vec<usize> = (0..stake.len()).collect();
+        let limit = part.len();
+        let mut iterations = 0;
+        loop {
+            match part.len() {
+                0 => return ZERO,
+                1 => return score[part[0]],
+                _ => {}
+            }
+            let pivot = score[part[part.len() / 2]];
+            let (mut lower, mut upper) = (Vec::new(), Vec::new());
+            let (mut lo_s, mut hi_s) = (ZERO, ZERO);
+            for &i in &part {
+                if score[i] < pivot {
+                    lo_s = lo_s.saturating_add(stake[i]);
+                    lower.push(i);
+                } else if score[i] > pivot {
+                    hi_s = hi_s.saturating_add(stake[i]);
+                    upper.push(i);
+                }
+            }
+            if minority < lo.saturating_add(lo_s) && !lower.is_empty() {
+                part = lower;
+                hi = lo.saturating_add(lo_s);
+            } else if hi.saturating_sub(hi_s) <= minority && !upper.is_empty() {
+                part = upper;
+                lo = hi.saturating_sub(hi_s);
+            } else {
+                return pivot;
+            }
+            iterations += 1;
+            if iterations > limit {
+                return ZERO;
+            }
+        }
+    }
+
+    /// Dense oracle: per column, the pivot search over all positive-stake rows.
+    fn dense_oracle(stake: &[Fx], rows: &[Vec<(u16, Fx)>], n: usize, kappa: Fx) -> Vec<Fx> {
+        let voters: Vec<usize> = (0..stake.len()).filter(|&i| stake[i] > ZERO).collect();
+        let mut s: Vec<Fx> = voters.iter().map(|&i| stake[i]).collect();
+        let t = sat_sum(s.iter().copied());
+        if t != ZERO {
+            s.iter_mut().for_each(|x| *x = safe_div(*x, t));
+        }
+        let sum = sat_sum(s.iter().copied());
+        let minority = sum.saturating_sub(kappa);
+        (0..n)
+            .map(|j| {
+                let score: Vec<Fx> = voters
+                    .iter()
+                    .map(|&i| {
+                        rows[i]
+                            .iter()
+                            .find(|e| usize::from(e.0) == j)
+                            .map_or(ZERO, |e| e.1)
+                    })
+                    .collect();
+                pivot_search(&s, &score, minority, ZERO, sum)
+            })
+            .collect()
+    }
+
+    fn csr(rows: &[Vec<(u16, Fx)>], n: usize) -> Csr {
+        let mut b = CsrBuilder::with_capacity(rows.len(), 0);
+        for r in rows {
+            let mut r = r.clone();
+            r.sort_unstable_by_key(|e| e.0);
+            for (j, v) in r.into_iter().filter(|e| usize::from(e.0) < n) {
+                b.push(j, v);
+            }
+            b.end_row();
+        }
+        b.finish()
+    }
+
+    fn f(x: f64) -> Fx {
+        Fx::from_num(x)
+    }
+
+    /// `test_math_weighted_median_col` / `_sparse` vectors (reference §9.2 A).
+    #[test]
+    fn subtensor_median_vectors() {
+        let rows1 = vec![
+            vec![(1, f(0.1))],
+            vec![(1, f(0.2)), (2, f(0.4))],
+            vec![(1, f(0.3)), (2, f(0.1))],
+            vec![(1, f(0.4)), (2, f(0.5))],
+        ];
+        let stake1 = [f(0.0), f(0.75), f(0.25), f(0.0)];
+        let m = csr(&rows1, 3);
+        assert_eq!(
+            weighted_median_cols(&stake1, &m, 3, f(0.24)),
+            vec![ZERO, f(0.3), f(0.4)]
+        );
+        assert_eq!(
+            weighted_median_cols(&stake1, &m, 3, f(0.26)),
+            vec![ZERO, f(0.2), f(0.4)]
+        );
+        assert_eq!(
+            weighted_median_cols(&stake1, &m, 3, f(0.76)),
+            vec![ZERO, f(0.2), f(0.1)]
+        );
+
+        let rows2 = vec![
+            vec![(1, f(0.1))],
+            vec![(1, f(0.2)), (2, f(0.4))],
+            vec![(1, f(0.3)), (2, f(0.1))],
+            vec![(2, f(0.5))],
+        ];
+        let stake2 = [f(0.0), f(0.3), f(0.2), f(0.5)];
+        let m = csr(&rows2, 3);
+        assert_eq!(
+            weighted_median_cols(&stake2, &m, 3, f(0.51)),
+            vec![ZERO, ZERO, f(0.4)]
+        );
+    }
+
+    #[test]
+    fn no_voters_gives_zero() {
+        let m = csr(&[vec![(0, f(1.0))]], 1);
+        assert_eq!(weighted_median_cols(&[ZERO], &m, 1, f(0.5)), vec![ZERO]);
+    }
+
+    fn arb_case() -> impl Strategy<Value = (Vec<Fx>, Vec<Vec<(u16, Fx)>>, usize, Fx)> {
+        (1usize..9, 1usize..6).prop_flat_map(|(rows, n)| {
+            let stake = prop::collection::vec(prop_oneof![Just(0u32), 1u32..4, 0u32..1000], rows);
+            // Few distinct score levels so ties are frequent.
+            let row = prop::collection::btree_map(
+                0..n as u16,
+                prop_oneof![Just(0u32), 1u32..4, 0u32..5000],
+                0..=n,
+            );
+            let w = prop::collection::vec(row, rows);
+            let kappa = prop_oneof![Just(0u32), Just(32_767), Just(65_535), 0u32..=70_000];
+            (stake, w, Just(n), kappa).prop_map(|(s, w, n, k)| {
+                let s: Vec<Fx> = s
+                    .into_iter()
+                    .map(|x| Fx::from_num(x) / Fx::from_num(1000))
+                    .collect();
+                let w: Vec<Vec<(u16, Fx)>> = w
+                    .into_iter()
+                    .map(|r| {
+                        r.into_iter()
+                            .map(|(j, v)| (j, Fx::from_num(v) / Fx::from_num(5000)))
+                            .collect()
+                    })
+                    .collect();
+                (s, w, n, Fx::from_num(k) / Fx::from_num(65_535))
+            })
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn equals_pivot_search((stake, rows, n, kappa) in arb_case()) {
+            let m = csr(&rows, n);
+            prop_assert_eq!(weighted_median_cols(&stake, &m, n, kappa), dense_oracle(&stake, &rows, n, kappa));
+        }
+    }
+}
