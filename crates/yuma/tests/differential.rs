@@ -19,7 +19,6 @@ use synod_yuma::{EpochInput, EpochOutput, Hyperparameters, NeuronInput, SparseRo
 
 const GRAPHS: u64 = 48;
 
-
 fn reference_script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reference/yuma_ref.py")
 }
@@ -48,7 +47,8 @@ fn max_upscale(row: &mut SparseRow) {
 ///
 /// Inputs are kept in the range where I32F32 has headroom: stakes within a
 /// factor 100 of each other and non-zero weights at least 1/8 of their row's
-/// maximum. Far outside it (a weight of 12 next to 65535 from a validator with
+/// maximum, and a fractional bonds penalty β within [0.1, 0.9] (β → 1 on a
+/// zero-consensus column scales weights for bonds by 1 − β). Far outside it (a weight of 12 next to 65535 from a validator with
 /// 0.01% of the stake) a bond's stake-weighted delta is a few hundred ulps of
 /// 2⁻³² and subtensor's own fixed-point result is off from exact arithmetic by
 /// more than 2 u16 steps; we reproduce subtensor there, not the real numbers.
@@ -57,7 +57,11 @@ fn random_subnet(seed: u64) -> EpochInput {
     let n = r.range(2, 256) as usize;
     let n_val = r.range(1, n.min(64) as u64) as usize;
     let current_block: u64 = 100_000;
-    let cutoff = if r.chance(1, 2) { 5_000 } else { r.range(100, 6_000) };
+    let cutoff = if r.chance(1, 2) {
+        5_000
+    } else {
+        r.range(100, 6_000)
+    };
 
     let mut uids: Vec<usize> = (0..n).collect();
     for a in 0..n {
@@ -76,7 +80,11 @@ fn random_subnet(seed: u64) -> EpochInput {
     let neurons: Vec<NeuronInput> = (0..n)
         .map(|i| {
             let is_val = validators.contains(&i);
-            let stake = if is_val || r.chance(1, 10) { distinct_stake(&mut r) } else { 0 };
+            let stake = if is_val || r.chance(1, 10) {
+                distinct_stake(&mut r)
+            } else {
+                0
+            };
             let last_update = if is_val && r.chance(1, 12) {
                 current_block - cutoff - 1 - r.below(100)
             } else {
@@ -144,7 +152,9 @@ fn random_subnet(seed: u64) -> EpochInput {
             for _ in 0..r.range(1, n as u64) {
                 cols.insert(r.below(n as u64) as u16);
             }
-            cols.into_iter().map(|j| (j, r.range(0, 65_535) as u16)).collect()
+            cols.into_iter()
+                .map(|j| (j, r.range(0, 65_535) as u16))
+                .collect()
         })
         .collect();
 
@@ -159,13 +169,17 @@ fn random_subnet(seed: u64) -> EpochInput {
         bonds_penalty: match r.below(3) {
             0 => 0,
             1 => u16::MAX,
-            _ => r.range(1, 65_534) as u16,
+            _ => r.range(6_554, 58_982) as u16, // β in [0.1, 0.9]
         },
         yuma3: r.chance(1, 2),
         liquid_alpha: r.chance(1, 2),
         alpha_low,
         alpha_high: r.range(u64::from(alpha_low), 65_535) as u16,
-        alpha_sigmoid_steepness: if r.chance(1, 2) { 1_000 } else { r.range(0, 6_000) as i16 - 1_000 },
+        alpha_sigmoid_steepness: if r.chance(1, 2) {
+            1_000
+        } else {
+            r.range(0, 6_000) as i16 - 1_000
+        },
         max_allowed_validators: r.range((n_val / 2) as u64, n_val as u64 + 5) as u16,
         activity_cutoff: cutoff,
         stake_threshold: if r.chance(1, 5) { 200_000_000_000 } else { 0 },
@@ -175,7 +189,11 @@ fn random_subnet(seed: u64) -> EpochInput {
         hyperparameters,
         current_block,
         last_epoch_block: r.chance(2, 3).then(|| current_block - 360),
-        emission: if r.chance(1, 2) { 1_000_000_000 } else { r.range(1, 1 << 50) },
+        emission: if r.chance(1, 2) {
+            1_000_000_000
+        } else {
+            r.range(1, 1 << 50)
+        },
         owner_uid: r.chance(1, 4).then(|| r.below(n as u64) as u16),
         neurons,
         weights,
@@ -196,13 +214,22 @@ fn dense_bonds(rows: &[SparseRow], n: usize) -> Vec<Vec<i64>> {
 fn compare(seed: u64, input: &EpochInput, rust: &EpochOutput, py: &EpochOutput) {
     let ctx = |what: &str| format!("seed {seed}: {what}");
     assert_eq!(rust.active, py.active, "{}", ctx("active"));
-    assert_eq!(rust.validator_permit, py.validator_permit, "{}", ctx("permits"));
+    assert_eq!(
+        rust.validator_permit,
+        py.validator_permit,
+        "{}",
+        ctx("permits")
+    );
     let u16s = [
         ("stake_weight", &rust.stake_weight, &py.stake_weight),
         ("consensus", &rust.consensus, &py.consensus),
         ("incentive", &rust.incentive, &py.incentive),
         ("dividends", &rust.dividends, &py.dividends),
-        ("validator_trust", &rust.validator_trust, &py.validator_trust),
+        (
+            "validator_trust",
+            &rust.validator_trust,
+            &py.validator_trust,
+        ),
     ];
     for (name, a, b) in u16s {
         for (uid, (x, y)) in a.iter().zip(b.iter()).enumerate() {
@@ -215,11 +242,23 @@ fn compare(seed: u64, input: &EpochInput, rust: &EpochOutput, py: &EpochOutput) 
     }
     let tol = input.emission / 65535 * 2 + 2;
     for (name, a, b) in [
-        ("server_emission", &rust.server_emission, &py.server_emission),
-        ("validator_emission", &rust.validator_emission, &py.validator_emission),
+        (
+            "server_emission",
+            &rust.server_emission,
+            &py.server_emission,
+        ),
+        (
+            "validator_emission",
+            &rust.validator_emission,
+            &py.validator_emission,
+        ),
     ] {
         for (uid, (x, y)) in a.iter().zip(b.iter()).enumerate() {
-            assert!(x.abs_diff(*y) <= tol, "{}", ctx(&format!("{name}[{uid}] rust {x} numpy {y}")));
+            assert!(
+                x.abs_diff(*y) <= tol,
+                "{}",
+                ctx(&format!("{name}[{uid}] rust {x} numpy {y}"))
+            );
         }
     }
     let n = input.neurons.len();
@@ -229,7 +268,10 @@ fn compare(seed: u64, input: &EpochInput, rust: &EpochOutput, py: &EpochOutput) 
             assert!(
                 (rb[i][j] - pb[i][j]).abs() <= 2,
                 "{}",
-                ctx(&format!("bond[{i}][{j}] rust {} numpy {}", rb[i][j], pb[i][j]))
+                ctx(&format!(
+                    "bond[{i}][{j}] rust {} numpy {}",
+                    rb[i][j], pb[i][j]
+                ))
             );
         }
     }
@@ -246,8 +288,13 @@ fn matches_float64_numpy_reference() {
         eprintln!("**************************************************************");
         return;
     }
-    let graphs = std::env::var("YUMA_DIFF_GRAPHS").ok().and_then(|v| v.parse().ok()).unwrap_or(GRAPHS);
-    let inputs: Vec<EpochInput> = (0..graphs).map(|s| random_subnet(0xD1FF_0000 + s)).collect();
+    let graphs = std::env::var("YUMA_DIFF_GRAPHS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(GRAPHS);
+    let inputs: Vec<EpochInput> = (0..graphs)
+        .map(|s| random_subnet(0xD1FF_0000 + s))
+        .collect();
     let rust: Vec<EpochOutput> = inputs.iter().map(|x| run_epoch(x).unwrap()).collect();
     // Debug aid: YUMA_DIFF_DUMP=<dir> writes each input as <dir>/<seed>.json.
     if let Some(dir) = std::env::var_os("YUMA_DIFF_DUMP") {
@@ -269,7 +316,11 @@ fn matches_float64_numpy_reference() {
     let writer = std::thread::spawn(move || stdin.write_all(&payload));
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "reference failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "reference failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let py: Vec<EpochOutput> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(py.len(), inputs.len());
 
@@ -277,7 +328,8 @@ fn matches_float64_numpy_reference() {
         compare(0xD1FF_0000 + k as u64, input, &rust[k], &py[k]);
     }
     // The generator must exercise every branch the reference implements.
-    let hp = |f: fn(&Hyperparameters) -> bool| inputs.iter().filter(|x| f(&x.hyperparameters)).count();
+    let hp =
+        |f: fn(&Hyperparameters) -> bool| inputs.iter().filter(|x| f(&x.hyperparameters)).count();
     assert!(hp(|h| h.yuma3 && h.liquid_alpha) > 0);
     assert!(hp(|h| h.yuma3 && !h.liquid_alpha) > 0);
     assert!(hp(|h| !h.yuma3) > 0);
