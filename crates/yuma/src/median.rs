@@ -236,7 +236,9 @@ mod tests {
         assert_eq!(weighted_median_cols(&[ZERO], &m, 1, f(0.5)), vec![ZERO]);
     }
 
-    fn arb_case() -> impl Strategy<Value = (Vec<Fx>, Vec<Vec<(u16, Fx)>>, usize, Fx)> {
+    type Case = (Vec<Fx>, Vec<Vec<(u16, Fx)>>, usize, Fx);
+
+    fn arb_case() -> impl Strategy<Value = Case> {
         (1usize..9, 1usize..6).prop_flat_map(|(rows, n)| {
             let stake = prop::collection::vec(prop_oneof![Just(0u32), 1u32..4, 0u32..1000], rows);
             // Few distinct score levels so ties are frequent.

@@ -91,7 +91,7 @@ prop_compose! {
 /// Worst-case shortfall from flooring: one unit per paid share, plus the
 /// fixed-point truncation of the normalisations (a few 2⁻³² per UID).
 fn rounding_allowance(n: usize, emission: u64) -> u128 {
-    2 * n as u128 + (u128::from(emission) * 8 * n as u128 >> 32) + 2
+    2 * n as u128 + ((u128::from(emission) * 8 * n as u128) >> 32) + 2
 }
 
 fn check_invariants(input: &EpochInput, out: &EpochOutput) -> Result<(), TestCaseError> {

@@ -41,7 +41,11 @@ fn run(hp: Hyperparameters) -> (u64, u64) {
     let mut last_consensus: SparseRow = vec![(3, 0), (4, 0)];
     let (mut honest, mut copier) = (0u64, 0u64);
     for epoch in 0..EPOCHS {
-        let good: u16 = if (epoch / PERIOD) % 2 == 0 { 3 } else { 4 };
+        let good: u16 = if (epoch / PERIOD).is_multiple_of(2) {
+            3
+        } else {
+            4
+        };
         let honest_row: SparseRow = vec![
             (3, if good == 3 { u16::MAX } else { 0 }),
             (4, if good == 4 { u16::MAX } else { 0 }),
@@ -63,14 +67,8 @@ fn run(hp: Hyperparameters) -> (u64, u64) {
         // The copier reads the published consensus (max-upscaled, as set_weights stores it).
         let (c3, c4) = (u64::from(out.consensus[3]), u64::from(out.consensus[4]));
         let max = c3.max(c4);
-        last_consensus = if max == 0 {
-            vec![(3, 0), (4, 0)]
-        } else {
-            vec![
-                (3, (c3 * 65_535 / max) as u16),
-                (4, (c4 * 65_535 / max) as u16),
-            ]
-        };
+        let up = |x: u64| (x * 65_535).checked_div(max).unwrap_or(0) as u16;
+        last_consensus = vec![(3, up(c3)), (4, up(c4))];
         for (nr, &p) in input.neurons.iter_mut().zip(&out.validator_permit) {
             nr.validator_permit = p;
         }
