@@ -1,5 +1,7 @@
 //! The epoch itself, step by step in subtensor's order (`epoch_mechanism`).
 
+use std::borrow::Cow;
+
 use substrate_fixed::types::I64F64;
 
 use crate::fixed::{
@@ -161,9 +163,8 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
         } else {
             ema(&weights_for_bonds, &bonds, alpha)
         };
-        let mut norm = ema_bonds.clone();
-        norm.col_normalize(n);
-        let per_validator = norm.weighted_row_sums(&incentive);
+        // Σ_j (B_ij / Σ_k B_kj) · I_j without materialising the normalised copy.
+        let per_validator = ema_bonds.col_normalized_row_sums(&incentive, n);
         dividends = per_validator
             .iter()
             .zip(&active_stake)
@@ -173,7 +174,7 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     } else {
         let mut bonds = bonds;
         bonds.col_normalize(n);
-        let mut delta = weights_for_bonds;
+        let mut delta = weights_for_bonds.into_owned();
         delta.map_in_place(|i, _, v| v.saturating_mul(active_stake[i]));
         delta.col_normalize(n);
         let mut e = ema(&delta, &bonds, alpha);
@@ -271,12 +272,12 @@ fn top_k_nonzero(v: &[Fx], k: usize) -> Vec<bool> {
 /// `W + β(W̄ − W)` entrywise; `W̄`'s pattern is a subset of `W`'s. At β = 0 or 1
 /// the operand is returned as is (zero entries included); otherwise only
 /// positive results are kept.
-fn interpolate(w: &Csr, clipped: &Csr, beta: Fx) -> Csr {
+fn interpolate<'a>(w: &'a Csr, clipped: &'a Csr, beta: Fx) -> Cow<'a, Csr> {
     if beta == ZERO {
-        return w.clone();
+        return Cow::Borrowed(w);
     }
     if beta == ONE {
-        return clipped.clone();
+        return Cow::Borrowed(clipped);
     }
     let mut b = CsrBuilder::with_capacity(w.rows(), w.nnz());
     for i in 0..w.rows() {
@@ -290,7 +291,7 @@ fn interpolate(w: &Csr, clipped: &Csr, beta: Fx) -> Csr {
         });
         b.end_row();
     }
-    b.finish()
+    Cow::Owned(b.finish())
 }
 
 /// `α·new + (1−α)·old` over the union of both patterns, keeping positive results.

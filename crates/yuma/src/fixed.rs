@@ -25,13 +25,45 @@ pub(crate) fn u16_max() -> Fx {
     Fx::saturating_from_num(u16::MAX)
 }
 
-/// `a / b`, or 0 when `b == 0` or the quotient overflows.
+/// `a / b`, or 0 when `b == 0` or the quotient overflows (subtensor's
+/// `checked_div(..).unwrap_or_default()`).
+///
+/// Same result as `substrate-fixed`'s `checked_div`, which divides
+/// `(a_bits << 32)` by `b_bits` in signed 128-bit arithmetic; that software
+/// division dominates the epoch's cost. For the non-negative operands the epoch
+/// divides, we first cancel common trailing zero bits (an exact identity) and
+/// then divide in `u64` when the shifted dividend fits, else in `u128`.
+/// `safe_div_matches_checked_div` checks the equivalence.
 pub(crate) fn safe_div(a: Fx, b: Fx) -> Fx {
+    let (x, y) = (a.to_bits(), b.to_bits());
+    if x == 0 && y != 0 {
+        return ZERO;
+    }
+    if x > 0 && y > 0 {
+        let t = x.trailing_zeros().min(y.trailing_zeros());
+        let (x, y) = ((x as u64) >> t, (y as u64) >> t);
+        let q = if x < (1 << 32) {
+            u128::from((x << 32) / y)
+        } else {
+            (u128::from(x) << 32) / u128::from(y)
+        };
+        return i64::try_from(q).map_or(ZERO, Fx::from_bits);
+    }
     a.checked_div(b).unwrap_or(ZERO)
 }
 
-/// `a / b` in `I64F64`, or 0 when `b == 0` or the quotient overflows.
+/// `a / b` in `I64F64`, or 0 when `b == 0` or the quotient overflows; the same
+/// exact fast path as [`safe_div`] for the integer-valued stakes it divides.
 pub(crate) fn safe_div64(a: I64F64, b: I64F64) -> I64F64 {
+    let (x, y) = (a.to_bits(), b.to_bits());
+    if x > 0 && y > 0 {
+        let t = x.trailing_zeros().min(y.trailing_zeros());
+        let (x, y) = ((x as u128) >> t, (y as u128) >> t);
+        if x < (1 << 64) {
+            let q = (x << 64) / y;
+            return i128::try_from(q).map_or(I64F64::from_bits(0), I64F64::from_bits);
+        }
+    }
     a.checked_div(b).unwrap_or(I64F64::from_bits(0))
 }
 
@@ -92,6 +124,43 @@ pub(crate) fn share_of(x: Fx, emission: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn bits32() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            any::<i64>(),
+            0i64..(1 << 34),
+            (0i64..(1 << 20)).prop_map(|x| x << 32),
+            (0u32..64).prop_map(|s| 1i64.wrapping_shl(s)),
+            Just(0),
+            Just(i64::MAX),
+            Just(i64::MIN),
+        ]
+    }
+
+    fn bits64() -> impl Strategy<Value = i128> {
+        prop_oneof![
+            any::<i128>(),
+            any::<u64>().prop_map(|x| i128::from(x) << 64 >> 1),
+            any::<u64>().prop_map(i128::from),
+            Just(0),
+            Just(i128::MAX),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn safe_div_matches_checked_div(a in bits32(), b in bits32()) {
+            let (a, b) = (Fx::from_bits(a), Fx::from_bits(b));
+            prop_assert_eq!(safe_div(a, b), a.checked_div(b).unwrap_or(ZERO));
+        }
+
+        #[test]
+        fn safe_div64_matches_checked_div(a in bits64(), b in bits64()) {
+            let (a, b) = (I64F64::from_bits(a), I64F64::from_bits(b));
+            prop_assert_eq!(safe_div64(a, b), a.checked_div(b).unwrap_or(I64F64::from_bits(0)));
+        }
+    }
 
     #[test]
     fn rounding_rules() {

@@ -70,7 +70,9 @@ impl Csr {
         for (i, row) in rows.iter().enumerate() {
             scratch.clear();
             scratch.extend(row.iter().copied().filter(|&(j, _)| usize::from(j) < n));
-            scratch.sort_unstable_by_key(|&(j, _)| j);
+            if !scratch.is_sorted_by_key(|&(j, _)| j) {
+                scratch.sort_unstable_by_key(|&(j, _)| j);
+            }
             if let Some(w) = scratch.windows(2).find(|w| w[0].0 == w[1].0) {
                 return Err(YumaError::DuplicateEntry {
                     matrix,
@@ -204,6 +206,31 @@ impl Csr {
                         .zip(vals)
                         .map(|(&j, &m)| v[usize::from(j)].saturating_mul(m)),
                 )
+            })
+            .collect()
+    }
+
+    /// `out_i = Σ_j (m_ij / colsum_j) · v_j`, i.e. [`Self::weighted_row_sums`] of the
+    /// column-normalised matrix (columns with a zero sum are left as they are),
+    /// computed without copying the matrix.
+    pub(crate) fn col_normalized_row_sums(&self, v: &[Fx], n: usize) -> Vec<Fx> {
+        let mut sums = vec![ZERO; n];
+        for (&j, &x) in self.cols.iter().zip(&self.vals) {
+            let s = &mut sums[usize::from(j)];
+            *s = s.saturating_add(x);
+        }
+        (0..self.rows())
+            .map(|i| {
+                let (cols, vals) = self.row(i);
+                sat_sum(cols.iter().zip(vals).map(|(&j, &m)| {
+                    let j = usize::from(j);
+                    let m = if sums[j] != ZERO {
+                        safe_div(m, sums[j])
+                    } else {
+                        m
+                    };
+                    m.saturating_mul(v[j])
+                }))
             })
             .collect()
     }
