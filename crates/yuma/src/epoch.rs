@@ -106,7 +106,8 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     // == Weights == permit rows, no self-weight (owner excepted), no weight set
     // before the target's registration, no weight committed before it either.
     let commit: Vec<Option<u64>> = neurons.iter().map(|x| x.commit_block).collect();
-    let mut weights = raw_weights.filter_map(|i, j, v| {
+    let mut weights = raw_weights;
+    weights.retain_map(|i, j, v| {
         let keep = permits[i]
             && (i != j || owner == Some(i))
             && last_update[i] > registered[j]
@@ -142,7 +143,8 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     } else {
         lms.saturating_add(1)
     };
-    let bonds = raw_bonds.filter_map(|_, j, v| (last_tempo > registered[j]).then_some(v));
+    let mut bonds = raw_bonds;
+    bonds.retain_map(|_, j, v| (last_tempo > registered[j]).then_some(v));
 
     let bma = safe_div64(
         I64F64::saturating_from_num(hp.bonds_moving_average),
@@ -172,7 +174,6 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
             .collect();
         normalize(&mut dividends);
     } else {
-        let mut bonds = bonds;
         bonds.col_normalize(n);
         let mut delta = weights_for_bonds.into_owned();
         delta.map_in_place(|i, _, v| v.saturating_mul(active_stake[i]));

@@ -74,9 +74,13 @@ pub(crate) fn sat_sum<I: IntoIterator<Item = Fx>>(it: I) -> Fx {
     it.into_iter().fold(ZERO, |acc, x| acc.saturating_add(x))
 }
 
-/// A stored u16 proportion (`x / 65535`).
+/// A stored u16 proportion, `x / 65535` with subtensor's truncating division.
+///
+/// Division-free: `2³² = 65535 · 65537 + 1`, so `⌊x · 2³² / 65535⌋ = 65537·x + ⌊x / 65535⌋`
+/// (`u16_proportion_is_exact` checks all 65536 inputs against the division).
 pub(crate) fn u16_proportion(x: u16) -> Fx {
-    safe_div(Fx::saturating_from_num(x), u16_max())
+    let x = i64::from(x);
+    Fx::from_bits(x * 65_537 + i64::from(x == 65_535))
 }
 
 /// Publishes a proportion in `[0, 1]` as `floor(x · 65535)`, saturating.
@@ -146,6 +150,16 @@ mod tests {
             Just(0),
             Just(i128::MAX),
         ]
+    }
+
+    #[test]
+    fn u16_proportion_is_exact() {
+        for x in 0..=u16::MAX {
+            let by_division = Fx::saturating_from_num(x)
+                .checked_div(u16_max())
+                .unwrap_or(ZERO);
+            assert_eq!(u16_proportion(x), by_division, "x = {x}");
+        }
     }
 
     proptest! {

@@ -45,35 +45,58 @@ pub(crate) fn weighted_median_cols(
     let stake_sum = sat_sum(use_stake.iter().copied());
     let minority = stake_sum.saturating_sub(kappa);
 
-    // Bucket the positive scores by column (counting sort): (score, stake).
-    let mut counts = vec![0usize; n + 1];
-    for &i in &voters {
-        let (cols, vals) = weights.row(i);
-        for (&j, &v) in cols.iter().zip(vals) {
-            if v > ZERO {
-                counts[usize::from(j) + 1] += 1;
+    // Transpose the voters' positive scores into per-column buckets of
+    // (score, stake), a block of columns at a time so that the scatter stays in
+    // cache. Rows are sorted, so a cursor per voter walks each row once.
+    const BLOCK: usize = 512;
+    let mut cursor: Vec<usize> = vec![0; voters.len()];
+    let mut counts = vec![0usize; BLOCK + 1];
+    let mut fill = vec![0usize; BLOCK];
+    let mut cells: Vec<(Fx, Fx)> = Vec::new();
+    for c0 in (0..n).step_by(BLOCK) {
+        let c1 = (c0 + BLOCK).min(n);
+        let width = c1 - c0;
+        counts[..=width].fill(0);
+        for (k, &i) in voters.iter().enumerate() {
+            let (cols, vals) = weights.row(i);
+            for (&j, &v) in cols[cursor[k]..].iter().zip(&vals[cursor[k]..]) {
+                let j = usize::from(j);
+                if j >= c1 {
+                    break;
+                }
+                if v > ZERO {
+                    counts[j - c0 + 1] += 1;
+                }
             }
         }
-    }
-    for j in 0..n {
-        counts[j + 1] += counts[j];
-    }
-    let mut fill = counts.clone();
-    let mut cells = vec![(ZERO, ZERO); counts[n]];
-    for (k, &i) in voters.iter().enumerate() {
-        let (cols, vals) = weights.row(i);
-        for (&j, &v) in cols.iter().zip(vals) {
-            if v > ZERO {
-                let slot = &mut fill[usize::from(j)];
-                cells[*slot] = (v, use_stake[k]);
-                *slot += 1;
-            }
+        for j in 0..width {
+            counts[j + 1] += counts[j];
         }
-    }
-
-    for (j, c) in out.iter_mut().enumerate() {
-        let col = &mut cells[counts[j]..counts[j + 1]];
-        *c = column_median(col, voters.len(), stake_sum, minority);
+        fill[..width].copy_from_slice(&counts[..width]);
+        cells.clear();
+        cells.resize(counts[width], (ZERO, ZERO));
+        for (k, &i) in voters.iter().enumerate() {
+            let (cols, vals) = weights.row(i);
+            let start = cursor[k];
+            let mut end = start;
+            for (&j, &v) in cols[start..].iter().zip(&vals[start..]) {
+                let j = usize::from(j);
+                if j >= c1 {
+                    break;
+                }
+                end += 1;
+                if v > ZERO {
+                    let slot = &mut fill[j - c0];
+                    cells[*slot] = (v, use_stake[k]);
+                    *slot += 1;
+                }
+            }
+            cursor[k] = end;
+        }
+        for (jj, c) in out[c0..c1].iter_mut().enumerate() {
+            let col = &mut cells[counts[jj]..counts[jj + 1]];
+            *c = column_median(col, voters.len(), stake_sum, minority);
+        }
     }
     out
 }

@@ -121,6 +121,27 @@ impl Csr {
         b.finish()
     }
 
+    /// In-place [`Self::filter_map`]: compacts the kept entries without reallocating.
+    pub(crate) fn retain_map(&mut self, mut f: impl FnMut(usize, usize, Fx) -> Option<Fx>) {
+        let mut write = 0;
+        let mut start = 0;
+        for i in 0..self.rows() {
+            let end = self.offsets[i + 1];
+            for k in start..end {
+                let j = self.cols[k];
+                if let Some(v) = f(i, usize::from(j), self.vals[k]) {
+                    self.cols[write] = j;
+                    self.vals[write] = v;
+                    write += 1;
+                }
+            }
+            start = end;
+            self.offsets[i + 1] = write;
+        }
+        self.cols.truncate(write);
+        self.vals.truncate(write);
+    }
+
     /// Rewrites every value in place: `f(row, col, value)`.
     pub(crate) fn map_in_place(&mut self, mut f: impl FnMut(usize, usize, Fx) -> Fx) {
         for i in 0..self.rows() {
