@@ -1,0 +1,328 @@
+//! Stake-weighted upper median per column (Yuma consensus).
+//!
+//! Subtensor builds a dense `columns × validators` score matrix and runs a
+//! deterministic mid-pivot partition search per column. Because fixed-point
+//! addition of the (non-negative, bounded) stakes is exact, every partial sum
+//! that search compares is an exact subset sum, so its answer does not depend
+//! on the pivot order. It is:
+//!
+//! * the smallest score `v` present in the column with `minority < Σ stake(score ≤ v)`,
+//! * or the largest score present if no such `v` exists,
+//! * or 0 when no validator has stake,
+//!
+//! where `minority = Σ stake − κ` and validators without an entry score 0. We
+//! compute that directly from the column's non-zero entries: `O(nnz log nnz)`
+//! instead of `O(columns × validators)`. A test below checks it against a
+//! transcription of the pivot search.
+
+use crate::fixed::{Fx, ZERO, safe_div, sat_sum};
+use crate::sparse::Csr;
+
+/// Consensus `c_j` for each of the `n` columns of `weights`, using the rows whose
+/// `active_stake` is positive, with majority `kappa`.
+pub(crate) fn weighted_median_cols(
+    active_stake: &[Fx],
+    weights: &Csr,
+    n: usize,
+    kappa: Fx,
+) -> Vec<Fx> {
+    let mut out = vec![ZERO; n];
+
+    // Positive-stake rows, renormalised among themselves.
+    let voters: Vec<usize> = (0..active_stake.len().min(weights.rows()))
+        .filter(|&i| active_stake[i] > ZERO)
+        .collect();
+    if voters.is_empty() {
+        return out;
+    }
+    let mut use_stake: Vec<Fx> = voters.iter().map(|&i| active_stake[i]).collect();
+    let total = sat_sum(use_stake.iter().copied());
+    if total != ZERO {
+        for s in &mut use_stake {
+            *s = safe_div(*s, total);
+        }
+    }
+    let stake_sum = sat_sum(use_stake.iter().copied());
+    let minority = stake_sum.saturating_sub(kappa);
+
+    // Transpose the voters' positive scores into per-column buckets of
+    // (score, stake), a block of columns at a time so that the scatter stays in
+    // cache. Rows are sorted, so a cursor per voter walks each row once.
+    const BLOCK: usize = 512;
+    let mut cursor: Vec<usize> = vec![0; voters.len()];
+    let mut counts = vec![0usize; BLOCK + 1];
+    let mut fill = vec![0usize; BLOCK];
+    let mut cells: Vec<(Fx, Fx)> = Vec::new();
+    for c0 in (0..n).step_by(BLOCK) {
+        let c1 = (c0 + BLOCK).min(n);
+        let width = c1 - c0;
+        counts[..=width].fill(0);
+        for (k, &i) in voters.iter().enumerate() {
+            let (cols, vals) = weights.row(i);
+            for (&j, &v) in cols[cursor[k]..].iter().zip(&vals[cursor[k]..]) {
+                let j = usize::from(j);
+                if j >= c1 {
+                    break;
+                }
+                if v > ZERO {
+                    counts[j - c0 + 1] += 1;
+                }
+            }
+        }
+        for j in 0..width {
+            counts[j + 1] += counts[j];
+        }
+        fill[..width].copy_from_slice(&counts[..width]);
+        cells.clear();
+        cells.resize(counts[width], (ZERO, ZERO));
+        for (k, &i) in voters.iter().enumerate() {
+            let (cols, vals) = weights.row(i);
+            let start = cursor[k];
+            let mut end = start;
+            for (&j, &v) in cols[start..].iter().zip(&vals[start..]) {
+                let j = usize::from(j);
+                if j >= c1 {
+                    break;
+                }
+                end += 1;
+                if v > ZERO {
+                    let slot = &mut fill[j - c0];
+                    cells[*slot] = (v, use_stake[k]);
+                    *slot += 1;
+                }
+            }
+            cursor[k] = end;
+        }
+        for (jj, c) in out[c0..c1].iter_mut().enumerate() {
+            let col = &mut cells[counts[jj]..counts[jj + 1]];
+            *c = column_median(col, voters.len(), stake_sum, minority);
+        }
+    }
+    out
+}
+
+/// Median of one column given its positive `(score, stake)` cells; the other
+/// `voters − cells.len()` voters score 0.
+fn column_median(cells: &mut [(Fx, Fx)], voters: usize, stake_sum: Fx, minority: Fx) -> Fx {
+    let mut below = ZERO;
+    if cells.len() < voters {
+        let positive = sat_sum(cells.iter().map(|&(_, s)| s));
+        below = stake_sum.saturating_sub(positive);
+        if minority < below {
+            return ZERO;
+        }
+    }
+    weighted_select(cells, below, minority)
+        .unwrap_or_else(|| cells.iter().map(|&(v, _)| v).max().unwrap_or(ZERO))
+}
+
+/// Smallest score `v` in `cells` with `below + Σ stake(score ≤ v) > minority`, or
+/// `None` if there is none. Three-way quickselect on the middle element:
+/// expected `O(len)`, and exact because every sum is an exact fixed-point sum.
+fn weighted_select(mut cells: &mut [(Fx, Fx)], mut below: Fx, minority: Fx) -> Option<Fx> {
+    while !cells.is_empty() {
+        let pivot = cells[cells.len() / 2].0;
+        // Dutch-flag partition: [< pivot | == pivot | > pivot].
+        let (mut lt, mut i, mut gt) = (0, 0, cells.len());
+        let (mut lo_stake, mut eq_stake) = (ZERO, ZERO);
+        while i < gt {
+            let (v, s) = cells[i];
+            if v < pivot {
+                lo_stake = lo_stake.saturating_add(s);
+                cells.swap(lt, i);
+                lt += 1;
+                i += 1;
+            } else if v > pivot {
+                gt -= 1;
+                cells.swap(i, gt);
+            } else {
+                eq_stake = eq_stake.saturating_add(s);
+                i += 1;
+            }
+        }
+        let upto_lower = below.saturating_add(lo_stake);
+        if minority < upto_lower && lt > 0 {
+            cells = &mut cells[..lt];
+        } else if minority < upto_lower.saturating_add(eq_stake) {
+            return Some(pivot);
+        } else {
+            below = upto_lower.saturating_add(eq_stake);
+            cells = &mut cells[gt..];
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sparse::CsrBuilder;
+    use proptest::prelude::*;
+
+    /// A plain transcription of subtensor's mid-pivot search, used as an oracle.
+    fn pivot_search(stake: &[Fx], score: &[Fx], minority: Fx, mut lo: Fx, mut hi: Fx) -> Fx {
+        let mut part: Vec<usize> = (0..stake.len()).collect();
+        let limit = part.len();
+        let mut iterations = 0;
+        loop {
+            match part.len() {
+                0 => return ZERO,
+                1 => return score[part[0]],
+                _ => {}
+            }
+            let pivot = score[part[part.len() / 2]];
+            let (mut lower, mut upper) = (Vec::new(), Vec::new());
+            let (mut lo_s, mut hi_s) = (ZERO, ZERO);
+            for &i in &part {
+                if score[i] < pivot {
+                    lo_s = lo_s.saturating_add(stake[i]);
+                    lower.push(i);
+                } else if score[i] > pivot {
+                    hi_s = hi_s.saturating_add(stake[i]);
+                    upper.push(i);
+                }
+            }
+            if minority < lo.saturating_add(lo_s) && !lower.is_empty() {
+                part = lower;
+                hi = lo.saturating_add(lo_s);
+            } else if hi.saturating_sub(hi_s) <= minority && !upper.is_empty() {
+                part = upper;
+                lo = hi.saturating_sub(hi_s);
+            } else {
+                return pivot;
+            }
+            iterations += 1;
+            if iterations > limit {
+                return ZERO;
+            }
+        }
+    }
+
+    /// Dense oracle: per column, the pivot search over all positive-stake rows.
+    fn dense_oracle(stake: &[Fx], rows: &[Vec<(u16, Fx)>], n: usize, kappa: Fx) -> Vec<Fx> {
+        let voters: Vec<usize> = (0..stake.len()).filter(|&i| stake[i] > ZERO).collect();
+        let mut s: Vec<Fx> = voters.iter().map(|&i| stake[i]).collect();
+        let t = sat_sum(s.iter().copied());
+        if t != ZERO {
+            s.iter_mut().for_each(|x| *x = safe_div(*x, t));
+        }
+        let sum = sat_sum(s.iter().copied());
+        let minority = sum.saturating_sub(kappa);
+        (0..n)
+            .map(|j| {
+                let score: Vec<Fx> = voters
+                    .iter()
+                    .map(|&i| {
+                        rows[i]
+                            .iter()
+                            .find(|e| usize::from(e.0) == j)
+                            .map_or(ZERO, |e| e.1)
+                    })
+                    .collect();
+                pivot_search(&s, &score, minority, ZERO, sum)
+            })
+            .collect()
+    }
+
+    fn csr(rows: &[Vec<(u16, Fx)>], n: usize) -> Csr {
+        let mut b = CsrBuilder::with_capacity(rows.len(), 0);
+        for r in rows {
+            let mut r = r.clone();
+            r.sort_unstable_by_key(|e| e.0);
+            for (j, v) in r.into_iter().filter(|e| usize::from(e.0) < n) {
+                b.push(j, v);
+            }
+            b.end_row();
+        }
+        b.finish()
+    }
+
+    fn f(x: f64) -> Fx {
+        Fx::from_num(x)
+    }
+
+    /// `test_math_weighted_median_col` / `_sparse` vectors (reference §9.2 A).
+    #[test]
+    fn subtensor_median_vectors() {
+        let rows1 = vec![
+            vec![(1, f(0.1))],
+            vec![(1, f(0.2)), (2, f(0.4))],
+            vec![(1, f(0.3)), (2, f(0.1))],
+            vec![(1, f(0.4)), (2, f(0.5))],
+        ];
+        let stake1 = [f(0.0), f(0.75), f(0.25), f(0.0)];
+        let m = csr(&rows1, 3);
+        assert_eq!(
+            weighted_median_cols(&stake1, &m, 3, f(0.24)),
+            vec![ZERO, f(0.3), f(0.4)]
+        );
+        assert_eq!(
+            weighted_median_cols(&stake1, &m, 3, f(0.26)),
+            vec![ZERO, f(0.2), f(0.4)]
+        );
+        assert_eq!(
+            weighted_median_cols(&stake1, &m, 3, f(0.76)),
+            vec![ZERO, f(0.2), f(0.1)]
+        );
+
+        let rows2 = vec![
+            vec![(1, f(0.1))],
+            vec![(1, f(0.2)), (2, f(0.4))],
+            vec![(1, f(0.3)), (2, f(0.1))],
+            vec![(2, f(0.5))],
+        ];
+        let stake2 = [f(0.0), f(0.3), f(0.2), f(0.5)];
+        let m = csr(&rows2, 3);
+        assert_eq!(
+            weighted_median_cols(&stake2, &m, 3, f(0.51)),
+            vec![ZERO, ZERO, f(0.4)]
+        );
+    }
+
+    #[test]
+    fn no_voters_gives_zero() {
+        let m = csr(&[vec![(0, f(1.0))]], 1);
+        assert_eq!(weighted_median_cols(&[ZERO], &m, 1, f(0.5)), vec![ZERO]);
+    }
+
+    type Case = (Vec<Fx>, Vec<Vec<(u16, Fx)>>, usize, Fx);
+
+    fn arb_case() -> impl Strategy<Value = Case> {
+        (1usize..9, 1usize..6).prop_flat_map(|(rows, n)| {
+            let stake = prop::collection::vec(prop_oneof![Just(0u32), 1u32..4, 0u32..1000], rows);
+            // Few distinct score levels so ties are frequent.
+            let row = prop::collection::btree_map(
+                0..n as u16,
+                prop_oneof![Just(0u32), 1u32..4, 0u32..5000],
+                0..=n,
+            );
+            let w = prop::collection::vec(row, rows);
+            let kappa = prop_oneof![Just(0u32), Just(32_767), Just(65_535), 0u32..=70_000];
+            (stake, w, Just(n), kappa).prop_map(|(s, w, n, k)| {
+                let s: Vec<Fx> = s
+                    .into_iter()
+                    .map(|x| Fx::from_num(x) / Fx::from_num(1000))
+                    .collect();
+                let w: Vec<Vec<(u16, Fx)>> = w
+                    .into_iter()
+                    .map(|r| {
+                        r.into_iter()
+                            .map(|(j, v)| (j, Fx::from_num(v) / Fx::from_num(5000)))
+                            .collect()
+                    })
+                    .collect();
+                (s, w, n, Fx::from_num(k) / Fx::from_num(65_535))
+            })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        #[test]
+        fn equals_pivot_search((stake, rows, n, kappa) in arb_case()) {
+            let m = csr(&rows, n);
+            prop_assert_eq!(weighted_median_cols(&stake, &m, n, kappa), dense_oracle(&stake, &rows, n, kappa));
+        }
+    }
+}

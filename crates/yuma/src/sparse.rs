@@ -1,0 +1,367 @@
+//! Compressed sparse rows with sorted, unique column indices.
+//!
+//! Every operation is `O(rows + columns + nnz)`; nothing densifies a row.
+//! Subtensor densifies rows in a few places (EMA, interpolation, liquid alpha);
+//! the sorted merges here produce the same entries in the same order.
+
+use crate::fixed::{Fx, ZERO, safe_div, sat_sum};
+use crate::types::{Matrix, SparseRow, YumaError};
+
+/// A CSR matrix of [`Fx`] values. Rows are sorted by column and have no duplicates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Csr {
+    offsets: Vec<usize>,
+    cols: Vec<u16>,
+    vals: Vec<Fx>,
+}
+
+/// Incremental CSR construction, one row at a time.
+pub(crate) struct CsrBuilder {
+    m: Csr,
+}
+
+impl CsrBuilder {
+    pub(crate) fn with_capacity(rows: usize, nnz: usize) -> Self {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        Self {
+            m: Csr {
+                offsets,
+                cols: Vec::with_capacity(nnz),
+                vals: Vec::with_capacity(nnz),
+            },
+        }
+    }
+
+    /// Appends an entry to the current row; columns must arrive in increasing order.
+    pub(crate) fn push(&mut self, col: u16, val: Fx) {
+        self.m.cols.push(col);
+        self.m.vals.push(val);
+    }
+
+    pub(crate) fn end_row(&mut self) {
+        self.m.offsets.push(self.m.cols.len());
+    }
+
+    pub(crate) fn finish(self) -> Csr {
+        self.m
+    }
+}
+
+impl Csr {
+    /// Loads stored u16 rows: drops columns `>= n`, sorts, rejects duplicates,
+    /// pads missing trailing rows with empty ones.
+    pub(crate) fn from_input(
+        rows: &[SparseRow],
+        n: usize,
+        matrix: Matrix,
+        convert: impl Fn(u16) -> Fx,
+    ) -> Result<Self, YumaError> {
+        if rows.len() > n {
+            return Err(YumaError::TooManyRows {
+                matrix,
+                rows: rows.len(),
+                neurons: n,
+            });
+        }
+        let nnz: usize = rows.iter().map(Vec::len).sum();
+        let mut b = CsrBuilder::with_capacity(n, nnz);
+        let mut scratch: Vec<(u16, u16)> = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            scratch.clear();
+            scratch.extend(row.iter().copied().filter(|&(j, _)| usize::from(j) < n));
+            if !scratch.is_sorted_by_key(|&(j, _)| j) {
+                scratch.sort_unstable_by_key(|&(j, _)| j);
+            }
+            if let Some(w) = scratch.windows(2).find(|w| w[0].0 == w[1].0) {
+                return Err(YumaError::DuplicateEntry {
+                    matrix,
+                    row: i,
+                    uid: w[0].0,
+                });
+            }
+            for &(j, v) in &scratch {
+                b.push(j, convert(v));
+            }
+            b.end_row();
+        }
+        for _ in rows.len()..n {
+            b.end_row();
+        }
+        Ok(b.finish())
+    }
+
+    pub(crate) fn rows(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    pub(crate) fn nnz(&self) -> usize {
+        self.cols.len()
+    }
+
+    /// Row `i` as parallel column and value slices.
+    pub(crate) fn row(&self, i: usize) -> (&[u16], &[Fx]) {
+        let (a, b) = (self.offsets[i], self.offsets[i + 1]);
+        (&self.cols[a..b], &self.vals[a..b])
+    }
+
+    /// Keeps (and possibly rewrites) entries: `f(row, col, value)` returns the new
+    /// value, or `None` to drop the entry.
+    pub(crate) fn filter_map(&self, mut f: impl FnMut(usize, usize, Fx) -> Option<Fx>) -> Csr {
+        let mut b = CsrBuilder::with_capacity(self.rows(), self.nnz());
+        for i in 0..self.rows() {
+            let (cols, vals) = self.row(i);
+            for (&j, &v) in cols.iter().zip(vals) {
+                if let Some(nv) = f(i, usize::from(j), v) {
+                    b.push(j, nv);
+                }
+            }
+            b.end_row();
+        }
+        b.finish()
+    }
+
+    /// In-place [`Self::filter_map`]: compacts the kept entries without reallocating.
+    pub(crate) fn retain_map(&mut self, mut f: impl FnMut(usize, usize, Fx) -> Option<Fx>) {
+        let mut write = 0;
+        let mut start = 0;
+        for i in 0..self.rows() {
+            let end = self.offsets[i + 1];
+            for k in start..end {
+                let j = self.cols[k];
+                if let Some(v) = f(i, usize::from(j), self.vals[k]) {
+                    self.cols[write] = j;
+                    self.vals[write] = v;
+                    write += 1;
+                }
+            }
+            start = end;
+            self.offsets[i + 1] = write;
+        }
+        self.cols.truncate(write);
+        self.vals.truncate(write);
+    }
+
+    /// Rewrites every value in place: `f(row, col, value)`.
+    pub(crate) fn map_in_place(&mut self, mut f: impl FnMut(usize, usize, Fx) -> Fx) {
+        for i in 0..self.rows() {
+            let (a, b) = (self.offsets[i], self.offsets[i + 1]);
+            for k in a..b {
+                self.vals[k] = f(i, usize::from(self.cols[k]), self.vals[k]);
+            }
+        }
+    }
+
+    /// Sum of each row.
+    pub(crate) fn row_sums(&self) -> Vec<Fx> {
+        (0..self.rows())
+            .map(|i| sat_sum(self.row(i).1.iter().copied()))
+            .collect()
+    }
+
+    /// Divides each row by its sum when the sum is positive.
+    pub(crate) fn row_normalize(&mut self) {
+        for i in 0..self.rows() {
+            let (a, b) = (self.offsets[i], self.offsets[i + 1]);
+            let s = sat_sum(self.vals[a..b].iter().copied());
+            if s > ZERO {
+                for v in &mut self.vals[a..b] {
+                    *v = safe_div(*v, s);
+                }
+            }
+        }
+    }
+
+    /// Divides each entry by its column sum when that sum is non-zero.
+    pub(crate) fn col_normalize(&mut self, n: usize) {
+        let mut sums = vec![ZERO; n];
+        for (&j, &v) in self.cols.iter().zip(&self.vals) {
+            let s = &mut sums[usize::from(j)];
+            *s = s.saturating_add(v);
+        }
+        for (&j, v) in self.cols.iter().zip(self.vals.iter_mut()) {
+            let s = sums[usize::from(j)];
+            if s != ZERO {
+                *v = safe_div(*v, s);
+            }
+        }
+    }
+
+    /// Divides each entry by its column maximum when that maximum is non-zero.
+    pub(crate) fn col_max_upscale(&mut self, n: usize) {
+        let mut maxes = vec![ZERO; n];
+        for (&j, &v) in self.cols.iter().zip(&self.vals) {
+            let m = &mut maxes[usize::from(j)];
+            if *m < v {
+                *m = v;
+            }
+        }
+        for (&j, v) in self.cols.iter().zip(self.vals.iter_mut()) {
+            let m = maxes[usize::from(j)];
+            if m != ZERO {
+                *v = safe_div(*v, m);
+            }
+        }
+    }
+
+    /// `out_j = Σ_i scale_i · m_ij` (subtensor's `matmul_sparse`).
+    pub(crate) fn weighted_col_sums(&self, scale: &[Fx], n: usize) -> Vec<Fx> {
+        let mut out = vec![ZERO; n];
+        for (i, &s) in scale.iter().enumerate().take(self.rows()) {
+            let (cols, vals) = self.row(i);
+            for (&j, &v) in cols.iter().zip(vals) {
+                let o = &mut out[usize::from(j)];
+                *o = o.saturating_add(s.saturating_mul(v));
+            }
+        }
+        out
+    }
+
+    /// `out_i = Σ_j v_j · m_ij` (subtensor's `matmul_transpose_sparse`).
+    pub(crate) fn weighted_row_sums(&self, v: &[Fx]) -> Vec<Fx> {
+        (0..self.rows())
+            .map(|i| {
+                let (cols, vals) = self.row(i);
+                sat_sum(
+                    cols.iter()
+                        .zip(vals)
+                        .map(|(&j, &m)| v[usize::from(j)].saturating_mul(m)),
+                )
+            })
+            .collect()
+    }
+
+    /// `out_i = Σ_j (m_ij / colsum_j) · v_j`, i.e. [`Self::weighted_row_sums`] of the
+    /// column-normalised matrix (columns with a zero sum are left as they are),
+    /// computed without copying the matrix.
+    pub(crate) fn col_normalized_row_sums(&self, v: &[Fx], n: usize) -> Vec<Fx> {
+        let mut sums = vec![ZERO; n];
+        for (&j, &x) in self.cols.iter().zip(&self.vals) {
+            let s = &mut sums[usize::from(j)];
+            *s = s.saturating_add(x);
+        }
+        (0..self.rows())
+            .map(|i| {
+                let (cols, vals) = self.row(i);
+                sat_sum(cols.iter().zip(vals).map(|(&j, &m)| {
+                    let j = usize::from(j);
+                    let m = if sums[j] != ZERO {
+                        safe_div(m, sums[j])
+                    } else {
+                        m
+                    };
+                    m.saturating_mul(v[j])
+                }))
+            })
+            .collect()
+    }
+
+    /// Iterates `(row, col, value)` over the non-zero pattern.
+    #[cfg(test)]
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (usize, u16, Fx)> + '_ {
+        (0..self.rows()).flat_map(move |i| {
+            let (c, v) = self.row(i);
+            c.iter().zip(v).map(move |(&j, &x)| (i, j, x))
+        })
+    }
+}
+
+/// Walks two sorted rows together, calling `f(col, a, b)` once per column that
+/// appears in either, in increasing column order.
+pub(crate) fn merge_rows(
+    (ac, av): (&[u16], &[Fx]),
+    (bc, bv): (&[u16], &[Fx]),
+    mut f: impl FnMut(u16, Option<Fx>, Option<Fx>),
+) {
+    let (mut x, mut y) = (0usize, 0usize);
+    while x < ac.len() || y < bc.len() {
+        match (ac.get(x), bc.get(y)) {
+            (Some(&ja), Some(&jb)) if ja == jb => {
+                f(ja, Some(av[x]), Some(bv[y]));
+                x += 1;
+                y += 1;
+            }
+            (Some(&ja), Some(&jb)) if ja < jb => {
+                f(ja, Some(av[x]), None);
+                x += 1;
+            }
+            (Some(&ja), None) => {
+                f(ja, Some(av[x]), None);
+                x += 1;
+            }
+            (_, Some(&jb)) => {
+                f(jb, None, Some(bv[y]));
+                y += 1;
+            }
+            (None, None) => break,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fx(x: u16) -> Fx {
+        Fx::from_num(x)
+    }
+
+    #[test]
+    fn load_filters_sorts_and_rejects_duplicates() {
+        let rows = vec![vec![(3, 1), (9, 5), (0, 2)], vec![]];
+        let m = Csr::from_input(&rows, 4, Matrix::Weights, fx).expect("valid");
+        assert_eq!(m.rows(), 4);
+        assert_eq!(m.row(0).0, &[0, 3]);
+        assert_eq!(m.row(0).1, &[fx(2), fx(1)]);
+        assert!(m.row(3).0.is_empty());
+
+        let dup = vec![vec![(1, 1), (1, 2)]];
+        assert_eq!(
+            Csr::from_input(&dup, 2, Matrix::Bonds, fx),
+            Err(YumaError::DuplicateEntry {
+                matrix: Matrix::Bonds,
+                row: 0,
+                uid: 1
+            })
+        );
+        assert!(matches!(
+            Csr::from_input(&[vec![], vec![]], 1, Matrix::Weights, fx),
+            Err(YumaError::TooManyRows { .. })
+        ));
+    }
+
+    #[test]
+    fn merge_visits_union_in_order() {
+        let (av, bv) = ([fx(1), fx(4), fx(6)], [fx(10), fx(40), fx(70)]);
+        let a = ([1u16, 4, 6].as_slice(), av.as_slice());
+        let b = ([0u16, 4, 7].as_slice(), bv.as_slice());
+        let mut seen = Vec::new();
+        merge_rows(a, b, |j, x, y| seen.push((j, x.is_some(), y.is_some())));
+        assert_eq!(
+            seen,
+            vec![
+                (0, false, true),
+                (1, true, false),
+                (4, true, true),
+                (6, true, false),
+                (7, false, true)
+            ]
+        );
+    }
+
+    #[test]
+    fn column_ops() {
+        let rows = vec![vec![(0, 1), (1, 3)], vec![(0, 3)]];
+        let mut m = Csr::from_input(&rows, 2, Matrix::Weights, fx).expect("valid");
+        let mut up = m.clone();
+        m.col_normalize(2);
+        let e: Vec<_> = m.entries().collect();
+        assert_eq!(e[0].2, Fx::from_num(0.25));
+        assert_eq!(e[1].2, Fx::from_num(1));
+        assert_eq!(e[2].2, Fx::from_num(0.75));
+        up.col_max_upscale(2);
+        let e: Vec<_> = up.entries().map(|x| x.2).collect();
+        assert_eq!(e[1], Fx::from_num(1));
+        assert_eq!(e[2], Fx::from_num(1));
+    }
+}
