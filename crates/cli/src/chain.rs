@@ -264,7 +264,7 @@ async fn run_async(cli: &Cli) -> anyhow::Result<()> {
             genesis,
         }) => {
             let who = account(cli, a)?;
-            let key = synod_execution::modules::bank::account_key(&who);
+            let key = synod_execution::bank::account_key(&who);
             query_state(cli, &c, key, *height, *prove, genesis.as_deref(), true).await
         }
         Command::Query(QueryCommand::State {

@@ -1,8 +1,7 @@
 //! Genesis, block building (proposer side) and block execution (verifier side).
 
-use crate::modules::bank::{self, AccountInfo, CallError};
-use crate::state::StateError;
 use std::sync::Arc;
+use synod_bank::{self as bank, AccountInfo, CallError};
 use synod_primitives::block::MAX_BLOCK_TXS;
 use synod_primitives::hash::merkle_root;
 use synod_primitives::tx::verify_signatures;
@@ -11,6 +10,7 @@ use synod_primitives::{
     TxOutcome,
 };
 use synod_storage::delta::Overlay;
+use synod_storage::typed::StateError;
 use synod_storage::{
     ChangeSet, PendingBlock, StateRead, StateView, StorageError, compute_state_root,
 };

@@ -7,11 +7,11 @@
 //! respect to its inputs: no clock, no randomness, no I/O other than reads through a
 //! [`synod_storage::StateView`], and every collection it iterates is ordered.
 //!
-//! Native modules live in [`modules`]; each owns a key prefix in state.
+//! Modules are crates of their own (`synod-bank`, ...), each owning a key prefix in state; the
+//! executor dispatches calls to them.
 
 pub mod executor;
-pub mod modules;
-pub mod state;
 
 pub use executor::{BlockError, BuiltBlock, ExecutedBlock, Executor, RejectedTx};
-pub use modules::bank::AccountInfo;
+pub use synod_bank as bank;
+pub use synod_bank::AccountInfo;

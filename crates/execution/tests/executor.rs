@@ -2,8 +2,8 @@
 
 use proptest::prelude::*;
 use std::sync::Arc;
+use synod_execution::bank;
 use synod_execution::executor::{BlockLimits, Inadmissible};
-use synod_execution::modules::bank;
 use synod_execution::{BlockError, ExecutedBlock, Executor};
 use synod_primitives::tx::hotkey_binding_message;
 use synod_primitives::{

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use synod_execution::Executor;
-use synod_execution::modules::bank;
+use synod_execution::bank;
 use synod_mempool::{Mempool, MempoolError, SenderState};
 use synod_primitives::{AccountId, Block, Hash, Height, Receipt, SignedTransaction, TxError};
 use synod_storage::{StateRead, Store};

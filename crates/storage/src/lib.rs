@@ -16,6 +16,7 @@
 pub mod commitment;
 pub mod delta;
 pub mod store;
+pub mod typed;
 
 pub use commitment::{StateProof, compute_state_root};
 pub use delta::{ChangeSet, PendingBlock, StateRead, StateView};

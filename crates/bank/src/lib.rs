@@ -1,17 +1,18 @@
-//! Accounts, balances, nonces, transfers, and coldkey/hotkey bindings.
+//! Synod's bank module: accounts, balances, nonces, transfers, and coldkey/hotkey bindings.
 //!
 //! State layout:
 //! - `bank/acct/<account>` → [`AccountInfo`]
 //! - `bank/hotkey/<hotkey>` → owning coldkey
 //! - `bank/owned/<coldkey><hotkey>` → empty (lists a coldkey's hotkeys)
 
-use crate::state::{self, StateError};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 use synod_primitives::tx::hotkey_binding_message;
 use synod_primitives::{AccountId, Balance, Event, Nonce, Signature, TxFailure};
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
+use synod_storage::typed::{self as state, StateError};
+pub use synod_storage::typed::{CallError, CallResult};
 
 /// An account's balance and nonce.
 #[derive(
@@ -76,20 +77,6 @@ pub fn hotkey_owner(
     hotkey: &AccountId,
 ) -> Result<Option<AccountId>, StateError> {
     state::get(state, &hotkey_key(hotkey))
-}
-
-/// Outcome of a call: effects are in the overlay on success, discarded by the caller on failure.
-pub type CallResult = Result<Vec<Event>, CallError>;
-
-/// A call either fails as the user's fault (recorded in the receipt) or cannot run at all.
-#[derive(Debug, thiserror::Error)]
-pub enum CallError {
-    /// The transaction's call failed; the fee stays charged.
-    #[error(transparent)]
-    Failed(#[from] TxFailure),
-    /// State could not be read.
-    #[error(transparent)]
-    State(#[from] StateError),
 }
 
 /// Moves `amount` from `from` to `to`.
