@@ -76,7 +76,7 @@ pub use error::{DecodeError, MpcError};
 pub use field::{Fr, IntType, KAPPA, MpcField, from_i128, from_u128, to_i128, to_u128};
 pub use message::{DecodeLimits, Message};
 pub use party::{Party, Phase, RoundStats};
-pub use prep::{Pool, PoolCounter, PrepKind, Requirements};
+pub use prep::{BitMethod, Pool, PoolCounter, PrepKind, Requirements};
 pub use secret::{Secret, Share};
 pub use shamir::{LagrangeCache, Params, PartyId};
 pub use sim::{LocalNetwork, LocalTransport, SimOptions, SimParty, Simulation, TrafficStats};

@@ -12,7 +12,7 @@ use rand::rngs::StdRng;
 use crate::error::MpcError;
 use crate::field::MpcField;
 use crate::message::Message;
-use crate::prep::Pool;
+use crate::prep::{BitMethod, Pool};
 use crate::prss::{self, Prss};
 use crate::secret::Share;
 use crate::shamir::{self, Params, PartyId};
@@ -61,6 +61,7 @@ pub struct Party<F: MpcField, T: Transport<F>> {
     rounds: RoundStats,
     phase: Phase,
     next_round: u64,
+    bit_method: BitMethod,
     pub(crate) pool: Pool<F>,
 }
 
@@ -86,6 +87,7 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
             rounds: RoundStats::default(),
             phase: Phase::Online,
             next_round: 0,
+            bit_method: BitMethod::default(),
             pool: Pool::new(),
         })
     }
@@ -113,6 +115,20 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
     /// The transport (e.g. to read its statistics).
     pub fn transport(&self) -> &T {
         &self.transport
+    }
+
+    /// How random bits are generated (must match across the committee).
+    pub fn bit_method(&self) -> BitMethod {
+        self.bit_method
+    }
+
+    /// Choose how random bits are generated (all parties alike).
+    pub fn set_bit_method(&mut self, m: BitMethod) {
+        self.bit_method = m;
+    }
+
+    pub(crate) fn rng_mut(&mut self) -> &mut StdRng {
+        &mut self.rng
     }
 
     pub(crate) fn set_phase(&mut self, phase: Phase) -> Phase {

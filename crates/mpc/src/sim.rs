@@ -220,6 +220,13 @@ impl<F: MpcField> Simulation<F> {
         &self.parties
     }
 
+    /// Set the random-bit method of every party.
+    pub fn set_bit_method(&mut self, m: crate::prep::BitMethod) {
+        for p in &mut self.parties {
+            p.set_bit_method(m);
+        }
+    }
+
     /// The network (statistics, transcript).
     pub fn network(&self) -> &LocalNetwork<F> {
         &self.net
