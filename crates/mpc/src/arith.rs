@@ -18,7 +18,8 @@
 //! `1 + ⌈log2 ⌈bitlen(|d|-1)/8⌉⌉` (at most 4 for 64-bit divisors).
 
 use crate::error::MpcError;
-use crate::field::{IntType, KAPPA, MpcField, divrem_u64, from_i128, from_limbs, low_bits, require_field_bits,
+use crate::field::{
+    IntType, KAPPA, MpcField, divrem_u64, from_i128, from_limbs, low_bits, require_field_bits,
 };
 use crate::party::Party;
 use crate::prep::{DigitMask, two_pow};
@@ -29,10 +30,17 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
     /// Probabilistic truncation `x / 2^m` (rounded down or up, see module
     /// docs), batched, 1 online round. Consumes one `TruncMask { bits: m }`
     /// per value.
-    pub async fn trunc_pr(&mut self, xs: &[Share<F>], m: u32, ty: IntType) -> Result<Vec<Share<F>>, MpcError> {
+    pub async fn trunc_pr(
+        &mut self,
+        xs: &[Share<F>],
+        m: u32,
+        ty: IntType,
+    ) -> Result<Vec<Share<F>>, MpcError> {
         let ty = ty.validate()?;
         if m == 0 || m > ty.bits {
-            return Err(MpcError::InvalidArgument("truncation amount must be 1..=bits"));
+            return Err(MpcError::InvalidArgument(
+                "truncation amount must be 1..=bits",
+            ));
         }
         let k = ty.bits;
         let extra = k + 2 - m + KAPPA;
@@ -80,12 +88,16 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
             return Err(MpcError::InvalidArgument("division by zero"));
         }
         if !ty.signed && divisor < 0 {
-            return Err(MpcError::InvalidArgument("unsigned division needs a positive divisor"));
+            return Err(MpcError::InvalidArgument(
+                "unsigned division needs a positive divisor",
+            ));
         }
         let d = u64::try_from(divisor.unsigned_abs())
             .map_err(|_| MpcError::InvalidArgument("divisor must fit in 64 bits"))?;
         if ty.signed && u128::from(d) > 1u128 << 63 {
-            return Err(MpcError::InvalidArgument("signed divisor must satisfy |d| <= 2^63"));
+            return Err(MpcError::InvalidArgument(
+                "signed divisor must satisfy |d| <= 2^63",
+            ));
         }
         // Shift so the dividend is non-negative: x' = x + d * B.
         let shift_b: u128 = if ty.signed {
@@ -110,7 +122,8 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
         let opened = self.open_masked(&masked).await?;
         let split: Vec<(Vec<u64>, u64)> = opened.iter().map(|c| divrem_u64(*c, d)).collect();
         let ell = 64 - (d - 1).leading_zeros();
-        let items: Vec<(&DigitMask<F>, u64)> = masks.iter().zip(split.iter().map(|(_, cm)| *cm)).collect();
+        let items: Vec<(&DigitMask<F>, u64)> =
+            masks.iter().zip(split.iter().map(|(_, cm)| *cm)).collect();
         let u = self.bit_lt_public(&items, ell).await?;
         let shift_f = from_i128::<F>(shift_b as i128);
         let mut qs = Vec::with_capacity(xs.len());
@@ -129,12 +142,22 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
     }
 
     /// Euclidean quotient by a public divisor, batched.
-    pub async fn div_public(&mut self, xs: &[Share<F>], divisor: i128, ty: IntType) -> Result<Vec<Share<F>>, MpcError> {
+    pub async fn div_public(
+        &mut self,
+        xs: &[Share<F>],
+        divisor: i128,
+        ty: IntType,
+    ) -> Result<Vec<Share<F>>, MpcError> {
         Ok(self.div_rem_public(xs, divisor, ty).await?.0)
     }
 
     /// Euclidean remainder by a public divisor, batched.
-    pub async fn rem_public(&mut self, xs: &[Share<F>], divisor: i128, ty: IntType) -> Result<Vec<Share<F>>, MpcError> {
+    pub async fn rem_public(
+        &mut self,
+        xs: &[Share<F>],
+        divisor: i128,
+        ty: IntType,
+    ) -> Result<Vec<Share<F>>, MpcError> {
         Ok(self.div_rem_public(xs, divisor, ty).await?.1)
     }
 }

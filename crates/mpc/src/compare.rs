@@ -117,29 +117,54 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
     }
 
     /// `a < b`, batched.
-    pub async fn lt(&mut self, a: &[Share<F>], b: &[Share<F>], ty: IntType) -> Result<Vec<Share<F>>, MpcError> {
+    pub async fn lt(
+        &mut self,
+        a: &[Share<F>],
+        b: &[Share<F>],
+        ty: IntType,
+    ) -> Result<Vec<Share<F>>, MpcError> {
         self.compare(CmpOp::Lt, a, b, ty).await
     }
 
     /// `a <= b`, batched.
-    pub async fn le(&mut self, a: &[Share<F>], b: &[Share<F>], ty: IntType) -> Result<Vec<Share<F>>, MpcError> {
+    pub async fn le(
+        &mut self,
+        a: &[Share<F>],
+        b: &[Share<F>],
+        ty: IntType,
+    ) -> Result<Vec<Share<F>>, MpcError> {
         self.compare(CmpOp::Le, a, b, ty).await
     }
 
     /// `a > b`, batched.
-    pub async fn gt(&mut self, a: &[Share<F>], b: &[Share<F>], ty: IntType) -> Result<Vec<Share<F>>, MpcError> {
+    pub async fn gt(
+        &mut self,
+        a: &[Share<F>],
+        b: &[Share<F>],
+        ty: IntType,
+    ) -> Result<Vec<Share<F>>, MpcError> {
         self.compare(CmpOp::Gt, a, b, ty).await
     }
 
     /// `a >= b`, batched.
-    pub async fn ge(&mut self, a: &[Share<F>], b: &[Share<F>], ty: IntType) -> Result<Vec<Share<F>>, MpcError> {
+    pub async fn ge(
+        &mut self,
+        a: &[Share<F>],
+        b: &[Share<F>],
+        ty: IntType,
+    ) -> Result<Vec<Share<F>>, MpcError> {
         self.compare(CmpOp::Ge, a, b, ty).await
     }
 
     /// Batched equality test `[a[k] == b[k]]` for values of type `ty`.
     /// Consumes one `DigitMask { bits: ty.bits }` per pair; online rounds
     /// `1 + ⌈log2 ⌈bits/8⌉⌉` (4 for 64 bits).
-    pub async fn equal(&mut self, a: &[Share<F>], b: &[Share<F>], ty: IntType) -> Result<Vec<Share<F>>, MpcError> {
+    pub async fn equal(
+        &mut self,
+        a: &[Share<F>],
+        b: &[Share<F>],
+        ty: IntType,
+    ) -> Result<Vec<Share<F>>, MpcError> {
         let ty = ty.validate()?;
         if a.len() != b.len() {
             return Err(MpcError::LengthMismatch {
@@ -158,7 +183,9 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
             .zip(b)
             .zip(&masks)
             .zip(&rr)
-            .map(|(((x, y), mask), r2)| (*x - *y + mask.value + r2.mul_public(two_m)).add_public(two_m))
+            .map(|(((x, y), mask), r2)| {
+                (*x - *y + mask.value + r2.mul_public(two_m)).add_public(two_m)
+            })
             .collect();
         let opened = self.open_masked(&masked).await?;
         let items: Vec<(&DigitMask<F>, u64)> = masks
@@ -169,7 +196,11 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
     }
 
     /// `[x == 0]` for `x` of type `ty`, batched.
-    pub async fn is_zero(&mut self, xs: &[Share<F>], ty: IntType) -> Result<Vec<Share<F>>, MpcError> {
+    pub async fn is_zero(
+        &mut self,
+        xs: &[Share<F>],
+        ty: IntType,
+    ) -> Result<Vec<Share<F>>, MpcError> {
         let zeros = vec![Share::zero(); xs.len()];
         self.equal(xs, &zeros, ty).await
     }

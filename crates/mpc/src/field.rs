@@ -96,7 +96,9 @@ impl IntType {
         if (1..=64).contains(&self.bits) {
             Ok(self)
         } else {
-            Err(MpcError::InvalidArgument("integer width must be 1..=64 bits"))
+            Err(MpcError::InvalidArgument(
+                "integer width must be 1..=64 bits",
+            ))
         }
     }
 

@@ -39,6 +39,24 @@
 //! and kept in a [`Pool`] with counters; [`Requirements`] states a program's
 //! needs so [`Pool::check`] can refuse a program before it starts.
 //!
+//! ## Driving a party
+//!
+//! Each [`Party`] operation is an `async fn` over vectors of [`Share`]s; its
+//! awaits are exactly the communication rounds, so the same code runs over
+//! the in-process [`Simulation`] (tests, benches) or over any network that
+//! implements [`Transport`] (one [`Message`] per peer per round, with a
+//! bounded binary codec in [`message`]). Rounds are counted per [`Phase`]
+//! in [`RoundStats`]. Secrets never appear in `Debug`/`Display` output:
+//! [`Share`] prints `Share(..)`, [`Secret`] prints `Secret(..)`.
+//!
+//! ## Checks
+//!
+//! * `cargo test -p synod-mpc` — plaintext-oracle tests, exhaustive
+//!   tiny-field privacy tests, round counts, codec property tests.
+//! * `cargo bench -p synod-mpc --bench mpc -- --warm-up-time 1 --measurement-time 3`
+//! * Fuzzing the decoder: see `crates/mpc/fuzz/README.md`
+//!   (`cargo +nightly fuzz run decode_message -- -max_total_time=60`).
+//!
 //! ## Example
 //!
 //! ```

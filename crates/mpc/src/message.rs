@@ -225,6 +225,6 @@ mod tests {
             Message::<Fr>::decode(&huge, &lim),
             Err(DecodeError::TooManyElements { .. })
         ));
-        assert_eq!(format!("{m:?}").contains("payload_len: 5"), true);
+        assert!(format!("{m:?}").contains("payload_len: 5"));
     }
 }

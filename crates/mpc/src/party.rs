@@ -69,7 +69,12 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
     /// Create party `id` with a 32-byte seed for its private randomness.
     /// Call [`Party::setup`] (one round, all parties together) before using
     /// PRSS-based operations (randomness, preprocessing, comparisons).
-    pub fn new(params: Params, id: PartyId, seed: [u8; 32], transport: T) -> Result<Self, MpcError> {
+    pub fn new(
+        params: Params,
+        id: PartyId,
+        seed: [u8; 32],
+        transport: T,
+    ) -> Result<Self, MpcError> {
         if id >= params.n() {
             return Err(MpcError::BadParty(id));
         }
@@ -138,7 +143,10 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
     /// One communication round. `outgoing[j]` goes to party `j`; the entry
     /// for this party itself is not sent but returned in its slot of the
     /// result, so callers can treat all `n` contributions alike.
-    pub(crate) async fn exchange(&mut self, mut outgoing: Vec<Vec<F>>) -> Result<Vec<Vec<F>>, MpcError> {
+    pub(crate) async fn exchange(
+        &mut self,
+        mut outgoing: Vec<Vec<F>>,
+    ) -> Result<Vec<Vec<F>>, MpcError> {
         let n = self.params.n();
         if outgoing.len() != n {
             return Err(MpcError::LengthMismatch {
@@ -288,7 +296,11 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
 
     /// Shares of `count` random integers in `[0, C(n,t) 2^bits)` whose value
     /// statistically hides anything below `2^(bits - κ)` (no rounds).
-    pub(crate) fn random_ints(&mut self, count: usize, bits: u32) -> Result<Vec<Share<F>>, MpcError> {
+    pub(crate) fn random_ints(
+        &mut self,
+        count: usize,
+        bits: u32,
+    ) -> Result<Vec<Share<F>>, MpcError> {
         Ok(self.prss()?.random_ints(count, bits))
     }
 
@@ -468,7 +480,11 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
     /// Reveal only to `target` (1 round): every other party sends its shares
     /// to `target` alone; no other party receives anything. Returns
     /// `Some(values)` at `target`, `None` elsewhere.
-    pub async fn reveal_to(&mut self, target: PartyId, xs: &[Share<F>]) -> Result<Option<Vec<F>>, MpcError> {
+    pub async fn reveal_to(
+        &mut self,
+        target: PartyId,
+        xs: &[Share<F>],
+    ) -> Result<Option<Vec<F>>, MpcError> {
         let (n, t) = (self.params.n(), self.params.t());
         if target >= n {
             return Err(MpcError::BadParty(target));

@@ -314,7 +314,11 @@ impl<F: MpcField> Pool<F> {
         Ok(self.bits.drain(..count).collect())
     }
 
-    pub(crate) fn take_digit(&mut self, bits: u32, count: usize) -> Result<Vec<DigitMask<F>>, MpcError> {
+    pub(crate) fn take_digit(
+        &mut self,
+        bits: u32,
+        count: usize,
+    ) -> Result<Vec<DigitMask<F>>, MpcError> {
         let kind = PrepKind::DigitMask { bits };
         let mut r = Requirements::new();
         r.add(kind, count as u64);
@@ -327,7 +331,11 @@ impl<F: MpcField> Pool<F> {
             .unwrap_or_default())
     }
 
-    pub(crate) fn take_trunc(&mut self, bits: u32, count: usize) -> Result<Vec<Share<F>>, MpcError> {
+    pub(crate) fn take_trunc(
+        &mut self,
+        bits: u32,
+        count: usize,
+    ) -> Result<Vec<Share<F>>, MpcError> {
         let kind = PrepKind::TruncMask { bits };
         self.check(&Requirements::trunc(bits, count as u64))?;
         self.consumed(kind, count);
@@ -338,7 +346,11 @@ impl<F: MpcField> Pool<F> {
             .unwrap_or_default())
     }
 
-    pub(crate) fn take_div(&mut self, divisor: u64, count: usize) -> Result<Vec<DigitMask<F>>, MpcError> {
+    pub(crate) fn take_div(
+        &mut self,
+        divisor: u64,
+        count: usize,
+    ) -> Result<Vec<DigitMask<F>>, MpcError> {
         let kind = PrepKind::DivMask { divisor };
         let mut r = Requirements::new();
         r.add(kind, count as u64);
@@ -402,8 +414,8 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
         let mut trunc_specs: Vec<(u32, usize)> = Vec::new();
         let mut div_specs: Vec<(u64, usize)> = Vec::new();
         for (kind, count) in req.iter() {
-            let count = usize::try_from(count)
-                .map_err(|_| MpcError::InvalidArgument("count too large"))?;
+            let count =
+                usize::try_from(count).map_err(|_| MpcError::InvalidArgument("count too large"))?;
             match kind {
                 PrepKind::Bit => bit_need += count,
                 PrepKind::DigitMask { bits } => {
@@ -419,7 +431,11 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
         }
         let mut bits = self.random_bits(bit_need).await?.into_iter();
 
-        if let Some(c) = req.iter().find(|(k, _)| *k == PrepKind::Bit).map(|(_, c)| c) {
+        if let Some(c) = req
+            .iter()
+            .find(|(k, _)| *k == PrepKind::Bit)
+            .map(|(_, c)| c)
+        {
             let c = c as usize;
             self.pool.bits.extend(bits.by_ref().take(c));
             self.pool.generated(PrepKind::Bit, c);
@@ -436,12 +452,9 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
                 }
                 out.push(acc);
             }
+            self.pool.trunc.entry(*m).or_default().extend(out);
             self.pool
-                .trunc
-                .entry(*m)
-                .or_default()
-                .extend(out.into_iter());
-            self.pool.generated(PrepKind::TruncMask { bits: *m }, *count);
+                .generated(PrepKind::TruncMask { bits: *m }, *count);
         }
         // 2. Digit masks: one-hot trees for all of them together (3 rounds).
         let mut groups: Vec<Vec<Share<F>>> = Vec::new();
@@ -460,7 +473,8 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
                 .entry(*m)
                 .or_default()
                 .extend(masks.by_ref().take(*count));
-            self.pool.generated(PrepKind::DigitMask { bits: *m }, *count);
+            self.pool
+                .generated(PrepKind::DigitMask { bits: *m }, *count);
         }
         // 3. Division masks by rejection sampling.
         for (d, count) in div_specs {
@@ -540,7 +554,9 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
                     [x, y] => next.push(
                         x.iter()
                             .zip(y)
-                            .map(|(a, b)| *a + *b - prods.next().unwrap_or_else(Share::zero).mul_public(two))
+                            .map(|(a, b)| {
+                                *a + *b - prods.next().unwrap_or_else(Share::zero).mul_public(two)
+                            })
                             .collect(),
                     ),
                     [x] => next.push(x.clone()),
@@ -703,8 +719,10 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
             // Acceptance probability d / 2^ell > 1/2.
             let tries = if power_of_two { need } else { need * 2 + 8 };
             let bits = self.random_bits(tries * ell as usize).await?;
-            let groups: Vec<Vec<Share<F>>> =
-                bits.chunks(ell as usize).map(<[Share<F>]>::to_vec).collect();
+            let groups: Vec<Vec<Share<F>>> = bits
+                .chunks(ell as usize)
+                .map(<[Share<F>]>::to_vec)
+                .collect();
             let cands = self.digit_masks_from_bits(groups).await?;
             if power_of_two {
                 out.extend(cands);
@@ -843,7 +861,11 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
         }
         Ok(nodes
             .into_iter()
-            .map(|n| n.first().copied().unwrap_or_else(|| Share::constant(F::one())))
+            .map(|n| {
+                n.first()
+                    .copied()
+                    .unwrap_or_else(|| Share::constant(F::one()))
+            })
             .collect())
     }
 

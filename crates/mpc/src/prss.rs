@@ -136,10 +136,10 @@ impl<F: MpcField> Prss<F> {
                     b.copy_from_slice(c);
                     *w = u64::from_le_bytes(b);
                 }
-                if let Some(last) = words.last_mut() {
-                    if top < 64 {
-                        *last &= (1u64 << top) - 1;
-                    }
+                if let Some(last) = words.last_mut()
+                    && top < 64
+                {
+                    *last &= (1u64 << top) - 1;
                 }
                 *a += from_limbs::<F>(&words) * k.weight;
             }

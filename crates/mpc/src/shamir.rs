@@ -95,7 +95,11 @@ pub(crate) fn extend_by_differences<F: PrimeField>(head: &mut [F], n: usize, out
 /// Shares of `secret` for parties `0..n`: the values at points `1..=t` are
 /// drawn uniformly (equivalent to uniform coefficients) and the rest follow
 /// by forward differences.
-pub fn share<F: MpcField, R: Rng + ?Sized>(secret: F, params: &Params, rng: &mut R) -> Vec<Share<F>> {
+pub fn share<F: MpcField, R: Rng + ?Sized>(
+    secret: F,
+    params: &Params,
+    rng: &mut R,
+) -> Vec<Share<F>> {
     let mut head = Vec::with_capacity(params.t + 1);
     head.push(secret);
     for _ in 0..params.t {
@@ -194,10 +198,9 @@ impl<F: PrimeField> LagrangeCache<F> {
                 have: mask.count_ones() as usize,
             });
         }
-        if !self.sets.contains_key(&mask) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.sets.entry(mask) {
             let sorted: Vec<PartyId> = (0..64).filter(|i| mask & (1 << i) != 0).collect();
-            let coeffs = lagrange_at_zero(&sorted)?;
-            self.sets.insert(mask, coeffs);
+            e.insert(lagrange_at_zero(&sorted)?);
         }
         let sorted_order = parties.windows(2).all(|w| w[0] < w[1]);
         if !sorted_order {
@@ -218,11 +221,7 @@ pub fn reconstruct<F: PrimeField>(shares: &[(PartyId, Share<F>)], t: usize) -> R
     let used = &shares[..t + 1];
     let ids: Vec<PartyId> = used.iter().map(|(i, _)| *i).collect();
     let lambda = lagrange_at_zero::<F>(&ids)?;
-    Ok(used
-        .iter()
-        .zip(lambda)
-        .map(|((_, s), l)| s.raw() * l)
-        .sum())
+    Ok(used.iter().zip(lambda).map(|((_, s), l)| s.raw() * l).sum())
 }
 
 /// Reconstruct and check that *all* given shares lie on one polynomial of
@@ -298,6 +297,9 @@ mod tests {
         let mut pts: Vec<(PartyId, Share<Fr>)> = shares.into_iter().enumerate().collect();
         assert_eq!(reconstruct_checked(&pts, 2), Ok(Fr::from(42u64)));
         pts[4].1 = pts[4].1.add_public(Fr::from(1u64));
-        assert_eq!(reconstruct_checked(&pts, 2), Err(MpcError::InconsistentShares));
+        assert_eq!(
+            reconstruct_checked(&pts, 2),
+            Err(MpcError::InconsistentShares)
+        );
     }
 }

@@ -171,6 +171,8 @@ impl<F: MpcField> Transport<F> for LocalTransport<F> {
     }
 }
 
+type PartyFuture<'a, O> = Pin<Box<dyn Future<Output = Result<O, MpcError>> + 'a>>;
+
 /// Parties of a committee running in one process.
 pub type SimParty<F> = Party<F, LocalTransport<F>>;
 
@@ -198,7 +200,12 @@ impl<F: MpcField> Simulation<F> {
             h.update(b"synod-mpc/sim-seed");
             h.update(&seed.to_le_bytes());
             h.update(&(i as u64).to_le_bytes());
-            parties.push(Party::new(params, i, *h.finalize().as_bytes(), net.endpoint(i))?);
+            parties.push(Party::new(
+                params,
+                i,
+                *h.finalize().as_bytes(),
+                net.endpoint(i),
+            )?);
         }
         let mut sim = Self {
             params,
@@ -245,10 +252,10 @@ impl<F: MpcField> Simulation<F> {
         Func: AsyncFn(&mut SimParty<F>) -> Result<O, MpcError>,
     {
         let f = &f;
-        let mut futs: Vec<Pin<Box<dyn Future<Output = Result<O, MpcError>> + '_>>> = self
+        let mut futs: Vec<PartyFuture<'_, O>> = self
             .parties
             .iter_mut()
-            .map(|p| Box::pin(f(p)) as Pin<Box<dyn Future<Output = Result<O, MpcError>> + '_>>)
+            .map(|p| Box::pin(f(p)) as PartyFuture<'_, O>)
             .collect();
         let mut results: Vec<Option<Result<O, MpcError>>> = futs.iter().map(|_| None).collect();
         let mut cx = Context::from_waker(Waker::noop());
@@ -256,11 +263,11 @@ impl<F: MpcField> Simulation<F> {
             let before = self.net.events();
             let mut finished = false;
             for (fut, slot) in futs.iter_mut().zip(results.iter_mut()) {
-                if slot.is_none() {
-                    if let Poll::Ready(r) = fut.as_mut().poll(&mut cx) {
-                        *slot = Some(r);
-                        finished = true;
-                    }
+                if slot.is_none()
+                    && let Poll::Ready(r) = fut.as_mut().poll(&mut cx)
+                {
+                    *slot = Some(r);
+                    finished = true;
                 }
             }
             if results.iter().all(Option::is_some) {
@@ -283,7 +290,8 @@ impl<F: MpcField> Simulation<F> {
     /// return the per-party share vectors (`out[party][k]`).
     pub fn deal(&mut self, values: &[F]) -> Vec<Vec<Share<F>>> {
         let n = self.params.n();
-        let mut out: Vec<Vec<Share<F>>> = (0..n).map(|_| Vec::with_capacity(values.len())).collect();
+        let mut out: Vec<Vec<Share<F>>> =
+            (0..n).map(|_| Vec::with_capacity(values.len())).collect();
         for v in values {
             for (o, s) in out
                 .iter_mut()
@@ -304,7 +312,12 @@ impl<F: MpcField> Simulation<F> {
                 let pts: Vec<(PartyId, Share<F>)> = shares
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| v.get(k).map(|s| (i, *s)).ok_or(MpcError::LengthMismatch { expected: len, actual: v.len() }))
+                    .map(|(i, v)| {
+                        v.get(k).map(|s| (i, *s)).ok_or(MpcError::LengthMismatch {
+                            expected: len,
+                            actual: v.len(),
+                        })
+                    })
                     .collect::<Result<_, _>>()?;
                 shamir::reconstruct_checked(&pts, self.params.t())
             })

@@ -73,16 +73,28 @@ fn oversized_counts_are_rejected_before_allocation() {
     );
     let mut bad_party = sample(0, 0, 1, &[]).encode();
     bad_party[6] = 9;
-    assert_eq!(Message::<Fr>::decode(&bad_party, &limits()), Err(DecodeError::BadParty(9)));
+    assert_eq!(
+        Message::<Fr>::decode(&bad_party, &limits()),
+        Err(DecodeError::BadParty(9))
+    );
     let mut bad_width = sample(0, 0, 1, &[]).encode();
     bad_width[5] = 8;
     assert!(matches!(
         Message::<Fr>::decode(&bad_width, &limits()),
-        Err(DecodeError::FieldMismatch { expected: 32, got: 8 })
+        Err(DecodeError::FieldMismatch {
+            expected: 32,
+            got: 8
+        })
     ));
     let mut bad_version = sample(0, 0, 1, &[]).encode();
     bad_version[4] = 2;
-    assert_eq!(Message::<Fr>::decode(&bad_version, &limits()), Err(DecodeError::UnsupportedVersion(2)));
-    assert_eq!(Message::<Fr>::decode(b"nope", &limits()), Err(DecodeError::Truncated(4)));
+    assert_eq!(
+        Message::<Fr>::decode(&bad_version, &limits()),
+        Err(DecodeError::UnsupportedVersion(2))
+    );
+    assert_eq!(
+        Message::<Fr>::decode(b"nope", &limits()),
+        Err(DecodeError::Truncated(4))
+    );
     assert_eq!(HEADER_LEN, 22);
 }

@@ -10,9 +10,11 @@
 
 use std::collections::BTreeMap;
 
-use ark_ff::fields::{Fp64, MontBackend, MontConfig};
 use ark_ff::PrimeField;
-use synod_mpc::shamir::{lagrange_at_zero, reconstruct, share_with_coefficients, share_with_points};
+use ark_ff::fields::{Fp64, MontBackend, MontConfig};
+use synod_mpc::shamir::{
+    lagrange_at_zero, reconstruct, share_with_coefficients, share_with_points,
+};
 use synod_mpc::{MpcField, PartyId, Share};
 
 /// Configuration of the 11-element field.
@@ -84,7 +86,9 @@ fn check_shamir_privacy<F: PrimeField>(n: usize, t: usize, by_points: bool) {
                 share_with_coefficients(secret, r, n)
             };
             // t + 1 shares always reconstruct (first t+1 parties and the last t+1).
-            let rec = |ids: &[PartyId], lam: &[F]| -> F { ids.iter().zip(lam).map(|(i, l)| shares[*i].raw() * l).sum() };
+            let rec = |ids: &[PartyId], lam: &[F]| -> F {
+                ids.iter().zip(lam).map(|(i, l)| shares[*i].raw() * l).sum()
+            };
             assert_eq!(rec(&first_ids, &lambda_first), secret);
             assert_eq!(rec(&last_ids, &lambda_last), secret);
             for (c, coalition) in coalitions.iter().enumerate() {
@@ -147,7 +151,11 @@ fn grr_multiplication_view_is_independent_of_inputs() {
         // through (0, z) and (1, r), exactly as `share_with_points` builds it.
         let reshare: Vec<Vec<u64>> = e
             .iter()
-            .map(|z| e.iter().map(|r| val(share_with_points(*z, &[*r], n)[observer].raw())).collect())
+            .map(|z| {
+                e.iter()
+                    .map(|r| val(share_with_points(*z, &[*r], n)[observer].raw()))
+                    .collect()
+            })
             .collect();
         let mut reference: Option<Vec<u32>> = None;
         for a in &e {
@@ -198,11 +206,15 @@ fn the_multiplication_is_correct_over_the_tiny_field() {
             let mut out = vec![F11::from(0u64); n];
             for j in 0..n {
                 let z = sa[j].raw() * sb[j].raw() * lambda[j];
-                for (o, s) in out.iter_mut().zip(share_with_points(z, &[F11::from(j as u64 + 1)], n)) {
+                for (o, s) in
+                    out.iter_mut()
+                        .zip(share_with_points(z, &[F11::from(j as u64 + 1)], n))
+                {
                     *o += s.raw();
                 }
             }
-            let pts: Vec<(PartyId, Share<F11>)> = out.into_iter().map(Share::from_raw).enumerate().collect();
+            let pts: Vec<(PartyId, Share<F11>)> =
+                out.into_iter().map(Share::from_raw).enumerate().collect();
             assert_eq!(reconstruct(&pts, 1).unwrap(), *a * *b);
         }
     }

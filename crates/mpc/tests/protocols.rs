@@ -122,8 +122,14 @@ fn inner_products_in_one_round() {
         let mut s = sim(n, t, 11);
         let mut rng = StdRng::seed_from_u64(5);
         let lens = [1usize, 3, 10, 0, 7];
-        let xs: Vec<Vec<i128>> = lens.iter().map(|&l| (0..l).map(|_| i128::from(rng.random::<i32>())).collect()).collect();
-        let ys: Vec<Vec<i128>> = lens.iter().map(|&l| (0..l).map(|_| i128::from(rng.random::<i32>())).collect()).collect();
+        let xs: Vec<Vec<i128>> = lens
+            .iter()
+            .map(|&l| (0..l).map(|_| i128::from(rng.random::<i32>())).collect())
+            .collect();
+        let ys: Vec<Vec<i128>> = lens
+            .iter()
+            .map(|&l| (0..l).map(|_| i128::from(rng.random::<i32>())).collect())
+            .collect();
         let xsh: Vec<Vec<Vec<Share<Fr>>>> = xs.iter().map(|v| dealt(&mut s, v)).collect();
         let ysh: Vec<Vec<Vec<Share<Fr>>>> = ys.iter().map(|v| dealt(&mut s, v)).collect();
         let out = s
@@ -194,7 +200,11 @@ fn comparisons_on_edge_values_all_types() {
 
 #[test]
 fn comparisons_random_values_larger_committees() {
-    for (n, t, ty) in [(5, 2, IntType::U64), (7, 3, IntType::I32), (5, 1, IntType::signed(17))] {
+    for (n, t, ty) in [
+        (5, 2, IntType::U64),
+        (7, 3, IntType::I32),
+        (5, 1, IntType::signed(17)),
+    ] {
         let mut s = sim(n, t, 7);
         let mut rng = StdRng::seed_from_u64(n as u64);
         let av: Vec<i128> = (0..12).map(|_| rand_in(&mut rng, ty)).collect();
@@ -251,7 +261,13 @@ fn equality_on_edge_and_random_values() {
             .unwrap();
         assert!(out[0].1 <= 4);
         for k in 0..av.len() {
-            assert_eq!(to_i128(out[0].0[k]), Some(i128::from(av[k] == bv[k])), "{ty:?} {} {}", av[k], bv[k]);
+            assert_eq!(
+                to_i128(out[0].0[k]),
+                Some(i128::from(av[k] == bv[k])),
+                "{ty:?} {} {}",
+                av[k],
+                bv[k]
+            );
         }
     }
 }
@@ -292,7 +308,10 @@ fn probabilistic_truncation_error_at_most_one() {
             for (k, v) in vals.iter().enumerate() {
                 let floor = v.div_euclid(1i128 << m);
                 let got = to_i128(out[0][mi][k]).unwrap();
-                assert!(got == floor || got == floor + 1, "{ty:?} m={m} x={v} got {got}");
+                assert!(
+                    got == floor || got == floor + 1,
+                    "{ty:?} m={m} x={v} got {got}"
+                );
             }
         }
     }
@@ -303,7 +322,9 @@ fn truncation_rounds_up_with_the_right_probability() {
     // x = 2^(m-1) (mod 2^m) rounds up with probability 1/2.
     let m = 12u32;
     let count = 400usize;
-    let vals: Vec<i128> = (0..count as i128).map(|k| k * (1 << m) + (1 << (m - 1)) - 5000 * (1 << m)).collect();
+    let vals: Vec<i128> = (0..count as i128)
+        .map(|k| k * (1 << m) + (1 << (m - 1)) - 5000 * (1 << m))
+        .collect();
     let mut s = sim(3, 1, 17);
     let x = dealt(&mut s, &vals);
     let req = Requirements::trunc(m, count as u64);
@@ -325,8 +346,37 @@ fn truncation_rounds_up_with_the_right_probability() {
 #[test]
 fn division_and_modulo_by_public_divisors() {
     let cases: Vec<(IntType, Vec<i128>)> = vec![
-        (IntType::U64, vec![1, 2, 3, 7, 10, 255, 256, 1_000_003, (1 << 32) + 1, u64::MAX as i128, 1 << 63]),
-        (IntType::I64, vec![1, -1, 3, -3, 10, -10, 1 << 20, i64::MAX as i128, 1 << 63, -(1 << 63)]),
+        (
+            IntType::U64,
+            vec![
+                1,
+                2,
+                3,
+                7,
+                10,
+                255,
+                256,
+                1_000_003,
+                (1 << 32) + 1,
+                u64::MAX as i128,
+                1 << 63,
+            ],
+        ),
+        (
+            IntType::I64,
+            vec![
+                1,
+                -1,
+                3,
+                -3,
+                10,
+                -10,
+                1 << 20,
+                i64::MAX as i128,
+                1 << 63,
+                -(1 << 63),
+            ],
+        ),
         (IntType::I32, vec![7, -7, 1 << 31]),
         (IntType::unsigned(8), vec![3, 200]),
         (IntType::signed(16), vec![5, -300]),
@@ -359,8 +409,16 @@ fn division_and_modulo_by_public_divisors() {
         for (di, d) in divisors.iter().enumerate() {
             assert!(out[0][di].2 <= 4, "rounds {}", out[0][di].2);
             for (k, v) in vals.iter().enumerate() {
-                assert_eq!(to_i128(out[0][di].0[k]), Some(v.div_euclid(*d)), "{ty:?} {v} / {d}");
-                assert_eq!(to_i128(out[0][di].1[k]), Some(v.rem_euclid(*d)), "{ty:?} {v} % {d}");
+                assert_eq!(
+                    to_i128(out[0][di].0[k]),
+                    Some(v.div_euclid(*d)),
+                    "{ty:?} {v} / {d}"
+                );
+                assert_eq!(
+                    to_i128(out[0][di].1[k]),
+                    Some(v.rem_euclid(*d)),
+                    "{ty:?} {v} % {d}"
+                );
             }
         }
     }
@@ -369,7 +427,15 @@ fn division_and_modulo_by_public_divisors() {
 #[test]
 fn division_in_larger_committee() {
     let mut s = sim(5, 2, 77);
-    let vals = vec![0i128, 1, -1, 12345, -98765, i64::MIN as i128, i64::MAX as i128];
+    let vals = vec![
+        0i128,
+        1,
+        -1,
+        12345,
+        -98765,
+        i64::MIN as i128,
+        i64::MAX as i128,
+    ];
     let x = dealt(&mut s, &vals);
     let req = Requirements::div(7, vals.len() as u64);
     let out = s
@@ -507,7 +573,9 @@ fn round_counts() {
         })
         .unwrap();
     let (counts, prep, total) = &out[0];
-    eprintln!("online rounds [mul, lt64, eq64, lt32, lt8, trunc, div, open] = {counts:?}; preprocessing rounds {prep}; totals {total:?}");
+    eprintln!(
+        "online rounds [mul, lt64, eq64, lt32, lt8, trunc, div, open] = {counts:?}; preprocessing rounds {prep}; totals {total:?}"
+    );
     // 1e9+7 has 30 bits: 4 digits, a 2-level tree, so 3 rounds.
     assert_eq!(counts, &vec![1, 4, 4, 3, 1, 1, 3, 1]);
     assert_eq!(total.setup, 1);
@@ -521,7 +589,8 @@ fn preprocessing_round_count_for_64_bit_comparisons() {
     let mut s = sim(3, 1, 9);
     let out = s
         .run(async |p| {
-            p.preprocess(&Requirements::compare(IntType::I64, 10)).await?;
+            p.preprocess(&Requirements::compare(IntType::I64, 10))
+                .await?;
             Ok(p.rounds())
         })
         .unwrap();
@@ -579,7 +648,10 @@ fn random_bits_both_methods() {
             let bits = dec(&out[0]);
             assert!(bits.iter().all(|b| *b == 0 || *b == 1), "{method:?}");
             let ones = bits.iter().filter(|b| **b == 1).count();
-            assert!((12..=52).contains(&ones), "{method:?} n={n}: {ones} ones of 64");
+            assert!(
+                (12..=52).contains(&ones),
+                "{method:?} n={n}: {ones} ones of 64"
+            );
         }
     }
 }
@@ -623,7 +695,11 @@ fn wire_encoding_mode_gives_same_results_and_counts_bytes() {
             })
             .unwrap();
         let after = s.network().stats();
-        (dec(&out[0]), after.bytes - before.bytes, after.elements - before.elements)
+        (
+            dec(&out[0]),
+            after.bytes - before.bytes,
+            after.elements - before.elements,
+        )
     };
     let (plain, bytes_a, elems_a) = run(false);
     let (wired, bytes_b, elems_b) = run(true);
@@ -643,7 +719,8 @@ fn simulation_is_deterministic() {
         let mut s = Simulation::<Fr>::with_options(Params::new(5, 2).unwrap(), 99, opts).unwrap();
         let a = dealt(&mut s, &[1, 2, 3]);
         s.run(async |p| {
-            p.preprocess(&Requirements::compare(IntType::U32, 3)).await?;
+            p.preprocess(&Requirements::compare(IntType::U32, 3))
+                .await?;
             let c = p.lt(&a[p.id()], &a[p.id()], IntType::U32).await?;
             p.mul(&c, &a[p.id()]).await
         })
@@ -661,13 +738,20 @@ fn invalid_arguments_are_errors_not_panics() {
     let out = s
         .run(async |p| {
             let i = p.id();
-            assert!(matches!(p.mul(&a[i], &b[i]).await, Err(MpcError::LengthMismatch { .. })));
+            assert!(matches!(
+                p.mul(&a[i], &b[i]).await,
+                Err(MpcError::LengthMismatch { .. })
+            ));
             assert!(p.div_public(&a[i], 0, IntType::I64).await.is_err());
             assert!(p.div_public(&a[i], -3, IntType::U64).await.is_err());
             assert!(p.trunc_pr(&a[i], 0, IntType::I64).await.is_err());
             assert!(p.lt(&a[i], &a[i], IntType::signed(65)).await.is_err());
             assert!(p.reveal_to(9, &a[i]).await.is_err());
-            assert!(p.preprocess(&Requirements::compare(IntType::signed(0), 1)).await.is_err());
+            assert!(
+                p.preprocess(&Requirements::compare(IntType::signed(0), 1))
+                    .await
+                    .is_err()
+            );
             Ok(())
         })
         .unwrap();
