@@ -364,6 +364,42 @@ impl<F: MpcField> Pool<F> {
     }
 }
 
+/// Random bits generated per preprocessing chunk. Large requests are cut into
+/// chunks so that the batched one-hot trees stay within a few hundred MB;
+/// each chunk costs its own rounds (5 for digit masks with n = 3).
+pub const PREP_CHUNK_BITS: u64 = 1 << 15;
+
+/// Cut a request into chunks of at most [`PREP_CHUNK_BITS`] random bits.
+fn split_requirements(req: &Requirements) -> Vec<Requirements> {
+    let mut chunks = vec![Requirements::new()];
+    let mut used = 0u64;
+    for (kind, mut count) in req.iter() {
+        let per = match kind {
+            PrepKind::Bit => 1,
+            PrepKind::DigitMask { bits } | PrepKind::TruncMask { bits } => u64::from(bits),
+            // rejection sampling may draw twice the bits
+            PrepKind::DivMask { divisor } => {
+                2 * u64::from(64 - divisor.saturating_sub(1).leading_zeros()).max(1)
+            }
+        };
+        while count > 0 {
+            let room = PREP_CHUNK_BITS.saturating_sub(used) / per;
+            if room == 0 {
+                chunks.push(Requirements::new());
+                used = 0;
+                continue;
+            }
+            let take = room.min(count);
+            if let Some(last) = chunks.last_mut() {
+                last.add(kind, take);
+            }
+            used += take * per;
+            count -= take;
+        }
+    }
+    chunks
+}
+
 fn validate_kind(kind: PrepKind) -> Result<(), MpcError> {
     match kind {
         PrepKind::Bit => Ok(()),
@@ -393,7 +429,13 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
             validate_kind(kind)?;
         }
         let prev = self.set_phase(Phase::Preprocessing);
-        let r = self.preprocess_inner(req).await;
+        let mut r = Ok(());
+        for chunk in split_requirements(req) {
+            r = self.preprocess_inner(&chunk).await;
+            if r.is_err() {
+                break;
+            }
+        }
         self.set_phase(prev);
         r
     }
@@ -879,4 +921,33 @@ impl<F: MpcField, T: Transport<F>> Party<F, T> {
 /// `2^m` helper re-exported for sibling modules.
 pub(crate) fn two_pow<F: MpcField>(m: u32) -> F {
     pow2(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_the_request_exactly() {
+        let mut req = Requirements::compare(IntType::I64, 1500);
+        req.merge(&Requirements::bits(70_000))
+            .merge(&Requirements::div(1_000_003, 300))
+            .merge(&Requirements::trunc(16, 5));
+        let chunks = split_requirements(&req);
+        assert!(chunks.len() > 3);
+        let mut total = Requirements::new();
+        for c in &chunks {
+            total.merge(c);
+        }
+        assert_eq!(total, req);
+        assert_eq!(split_requirements(&Requirements::compare(IntType::I64, 10)).len(), 1);
+    }
+
+    #[test]
+    fn digits_split_consistently() {
+        assert_eq!(digit_widths(64), vec![8; 8]);
+        assert_eq!(digit_widths(17), vec![8, 8, 1]);
+        assert_eq!(split_digits(0x1_2345, 17), vec![0x45, 0x23, 1]);
+        assert_eq!(split_digits(u64::MAX, 64), vec![0xff; 8]);
+    }
 }
