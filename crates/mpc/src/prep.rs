@@ -940,7 +940,10 @@ mod tests {
             total.merge(c);
         }
         assert_eq!(total, req);
-        assert_eq!(split_requirements(&Requirements::compare(IntType::I64, 10)).len(), 1);
+        assert_eq!(
+            split_requirements(&Requirements::compare(IntType::I64, 10)).len(),
+            1
+        );
     }
 
     #[test]
