@@ -34,6 +34,9 @@ pub struct EngineConfig {
     /// Directory holding the engine's own durable data (vote journal, finalized block and
     /// certificate archives). Used as the runtime's storage root by [`crate::run_tokio`].
     pub storage_dir: PathBuf,
+    /// Prefix of the engine's storage partitions. Engines sharing one runtime storage (several
+    /// validators in one process or one deterministic test) need distinct prefixes.
+    pub partition_prefix: String,
     /// Minimum time between a parent block's timestamp and its child's proposal. Paces an idle
     /// chain (consensus itself runs as fast as the network allows). Must be below
     /// `leader_timeout`.
@@ -79,6 +82,7 @@ impl EngineConfig {
             bootstrappers: Vec::new(),
             allow_private_ips: true,
             storage_dir: storage_dir.into(),
+            partition_prefix: "synod".into(),
             block_interval: Duration::from_millis(250),
             leader_timeout: Duration::from_secs(1),
             notarization_timeout: Duration::from_secs(2),
@@ -108,6 +112,14 @@ impl EngineConfig {
         crate::identity::participants(&self.validators)?;
         if !self.validators.contains(&self.account()) {
             return Err(ConsensusError::NotAValidator(self.account()));
+        }
+        if self.partition_prefix.is_empty()
+            || !self
+                .partition_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return invalid("partition_prefix must be non-empty [A-Za-z0-9_-]");
         }
         if self.namespace.is_empty() {
             return invalid("namespace must not be empty");

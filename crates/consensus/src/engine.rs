@@ -157,21 +157,24 @@ const PAGE_SIZE: std::num::NonZeroU16 = NZU16!(4096);
 const PAGE_CACHE_PAGES: NonZeroUsize = NZUsize!(1024);
 const IO_BUFFER: NonZeroUsize = NZUsize!(64 * 1024);
 const ITEMS_PER_SECTION: NonZeroU64 = NZU64!(4096);
-const PARTITION: &str = "synod";
-
-fn archive_config<C>(name: &str, page_cache: &CacheRef, codec_config: C) -> immutable::Config<C> {
+fn archive_config<C>(
+    prefix: &str,
+    name: &str,
+    page_cache: &CacheRef,
+    codec_config: C,
+) -> immutable::Config<C> {
     immutable::Config {
-        metadata_partition: format!("{PARTITION}-{name}-metadata"),
-        freezer_table_partition: format!("{PARTITION}-{name}-freezer-table"),
+        metadata_partition: format!("{prefix}-{name}-metadata"),
+        freezer_table_partition: format!("{prefix}-{name}-freezer-table"),
         freezer_table_initial_size: 1 << 14,
         freezer_table_resize_frequency: 4,
         freezer_table_resize_chunk_size: 1 << 12,
-        freezer_key_partition: format!("{PARTITION}-{name}-freezer-key"),
+        freezer_key_partition: format!("{prefix}-{name}-freezer-key"),
         freezer_key_page_cache: page_cache.clone(),
-        freezer_value_partition: format!("{PARTITION}-{name}-freezer-value"),
+        freezer_value_partition: format!("{prefix}-{name}-freezer-value"),
         freezer_value_target_size: 1 << 28,
         freezer_value_compression: None,
-        ordinal_partition: format!("{PARTITION}-{name}-ordinal"),
+        ordinal_partition: format!("{prefix}-{name}-ordinal"),
         items_per_section: ITEMS_PER_SECTION,
         codec_config,
         replay_buffer: IO_BUFFER,
@@ -185,7 +188,8 @@ fn archive_config<C>(name: &str, page_cache: &CacheRef, codec_config: C) -> immu
 ///
 /// `peers` supplies the tracked peer set (the caller must have registered the validator set
 /// with its network at id 0) and `blocker` lets the engine block misbehaving peers. Durable
-/// engine state lives in the runtime's storage (partitions prefixed `synod-`); restarting over
+/// engine state lives in the runtime's storage (partitions named after
+/// [`EngineConfig::partition_prefix`]); restarting over
 /// the same storage resumes consensus and delivery where they stopped.
 pub async fn start<E, S, R, P, B, A>(
     context: E,
@@ -267,6 +271,7 @@ where
     let finalizations = immutable::Archive::init(
         context.child("finalizations"),
         archive_config(
+            &config.partition_prefix,
             "finalizations",
             &page_cache,
             <Scheme as commonware_cryptography::certificate::Verifier>::certificate_codec_config_unbounded(),
@@ -276,7 +281,7 @@ where
     .map_err(|e| ConsensusError::Storage(e.to_string()))?;
     let blocks = immutable::Archive::init(
         context.child("blocks"),
-        archive_config("blocks", &page_cache, block_cfg),
+        archive_config(&config.partition_prefix, "blocks", &page_cache, block_cfg),
     )
     .await
     .map_err(|e| ConsensusError::Storage(e.to_string()))?;
@@ -289,7 +294,7 @@ where
             provider: ConstantProvider::new(scheme.clone()),
             epocher: epocher.clone(),
             start: marshal::Start::Genesis(genesis),
-            partition_prefix: format!("{PARTITION}-marshal"),
+            partition_prefix: format!("{}-marshal", config.partition_prefix),
             mailbox_size,
             view_retention: ViewDelta::new(64),
             prunable_items_per_section: NZU64!(64),
@@ -323,7 +328,7 @@ where
             relay: inline.clone(),
             reporter: inline,
             strategy: Sequential,
-            partition: format!("{PARTITION}-simplex"),
+            partition: format!("{}-simplex", config.partition_prefix),
             mailbox_size,
             epoch: Epoch::zero(),
             floor: Floor::Genesis(genesis_digest),
