@@ -199,4 +199,65 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Arbitrary bytes never panic the decoder; they decode only to a block that re-encodes
+        /// to the same bytes (canonical).
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            if let Ok(block) = decode_block(&bytes, 1 << 20) {
+                proptest::prop_assert_eq!(block.encode().to_vec(), bytes);
+            }
+        }
+
+        /// Corrupting a valid encoding (one byte changed, bytes cut or appended) gives an error
+        /// or a different canonical block, never a panic.
+        #[test]
+        fn mutated_encodings_never_panic(
+            height in 0u64..1_000_000,
+            pos in 0usize..4096,
+            byte in proptest::prelude::any::<u8>(),
+            cut in 0usize..4096,
+            extra in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..8),
+        ) {
+            let bytes = ConsensusBlock::new(sample(height)).encode().to_vec();
+            let mut flipped = bytes.clone();
+            let i = pos % flipped.len();
+            flipped[i] = byte;
+            if let Ok(block) = decode_block(&flipped, 1 << 20) {
+                proptest::prop_assert_eq!(block.encode().to_vec(), flipped);
+            }
+            let _ = decode_block(&bytes[..cut % bytes.len()], 1 << 20);
+            let mut longer = bytes.clone();
+            longer.extend_from_slice(&extra);
+            let decoded = decode_block(&longer, 1 << 20);
+            proptest::prop_assert_eq!(decoded.is_ok(), extra.is_empty());
+        }
+    }
+
+    #[test]
+    fn huge_length_prefix_is_rejected_before_allocating() {
+        // A varint claiming a 4 GiB body with nothing behind it.
+        let bytes = [0xff, 0xff, 0xff, 0xff, 0x0f];
+        assert!(decode_block(&bytes, usize::MAX).is_err());
+        // A length within the limit but larger than the input.
+        assert!(decode_block(&[0x80, 0x08, 1, 2, 3], 1 << 20).is_err());
+    }
+
+    #[test]
+    fn non_canonical_length_prefix_is_rejected() {
+        let cb = ConsensusBlock::new(sample(3));
+        let body = cb.canonical_bytes().to_vec();
+        let len = body.len();
+        assert!(
+            (128..16384).contains(&len),
+            "two-byte varint in this sample"
+        );
+        // Same length written as an overlong three-byte varint.
+        let mut overlong = vec![(len as u8 & 0x7f) | 0x80, ((len >> 7) as u8) | 0x80, 0x00];
+        overlong.extend_from_slice(&body);
+        assert!(decode_block(&overlong, 1 << 20).is_err());
+    }
 }
