@@ -40,7 +40,7 @@ pub use engine::{
     Channels, EngineHandle, EngineStatus, channel, channel_quota, max_message_size, start,
 };
 pub use finality::{FinalityError, FinalityProof, verify_finalization};
-pub use tokio_runner::run_tokio;
+pub use tokio_runner::{run_tokio, run_tokio_with};
 
 use std::sync::Arc;
 use synod_primitives::{AccountId, Block, Hash};

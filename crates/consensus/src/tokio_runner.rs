@@ -23,11 +23,22 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// Starts the commonware tokio runtime (storage rooted at `config.storage_dir`), authenticated
 /// p2p on `config.listen` (peers found through `config.bootstrappers`), and the engine for `app`.
-/// `on_start` is called once the engine is running, with a handle to read its progress.
+/// Returns `Ok(())` after a requested stop, or the error that stopped the engine (for example
+/// [`ConsensusError::ApplicationFailed`]).
 ///
 /// This blocks the calling thread and builds its own tokio runtime: call it from a plain thread
 /// (e.g. `std::thread::spawn`), not from inside another async runtime.
-pub fn run_tokio<A, F>(
+pub fn run_tokio<A, F>(config: EngineConfig, app: A, stop: F) -> Result<(), ConsensusError>
+where
+    A: Application,
+    F: Future<Output = ()> + Send + 'static,
+{
+    run_tokio_with(config, app, stop, |_| {})
+}
+
+/// [`run_tokio`], calling `on_start` once the engine is running with a handle to read its
+/// progress (finalized and delivered heights) from any thread.
+pub fn run_tokio_with<A, F>(
     config: EngineConfig,
     app: A,
     stop: F,

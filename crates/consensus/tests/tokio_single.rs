@@ -30,14 +30,9 @@ fn run_until(config: EngineConfig, app: &ToyApp, target: u64) -> Duration {
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let engine_app = app.clone();
     let handle = thread::spawn(move || {
-        run_tokio(
-            config,
-            engine_app,
-            async move {
-                let _ = stop_rx.await;
-            },
-            |_| {},
-        )
+        run_tokio(config, engine_app, async move {
+            let _ = stop_rx.await;
+        })
     });
     let start = Instant::now();
     while app.committed_height() < target {
@@ -211,5 +206,48 @@ fn restart_resumes_delivery_without_gaps() {
     assert!(state.committed.len() as u64 > committed_before + 10);
     for pair in state.committed.windows(2) {
         assert_eq!(pair[1].header.parent, pair[0].hash());
+    }
+}
+
+#[test]
+fn application_failure_halts_delivery_and_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = Keypair::dev("validator-0");
+    let mut app = ToyApp::new(key.account());
+    app.fail_at = Some(5);
+    let (_stop_tx, stop_rx) = oneshot::channel::<()>();
+    let result = run_tokio(
+        config(dir.path(), &key, Duration::from_millis(10)),
+        app.clone(),
+        async move {
+            let _ = stop_rx.await;
+        },
+    );
+    assert!(
+        matches!(result, Err(synod_consensus::ConsensusError::ApplicationFailed(ref m)) if m.contains("disk full")),
+        "{result:?}"
+    );
+    assert_eq!(app.committed_height(), 4);
+    assert_eq!(app.lock().deliveries, vec![1, 2, 3, 4, 5]);
+}
+
+/// Block time and finality latency with one validator, for the report. Run with
+/// `cargo test -p synod-consensus --release --test tokio_single -- --ignored --nocapture`.
+#[test]
+#[ignore = "measurement, not a check"]
+fn measure_single_validator_block_time() {
+    for interval in [0u64, 250] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = Keypair::dev("validator-0");
+        let mut app = ToyApp::new(key.account());
+        app.wall_clock = true;
+        let blocks = if interval == 0 { 300 } else { 40 };
+        let elapsed = run_until(
+            config(dir.path(), &key, Duration::from_millis(interval)),
+            &app,
+            blocks,
+        );
+        eprintln!("interval {interval} ms: {blocks} blocks in {elapsed:?}");
+        summarize(&app, &format!("tokio, 1 validator, {interval} ms interval"));
     }
 }

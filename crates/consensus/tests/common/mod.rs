@@ -63,6 +63,8 @@ pub struct ToyApp {
     pub tamper: bool,
     /// Use the wall clock for timestamps (else parent + 1 ms, deterministic).
     pub wall_clock: bool,
+    /// If set, committing this height fails (a broken disk).
+    pub fail_at: Option<u64>,
 }
 
 impl ToyApp {
@@ -76,6 +78,7 @@ impl ToyApp {
             state: Arc::new(Mutex::new(state)),
             tamper: false,
             wall_clock: false,
+            fail_at: None,
         }
     }
 
@@ -200,6 +203,9 @@ impl Application for ToyApp {
             let msg = format!("height {height} does not extend the committed chain");
             state.violations.push(msg.clone());
             return Err(msg);
+        }
+        if self.fail_at == Some(height) {
+            return Err(format!("disk full at height {height}"));
         }
         if !Self::execute(&mut state, &block) {
             let msg = format!("finalized block at height {height} is invalid");
