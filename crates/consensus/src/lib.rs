@@ -1,0 +1,122 @@
+//! Synod's consensus: the commonware BFT engine wired to the Synod application.
+//!
+//! This crate owns everything about agreeing on the chain, and is the only place where the
+//! commonware consensus stack (and its generics) appears:
+//!
+//! - [simplex](commonware_consensus::simplex) BFT consensus (ed25519 votes, round-robin leaders,
+//!   2-hop block time, 3-hop finality), with
+//! - marshal, which turns finalization certificates into an ordered, gap-free stream of finalized
+//!   blocks (backfilling missing blocks from peers), plus buffered block broadcast,
+//! - authenticated, encrypted p2p (commonware `discovery`) on the tokio runtime
+//!   ([`run_tokio`]), or any commonware network and runtime through [`start`] (the deterministic
+//!   runtime with the simulated network in tests),
+//! - the engine's own durable state (vote journal, finalized block and certificate archives)
+//!   under [`EngineConfig::storage_dir`].
+//!
+//! The application sees none of this: it implements the engine-agnostic [`Application`] trait
+//! over `synod-primitives` types only. Block adapter: [`ConsensusBlock`] (digest = Synod block
+//! hash). Identities: a validator's consensus key is its account key ([`identity`]). Finality
+//! proofs can be checked without commonware types with [`verify_finalization`].
+//!
+//! # Engine notes
+//!
+//! - A single validator works (quorum of one): every view is notarized and finalized by its own
+//!   votes, so a one-validator devnet finalizes each block as soon as it is built.
+//! - One unbounded epoch and a static validator set (no reconfiguration through the engine yet).
+//! - Blocks are verified before voting (marshal's inline mode): the application executes a block
+//!   before the node votes for it.
+
+mod adapter;
+pub mod block;
+mod config;
+mod engine;
+mod finality;
+pub mod identity;
+mod tokio_runner;
+
+pub use block::{ConsensusBlock, decode_block};
+pub use config::{EngineConfig, namespace};
+pub use engine::{
+    Channels, EngineHandle, EngineStatus, channel, channel_quota, max_message_size, start,
+};
+pub use finality::{FinalityError, FinalityProof, verify_finalization};
+pub use tokio_runner::{run_tokio, run_tokio_with};
+
+use std::sync::Arc;
+use synod_primitives::{AccountId, Block, Hash};
+
+/// What the consensus engine needs from the application. Engine-agnostic: only Synod types.
+///
+/// The engine calls the blocking methods ([`propose`](Self::propose),
+/// [`verify`](Self::verify), [`finalized`](Self::finalized)) on a blocking thread pool, possibly
+/// concurrently with each other; [`is_known`](Self::is_known) and [`genesis`](Self::genesis) are
+/// called on the async executor and must be cheap.
+///
+/// # Ancestry
+///
+/// `ancestry` is oldest first and always ends with the parent of the block to build or verify.
+/// It starts at the oldest block whose own parent the application already executed or committed
+/// (per [`is_known`](Self::is_known)), or at genesis. So every block in it except the parent is
+/// unknown to the application, and the parent is present even when already executed (in the
+/// steady state, `ancestry == [parent]`). The application executes the unknown ones, then
+/// builds or checks the new block on top.
+pub trait Application: Clone + Send + Sync + 'static {
+    /// Block 0, identical on every node (its `header.state_root` is the genesis state root).
+    fn genesis(&self) -> Block;
+
+    /// Builds and executes a child of the last block in `ancestry` (see [Ancestry](#ancestry)).
+    /// Returns `None` to skip proposing. May block for a while (CPU-heavy). The returned block
+    /// must have `header.parent == parent.hash()` and `header.height == parent height + 1`.
+    fn propose(&self, ancestry: &[Arc<Block>]) -> Option<Block>;
+
+    /// Executes `ancestry` (see [Ancestry](#ancestry)) then `block`, and says whether `block` is
+    /// valid (header fields including the state root). Must be deterministic: `false` means the
+    /// block is invalid forever. The engine has already checked that `block` extends the parent
+    /// (parent hash and height).
+    fn verify(&self, ancestry: &[Arc<Block>], block: &Block) -> bool;
+
+    /// Whether the application has executed (or committed) the block with this hash.
+    fn is_known(&self, hash: &Hash) -> bool;
+
+    /// `block` is finalized: commit it durably before returning.
+    ///
+    /// Called in height order from the application's last committed height + 1 (genesis is
+    /// never delivered), at least once: after a restart the same block may come again and the
+    /// application ignores heights it already committed. The next block is not delivered until
+    /// this returns `Ok`; an `Err` halts the engine (nothing after this block is delivered).
+    ///
+    /// `finalization` is the encoded finalization certificate naming this block, kept so light
+    /// clients can check finality of a header with [`verify_finalization`]. It is `None` when
+    /// the block was finalized implicitly, through a certificate for a descendant (its hash
+    /// chain then links it to that certificate).
+    fn finalized(&self, block: Arc<Block>, finalization: Option<Vec<u8>>) -> Result<(), String>;
+}
+
+/// Errors from configuring, starting or running the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsensusError {
+    /// A configuration value is unusable.
+    #[error("invalid consensus configuration: {0}")]
+    InvalidConfig(String),
+    /// The validator set is empty.
+    #[error("the validator set is empty")]
+    EmptyValidatorSet,
+    /// The validator set lists a key twice.
+    #[error("the validator set contains a duplicate key")]
+    DuplicateValidator,
+    /// A validator key is not a valid ed25519 public key.
+    #[error("validator key {0} is not a valid ed25519 public key")]
+    InvalidValidatorKey(AccountId),
+    /// This node's key is not in the validator set.
+    #[error("this node ({0}) is not in the validator set")]
+    NotAValidator(AccountId),
+    /// The engine's storage could not be opened.
+    #[error("consensus storage error: {0}")]
+    Storage(String),
+    /// The application failed to commit a finalized block.
+    #[error("application failed to commit a finalized block: {0}")]
+    ApplicationFailed(String),
+    /// The engine stopped unexpectedly.
+    #[error("consensus engine stopped: {0}")]
+    Stopped(String),
+}

@@ -1,0 +1,137 @@
+//! Running a validator on the commonware tokio runtime with authenticated TCP p2p.
+
+use crate::{
+    Application, ConsensusError, EngineConfig,
+    engine::{self, Channels, EngineStatus, channel, channel_quota, max_message_size},
+    identity,
+};
+use commonware_cryptography::ChaCha20Poly1305;
+use commonware_p2p::{Ingress, Manager as _, authenticated::discovery};
+use commonware_runtime::{Runner as _, Spawner as _, Supervisor as _, tokio};
+use commonware_stream::{
+    cups::{self, Cups},
+    sake::{self, Sake},
+};
+use futures::{FutureExt as _, future::Either};
+use std::{future::Future, num::NonZeroUsize, time::Duration};
+use tracing::{info, warn};
+
+/// How long a clean shutdown may take before tasks are abandoned.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs one validator until `stop` resolves (or the engine fails), then shuts down cleanly.
+///
+/// Starts the commonware tokio runtime (storage rooted at `config.storage_dir`), authenticated
+/// p2p on `config.listen` (peers found through `config.bootstrappers`), and the engine for `app`.
+/// Returns `Ok(())` after a requested stop, or the error that stopped the engine (for example
+/// [`ConsensusError::ApplicationFailed`]).
+///
+/// This blocks the calling thread and builds its own tokio runtime: call it from a plain thread
+/// (e.g. `std::thread::spawn`), not from inside another async runtime.
+pub fn run_tokio<A, F>(config: EngineConfig, app: A, stop: F) -> Result<(), ConsensusError>
+where
+    A: Application,
+    F: Future<Output = ()> + Send + 'static,
+{
+    run_tokio_with(config, app, stop, |_| {})
+}
+
+/// [`run_tokio`], calling `on_start` once the engine is running with a handle to read its
+/// progress (finalized and delivered heights) from any thread.
+pub fn run_tokio_with<A, F>(
+    config: EngineConfig,
+    app: A,
+    stop: F,
+    on_start: impl FnOnce(EngineStatus) + Send + 'static,
+) -> Result<(), ConsensusError>
+where
+    A: Application,
+    F: Future<Output = ()> + Send + 'static,
+{
+    config.validate()?;
+    let mut runtime = tokio::Config::new()
+        .with_storage_directory(config.storage_dir.clone())
+        .with_catch_panics(false);
+    if let Some(threads) = config.worker_threads {
+        runtime = runtime.with_worker_threads(threads);
+    }
+    tokio::Runner::new(runtime).start(|context| async move {
+        let participants = identity::participants(&config.validators)?;
+        let me = config.account();
+        let bootstrappers = config
+            .bootstrappers
+            .iter()
+            .filter(|(account, _)| *account != me)
+            .map(|(account, addr)| Ok((identity::public_key(account)?, Ingress::from(*addr))))
+            .collect::<Result<Vec<_>, ConsensusError>>()?;
+
+        let handshake = Cups::<_, ChaCha20Poly1305>::new(
+            Sake {
+                signer: identity::signing_key(&config.key),
+                synchrony_bound: Duration::from_secs(5),
+                max_handshake_age: Duration::from_secs(10),
+                version: sake::Version::V1,
+            },
+            cups::Version::V1,
+        );
+        let p2p_namespace = [config.namespace.as_slice(), b"/p2p"].concat();
+        let max_peers = NonZeroUsize::new(participants.len()).unwrap_or(NonZeroUsize::MIN);
+        let mailbox = NonZeroUsize::new(config.mailbox_size).unwrap_or(NonZeroUsize::MIN);
+        let mut p2p_config = discovery::Config::local(
+            handshake,
+            &p2p_namespace,
+            config.listen,
+            config.dialable(),
+            bootstrappers,
+            max_peers,
+            max_message_size(&config),
+            mailbox,
+        );
+        p2p_config.allow_private_ips = config.allow_private_ips;
+        let (mut network, mut oracle) = discovery::Network::new(context.child("p2p"), p2p_config);
+        oracle.track(0, participants);
+
+        let quota = channel_quota(&config);
+        let channels = Channels {
+            votes: network.register(channel::VOTES, quota),
+            certificates: network.register(channel::CERTIFICATES, quota),
+            resolver: network.register(channel::RESOLVER, quota),
+            backfill: network.register(channel::BACKFILL, quota),
+            broadcast: network.register(channel::BROADCAST, quota),
+        };
+        let p2p = network.start();
+
+        let engine = engine::start(
+            context.child("engine"),
+            &config,
+            channels,
+            oracle.clone(),
+            oracle,
+            app,
+        )
+        .await?;
+        info!(validator = %me, listen = %config.listen, "consensus engine started");
+        on_start(engine.status());
+
+        let running = futures::future::select(engine.join().boxed(), p2p);
+        // Keep the engine's tasks alive (dropping their join future aborts them) until the
+        // runtime's stop signal has been honoured, so shutdown is clean.
+        let (result, _running) = match futures::future::select(Box::pin(stop), running).await {
+            Either::Left(((), running)) => {
+                info!("stop requested; shutting down consensus");
+                (Ok(()), Some(running))
+            }
+            Either::Right((Either::Left((engine_result, _)), _)) => (engine_result, None),
+            Either::Right((Either::Right((p2p_result, _)), _)) => (
+                Err(ConsensusError::Stopped(format!(
+                    "p2p network stopped: {p2p_result:?}"
+                ))),
+                None,
+            ),
+        };
+        if let Err(e) = context.stop(0, Some(SHUTDOWN_TIMEOUT)).await {
+            warn!(error = %e, "engine did not shut down within the timeout");
+        }
+        result
+    })
+}
