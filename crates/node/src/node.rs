@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use synod_consensus::{EngineConfig, EngineStatus, namespace, run_tokio};
+use synod_consensus::{EngineConfig, EngineStatus, namespace, run_tokio_with};
 use synod_execution::Executor;
 use synod_execution::executor::BlockLimits;
 use synod_mempool::{ChainRules, Mempool, MempoolConfig};
@@ -161,7 +161,7 @@ impl RunningNode {
         let consensus = std::thread::Builder::new()
             .name("synod-consensus".into())
             .spawn(move || {
-                run_tokio(
+                run_tokio_with(
                     engine,
                     app,
                     async move {
