@@ -226,6 +226,7 @@ impl Executor {
         block_state: &mut Overlay<'_, R>,
         proposer: &AccountId,
         tx: &SignedTransaction,
+        tx_hash: Hash,
         mut sender: AccountInfo,
         height: u64,
         index: u32,
@@ -273,7 +274,7 @@ impl Executor {
             Err(CallError::State(e)) => return Err(e.into()),
         };
         Ok(Receipt {
-            tx_hash: tx.hash(),
+            tx_hash,
             height,
             index,
             sender: t.sender,
@@ -289,13 +290,14 @@ impl Executor {
         view: &StateView,
         header: Header,
         txs: Vec<SignedTransaction>,
+        tx_hashes: &[Hash],
         changes: ChangeSet,
         receipts: Vec<Receipt>,
     ) -> Result<(ExecutedBlock, Header), BlockError> {
         let (state_root, tree) = compute_state_root(view, &changes, header.height)?;
         let receipt_hashes: Vec<Hash> = receipts.iter().map(Receipt::hash).collect();
         let computed = Header {
-            tx_root: Block::compute_tx_root(&txs),
+            tx_root: merkle_root(tx_hashes),
             receipts_root: merkle_root(&receipt_hashes),
             state_root,
             ..header
@@ -336,18 +338,22 @@ impl Executor {
         let mut txs = Vec::new();
         let mut receipts = Vec::new();
         let mut rejected = Vec::new();
+        let mut hashes = Vec::new();
         let mut bytes = 0usize;
         for tx in candidates {
             if txs.len() >= limits.max_txs {
                 break;
             }
-            let size = tx.encode().len();
+            // One encoding per transaction gives both its size and its hash.
+            let encoded = tx.encode();
+            let size = encoded.len();
+            let hash = SignedTransaction::hash_encoded(&encoded);
             if bytes + size > limits.max_bytes {
                 break;
             }
             if let Err(e) = self.check_static(&tx, size) {
                 rejected.push(RejectedTx {
-                    hash: tx.hash(),
+                    hash,
                     reason: e.into(),
                 });
                 continue;
@@ -355,10 +361,7 @@ impl Executor {
             let sender = match self.check_stateful(&block_state, &tx) {
                 Ok(s) => s,
                 Err(BlockError::InvalidTx { reason, .. }) => {
-                    rejected.push(RejectedTx {
-                        hash: tx.hash(),
-                        reason,
-                    });
+                    rejected.push(RejectedTx { hash, reason });
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -367,12 +370,14 @@ impl Executor {
                 &mut block_state,
                 &proposer,
                 &tx,
+                hash,
                 sender,
                 height,
                 txs.len() as u32,
             )?;
             receipts.push(receipt);
             bytes += size;
+            hashes.push(hash);
             txs.push(SignedTransaction::clone(&tx));
         }
         let header = Header {
@@ -385,7 +390,7 @@ impl Executor {
             state_root: Hash::ZERO,
         };
         let changes = block_state.into_changes();
-        let (executed, _) = self.finish(view, header, txs, changes, receipts)?;
+        let (executed, _) = self.finish(view, header, txs, &hashes, changes, receipts)?;
         Ok(BuiltBlock { executed, rejected })
     }
 
@@ -426,11 +431,14 @@ impl Executor {
         }
         let mut block_state = Overlay::new(view);
         let mut receipts = Vec::with_capacity(block.txs.len());
+        let mut hashes = Vec::with_capacity(block.txs.len());
         for (index, tx) in block.txs.iter().enumerate() {
-            let size = tx.encode().len();
+            let encoded = tx.encode();
+            let size = encoded.len();
+            let hash = SignedTransaction::hash_encoded(&encoded);
             let with_index = |reason: Inadmissible| BlockError::InvalidTx {
                 index,
-                hash: tx.hash(),
+                hash,
                 reason,
             };
             self.check_static(tx, size)
@@ -444,14 +452,22 @@ impl Executor {
                 &mut block_state,
                 &h.proposer,
                 tx,
+                hash,
                 sender,
                 h.height,
                 index as u32,
             )?);
+            hashes.push(hash);
         }
         let changes = block_state.into_changes();
-        let (executed, computed) =
-            self.finish(view, h.clone(), block.txs.clone(), changes, receipts)?;
+        let (executed, computed) = self.finish(
+            view,
+            h.clone(),
+            block.txs.clone(),
+            &hashes,
+            changes,
+            receipts,
+        )?;
         expect_eq("tx_root", computed.tx_root, h.tx_root)?;
         expect_eq("receipts_root", computed.receipts_root, h.receipts_root)?;
         expect_eq("state_root", computed.state_root, h.state_root)?;

@@ -179,7 +179,13 @@ impl SignedTransaction {
 
     /// The transaction hash: tagged BLAKE3 of the canonical encoding.
     pub fn hash(&self) -> Hash {
-        Hash::tagged("synod/tx", &self.encode())
+        Self::hash_encoded(&self.encode())
+    }
+
+    /// The hash of a transaction from its canonical encoding (saves re-encoding when the
+    /// caller has the bytes).
+    pub fn hash_encoded(encoded: &[u8]) -> Hash {
+        Hash::tagged("synod/tx", encoded)
     }
 
     /// Checks everything that does not depend on state except the signature: chain id and fee
