@@ -28,6 +28,39 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// This blocks the calling thread and builds its own tokio runtime: call it from a plain thread
 /// (e.g. `std::thread::spawn`), not from inside another async runtime.
+///
+/// ```no_run
+/// # use std::sync::Arc;
+/// # use synod_primitives::{Block, Hash, Keypair};
+/// # #[derive(Clone)] struct MyApp;
+/// # impl synod_consensus::Application for MyApp {
+/// #     fn genesis(&self) -> Block { unimplemented!() }
+/// #     fn propose(&self, _: &[Arc<Block>]) -> Option<Block> { None }
+/// #     fn verify(&self, _: &[Arc<Block>], _: &Block) -> bool { false }
+/// #     fn is_known(&self, _: &Hash) -> bool { false }
+/// #     fn finalized(&self, _: Arc<Block>, _: Option<Vec<u8>>) -> Result<(), String> { Ok(()) }
+/// # }
+/// # let (app, genesis_hash) = (MyApp, Hash::ZERO);
+/// use synod_consensus::{EngineConfig, namespace, run_tokio};
+///
+/// let key = Keypair::dev("alice");
+/// let config = EngineConfig::devnet(
+///     key.clone(),
+///     vec![key.account()], // a one-validator devnet
+///     namespace("synod-dev", &genesis_hash),
+///     "0.0.0.0:30333".parse().unwrap(),
+///     "/var/lib/synod/consensus",
+/// );
+/// let (stop_tx, stop_rx) = futures::channel::oneshot::channel::<()>();
+/// let node = std::thread::spawn(move || {
+///     run_tokio(config, app, async move {
+///         let _ = stop_rx.await;
+///     })
+/// });
+/// // ... on Ctrl-C:
+/// let _ = stop_tx.send(());
+/// node.join().unwrap().unwrap();
+/// ```
 pub fn run_tokio<A, F>(config: EngineConfig, app: A, stop: F) -> Result<(), ConsensusError>
 where
     A: Application,
