@@ -39,6 +39,15 @@ pub enum Inadmissible {
     },
 }
 
+/// A transaction being applied and where it sits in its block.
+#[derive(Clone, Copy)]
+struct TxPosition<'a> {
+    tx: &'a SignedTransaction,
+    hash: Hash,
+    height: u64,
+    index: u32,
+}
+
 /// A transaction the proposer left out, and why.
 #[derive(Debug, Clone)]
 pub struct RejectedTx {
@@ -225,12 +234,15 @@ impl Executor {
         &self,
         block_state: &mut Overlay<'_, R>,
         proposer: &AccountId,
-        tx: &SignedTransaction,
-        tx_hash: Hash,
+        at: TxPosition<'_>,
         mut sender: AccountInfo,
-        height: u64,
-        index: u32,
     ) -> Result<Receipt, BlockError> {
+        let TxPosition {
+            tx,
+            hash: tx_hash,
+            height,
+            index,
+        } = at;
         let t = &tx.tx;
         sender.balance -= t.fee;
         sender.nonce += 1;
@@ -369,11 +381,13 @@ impl Executor {
             let receipt = self.apply_tx(
                 &mut block_state,
                 &proposer,
-                &tx,
-                hash,
+                TxPosition {
+                    tx: &tx,
+                    hash,
+                    height,
+                    index: txs.len() as u32,
+                },
                 sender,
-                height,
-                txs.len() as u32,
             )?;
             receipts.push(receipt);
             bytes += size;
@@ -451,11 +465,13 @@ impl Executor {
             receipts.push(self.apply_tx(
                 &mut block_state,
                 &h.proposer,
-                tx,
-                hash,
+                TxPosition {
+                    tx,
+                    hash,
+                    height: h.height,
+                    index: index as u32,
+                },
                 sender,
-                h.height,
-                index as u32,
             )?);
             hashes.push(hash);
         }
