@@ -1,7 +1,5 @@
 //! The epoch itself, step by step in subtensor's order (`epoch_mechanism`).
 
-use std::borrow::Cow;
-
 use substrate_fixed::types::I64F64;
 
 use crate::fixed::{
@@ -9,7 +7,7 @@ use crate::fixed::{
     u16_max, u16_proportion,
 };
 use crate::median::weighted_median_cols;
-use crate::sparse::{Csr, CsrBuilder, merge_rows};
+use crate::sparse::{Csr, CsrBuilder, merge_iter, merge_rows};
 use crate::types::{EpochInput, EpochOutput, Matrix, SparseRow, YumaError};
 
 /// Runs one Yuma Consensus epoch.
@@ -119,23 +117,29 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     // == Consensus, clipping, validator trust ==
     let kappa = safe_div(Fx::saturating_from_num(hp.kappa), u16_max());
     let consensus = weighted_median_cols(&active_stake, &weights, n, kappa);
-    let clipped = weights.filter_map(|_, j, v| {
-        let th = consensus[j];
-        if th < v {
-            (th > ZERO).then_some(th)
-        } else {
-            Some(v)
+    // Clipped weights W̄ are never materialised: `clip` is applied on the fly.
+    let mut validator_trust = vec![ZERO; n];
+    let mut ranks = vec![ZERO; n];
+    for i in 0..n {
+        let (cols, vals) = weights.row(i);
+        let mut trust = ZERO;
+        for (&j, &v) in cols.iter().zip(vals) {
+            let j = usize::from(j);
+            if let Some(c) = clip(v, consensus[j]) {
+                trust = trust.saturating_add(c);
+                ranks[j] = ranks[j].saturating_add(active_stake[i].saturating_mul(c));
+            }
         }
-    });
-    let validator_trust = clipped.row_sums();
+        validator_trust[i] = trust;
+    }
 
     // == Incentive == stake-weighted column sums of clipped weights, normalised.
-    let mut incentive = clipped.weighted_col_sums(&active_stake, n);
+    let mut incentive = ranks;
     normalize(&mut incentive);
 
     // == Bonds and dividends ==
     let beta = safe_div(Fx::saturating_from_num(hp.bonds_penalty), u16_max());
-    let weights_for_bonds = interpolate(&weights, &clipped, beta);
+    let wfb = BondWeights::new(&weights, &consensus, beta);
 
     let lms = input.last_epoch_block.unwrap_or(0);
     let last_tempo = if lms == 0 {
@@ -153,37 +157,75 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     let alpha = ONE.saturating_sub(Fx::saturating_from_num(bma));
 
     let mut dividends: Vec<Fx>;
-    let ema_bonds: Csr;
+    let mut bonds_out: Vec<SparseRow> = vec![Vec::new(); n];
     if hp.yuma3 {
-        ema_bonds = if hp.liquid_alpha && consensus.iter().any(|&c| c != ZERO) {
+        // Liquid alpha evaluates a sigmoid per pair, so its EMA is computed once
+        // and stored; the plain EMA is cheap and is recomputed in the second pass.
+        let liquid = (hp.liquid_alpha && consensus.iter().any(|&c| c != ZERO)).then(|| {
             let la = LiquidAlpha {
                 low: u16_proportion(hp.alpha_low),
                 high: u16_proportion(hp.alpha_high),
                 steepness: Fx::saturating_from_num(hp.alpha_sigmoid_steepness),
             };
-            ema_liquid(&weights_for_bonds, &bonds, &consensus, &la)
-        } else {
-            ema(&weights_for_bonds, &bonds, alpha)
+            ema_liquid(&wfb, &bonds, &consensus, &la)
+        });
+        let plain = PlainEma {
+            wfb: &wfb,
+            bonds: &bonds,
+            alpha,
+            keep: ONE.saturating_sub(alpha),
         };
-        // Σ_j (B_ij / Σ_k B_kj) · I_j without materialising the normalised copy.
-        let per_validator = ema_bonds.col_normalized_row_sums(&incentive, n);
-        dividends = per_validator
-            .iter()
-            .zip(&active_stake)
-            .map(|(b, s)| b.checked_mul(*s).unwrap_or(ZERO))
+        // Pass 1: column sums of the new bonds, and the stored rows floor(B·65535).
+        let mut col_sums = vec![ZERO; n];
+        for (i, out) in bonds_out.iter_mut().enumerate() {
+            yuma3_row(liquid.as_ref(), &plain, i, |j, v| {
+                let s = &mut col_sums[usize::from(j)];
+                *s = s.saturating_add(v);
+                if new_permits[i] {
+                    out.push((j, proportion_to_u16(v)));
+                }
+            });
+        }
+        // Pass 2: D_i = a_i · Σ_j (B_ij / Σ_k B_kj) · I_j, normalised.
+        dividends = (0..n)
+            .map(|i| {
+                let mut acc = ZERO;
+                yuma3_row(liquid.as_ref(), &plain, i, |j, v| {
+                    let j = usize::from(j);
+                    let s = col_sums[j];
+                    let b = if s != ZERO { safe_div(v, s) } else { v };
+                    acc = acc.saturating_add(b.saturating_mul(incentive[j]));
+                });
+                acc.checked_mul(active_stake[i]).unwrap_or(ZERO)
+            })
             .collect();
         normalize(&mut dividends);
     } else {
         bonds.col_normalize(n);
-        let mut delta = weights_for_bonds.into_owned();
-        delta.map_in_place(|i, _, v| v.saturating_mul(active_stake[i]));
+        let mut b = CsrBuilder::with_capacity(n, weights.nnz());
+        for (i, &a) in active_stake.iter().enumerate() {
+            for (j, v) in wfb.row(i) {
+                b.push(j, v.saturating_mul(a));
+            }
+            b.end_row();
+        }
+        let mut delta = b.finish();
         delta.col_normalize(n);
         let mut e = ema(&delta, &bonds, alpha);
         e.col_normalize(n);
         dividends = e.weighted_row_sums(&incentive);
         normalize(&mut dividends);
         e.col_max_upscale(n);
-        ema_bonds = e;
+        for (i, out) in bonds_out.iter_mut().enumerate() {
+            if new_permits[i] {
+                let (cols, vals) = e.row(i);
+                out.extend(
+                    cols.iter()
+                        .zip(vals)
+                        .map(|(&j, &v)| (j, proportion_to_u16(v))),
+                );
+            }
+        }
     }
 
     // == Emission == split E by incentive and dividends over their joint sum;
@@ -216,20 +258,6 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
             .map(|&x| share_of(x, input.emission))
             .collect::<Vec<u64>>()
     };
-    let bonds_out: Vec<SparseRow> = (0..n)
-        .map(|i| {
-            if new_permits[i] {
-                let (cols, vals) = ema_bonds.row(i);
-                cols.iter()
-                    .zip(vals)
-                    .map(|(&j, &v)| (j, proportion_to_u16(v)))
-                    .collect()
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
-
     Ok(EpochOutput {
         active,
         stake_weight: to_u16(&stake),
@@ -270,29 +298,72 @@ fn top_k_nonzero(v: &[Fx], k: usize) -> Vec<bool> {
     out
 }
 
-/// `W + β(W̄ − W)` entrywise; `W̄`'s pattern is a subset of `W`'s. At β = 0 or 1
-/// the operand is returned as is (zero entries included); otherwise only
-/// positive results are kept.
-fn interpolate<'a>(w: &'a Csr, clipped: &'a Csr, beta: Fx) -> Cow<'a, Csr> {
-    if beta == ZERO {
-        return Cow::Borrowed(w);
+/// Consensus clipping: `min(w, c)`, dropping the entry when it would be clipped
+/// to a non-positive consensus (subtensor's `col_clip_sparse`).
+fn clip(v: Fx, c: Fx) -> Option<Fx> {
+    if c < v {
+        (c > ZERO).then_some(c)
+    } else {
+        Some(v)
     }
-    if beta == ONE {
-        return Cow::Borrowed(clipped);
-    }
-    let mut b = CsrBuilder::with_capacity(w.rows(), w.nnz());
-    for i in 0..w.rows() {
-        merge_rows(w.row(i), clipped.row(i), |j, a, c| {
-            let a = a.unwrap_or(ZERO);
-            let c = c.unwrap_or(ZERO);
-            let v = a.saturating_add(beta.saturating_mul(c.saturating_sub(a)));
-            if v > ZERO {
-                b.push(j, v);
+}
+
+/// The weights used for bonds, `W̃ = W + β(W̄ − W)`. At β = 0 and β = 1 these are
+/// `W` and `W̄` exactly, zero entries included, and nothing is copied; otherwise
+/// they are materialised, keeping only positive entries.
+enum BondWeights<'a> {
+    Raw(&'a Csr),
+    Clipped(&'a Csr, &'a [Fx]),
+    Interpolated(Csr),
+}
+
+impl<'a> BondWeights<'a> {
+    fn new(w: &'a Csr, consensus: &'a [Fx], beta: Fx) -> Self {
+        if beta == ZERO {
+            return Self::Raw(w);
+        }
+        if beta == ONE {
+            return Self::Clipped(w, consensus);
+        }
+        let mut b = CsrBuilder::with_capacity(w.rows(), w.nnz());
+        for i in 0..w.rows() {
+            let (cols, vals) = w.row(i);
+            for (&j, &a) in cols.iter().zip(vals) {
+                let c = clip(a, consensus[usize::from(j)]).unwrap_or(ZERO);
+                let v = a.saturating_add(beta.saturating_mul(c.saturating_sub(a)));
+                if v > ZERO {
+                    b.push(j, v);
+                }
             }
-        });
-        b.end_row();
+            b.end_row();
+        }
+        Self::Interpolated(b.finish())
     }
-    Cow::Owned(b.finish())
+
+    /// Row `i` as `(col, value)` pairs in increasing column order.
+    fn row(&self, i: usize) -> BondWeightsRow<'_> {
+        let (cols, vals) = self.matrix().row(i);
+        BondWeightsRow {
+            cols,
+            vals,
+            k: 0,
+            consensus: match self {
+                Self::Clipped(_, c) => Some(c),
+                _ => None,
+            },
+        }
+    }
+
+    fn matrix(&self) -> &Csr {
+        match self {
+            Self::Raw(m) | Self::Clipped(m, _) => m,
+            Self::Interpolated(m) => m,
+        }
+    }
+
+    fn nnz(&self) -> usize {
+        self.matrix().nnz()
+    }
 }
 
 /// `α·new + (1−α)·old` over the union of both patterns, keeping positive results.
@@ -347,10 +418,68 @@ impl LiquidAlpha {
 
 /// Yuma3 liquid-alpha EMA, sparse semantics: only pairs present in `new` survive;
 /// `min(1, (1−α)·old + max(α·new, 0))`.
-fn ema_liquid(new: &Csr, old: &Csr, consensus: &[Fx], la: &LiquidAlpha) -> Csr {
-    let mut b = CsrBuilder::with_capacity(new.rows(), new.nnz());
-    for i in 0..new.rows() {
-        merge_rows(new.row(i), old.row(i), |j, w, bond| {
+/// Iterator over one row of [`BondWeights`].
+struct BondWeightsRow<'a> {
+    cols: &'a [u16],
+    vals: &'a [Fx],
+    k: usize,
+    consensus: Option<&'a [Fx]>,
+}
+
+impl Iterator for BondWeightsRow<'_> {
+    type Item = (u16, Fx);
+
+    fn next(&mut self) -> Option<(u16, Fx)> {
+        while self.k < self.cols.len() {
+            let (j, v) = (self.cols[self.k], self.vals[self.k]);
+            self.k += 1;
+            match self.consensus {
+                None => return Some((j, v)),
+                Some(c) => {
+                    if let Some(x) = clip(v, c[usize::from(j)]) {
+                        return Some((j, x));
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Inputs of the plain (non-liquid) Yuma3 EMA.
+struct PlainEma<'a> {
+    wfb: &'a BondWeights<'a>,
+    bonds: &'a Csr,
+    alpha: Fx,
+    keep: Fx,
+}
+
+/// Calls `f(col, B_ij)` for the positive new Yuma3 bonds of row `i`: from the
+/// stored liquid-alpha result if any, else `α·W̃ + (1−α)·B` recomputed on the fly.
+fn yuma3_row(liquid: Option<&Csr>, p: &PlainEma<'_>, i: usize, mut f: impl FnMut(u16, Fx)) {
+    if let Some(m) = liquid {
+        let (cols, vals) = m.row(i);
+        cols.iter().zip(vals).for_each(|(&j, &v)| f(j, v));
+        return;
+    }
+    merge_iter(p.wfb.row(i), p.bonds.row(i), |j, x, y| {
+        let mut acc = ZERO;
+        if let Some(x) = x {
+            acc = acc.saturating_add(p.alpha.saturating_mul(x));
+        }
+        if let Some(y) = y {
+            acc = acc.saturating_add(p.keep.saturating_mul(y));
+        }
+        if acc > ZERO {
+            f(j, acc);
+        }
+    });
+}
+
+fn ema_liquid(new: &BondWeights<'_>, old: &Csr, consensus: &[Fx], la: &LiquidAlpha) -> Csr {
+    let mut b = CsrBuilder::with_capacity(old.rows(), new.nnz());
+    for i in 0..old.rows() {
+        merge_iter(new.row(i), old.row(i), |j, w, bond| {
             let Some(w) = w else { return };
             let prev = bond.unwrap_or(ZERO);
             let a = la.rate(consensus[usize::from(j)], w, prev);

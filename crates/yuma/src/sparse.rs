@@ -105,23 +105,8 @@ impl Csr {
         (&self.cols[a..b], &self.vals[a..b])
     }
 
-    /// Keeps (and possibly rewrites) entries: `f(row, col, value)` returns the new
-    /// value, or `None` to drop the entry.
-    pub(crate) fn filter_map(&self, mut f: impl FnMut(usize, usize, Fx) -> Option<Fx>) -> Csr {
-        let mut b = CsrBuilder::with_capacity(self.rows(), self.nnz());
-        for i in 0..self.rows() {
-            let (cols, vals) = self.row(i);
-            for (&j, &v) in cols.iter().zip(vals) {
-                if let Some(nv) = f(i, usize::from(j), v) {
-                    b.push(j, nv);
-                }
-            }
-            b.end_row();
-        }
-        b.finish()
-    }
-
-    /// In-place [`Self::filter_map`]: compacts the kept entries without reallocating.
+    /// Keeps (and possibly rewrites) entries in place: `f(row, col, value)` returns
+    /// the new value, or `None` to drop the entry. No reallocation.
     pub(crate) fn retain_map(&mut self, mut f: impl FnMut(usize, usize, Fx) -> Option<Fx>) {
         let mut write = 0;
         let mut start = 0;
@@ -140,23 +125,6 @@ impl Csr {
         }
         self.cols.truncate(write);
         self.vals.truncate(write);
-    }
-
-    /// Rewrites every value in place: `f(row, col, value)`.
-    pub(crate) fn map_in_place(&mut self, mut f: impl FnMut(usize, usize, Fx) -> Fx) {
-        for i in 0..self.rows() {
-            let (a, b) = (self.offsets[i], self.offsets[i + 1]);
-            for k in a..b {
-                self.vals[k] = f(i, usize::from(self.cols[k]), self.vals[k]);
-            }
-        }
-    }
-
-    /// Sum of each row.
-    pub(crate) fn row_sums(&self) -> Vec<Fx> {
-        (0..self.rows())
-            .map(|i| sat_sum(self.row(i).1.iter().copied()))
-            .collect()
     }
 
     /// Divides each row by its sum when the sum is positive.
@@ -204,19 +172,6 @@ impl Csr {
         }
     }
 
-    /// `out_j = Σ_i scale_i · m_ij` (subtensor's `matmul_sparse`).
-    pub(crate) fn weighted_col_sums(&self, scale: &[Fx], n: usize) -> Vec<Fx> {
-        let mut out = vec![ZERO; n];
-        for (i, &s) in scale.iter().enumerate().take(self.rows()) {
-            let (cols, vals) = self.row(i);
-            for (&j, &v) in cols.iter().zip(vals) {
-                let o = &mut out[usize::from(j)];
-                *o = o.saturating_add(s.saturating_mul(v));
-            }
-        }
-        out
-    }
-
     /// `out_i = Σ_j v_j · m_ij` (subtensor's `matmul_transpose_sparse`).
     pub(crate) fn weighted_row_sums(&self, v: &[Fx]) -> Vec<Fx> {
         (0..self.rows())
@@ -227,31 +182,6 @@ impl Csr {
                         .zip(vals)
                         .map(|(&j, &m)| v[usize::from(j)].saturating_mul(m)),
                 )
-            })
-            .collect()
-    }
-
-    /// `out_i = Σ_j (m_ij / colsum_j) · v_j`, i.e. [`Self::weighted_row_sums`] of the
-    /// column-normalised matrix (columns with a zero sum are left as they are),
-    /// computed without copying the matrix.
-    pub(crate) fn col_normalized_row_sums(&self, v: &[Fx], n: usize) -> Vec<Fx> {
-        let mut sums = vec![ZERO; n];
-        for (&j, &x) in self.cols.iter().zip(&self.vals) {
-            let s = &mut sums[usize::from(j)];
-            *s = s.saturating_add(x);
-        }
-        (0..self.rows())
-            .map(|i| {
-                let (cols, vals) = self.row(i);
-                sat_sum(cols.iter().zip(vals).map(|(&j, &m)| {
-                    let j = usize::from(j);
-                    let m = if sums[j] != ZERO {
-                        safe_div(m, sums[j])
-                    } else {
-                        m
-                    };
-                    m.saturating_mul(v[j])
-                }))
             })
             .collect()
     }
@@ -295,6 +225,32 @@ pub(crate) fn merge_rows(
             }
             (None, None) => break,
         }
+    }
+}
+
+/// Like [`merge_rows`], with the first row given as an iterator of `(col, value)`
+/// in increasing column order.
+pub(crate) fn merge_iter(
+    first: impl Iterator<Item = (u16, Fx)>,
+    (bc, bv): (&[u16], &[Fx]),
+    mut f: impl FnMut(u16, Option<Fx>, Option<Fx>),
+) {
+    let mut y = 0usize;
+    for (j, x) in first {
+        while y < bc.len() && bc[y] < j {
+            f(bc[y], None, Some(bv[y]));
+            y += 1;
+        }
+        if y < bc.len() && bc[y] == j {
+            f(j, Some(x), Some(bv[y]));
+            y += 1;
+        } else {
+            f(j, Some(x), None);
+        }
+    }
+    while y < bc.len() {
+        f(bc[y], None, Some(bv[y]));
+        y += 1;
     }
 }
 
