@@ -3,8 +3,8 @@
 use substrate_fixed::types::I64F64;
 
 use crate::fixed::{
-    Fx, ONE, ZERO, clamp, exp_safe, proportion_to_u16, safe_div, safe_div64, sat_sum, share_of,
-    u16_max, u16_proportion,
+    FastMul, Fx, ONE, ZERO, clamp, exp_safe, proportion_to_u16, safe_div, safe_div64, sat_sum,
+    share_of, u16_max, u16_proportion,
 };
 use crate::median::weighted_median_cols;
 use crate::sparse::{Csr, CsrBuilder, merge_iter, merge_rows};
@@ -127,7 +127,7 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
             let j = usize::from(j);
             if let Some(c) = clip(v, consensus[j]) {
                 trust = trust.saturating_add(c);
-                ranks[j] = ranks[j].saturating_add(active_stake[i].saturating_mul(c));
+                ranks[j] = ranks[j].saturating_add(active_stake[i].smul(c));
             }
         }
         validator_trust[i] = trust;
@@ -194,9 +194,9 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
                     let j = usize::from(j);
                     let s = col_sums[j];
                     let b = if s != ZERO { safe_div(v, s) } else { v };
-                    acc = acc.saturating_add(b.saturating_mul(incentive[j]));
+                    acc = acc.saturating_add(b.smul(incentive[j]));
                 });
-                acc.checked_mul(active_stake[i]).unwrap_or(ZERO)
+                acc.cmul(active_stake[i]).unwrap_or(ZERO)
             })
             .collect();
         normalize(&mut dividends);
@@ -205,7 +205,7 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
         let mut b = CsrBuilder::with_capacity(n, weights.nnz());
         for (i, &a) in active_stake.iter().enumerate() {
             for (j, v) in wfb.row(i) {
-                b.push(j, v.saturating_mul(a));
+                b.push(j, v.smul(a));
             }
             b.end_row();
         }
@@ -330,7 +330,7 @@ impl<'a> BondWeights<'a> {
             let (cols, vals) = w.row(i);
             for (&j, &a) in cols.iter().zip(vals) {
                 let c = clip(a, consensus[usize::from(j)]).unwrap_or(ZERO);
-                let v = a.saturating_add(beta.saturating_mul(c.saturating_sub(a)));
+                let v = a.saturating_add(beta.smul(c.saturating_sub(a)));
                 if v > ZERO {
                     b.push(j, v);
                 }
@@ -374,10 +374,10 @@ fn ema(new: &Csr, old: &Csr, alpha: Fx) -> Csr {
         merge_rows(new.row(i), old.row(i), |j, x, y| {
             let mut acc = ZERO;
             if let Some(x) = x {
-                acc = acc.saturating_add(alpha.saturating_mul(x));
+                acc = acc.saturating_add(alpha.smul(x));
             }
             if let Some(y) = y {
-                acc = acc.saturating_add(keep.saturating_mul(y));
+                acc = acc.saturating_add(keep.smul(y));
             }
             if acc > ZERO {
                 b.push(j, acc);
@@ -407,11 +407,11 @@ impl LiquidAlpha {
         let arg = self
             .steepness
             .saturating_div(Fx::saturating_from_num(-100))
-            .saturating_mul(diff.saturating_sub(half));
+            .smul(diff.saturating_sub(half));
         let sigmoid = ONE.saturating_div(ONE.saturating_add(exp_safe(arg)));
         let a = self
             .low
-            .saturating_add(sigmoid.saturating_mul(self.high.saturating_sub(self.low)));
+            .saturating_add(sigmoid.smul(self.high.saturating_sub(self.low)));
         clamp(a, self.low, self.high)
     }
 }
@@ -465,10 +465,10 @@ fn yuma3_row(liquid: Option<&Csr>, p: &PlainEma<'_>, i: usize, mut f: impl FnMut
     merge_iter(p.wfb.row(i), p.bonds.row(i), |j, x, y| {
         let mut acc = ZERO;
         if let Some(x) = x {
-            acc = acc.saturating_add(p.alpha.saturating_mul(x));
+            acc = acc.saturating_add(p.alpha.smul(x));
         }
         if let Some(y) = y {
-            acc = acc.saturating_add(p.keep.saturating_mul(y));
+            acc = acc.saturating_add(p.keep.smul(y));
         }
         if acc > ZERO {
             f(j, acc);
@@ -483,10 +483,8 @@ fn ema_liquid(new: &BondWeights<'_>, old: &Csr, consensus: &[Fx], la: &LiquidAlp
             let Some(w) = w else { return };
             let prev = bond.unwrap_or(ZERO);
             let a = la.rate(consensus[usize::from(j)], w, prev);
-            let decayed = bond.map_or(ZERO, |y| ONE.saturating_sub(a).saturating_mul(y));
-            let v = decayed
-                .saturating_add(a.saturating_mul(w).max(ZERO))
-                .min(ONE);
+            let decayed = bond.map_or(ZERO, |y| ONE.saturating_sub(a).smul(y));
+            let v = decayed.saturating_add(a.smul(w).max(ZERO)).min(ONE);
             if v > ZERO {
                 b.push(j, v);
             }

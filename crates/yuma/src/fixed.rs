@@ -25,6 +25,45 @@ pub(crate) fn u16_max() -> Fx {
     Fx::saturating_from_num(u16::MAX)
 }
 
+/// Fast, bit-identical replacements for `substrate-fixed`'s `I32F32`
+/// `saturating_mul` and `checked_mul`.
+///
+/// The crate forms `a · (b << 32)` with a 128-bit *overflowing* multiply (a
+/// software routine) and keeps the high 64 bits. That equals `⌊a·b / 2³²⌋`,
+/// overflowing exactly when `a·b ∉ [−2⁹⁵, 2⁹⁵)`. We take the exact 64×64→128
+/// product (one instruction) and test that range instead.
+/// `mul_matches_substrate_fixed` checks the equivalence.
+pub(crate) trait FastMul: Sized {
+    /// `saturating_mul`.
+    fn smul(self, rhs: Self) -> Self;
+    /// `checked_mul`.
+    fn cmul(self, rhs: Self) -> Option<Self>;
+}
+
+impl FastMul for Fx {
+    #[inline]
+    fn smul(self, rhs: Fx) -> Fx {
+        self.cmul(rhs).unwrap_or_else(|| {
+            if (self < ZERO) != (rhs < ZERO) {
+                Fx::min_value()
+            } else {
+                Fx::max_value()
+            }
+        })
+    }
+
+    #[inline]
+    fn cmul(self, rhs: Fx) -> Option<Fx> {
+        const LIMIT: i128 = 1 << 95;
+        let p = i128::from(self.to_bits()) * i128::from(rhs.to_bits());
+        if (-LIMIT..LIMIT).contains(&p) {
+            Some(Fx::from_bits((p >> 32) as i64))
+        } else {
+            None
+        }
+    }
+}
+
 /// `a / b`, or 0 when `b == 0` or the quotient overflows (subtensor's
 /// `checked_div(..).unwrap_or_default()`).
 ///
@@ -85,7 +124,7 @@ pub(crate) fn u16_proportion(x: u16) -> Fx {
 
 /// Publishes a proportion in `[0, 1]` as `floor(x · 65535)`, saturating.
 pub(crate) fn proportion_to_u16(x: Fx) -> u16 {
-    x.saturating_mul(u16_max()).saturating_to_num::<u16>()
+    x.smul(u16_max()).saturating_to_num::<u16>()
 }
 
 /// `exp(x)` with the argument clamped to `[-20, 20]`; on internal overflow 0
@@ -163,6 +202,13 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn mul_matches_substrate_fixed(a in bits32(), b in bits32()) {
+            let (a, b) = (Fx::from_bits(a), Fx::from_bits(b));
+            prop_assert_eq!(a.smul(b), a.saturating_mul(b));
+            prop_assert_eq!(a.cmul(b), a.checked_mul(b));
+        }
+
         #[test]
         fn safe_div_matches_checked_div(a in bits32(), b in bits32()) {
             let (a, b) = (Fx::from_bits(a), Fx::from_bits(b));

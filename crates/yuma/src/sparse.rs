@@ -4,7 +4,7 @@
 //! Subtensor densifies rows in a few places (EMA, interpolation, liquid alpha);
 //! the sorted merges here produce the same entries in the same order.
 
-use crate::fixed::{Fx, ZERO, safe_div, sat_sum};
+use crate::fixed::{FastMul, Fx, ZERO, safe_div, sat_sum};
 use crate::types::{Matrix, SparseRow, YumaError};
 
 /// A CSR matrix of [`Fx`] values. Rows are sorted by column and have no duplicates.
@@ -180,7 +180,7 @@ impl Csr {
                 sat_sum(
                     cols.iter()
                         .zip(vals)
-                        .map(|(&j, &m)| v[usize::from(j)].saturating_mul(m)),
+                        .map(|(&j, &m)| v[usize::from(j)].smul(m)),
                 )
             })
             .collect()
