@@ -44,14 +44,6 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     let last_update: Vec<u64> = neurons.iter().map(|x| x.last_update).collect();
     let registered: Vec<u64> = neurons.iter().map(|x| x.block_at_registration).collect();
 
-    // Load matrices first so malformed input fails before any work.
-    let raw_weights = Csr::from_input(&input.weights, n, Matrix::Weights, Fx::saturating_from_num)?;
-    let raw_bonds = if hp.yuma3 {
-        Csr::from_input(&input.bonds, n, Matrix::Bonds, u16_proportion)?
-    } else {
-        Csr::from_input(&input.bonds, n, Matrix::Bonds, Fx::saturating_from_num)?
-    };
-
     // == Activity ==
     let active: Vec<bool> = last_update
         .iter()
@@ -104,15 +96,19 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     // == Weights == permit rows, no self-weight (owner excepted), no weight set
     // before the target's registration, no weight committed before it either.
     let commit: Vec<Option<u64>> = neurons.iter().map(|x| x.commit_block).collect();
-    let mut weights = raw_weights;
-    weights.retain_map(|i, j, v| {
-        let keep = permits[i]
-            && (i != j || owner == Some(i))
-            && last_update[i] > registered[j]
-            && commit[i].is_none_or(|cb| cb >= registered[j]);
-        keep.then_some(v)
-    });
-    weights.row_normalize();
+    let weights = Csr::from_input(
+        &input.weights,
+        n,
+        Matrix::Weights,
+        Fx::saturating_from_num,
+        |i, j| {
+            permits[i]
+                && (i != j || owner == Some(i))
+                && last_update[i] > registered[j]
+                && commit[i].is_none_or(|cb| cb >= registered[j])
+        },
+        true,
+    )?;
 
     // == Consensus, clipping, validator trust ==
     let kappa = safe_div(Fx::saturating_from_num(hp.kappa), u16_max());
@@ -147,8 +143,20 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     } else {
         lms.saturating_add(1)
     };
-    let mut bonds = raw_bonds;
-    bonds.retain_map(|_, j, v| (last_tempo > registered[j]).then_some(v));
+    // Previous bonds, minus those to UIDs registered since the last epoch.
+    let bond_value = if hp.yuma3 {
+        u16_proportion
+    } else {
+        Fx::saturating_from_num::<u16>
+    };
+    let mut bonds = Csr::from_input(
+        &input.bonds,
+        n,
+        Matrix::Bonds,
+        bond_value,
+        |_, j| last_tempo > registered[j],
+        false,
+    )?;
 
     let bma = safe_div64(
         I64F64::saturating_from_num(hp.bonds_moving_average),

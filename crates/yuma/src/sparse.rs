@@ -49,13 +49,17 @@ impl CsrBuilder {
 }
 
 impl Csr {
-    /// Loads stored u16 rows: drops columns `>= n`, sorts, rejects duplicates,
-    /// pads missing trailing rows with empty ones.
+    /// Loads stored u16 rows: drops columns `>= n`, sorts, rejects duplicates
+    /// (before any masking), keeps the entries for which `keep(row, col)` holds,
+    /// pads missing trailing rows with empty ones, and, if `normalize_rows`,
+    /// divides each row by its sum when that is positive (one pass, row in cache).
     pub(crate) fn from_input(
         rows: &[SparseRow],
         n: usize,
         matrix: Matrix,
         convert: impl Fn(u16) -> Fx,
+        mut keep: impl FnMut(usize, usize) -> bool,
+        normalize_rows: bool,
     ) -> Result<Self, YumaError> {
         if rows.len() > n {
             return Err(YumaError::TooManyRows {
@@ -80,8 +84,18 @@ impl Csr {
                     uid: w[0].0,
                 });
             }
+            let start = b.m.vals.len();
             for &(j, v) in &scratch {
-                b.push(j, convert(v));
+                if keep(i, usize::from(j)) {
+                    b.push(j, convert(v));
+                }
+            }
+            if normalize_rows {
+                let row = &mut b.m.vals[start..];
+                let sum = sat_sum(row.iter().copied());
+                if sum > ZERO {
+                    row.iter_mut().for_each(|v| *v = safe_div(*v, sum));
+                }
             }
             b.end_row();
         }
@@ -103,41 +117,6 @@ impl Csr {
     pub(crate) fn row(&self, i: usize) -> (&[u16], &[Fx]) {
         let (a, b) = (self.offsets[i], self.offsets[i + 1]);
         (&self.cols[a..b], &self.vals[a..b])
-    }
-
-    /// Keeps (and possibly rewrites) entries in place: `f(row, col, value)` returns
-    /// the new value, or `None` to drop the entry. No reallocation.
-    pub(crate) fn retain_map(&mut self, mut f: impl FnMut(usize, usize, Fx) -> Option<Fx>) {
-        let mut write = 0;
-        let mut start = 0;
-        for i in 0..self.rows() {
-            let end = self.offsets[i + 1];
-            for k in start..end {
-                let j = self.cols[k];
-                if let Some(v) = f(i, usize::from(j), self.vals[k]) {
-                    self.cols[write] = j;
-                    self.vals[write] = v;
-                    write += 1;
-                }
-            }
-            start = end;
-            self.offsets[i + 1] = write;
-        }
-        self.cols.truncate(write);
-        self.vals.truncate(write);
-    }
-
-    /// Divides each row by its sum when the sum is positive.
-    pub(crate) fn row_normalize(&mut self) {
-        for i in 0..self.rows() {
-            let (a, b) = (self.offsets[i], self.offsets[i + 1]);
-            let s = sat_sum(self.vals[a..b].iter().copied());
-            if s > ZERO {
-                for v in &mut self.vals[a..b] {
-                    *v = safe_div(*v, s);
-                }
-            }
-        }
     }
 
     /// Divides each entry by its column sum when that sum is non-zero.
@@ -265,7 +244,7 @@ mod tests {
     #[test]
     fn load_filters_sorts_and_rejects_duplicates() {
         let rows = vec![vec![(3, 1), (9, 5), (0, 2)], vec![]];
-        let m = Csr::from_input(&rows, 4, Matrix::Weights, fx).expect("valid");
+        let m = Csr::from_input(&rows, 4, Matrix::Weights, fx, |_, _| true, false).expect("valid");
         assert_eq!(m.rows(), 4);
         assert_eq!(m.row(0).0, &[0, 3]);
         assert_eq!(m.row(0).1, &[fx(2), fx(1)]);
@@ -273,7 +252,7 @@ mod tests {
 
         let dup = vec![vec![(1, 1), (1, 2)]];
         assert_eq!(
-            Csr::from_input(&dup, 2, Matrix::Bonds, fx),
+            Csr::from_input(&dup, 2, Matrix::Bonds, fx, |_, _| true, false),
             Err(YumaError::DuplicateEntry {
                 matrix: Matrix::Bonds,
                 row: 0,
@@ -281,7 +260,14 @@ mod tests {
             })
         );
         assert!(matches!(
-            Csr::from_input(&[vec![], vec![]], 1, Matrix::Weights, fx),
+            Csr::from_input(
+                &[vec![], vec![]],
+                1,
+                Matrix::Weights,
+                fx,
+                |_, _| true,
+                false
+            ),
             Err(YumaError::TooManyRows { .. })
         ));
     }
@@ -308,7 +294,8 @@ mod tests {
     #[test]
     fn column_ops() {
         let rows = vec![vec![(0, 1), (1, 3)], vec![(0, 3)]];
-        let mut m = Csr::from_input(&rows, 2, Matrix::Weights, fx).expect("valid");
+        let mut m =
+            Csr::from_input(&rows, 2, Matrix::Weights, fx, |_, _| true, false).expect("valid");
         let mut up = m.clone();
         m.col_normalize(2);
         let e: Vec<_> = m.entries().collect();
