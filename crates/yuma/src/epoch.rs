@@ -3,8 +3,8 @@
 use substrate_fixed::types::I64F64;
 
 use crate::fixed::{
-    FastMul, Fx, ONE, ZERO, clamp, exp_safe, proportion_to_u16, safe_div, safe_div64, sat_sum,
-    share_of, u16_max, u16_proportion,
+    Divisor, FastMul, Fx, ONE, ZERO, clamp, exp_safe, fx_from_u16, proportion_to_u16, safe_div,
+    safe_div64, sat_sum, share_of, u16_max, u16_proportion,
 };
 use crate::median::weighted_median_cols;
 use crate::sparse::{Csr, CsrBuilder, merge_iter, merge_rows};
@@ -100,7 +100,7 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
         &input.weights,
         n,
         Matrix::Weights,
-        Fx::saturating_from_num,
+        fx_from_u16,
         |i, j| {
             permits[i]
                 && (i != j || owner == Some(i))
@@ -119,12 +119,14 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     for i in 0..n {
         let (cols, vals) = weights.row(i);
         let mut trust = ZERO;
+        let a = active_stake[i];
         for (&j, &v) in cols.iter().zip(vals) {
             let j = usize::from(j);
-            if let Some(c) = clip(v, consensus[j]) {
-                trust = trust.saturating_add(c);
-                ranks[j] = ranks[j].saturating_add(active_stake[i].smul(c));
-            }
+            // An entry that `clip` drops has consensus 0, so min(v, c) = 0 adds
+            // nothing either: the sums equal subtensor's without branching.
+            let c = v.min(consensus[j]);
+            trust = trust.saturating_add(c);
+            ranks[j] = ranks[j].saturating_add(a.smul(c));
         }
         validator_trust[i] = trust;
     }
@@ -147,7 +149,7 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     let bond_value = if hp.yuma3 {
         u16_proportion
     } else {
-        Fx::saturating_from_num::<u16>
+        fx_from_u16
     };
     let mut bonds = Csr::from_input(
         &input.bonds,
@@ -186,6 +188,9 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
         // Pass 1: column sums of the new bonds, and the stored rows floor(B·65535).
         let mut col_sums = vec![ZERO; n];
         for (i, out) in bonds_out.iter_mut().enumerate() {
+            if new_permits[i] {
+                out.reserve_exact(wfb.matrix().row(i).0.len() + bonds.row(i).0.len());
+            }
             yuma3_row(liquid.as_ref(), &plain, i, |j, v| {
                 let s = &mut col_sums[usize::from(j)];
                 *s = s.saturating_add(v);
@@ -195,13 +200,18 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
             });
         }
         // Pass 2: D_i = a_i · Σ_j (B_ij / Σ_k B_kj) · I_j, normalised.
+        let divisors: Vec<Option<Divisor>> = col_sums.iter().map(|&s| Divisor::new(s)).collect();
         dividends = (0..n)
             .map(|i| {
                 let mut acc = ZERO;
                 yuma3_row(liquid.as_ref(), &plain, i, |j, v| {
                     let j = usize::from(j);
                     let s = col_sums[j];
-                    let b = if s != ZERO { safe_div(v, s) } else { v };
+                    let b = match divisors[j] {
+                        Some(d) => d.div(v),
+                        None if s != ZERO => safe_div(v, s),
+                        None => v,
+                    };
                     acc = acc.saturating_add(b.smul(incentive[j]));
                 });
                 acc.cmul(active_stake[i]).unwrap_or(ZERO)

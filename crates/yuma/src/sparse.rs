@@ -4,7 +4,7 @@
 //! Subtensor densifies rows in a few places (EMA, interpolation, liquid alpha);
 //! the sorted merges here produce the same entries in the same order.
 
-use crate::fixed::{FastMul, Fx, ZERO, safe_div, sat_sum};
+use crate::fixed::{Divisor, FastMul, Fx, ZERO, safe_div, sat_sum};
 use crate::types::{Matrix, SparseRow, YumaError};
 
 /// A CSR matrix of [`Fx`] values. Rows are sorted by column and have no duplicates.
@@ -92,9 +92,8 @@ impl Csr {
             }
             if normalize_rows {
                 let row = &mut b.m.vals[start..];
-                let sum = sat_sum(row.iter().copied());
-                if sum > ZERO {
-                    row.iter_mut().for_each(|v| *v = safe_div(*v, sum));
+                if let Some(d) = Divisor::new(sat_sum(row.iter().copied())) {
+                    row.iter_mut().for_each(|v| *v = d.div(*v));
                 }
             }
             b.end_row();
@@ -126,9 +125,12 @@ impl Csr {
             let s = &mut sums[usize::from(j)];
             *s = s.saturating_add(v);
         }
+        let divisors: Vec<Option<Divisor>> = sums.iter().map(|&s| Divisor::new(s)).collect();
         for (&j, v) in self.cols.iter().zip(self.vals.iter_mut()) {
             let s = sums[usize::from(j)];
-            if s != ZERO {
+            if let Some(d) = divisors[usize::from(j)] {
+                *v = d.div(*v);
+            } else if s != ZERO {
                 *v = safe_div(*v, s);
             }
         }
