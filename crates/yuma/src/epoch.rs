@@ -169,54 +169,50 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     let mut dividends: Vec<Fx>;
     let mut bonds_out: Vec<SparseRow> = vec![Vec::new(); n];
     if hp.yuma3 {
-        // Liquid alpha evaluates a sigmoid per pair, so its EMA is computed once
-        // and stored; the plain EMA is cheap and is recomputed in the second pass.
-        let liquid = (hp.liquid_alpha && consensus.iter().any(|&c| c != ZERO)).then(|| {
+        let e = if hp.liquid_alpha && consensus.iter().any(|&c| c != ZERO) {
             let la = LiquidAlpha {
                 low: u16_proportion(hp.alpha_low),
                 high: u16_proportion(hp.alpha_high),
                 steepness: Fx::saturating_from_num(hp.alpha_sigmoid_steepness),
             };
             ema_liquid(&wfb, &bonds, &consensus, &la)
-        });
-        let plain = PlainEma {
-            wfb: &wfb,
-            bonds: &bonds,
-            alpha,
-            keep: ONE.saturating_sub(alpha),
+        } else {
+            ema_plain(&wfb, &bonds, alpha)
         };
-        // Pass 1: column sums of the new bonds, and the stored rows floor(B·65535).
+        // D_i = a_i · Σ_j (B_ij / Σ_k B_kj) · I_j, normalised; store floor(B·65535).
         let mut col_sums = vec![ZERO; n];
-        for (i, out) in bonds_out.iter_mut().enumerate() {
-            if new_permits[i] {
-                out.reserve_exact(wfb.matrix().row(i).0.len() + bonds.row(i).0.len());
-            }
-            yuma3_row(liquid.as_ref(), &plain, i, |j, v| {
+        for i in 0..n {
+            let (cols, vals) = e.row(i);
+            for (&j, &v) in cols.iter().zip(vals) {
                 let s = &mut col_sums[usize::from(j)];
                 *s = s.saturating_add(v);
-                if new_permits[i] {
-                    out.push((j, proportion_to_u16(v)));
-                }
-            });
+            }
         }
-        // Pass 2: D_i = a_i · Σ_j (B_ij / Σ_k B_kj) · I_j, normalised.
         let divisors: Vec<Option<Divisor>> = col_sums.iter().map(|&s| Divisor::new(s)).collect();
-        dividends = (0..n)
-            .map(|i| {
-                let mut acc = ZERO;
-                yuma3_row(liquid.as_ref(), &plain, i, |j, v| {
-                    let j = usize::from(j);
-                    let s = col_sums[j];
-                    let b = match divisors[j] {
-                        Some(d) => d.div(v),
-                        None if s != ZERO => safe_div(v, s),
-                        None => v,
-                    };
-                    acc = acc.saturating_add(b.smul(incentive[j]));
-                });
-                acc.cmul(active_stake[i]).unwrap_or(ZERO)
-            })
-            .collect();
+        dividends = Vec::with_capacity(n);
+        for (i, out) in bonds_out.iter_mut().enumerate() {
+            let (cols, vals) = e.row(i);
+            let mut acc = ZERO;
+            for (&j, &v) in cols.iter().zip(vals) {
+                let j = usize::from(j);
+                // A column with a zero sum is left as it is (only reachable
+                // through saturation, since every stored entry is positive).
+                let b = match divisors[j] {
+                    Some(d) => d.div(v),
+                    None if col_sums[j] != ZERO => safe_div(v, col_sums[j]),
+                    None => v,
+                };
+                acc = acc.saturating_add(b.smul(incentive[j]));
+            }
+            dividends.push(acc.cmul(active_stake[i]).unwrap_or(ZERO));
+            if new_permits[i] {
+                *out = cols
+                    .iter()
+                    .zip(vals)
+                    .map(|(&j, &v)| (j, proportion_to_u16(v)))
+                    .collect();
+            }
+        }
         normalize(&mut dividends);
     } else {
         bonds.col_normalize(n);
@@ -464,34 +460,27 @@ impl Iterator for BondWeightsRow<'_> {
     }
 }
 
-/// Inputs of the plain (non-liquid) Yuma3 EMA.
-struct PlainEma<'a> {
-    wfb: &'a BondWeights<'a>,
-    bonds: &'a Csr,
-    alpha: Fx,
-    keep: Fx,
-}
-
-/// Calls `f(col, B_ij)` for the positive new Yuma3 bonds of row `i`: from the
-/// stored liquid-alpha result if any, else `α·W̃ + (1−α)·B` recomputed on the fly.
-fn yuma3_row(liquid: Option<&Csr>, p: &PlainEma<'_>, i: usize, mut f: impl FnMut(u16, Fx)) {
-    if let Some(m) = liquid {
-        let (cols, vals) = m.row(i);
-        cols.iter().zip(vals).for_each(|(&j, &v)| f(j, v));
-        return;
+/// Plain Yuma3 EMA `α·W̃ + (1−α)·B` over the union of both patterns, keeping
+/// positive results (subtensor's `mat_ema_sparse`; no clamp, old bonds decay).
+fn ema_plain(new: &BondWeights<'_>, old: &Csr, alpha: Fx) -> Csr {
+    let keep = ONE.saturating_sub(alpha);
+    let mut b = CsrBuilder::with_capacity(old.rows(), new.nnz() + old.nnz());
+    for i in 0..old.rows() {
+        merge_iter(new.row(i), old.row(i), |j, x, y| {
+            let mut acc = ZERO;
+            if let Some(x) = x {
+                acc = acc.saturating_add(alpha.smul(x));
+            }
+            if let Some(y) = y {
+                acc = acc.saturating_add(keep.smul(y));
+            }
+            if acc > ZERO {
+                b.push(j, acc);
+            }
+        });
+        b.end_row();
     }
-    merge_iter(p.wfb.row(i), p.bonds.row(i), |j, x, y| {
-        let mut acc = ZERO;
-        if let Some(x) = x {
-            acc = acc.saturating_add(p.alpha.smul(x));
-        }
-        if let Some(y) = y {
-            acc = acc.saturating_add(p.keep.smul(y));
-        }
-        if acc > ZERO {
-            f(j, acc);
-        }
-    });
+    b.finish()
 }
 
 fn ema_liquid(new: &BondWeights<'_>, old: &Csr, consensus: &[Fx], la: &LiquidAlpha) -> Csr {
