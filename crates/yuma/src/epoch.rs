@@ -101,11 +101,20 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
         n,
         Matrix::Weights,
         fx_from_u16,
-        |i, j| {
-            permits[i]
-                && (i != j || owner == Some(i))
-                && last_update[i] > registered[j]
-                && commit[i].is_none_or(|cb| cb >= registered[j])
+        |i| {
+            // Keep W_ij iff i holds a permit, j != i (unless i is the owner), and
+            // j registered before i's last update and not after i's commit:
+            // registered[j] <= min(last_update[i] - 1, commit[i]).
+            let limit = if permits[i] {
+                last_update[i]
+                    .checked_sub(1)
+                    .map(|lu| commit[i].map_or(lu, |cb| cb.min(lu)))
+            } else {
+                None
+            };
+            let self_ok = owner == Some(i);
+            let registered = &registered;
+            move |j: usize| limit.is_some_and(|l| registered[j] <= l) && (j != i || self_ok)
         },
         true,
     )?;
@@ -156,7 +165,7 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
         n,
         Matrix::Bonds,
         bond_value,
-        |_, j| last_tempo > registered[j],
+        |_| |j| last_tempo > registered[j],
         false,
     )?;
 

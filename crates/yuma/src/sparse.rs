@@ -50,17 +50,21 @@ impl CsrBuilder {
 
 impl Csr {
     /// Loads stored u16 rows: drops columns `>= n`, sorts, rejects duplicates
-    /// (before any masking), keeps the entries for which `keep(row, col)` holds,
+    /// (before any masking), keeps the entries of row `i` for which
+    /// `row_filter(i)(col)` holds,
     /// pads missing trailing rows with empty ones, and, if `normalize_rows`,
     /// divides each row by its sum when that is positive (one pass, row in cache).
-    pub(crate) fn from_input(
+    pub(crate) fn from_input<K>(
         rows: &[SparseRow],
         n: usize,
         matrix: Matrix,
         convert: impl Fn(u16) -> Fx,
-        mut keep: impl FnMut(usize, usize) -> bool,
+        mut row_filter: impl FnMut(usize) -> K,
         normalize_rows: bool,
-    ) -> Result<Self, YumaError> {
+    ) -> Result<Self, YumaError>
+    where
+        K: FnMut(usize) -> bool,
+    {
         if rows.len() > n {
             return Err(YumaError::TooManyRows {
                 matrix,
@@ -72,21 +76,28 @@ impl Csr {
         let mut b = CsrBuilder::with_capacity(n, nnz);
         let mut scratch: Vec<(u16, u16)> = Vec::new();
         for (i, row) in rows.iter().enumerate() {
-            scratch.clear();
-            scratch.extend(row.iter().copied().filter(|&(j, _)| usize::from(j) < n));
-            if !scratch.is_sorted_by_key(|&(j, _)| j) {
+            // Fast path: rows as the chain stores them (strictly increasing, in range).
+            let canonical = row.windows(2).all(|w| w[0].0 < w[1].0)
+                && row.last().is_none_or(|&(j, _)| usize::from(j) < n);
+            let entries: &[(u16, u16)] = if canonical {
+                row
+            } else {
+                scratch.clear();
+                scratch.extend(row.iter().copied().filter(|&(j, _)| usize::from(j) < n));
                 scratch.sort_unstable_by_key(|&(j, _)| j);
-            }
-            if let Some(w) = scratch.windows(2).find(|w| w[0].0 == w[1].0) {
-                return Err(YumaError::DuplicateEntry {
-                    matrix,
-                    row: i,
-                    uid: w[0].0,
-                });
-            }
+                if let Some(w) = scratch.windows(2).find(|w| w[0].0 == w[1].0) {
+                    return Err(YumaError::DuplicateEntry {
+                        matrix,
+                        row: i,
+                        uid: w[0].0,
+                    });
+                }
+                &scratch
+            };
             let start = b.m.vals.len();
-            for &(j, v) in &scratch {
-                if keep(i, usize::from(j)) {
+            let mut keep = row_filter(i);
+            for &(j, v) in entries {
+                if keep(usize::from(j)) {
                     b.push(j, convert(v));
                 }
             }
@@ -246,7 +257,7 @@ mod tests {
     #[test]
     fn load_filters_sorts_and_rejects_duplicates() {
         let rows = vec![vec![(3, 1), (9, 5), (0, 2)], vec![]];
-        let m = Csr::from_input(&rows, 4, Matrix::Weights, fx, |_, _| true, false).expect("valid");
+        let m = Csr::from_input(&rows, 4, Matrix::Weights, fx, |_| |_| true, false).expect("valid");
         assert_eq!(m.rows(), 4);
         assert_eq!(m.row(0).0, &[0, 3]);
         assert_eq!(m.row(0).1, &[fx(2), fx(1)]);
@@ -254,7 +265,7 @@ mod tests {
 
         let dup = vec![vec![(1, 1), (1, 2)]];
         assert_eq!(
-            Csr::from_input(&dup, 2, Matrix::Bonds, fx, |_, _| true, false),
+            Csr::from_input(&dup, 2, Matrix::Bonds, fx, |_| |_| true, false),
             Err(YumaError::DuplicateEntry {
                 matrix: Matrix::Bonds,
                 row: 0,
@@ -267,7 +278,7 @@ mod tests {
                 1,
                 Matrix::Weights,
                 fx,
-                |_, _| true,
+                |_| |_| true,
                 false
             ),
             Err(YumaError::TooManyRows { .. })
@@ -297,7 +308,7 @@ mod tests {
     fn column_ops() {
         let rows = vec![vec![(0, 1), (1, 3)], vec![(0, 3)]];
         let mut m =
-            Csr::from_input(&rows, 2, Matrix::Weights, fx, |_, _| true, false).expect("valid");
+            Csr::from_input(&rows, 2, Matrix::Weights, fx, |_| |_| true, false).expect("valid");
         let mut up = m.clone();
         m.col_normalize(2);
         let e: Vec<_> = m.entries().collect();
