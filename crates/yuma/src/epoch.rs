@@ -134,8 +134,8 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
             // An entry that `clip` drops has consensus 0, so min(v, c) = 0 adds
             // nothing either: the sums equal subtensor's without branching.
             let c = v.min(consensus[j]);
-            trust = trust.saturating_add(c);
-            ranks[j] = ranks[j].saturating_add(a.smul(c));
+            trust = trust.sadd(c);
+            ranks[j] = ranks[j].sadd(a.smul(c));
         }
         validator_trust[i] = trust;
     }
@@ -194,7 +194,7 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
             let (cols, vals) = e.row(i);
             for (&j, &v) in cols.iter().zip(vals) {
                 let s = &mut col_sums[usize::from(j)];
-                *s = s.saturating_add(v);
+                *s = s.sadd(v);
             }
         }
         let divisors: Vec<Option<Divisor>> = col_sums.iter().map(|&s| Divisor::new(s)).collect();
@@ -211,7 +211,7 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
                     None if col_sums[j] != ZERO => safe_div(v, col_sums[j]),
                     None => v,
                 };
-                acc = acc.saturating_add(b.smul(incentive[j]));
+                acc = acc.sadd(b.smul(incentive[j]));
             }
             dividends.push(acc.cmul(active_stake[i]).unwrap_or(ZERO));
             if new_permits[i] {
@@ -253,12 +253,7 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
 
     // == Emission == split E by incentive and dividends over their joint sum;
     // without any, pay validators by (active) stake.
-    let emission_sum = sat_sum(
-        incentive
-            .iter()
-            .zip(&dividends)
-            .map(|(i, d)| i.saturating_add(*d)),
-    );
+    let emission_sum = sat_sum(incentive.iter().zip(&dividends).map(|(i, d)| i.sadd(*d)));
     let mut server_share = incentive.clone();
     let mut validator_share = dividends.clone();
     if emission_sum != ZERO {
@@ -353,7 +348,7 @@ impl<'a> BondWeights<'a> {
             let (cols, vals) = w.row(i);
             for (&j, &a) in cols.iter().zip(vals) {
                 let c = clip(a, consensus[usize::from(j)]).unwrap_or(ZERO);
-                let v = a.saturating_add(beta.smul(c.saturating_sub(a)));
+                let v = a.sadd(beta.smul(c.saturating_sub(a)));
                 if v > ZERO {
                     b.push(j, v);
                 }
@@ -397,10 +392,10 @@ fn ema(new: &Csr, old: &Csr, alpha: Fx) -> Csr {
         merge_rows(new.row(i), old.row(i), |j, x, y| {
             let mut acc = ZERO;
             if let Some(x) = x {
-                acc = acc.saturating_add(alpha.smul(x));
+                acc = acc.sadd(alpha.smul(x));
             }
             if let Some(y) = y {
-                acc = acc.saturating_add(keep.smul(y));
+                acc = acc.sadd(keep.smul(y));
             }
             if acc > ZERO {
                 b.push(j, acc);
@@ -431,10 +426,10 @@ impl LiquidAlpha {
             .steepness
             .saturating_div(Fx::saturating_from_num(-100))
             .smul(diff.saturating_sub(half));
-        let sigmoid = ONE.saturating_div(ONE.saturating_add(exp_safe(arg)));
+        let sigmoid = ONE.saturating_div(ONE.sadd(exp_safe(arg)));
         let a = self
             .low
-            .saturating_add(sigmoid.smul(self.high.saturating_sub(self.low)));
+            .sadd(sigmoid.smul(self.high.saturating_sub(self.low)));
         clamp(a, self.low, self.high)
     }
 }
@@ -478,10 +473,10 @@ fn ema_plain(new: &BondWeights<'_>, old: &Csr, alpha: Fx) -> Csr {
         merge_iter(new.row(i), old.row(i), |j, x, y| {
             let mut acc = ZERO;
             if let Some(x) = x {
-                acc = acc.saturating_add(alpha.smul(x));
+                acc = acc.sadd(alpha.smul(x));
             }
             if let Some(y) = y {
-                acc = acc.saturating_add(keep.smul(y));
+                acc = acc.sadd(keep.smul(y));
             }
             if acc > ZERO {
                 b.push(j, acc);
@@ -500,7 +495,7 @@ fn ema_liquid(new: &BondWeights<'_>, old: &Csr, consensus: &[Fx], la: &LiquidAlp
             let prev = bond.unwrap_or(ZERO);
             let a = la.rate(consensus[usize::from(j)], w, prev);
             let decayed = bond.map_or(ZERO, |y| ONE.saturating_sub(a).smul(y));
-            let v = decayed.saturating_add(a.smul(w).max(ZERO)).min(ONE);
+            let v = decayed.sadd(a.smul(w).max(ZERO)).min(ONE);
             if v > ZERO {
                 b.push(j, v);
             }

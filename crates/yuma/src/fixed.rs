@@ -34,6 +34,8 @@ pub(crate) fn u16_max() -> Fx {
 /// product (one instruction) and test that range instead.
 /// `mul_matches_substrate_fixed` checks the equivalence.
 pub(crate) trait FastMul: Sized {
+    /// `saturating_add` (the same as saturating integer addition of the bits).
+    fn sadd(self, rhs: Self) -> Self;
     /// `saturating_mul`.
     fn smul(self, rhs: Self) -> Self;
     /// `checked_mul`.
@@ -41,6 +43,11 @@ pub(crate) trait FastMul: Sized {
 }
 
 impl FastMul for Fx {
+    #[inline]
+    fn sadd(self, rhs: Fx) -> Fx {
+        Fx::from_bits(self.to_bits().saturating_add(rhs.to_bits()))
+    }
+
     #[inline]
     fn smul(self, rhs: Fx) -> Fx {
         self.cmul(rhs).unwrap_or_else(|| {
@@ -172,7 +179,7 @@ pub(crate) fn safe_div64(a: I64F64, b: I64F64) -> I64F64 {
 /// whenever the true sum fits in the type, which holds for every sum of
 /// normalised values the epoch takes. See `DECISIONS.md` (D7).
 pub(crate) fn sat_sum<I: IntoIterator<Item = Fx>>(it: I) -> Fx {
-    it.into_iter().fold(ZERO, |acc, x| acc.saturating_add(x))
+    it.into_iter().fold(ZERO, |acc, x| acc.sadd(x))
 }
 
 /// A stored u16 proportion, `x / 65535` with subtensor's truncating division.
@@ -282,6 +289,7 @@ mod tests {
         fn mul_matches_substrate_fixed(a in bits32(), b in bits32()) {
             let (a, b) = (Fx::from_bits(a), Fx::from_bits(b));
             prop_assert_eq!(a.smul(b), a.saturating_mul(b));
+            prop_assert_eq!(a.sadd(b), a.saturating_add(b));
             prop_assert_eq!(a.cmul(b), a.checked_mul(b));
         }
 

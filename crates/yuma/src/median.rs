@@ -15,7 +15,7 @@
 //! instead of `O(columns × validators)`. A test below checks it against a
 //! transcription of the pivot search.
 
-use crate::fixed::{Fx, ZERO, safe_div, sat_sum};
+use crate::fixed::{FastMul, Fx, ZERO, safe_div, sat_sum};
 use crate::sparse::Csr;
 
 /// Consensus `c_j` for each of the `n` columns of `weights`, using the rows whose
@@ -129,7 +129,7 @@ fn weighted_select(cells: &mut [(Fx, Fx)], below: Fx, minority: Fx) -> Option<Fx
         cells.sort_unstable_by_key(|&(v, _)| v);
         let mut cum = below;
         for &(v, s) in cells.iter() {
-            cum = cum.saturating_add(s);
+            cum = cum.sadd(s);
             if minority < cum {
                 return Some(v);
             }
@@ -143,7 +143,7 @@ fn weighted_select(cells: &mut [(Fx, Fx)], below: Fx, minority: Fx) -> Option<Fx
     }
     if lo == hi {
         let total = sat_sum(cells.iter().map(|&(_, s)| s));
-        return (minority < below.saturating_add(total)).then_some(Fx::from_bits(lo));
+        return (minority < below.sadd(total)).then_some(Fx::from_bits(lo));
     }
     let span = hi.abs_diff(lo);
     let shift = (u64::BITS - span.leading_zeros()).saturating_sub(6);
@@ -151,11 +151,11 @@ fn weighted_select(cells: &mut [(Fx, Fx)], below: Fx, minority: Fx) -> Option<Fx
     let mut sums = [ZERO; BUCKETS];
     for &(v, s) in cells.iter() {
         let b = &mut sums[bucket(v)];
-        *b = b.saturating_add(s);
+        *b = b.sadd(s);
     }
     let mut cum = below;
     for (b, &sum) in sums.iter().enumerate() {
-        let next = cum.saturating_add(sum);
+        let next = cum.sadd(sum);
         if minority < next {
             // Move bucket b's cells to the front and search them.
             let mut k = 0;

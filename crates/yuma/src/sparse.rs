@@ -134,7 +134,7 @@ impl Csr {
         let mut sums = vec![ZERO; n];
         for (&j, &v) in self.cols.iter().zip(&self.vals) {
             let s = &mut sums[usize::from(j)];
-            *s = s.saturating_add(v);
+            *s = s.sadd(v);
         }
         let divisors: Vec<Option<Divisor>> = sums.iter().map(|&s| Divisor::new(s)).collect();
         for (&j, v) in self.cols.iter().zip(self.vals.iter_mut()) {
