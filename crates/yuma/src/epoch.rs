@@ -13,7 +13,8 @@ use crate::types::{EpochInput, EpochOutput, Matrix, SparseRow, YumaError};
 /// Runs one Yuma Consensus epoch.
 ///
 /// Pure and deterministic: the same input always gives the same output, on any
-/// platform. Cost is `O(n log n + nnz(W) log nnz(W) + nnz(B))`.
+/// platform. Cost is `O(n log n + nnz(W) + nnz(B))` (rows not stored in
+/// ascending UID order are sorted first).
 ///
 /// # Errors
 /// See [`YumaError`]: oversized subnets, more matrix rows than neurons,
