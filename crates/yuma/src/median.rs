@@ -46,56 +46,38 @@ pub(crate) fn weighted_median_cols(
     let minority = stake_sum.saturating_sub(kappa);
 
     // Transpose the voters' positive scores into per-column buckets of
-    // (score, stake), a block of columns at a time so that the scatter stays in
+    // (score, stake), a block of columns at a time: each column of the block
+    // owns `voters.len()` slots, so one pass fills them and the block stays in
     // cache. Rows are sorted, so a cursor per voter walks each row once.
-    const BLOCK: usize = 512;
-    let mut cursor: Vec<usize> = vec![0; voters.len()];
-    let mut counts = vec![0usize; BLOCK + 1];
-    let mut fill = vec![0usize; BLOCK];
-    let mut cells: Vec<(Fx, Fx)> = Vec::new();
-    for c0 in (0..n).step_by(BLOCK) {
-        let c1 = (c0 + BLOCK).min(n);
-        let width = c1 - c0;
-        counts[..=width].fill(0);
-        for (k, &i) in voters.iter().enumerate() {
-            let (cols, vals) = weights.row(i);
-            for (&j, &v) in cols[cursor[k]..].iter().zip(&vals[cursor[k]..]) {
-                let j = usize::from(j);
-                if j >= c1 {
-                    break;
-                }
-                if v > ZERO {
-                    counts[j - c0 + 1] += 1;
-                }
-            }
-        }
-        for j in 0..width {
-            counts[j + 1] += counts[j];
-        }
-        fill[..width].copy_from_slice(&counts[..width]);
-        cells.clear();
-        cells.resize(counts[width], (ZERO, ZERO));
+    let v_count = voters.len();
+    let block = ((1usize << 17) / v_count).clamp(1, 512);
+    let mut cursor: Vec<usize> = vec![0; v_count];
+    let mut fill = vec![0usize; block];
+    let mut cells: Vec<(Fx, Fx)> = vec![(ZERO, ZERO); block * v_count];
+    for c0 in (0..n).step_by(block) {
+        let c1 = (c0 + block).min(n);
+        fill[..c1 - c0].fill(0);
         for (k, &i) in voters.iter().enumerate() {
             let (cols, vals) = weights.row(i);
             let start = cursor[k];
             let mut end = start;
             for (&j, &v) in cols[start..].iter().zip(&vals[start..]) {
-                let j = usize::from(j);
-                if j >= c1 {
+                let jj = usize::from(j) - c0;
+                if jj >= c1 - c0 {
                     break;
                 }
                 end += 1;
                 if v > ZERO {
-                    let slot = &mut fill[j - c0];
-                    cells[*slot] = (v, use_stake[k]);
-                    *slot += 1;
+                    let f = &mut fill[jj];
+                    cells[jj * v_count + *f] = (v, use_stake[k]);
+                    *f += 1;
                 }
             }
             cursor[k] = end;
         }
         for (jj, c) in out[c0..c1].iter_mut().enumerate() {
-            let col = &mut cells[counts[jj]..counts[jj + 1]];
-            *c = column_median(col, voters.len(), stake_sum, minority);
+            let col = &mut cells[jj * v_count..jj * v_count + fill[jj]];
+            *c = column_median(col, v_count, stake_sum, minority);
         }
     }
     out
