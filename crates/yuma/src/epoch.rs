@@ -7,7 +7,7 @@ use crate::fixed::{
     safe_div64, sat_sum, share_of, u16_max, u16_proportion,
 };
 use crate::median::weighted_median_cols;
-use crate::sparse::{Csr, CsrBuilder, merge_iter, merge_rows};
+use crate::sparse::{Csr, CsrBuilder, merge_iters, merge_rows};
 use crate::types::{EpochInput, EpochOutput, Matrix, SparseRow, YumaError};
 
 /// Runs one Yuma Consensus epoch.
@@ -156,19 +156,29 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
         lms.saturating_add(1)
     };
     // Previous bonds, minus those to UIDs registered since the last epoch.
-    let bond_value = if hp.yuma3 {
-        u16_proportion
-    } else {
-        fx_from_u16
+    // Yuma3 reads canonical stored rows in place; classic needs a normalised copy.
+    let prev = PrevBonds {
+        rows: &input.bonds,
+        value: if hp.yuma3 {
+            u16_proportion
+        } else {
+            fx_from_u16
+        },
+        last_tempo,
+        registered: &registered,
     };
-    let mut bonds = Csr::from_input(
-        &input.bonds,
-        n,
-        Matrix::Bonds,
-        bond_value,
-        |_| |j| last_tempo > registered[j],
-        false,
-    )?;
+    let loaded = if hp.yuma3 && prev.canonical(n) {
+        None
+    } else {
+        Some(Csr::from_input(
+            &input.bonds,
+            n,
+            Matrix::Bonds,
+            prev.value,
+            |_| |j| last_tempo > registered[j],
+            false,
+        )?)
+    };
 
     let bma = safe_div64(
         I64F64::saturating_from_num(hp.bonds_moving_average),
@@ -185,9 +195,9 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
                 high: u16_proportion(hp.alpha_high),
                 steepness: Fx::saturating_from_num(hp.alpha_sigmoid_steepness),
             };
-            ema_liquid(&wfb, &bonds, &consensus, &la)
+            ema_liquid(&wfb, &prev, loaded.as_ref(), &consensus, &la)
         } else {
-            ema_plain(&wfb, &bonds, alpha)
+            ema_plain(&wfb, &prev, loaded.as_ref(), alpha)
         };
         // D_i = a_i · Σ_j (B_ij / Σ_k B_kj) · I_j, normalised; store floor(B·65535).
         let mut col_sums = vec![ZERO; n];
@@ -225,6 +235,7 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
         }
         normalize(&mut dividends);
     } else {
+        let mut bonds = loaded.unwrap_or_default();
         bonds.col_normalize(n);
         let mut b = CsrBuilder::with_capacity(n, weights.nnz());
         for (i, &a) in active_stake.iter().enumerate() {
@@ -467,11 +478,12 @@ impl Iterator for BondWeightsRow<'_> {
 
 /// Plain Yuma3 EMA `α·W̃ + (1−α)·B` over the union of both patterns, keeping
 /// positive results (subtensor's `mat_ema_sparse`; no clamp, old bonds decay).
-fn ema_plain(new: &BondWeights<'_>, old: &Csr, alpha: Fx) -> Csr {
+fn ema_plain(new: &BondWeights<'_>, prev: &PrevBonds<'_>, loaded: Option<&Csr>, alpha: Fx) -> Csr {
     let keep = ONE.saturating_sub(alpha);
-    let mut b = CsrBuilder::with_capacity(old.rows(), new.nnz() + old.nnz());
-    for i in 0..old.rows() {
-        merge_iter(new.row(i), old.row(i), |j, x, y| {
+    let n = new.matrix().rows();
+    let mut b = CsrBuilder::with_capacity(n, new.nnz() + prev.nnz_hint(loaded));
+    for i in 0..n {
+        merge_iters(new.row(i), prev.row(loaded, i), |j, x, y| {
             let mut acc = ZERO;
             if let Some(x) = x {
                 acc = acc.sadd(alpha.smul(x));
@@ -488,13 +500,20 @@ fn ema_plain(new: &BondWeights<'_>, old: &Csr, alpha: Fx) -> Csr {
     b.finish()
 }
 
-fn ema_liquid(new: &BondWeights<'_>, old: &Csr, consensus: &[Fx], la: &LiquidAlpha) -> Csr {
-    let mut b = CsrBuilder::with_capacity(old.rows(), new.nnz());
-    for i in 0..old.rows() {
-        merge_iter(new.row(i), old.row(i), |j, w, bond| {
+fn ema_liquid(
+    new: &BondWeights<'_>,
+    prev: &PrevBonds<'_>,
+    loaded: Option<&Csr>,
+    consensus: &[Fx],
+    la: &LiquidAlpha,
+) -> Csr {
+    let n = new.matrix().rows();
+    let mut b = CsrBuilder::with_capacity(n, new.nnz());
+    for i in 0..n {
+        merge_iters(new.row(i), prev.row(loaded, i), |j, w, bond| {
             let Some(w) = w else { return };
-            let prev = bond.unwrap_or(ZERO);
-            let a = la.rate(consensus[usize::from(j)], w, prev);
+            let previous = bond.unwrap_or(ZERO);
+            let a = la.rate(consensus[usize::from(j)], w, previous);
             let decayed = bond.map_or(ZERO, |y| ONE.saturating_sub(a).smul(y));
             let v = decayed.sadd(a.smul(w).max(ZERO)).min(ONE);
             if v > ZERO {
@@ -504,6 +523,75 @@ fn ema_liquid(new: &BondWeights<'_>, old: &Csr, consensus: &[Fx], la: &LiquidAlp
         b.end_row();
     }
     b.finish()
+}
+
+/// The previous epoch's bonds with the registration mask applied, read straight
+/// from the stored rows when they are canonical (ascending, in range), else
+/// from a loaded [`Csr`].
+struct PrevBonds<'a> {
+    rows: &'a [SparseRow],
+    value: fn(u16) -> Fx,
+    last_tempo: u64,
+    registered: &'a [u64],
+}
+
+impl PrevBonds<'_> {
+    /// Whether every stored row can be read in place (no sort, no filtering of
+    /// out-of-range columns, no duplicates, no extra rows).
+    fn canonical(&self, n: usize) -> bool {
+        self.rows.len() <= n
+            && self.rows.iter().all(|row| {
+                row.windows(2).all(|w| w[0].0 < w[1].0)
+                    && row.last().is_none_or(|&(j, _)| usize::from(j) < n)
+            })
+    }
+
+    fn nnz_hint(&self, loaded: Option<&Csr>) -> usize {
+        loaded.map_or_else(|| self.rows.iter().map(Vec::len).sum(), Csr::nnz)
+    }
+
+    /// Row `i` as `(col, value)` in increasing column order, masked.
+    fn row<'b>(&'b self, loaded: Option<&'b Csr>, i: usize) -> PrevBondsRow<'b> {
+        match loaded {
+            Some(m) => {
+                let (cols, vals) = m.row(i);
+                PrevBondsRow::Loaded { cols, vals, k: 0 }
+            }
+            None => PrevBondsRow::Stored {
+                it: self.rows.get(i).map_or(&[][..], Vec::as_slice).iter(),
+                prev: self,
+            },
+        }
+    }
+}
+
+enum PrevBondsRow<'a> {
+    Loaded {
+        cols: &'a [u16],
+        vals: &'a [Fx],
+        k: usize,
+    },
+    Stored {
+        it: std::slice::Iter<'a, (u16, u16)>,
+        prev: &'a PrevBonds<'a>,
+    },
+}
+
+impl Iterator for PrevBondsRow<'_> {
+    type Item = (u16, Fx);
+
+    fn next(&mut self) -> Option<(u16, Fx)> {
+        match self {
+            Self::Loaded { cols, vals, k } => {
+                let out = cols.get(*k).map(|&j| (j, vals[*k]));
+                *k += 1;
+                out
+            }
+            Self::Stored { it, prev } => it.find_map(|&(j, v)| {
+                (prev.last_tempo > prev.registered[usize::from(j)]).then(|| (j, (prev.value)(v)))
+            }),
+        }
+    }
 }
 
 #[cfg(test)]

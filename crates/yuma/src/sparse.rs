@@ -220,29 +220,39 @@ pub(crate) fn merge_rows(
     }
 }
 
-/// Like [`merge_rows`], with the first row given as an iterator of `(col, value)`
-/// in increasing column order.
-pub(crate) fn merge_iter(
-    first: impl Iterator<Item = (u16, Fx)>,
-    (bc, bv): (&[u16], &[Fx]),
+/// Like [`merge_rows`], with both rows given as iterators of `(col, value)` in
+/// increasing column order.
+pub(crate) fn merge_iters(
+    a: impl Iterator<Item = (u16, Fx)>,
+    b: impl Iterator<Item = (u16, Fx)>,
     mut f: impl FnMut(u16, Option<Fx>, Option<Fx>),
 ) {
-    let mut y = 0usize;
-    for (j, x) in first {
-        while y < bc.len() && bc[y] < j {
-            f(bc[y], None, Some(bv[y]));
-            y += 1;
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    loop {
+        match (a.peek().copied(), b.peek().copied()) {
+            (Some((ja, x)), Some((jb, y))) => {
+                if ja == jb {
+                    f(ja, Some(x), Some(y));
+                    a.next();
+                    b.next();
+                } else if ja < jb {
+                    f(ja, Some(x), None);
+                    a.next();
+                } else {
+                    f(jb, None, Some(y));
+                    b.next();
+                }
+            }
+            (Some((ja, x)), None) => {
+                f(ja, Some(x), None);
+                a.next();
+            }
+            (None, Some((jb, y))) => {
+                f(jb, None, Some(y));
+                b.next();
+            }
+            (None, None) => break,
         }
-        if y < bc.len() && bc[y] == j {
-            f(j, Some(x), Some(bv[y]));
-            y += 1;
-        } else {
-            f(j, Some(x), None);
-        }
-    }
-    while y < bc.len() {
-        f(bc[y], None, Some(bv[y]));
-        y += 1;
     }
 }
 
