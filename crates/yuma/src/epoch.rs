@@ -1,21 +1,20 @@
 //! The epoch itself, step by step in subtensor's order (`epoch_mechanism`).
 
-use std::borrow::Cow;
-
 use substrate_fixed::types::I64F64;
 
 use crate::fixed::{
-    Fx, ONE, ZERO, clamp, exp_safe, proportion_to_u16, safe_div, safe_div64, sat_sum, share_of,
-    u16_max, u16_proportion,
+    Divisor, FastMul, Fx, ONE, ZERO, clamp, exp_safe, fx_from_u16, proportion_to_u16, safe_div,
+    safe_div64, sat_sum, share_of, u16_max, u16_proportion,
 };
 use crate::median::weighted_median_cols;
-use crate::sparse::{Csr, CsrBuilder, merge_rows};
+use crate::sparse::{Csr, CsrBuilder, merge_iters, merge_rows};
 use crate::types::{EpochInput, EpochOutput, Matrix, SparseRow, YumaError};
 
 /// Runs one Yuma Consensus epoch.
 ///
 /// Pure and deterministic: the same input always gives the same output, on any
-/// platform. Cost is `O(n log n + nnz(W) log nnz(W) + nnz(B))`.
+/// platform. Cost is `O(n log n + nnz(W) + nnz(B))` (rows not stored in
+/// ascending UID order are sorted first).
 ///
 /// # Errors
 /// See [`YumaError`]: oversized subnets, more matrix rows than neurons,
@@ -45,14 +44,6 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     let current_block = input.current_block;
     let last_update: Vec<u64> = neurons.iter().map(|x| x.last_update).collect();
     let registered: Vec<u64> = neurons.iter().map(|x| x.block_at_registration).collect();
-
-    // Load matrices first so malformed input fails before any work.
-    let raw_weights = Csr::from_input(&input.weights, n, Matrix::Weights, Fx::saturating_from_num)?;
-    let raw_bonds = if hp.yuma3 {
-        Csr::from_input(&input.bonds, n, Matrix::Bonds, u16_proportion)?
-    } else {
-        Csr::from_input(&input.bonds, n, Matrix::Bonds, Fx::saturating_from_num)?
-    };
 
     // == Activity ==
     let active: Vec<bool> = last_update
@@ -106,36 +97,57 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     // == Weights == permit rows, no self-weight (owner excepted), no weight set
     // before the target's registration, no weight committed before it either.
     let commit: Vec<Option<u64>> = neurons.iter().map(|x| x.commit_block).collect();
-    let mut weights = raw_weights;
-    weights.retain_map(|i, j, v| {
-        let keep = permits[i]
-            && (i != j || owner == Some(i))
-            && last_update[i] > registered[j]
-            && commit[i].is_none_or(|cb| cb >= registered[j]);
-        keep.then_some(v)
-    });
-    weights.row_normalize();
+    let weights = Csr::from_input(
+        &input.weights,
+        n,
+        Matrix::Weights,
+        fx_from_u16,
+        |i| {
+            // Keep W_ij iff i holds a permit, j != i (unless i is the owner), and
+            // j registered before i's last update and not after i's commit:
+            // registered[j] <= min(last_update[i] - 1, commit[i]).
+            let limit = if permits[i] {
+                last_update[i]
+                    .checked_sub(1)
+                    .map(|lu| commit[i].map_or(lu, |cb| cb.min(lu)))
+            } else {
+                None
+            };
+            let self_ok = owner == Some(i);
+            let registered = &registered;
+            move |j: usize| limit.is_some_and(|l| registered[j] <= l) && (j != i || self_ok)
+        },
+        true,
+    )?;
 
     // == Consensus, clipping, validator trust ==
     let kappa = safe_div(Fx::saturating_from_num(hp.kappa), u16_max());
     let consensus = weighted_median_cols(&active_stake, &weights, n, kappa);
-    let clipped = weights.filter_map(|_, j, v| {
-        let th = consensus[j];
-        if th < v {
-            (th > ZERO).then_some(th)
-        } else {
-            Some(v)
+    // Clipped weights W̄ are never materialised: `clip` is applied on the fly.
+    let mut validator_trust = vec![ZERO; n];
+    let mut ranks = vec![ZERO; n];
+    for i in 0..n {
+        let (cols, vals) = weights.row(i);
+        let mut trust = ZERO;
+        let a = active_stake[i];
+        for (&j, &v) in cols.iter().zip(vals) {
+            let j = usize::from(j);
+            // An entry that `clip` drops has consensus 0, so min(v, c) = 0 adds
+            // nothing either: the sums equal subtensor's without branching.
+            let c = v.min(consensus[j]);
+            trust = trust.sadd(c);
+            ranks[j] = ranks[j].sadd(a.smul(c));
         }
-    });
-    let validator_trust = clipped.row_sums();
+        validator_trust[i] = trust;
+    }
 
     // == Incentive == stake-weighted column sums of clipped weights, normalised.
-    let mut incentive = clipped.weighted_col_sums(&active_stake, n);
+    let mut incentive = ranks;
     normalize(&mut incentive);
 
     // == Bonds and dividends ==
     let beta = safe_div(Fx::saturating_from_num(hp.bonds_penalty), u16_max());
-    let weights_for_bonds = interpolate(&weights, &clipped, beta);
+    let wfb = BondWeights::new(&weights, &consensus, beta);
 
     let lms = input.last_epoch_block.unwrap_or(0);
     let last_tempo = if lms == 0 {
@@ -143,8 +155,30 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     } else {
         lms.saturating_add(1)
     };
-    let mut bonds = raw_bonds;
-    bonds.retain_map(|_, j, v| (last_tempo > registered[j]).then_some(v));
+    // Previous bonds, minus those to UIDs registered since the last epoch.
+    // Yuma3 reads canonical stored rows in place; classic needs a normalised copy.
+    let prev = PrevBonds {
+        rows: &input.bonds,
+        value: if hp.yuma3 {
+            u16_proportion
+        } else {
+            fx_from_u16
+        },
+        last_tempo,
+        registered: &registered,
+    };
+    let loaded = if hp.yuma3 && prev.canonical(n) {
+        None
+    } else {
+        Some(Csr::from_input(
+            &input.bonds,
+            n,
+            Matrix::Bonds,
+            prev.value,
+            |_| |j| last_tempo > registered[j],
+            false,
+        )?)
+    };
 
     let bma = safe_div64(
         I64F64::saturating_from_num(hp.bonds_moving_average),
@@ -153,47 +187,85 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
     let alpha = ONE.saturating_sub(Fx::saturating_from_num(bma));
 
     let mut dividends: Vec<Fx>;
-    let ema_bonds: Csr;
+    let mut bonds_out: Vec<SparseRow> = vec![Vec::new(); n];
     if hp.yuma3 {
-        ema_bonds = if hp.liquid_alpha && consensus.iter().any(|&c| c != ZERO) {
+        let e = if hp.liquid_alpha && consensus.iter().any(|&c| c != ZERO) {
             let la = LiquidAlpha {
                 low: u16_proportion(hp.alpha_low),
                 high: u16_proportion(hp.alpha_high),
                 steepness: Fx::saturating_from_num(hp.alpha_sigmoid_steepness),
             };
-            ema_liquid(&weights_for_bonds, &bonds, &consensus, &la)
+            ema_liquid(&wfb, &prev, loaded.as_ref(), &consensus, &la)
         } else {
-            ema(&weights_for_bonds, &bonds, alpha)
+            ema_plain(&wfb, &prev, loaded.as_ref(), alpha)
         };
-        // Σ_j (B_ij / Σ_k B_kj) · I_j without materialising the normalised copy.
-        let per_validator = ema_bonds.col_normalized_row_sums(&incentive, n);
-        dividends = per_validator
-            .iter()
-            .zip(&active_stake)
-            .map(|(b, s)| b.checked_mul(*s).unwrap_or(ZERO))
-            .collect();
+        // D_i = a_i · Σ_j (B_ij / Σ_k B_kj) · I_j, normalised; store floor(B·65535).
+        let mut col_sums = vec![ZERO; n];
+        for i in 0..n {
+            let (cols, vals) = e.row(i);
+            for (&j, &v) in cols.iter().zip(vals) {
+                let s = &mut col_sums[usize::from(j)];
+                *s = s.sadd(v);
+            }
+        }
+        let divisors: Vec<Option<Divisor>> = col_sums.iter().map(|&s| Divisor::new(s)).collect();
+        dividends = Vec::with_capacity(n);
+        for (i, out) in bonds_out.iter_mut().enumerate() {
+            let (cols, vals) = e.row(i);
+            let mut acc = ZERO;
+            for (&j, &v) in cols.iter().zip(vals) {
+                let j = usize::from(j);
+                // A column with a zero sum is left as it is (only reachable
+                // through saturation, since every stored entry is positive).
+                let b = match divisors[j] {
+                    Some(d) => d.div(v),
+                    None if col_sums[j] != ZERO => safe_div(v, col_sums[j]),
+                    None => v,
+                };
+                acc = acc.sadd(b.smul(incentive[j]));
+            }
+            dividends.push(acc.cmul(active_stake[i]).unwrap_or(ZERO));
+            if new_permits[i] {
+                *out = cols
+                    .iter()
+                    .zip(vals)
+                    .map(|(&j, &v)| (j, proportion_to_u16(v)))
+                    .collect();
+            }
+        }
         normalize(&mut dividends);
     } else {
+        let mut bonds = loaded.unwrap_or_default();
         bonds.col_normalize(n);
-        let mut delta = weights_for_bonds.into_owned();
-        delta.map_in_place(|i, _, v| v.saturating_mul(active_stake[i]));
+        let mut b = CsrBuilder::with_capacity(n, weights.nnz());
+        for (i, &a) in active_stake.iter().enumerate() {
+            for (j, v) in wfb.row(i) {
+                b.push(j, v.smul(a));
+            }
+            b.end_row();
+        }
+        let mut delta = b.finish();
         delta.col_normalize(n);
         let mut e = ema(&delta, &bonds, alpha);
         e.col_normalize(n);
         dividends = e.weighted_row_sums(&incentive);
         normalize(&mut dividends);
         e.col_max_upscale(n);
-        ema_bonds = e;
+        for (i, out) in bonds_out.iter_mut().enumerate() {
+            if new_permits[i] {
+                let (cols, vals) = e.row(i);
+                out.extend(
+                    cols.iter()
+                        .zip(vals)
+                        .map(|(&j, &v)| (j, proportion_to_u16(v))),
+                );
+            }
+        }
     }
 
     // == Emission == split E by incentive and dividends over their joint sum;
     // without any, pay validators by (active) stake.
-    let emission_sum = sat_sum(
-        incentive
-            .iter()
-            .zip(&dividends)
-            .map(|(i, d)| i.saturating_add(*d)),
-    );
+    let emission_sum = sat_sum(incentive.iter().zip(&dividends).map(|(i, d)| i.sadd(*d)));
     let mut server_share = incentive.clone();
     let mut validator_share = dividends.clone();
     if emission_sum != ZERO {
@@ -216,20 +288,6 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
             .map(|&x| share_of(x, input.emission))
             .collect::<Vec<u64>>()
     };
-    let bonds_out: Vec<SparseRow> = (0..n)
-        .map(|i| {
-            if new_permits[i] {
-                let (cols, vals) = ema_bonds.row(i);
-                cols.iter()
-                    .zip(vals)
-                    .map(|(&j, &v)| (j, proportion_to_u16(v)))
-                    .collect()
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
-
     Ok(EpochOutput {
         active,
         stake_weight: to_u16(&stake),
@@ -270,29 +328,72 @@ fn top_k_nonzero(v: &[Fx], k: usize) -> Vec<bool> {
     out
 }
 
-/// `W + β(W̄ − W)` entrywise; `W̄`'s pattern is a subset of `W`'s. At β = 0 or 1
-/// the operand is returned as is (zero entries included); otherwise only
-/// positive results are kept.
-fn interpolate<'a>(w: &'a Csr, clipped: &'a Csr, beta: Fx) -> Cow<'a, Csr> {
-    if beta == ZERO {
-        return Cow::Borrowed(w);
+/// Consensus clipping: `min(w, c)`, dropping the entry when it would be clipped
+/// to a non-positive consensus (subtensor's `col_clip_sparse`).
+fn clip(v: Fx, c: Fx) -> Option<Fx> {
+    if c < v {
+        (c > ZERO).then_some(c)
+    } else {
+        Some(v)
     }
-    if beta == ONE {
-        return Cow::Borrowed(clipped);
-    }
-    let mut b = CsrBuilder::with_capacity(w.rows(), w.nnz());
-    for i in 0..w.rows() {
-        merge_rows(w.row(i), clipped.row(i), |j, a, c| {
-            let a = a.unwrap_or(ZERO);
-            let c = c.unwrap_or(ZERO);
-            let v = a.saturating_add(beta.saturating_mul(c.saturating_sub(a)));
-            if v > ZERO {
-                b.push(j, v);
+}
+
+/// The weights used for bonds, `W̃ = W + β(W̄ − W)`. At β = 0 and β = 1 these are
+/// `W` and `W̄` exactly, zero entries included, and nothing is copied; otherwise
+/// they are materialised, keeping only positive entries.
+enum BondWeights<'a> {
+    Raw(&'a Csr),
+    Clipped(&'a Csr, &'a [Fx]),
+    Interpolated(Csr),
+}
+
+impl<'a> BondWeights<'a> {
+    fn new(w: &'a Csr, consensus: &'a [Fx], beta: Fx) -> Self {
+        if beta == ZERO {
+            return Self::Raw(w);
+        }
+        if beta == ONE {
+            return Self::Clipped(w, consensus);
+        }
+        let mut b = CsrBuilder::with_capacity(w.rows(), w.nnz());
+        for i in 0..w.rows() {
+            let (cols, vals) = w.row(i);
+            for (&j, &a) in cols.iter().zip(vals) {
+                let c = clip(a, consensus[usize::from(j)]).unwrap_or(ZERO);
+                let v = a.sadd(beta.smul(c.saturating_sub(a)));
+                if v > ZERO {
+                    b.push(j, v);
+                }
             }
-        });
-        b.end_row();
+            b.end_row();
+        }
+        Self::Interpolated(b.finish())
     }
-    Cow::Owned(b.finish())
+
+    /// Row `i` as `(col, value)` pairs in increasing column order.
+    fn row(&self, i: usize) -> BondWeightsRow<'_> {
+        let (cols, vals) = self.matrix().row(i);
+        BondWeightsRow {
+            cols,
+            vals,
+            k: 0,
+            consensus: match self {
+                Self::Clipped(_, c) => Some(c),
+                _ => None,
+            },
+        }
+    }
+
+    fn matrix(&self) -> &Csr {
+        match self {
+            Self::Raw(m) | Self::Clipped(m, _) => m,
+            Self::Interpolated(m) => m,
+        }
+    }
+
+    fn nnz(&self) -> usize {
+        self.matrix().nnz()
+    }
 }
 
 /// `α·new + (1−α)·old` over the union of both patterns, keeping positive results.
@@ -303,10 +404,10 @@ fn ema(new: &Csr, old: &Csr, alpha: Fx) -> Csr {
         merge_rows(new.row(i), old.row(i), |j, x, y| {
             let mut acc = ZERO;
             if let Some(x) = x {
-                acc = acc.saturating_add(alpha.saturating_mul(x));
+                acc = acc.sadd(alpha.smul(x));
             }
             if let Some(y) = y {
-                acc = acc.saturating_add(keep.saturating_mul(y));
+                acc = acc.sadd(keep.smul(y));
             }
             if acc > ZERO {
                 b.push(j, acc);
@@ -336,28 +437,85 @@ impl LiquidAlpha {
         let arg = self
             .steepness
             .saturating_div(Fx::saturating_from_num(-100))
-            .saturating_mul(diff.saturating_sub(half));
-        let sigmoid = ONE.saturating_div(ONE.saturating_add(exp_safe(arg)));
+            .smul(diff.saturating_sub(half));
+        let sigmoid = ONE.saturating_div(ONE.sadd(exp_safe(arg)));
         let a = self
             .low
-            .saturating_add(sigmoid.saturating_mul(self.high.saturating_sub(self.low)));
+            .sadd(sigmoid.smul(self.high.saturating_sub(self.low)));
         clamp(a, self.low, self.high)
     }
 }
 
 /// Yuma3 liquid-alpha EMA, sparse semantics: only pairs present in `new` survive;
 /// `min(1, (1−α)·old + max(α·new, 0))`.
-fn ema_liquid(new: &Csr, old: &Csr, consensus: &[Fx], la: &LiquidAlpha) -> Csr {
-    let mut b = CsrBuilder::with_capacity(new.rows(), new.nnz());
-    for i in 0..new.rows() {
-        merge_rows(new.row(i), old.row(i), |j, w, bond| {
+/// Iterator over one row of [`BondWeights`].
+struct BondWeightsRow<'a> {
+    cols: &'a [u16],
+    vals: &'a [Fx],
+    k: usize,
+    consensus: Option<&'a [Fx]>,
+}
+
+impl Iterator for BondWeightsRow<'_> {
+    type Item = (u16, Fx);
+
+    fn next(&mut self) -> Option<(u16, Fx)> {
+        while self.k < self.cols.len() {
+            let (j, v) = (self.cols[self.k], self.vals[self.k]);
+            self.k += 1;
+            match self.consensus {
+                None => return Some((j, v)),
+                Some(c) => {
+                    if let Some(x) = clip(v, c[usize::from(j)]) {
+                        return Some((j, x));
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Plain Yuma3 EMA `α·W̃ + (1−α)·B` over the union of both patterns, keeping
+/// positive results (subtensor's `mat_ema_sparse`; no clamp, old bonds decay).
+fn ema_plain(new: &BondWeights<'_>, prev: &PrevBonds<'_>, loaded: Option<&Csr>, alpha: Fx) -> Csr {
+    let keep = ONE.saturating_sub(alpha);
+    let n = new.matrix().rows();
+    let mut b = CsrBuilder::with_capacity(n, new.nnz() + prev.nnz_hint(loaded));
+    for i in 0..n {
+        merge_iters(new.row(i), prev.row(loaded, i), |j, x, y| {
+            let mut acc = ZERO;
+            if let Some(x) = x {
+                acc = acc.sadd(alpha.smul(x));
+            }
+            if let Some(y) = y {
+                acc = acc.sadd(keep.smul(y));
+            }
+            if acc > ZERO {
+                b.push(j, acc);
+            }
+        });
+        b.end_row();
+    }
+    b.finish()
+}
+
+fn ema_liquid(
+    new: &BondWeights<'_>,
+    prev: &PrevBonds<'_>,
+    loaded: Option<&Csr>,
+    consensus: &[Fx],
+    la: &LiquidAlpha,
+) -> Csr {
+    let n = new.matrix().rows();
+    let mut b = CsrBuilder::with_capacity(n, new.nnz());
+    for i in 0..n {
+        merge_iters(new.row(i), prev.row(loaded, i), |j, w, bond| {
             let Some(w) = w else { return };
-            let prev = bond.unwrap_or(ZERO);
-            let a = la.rate(consensus[usize::from(j)], w, prev);
-            let decayed = bond.map_or(ZERO, |y| ONE.saturating_sub(a).saturating_mul(y));
-            let v = decayed
-                .saturating_add(a.saturating_mul(w).max(ZERO))
-                .min(ONE);
+            let previous = bond.unwrap_or(ZERO);
+            let a = la.rate(consensus[usize::from(j)], w, previous);
+            let decayed = bond.map_or(ZERO, |y| ONE.saturating_sub(a).smul(y));
+            let v = decayed.sadd(a.smul(w).max(ZERO)).min(ONE);
             if v > ZERO {
                 b.push(j, v);
             }
@@ -365,6 +523,75 @@ fn ema_liquid(new: &Csr, old: &Csr, consensus: &[Fx], la: &LiquidAlpha) -> Csr {
         b.end_row();
     }
     b.finish()
+}
+
+/// The previous epoch's bonds with the registration mask applied, read straight
+/// from the stored rows when they are canonical (ascending, in range), else
+/// from a loaded [`Csr`].
+struct PrevBonds<'a> {
+    rows: &'a [SparseRow],
+    value: fn(u16) -> Fx,
+    last_tempo: u64,
+    registered: &'a [u64],
+}
+
+impl PrevBonds<'_> {
+    /// Whether every stored row can be read in place (no sort, no filtering of
+    /// out-of-range columns, no duplicates, no extra rows).
+    fn canonical(&self, n: usize) -> bool {
+        self.rows.len() <= n
+            && self.rows.iter().all(|row| {
+                row.windows(2).all(|w| w[0].0 < w[1].0)
+                    && row.last().is_none_or(|&(j, _)| usize::from(j) < n)
+            })
+    }
+
+    fn nnz_hint(&self, loaded: Option<&Csr>) -> usize {
+        loaded.map_or_else(|| self.rows.iter().map(Vec::len).sum(), Csr::nnz)
+    }
+
+    /// Row `i` as `(col, value)` in increasing column order, masked.
+    fn row<'b>(&'b self, loaded: Option<&'b Csr>, i: usize) -> PrevBondsRow<'b> {
+        match loaded {
+            Some(m) => {
+                let (cols, vals) = m.row(i);
+                PrevBondsRow::Loaded { cols, vals, k: 0 }
+            }
+            None => PrevBondsRow::Stored {
+                it: self.rows.get(i).map_or(&[][..], Vec::as_slice).iter(),
+                prev: self,
+            },
+        }
+    }
+}
+
+enum PrevBondsRow<'a> {
+    Loaded {
+        cols: &'a [u16],
+        vals: &'a [Fx],
+        k: usize,
+    },
+    Stored {
+        it: std::slice::Iter<'a, (u16, u16)>,
+        prev: &'a PrevBonds<'a>,
+    },
+}
+
+impl Iterator for PrevBondsRow<'_> {
+    type Item = (u16, Fx);
+
+    fn next(&mut self) -> Option<(u16, Fx)> {
+        match self {
+            Self::Loaded { cols, vals, k } => {
+                let out = cols.get(*k).map(|&j| (j, vals[*k]));
+                *k += 1;
+                out
+            }
+            Self::Stored { it, prev } => it.find_map(|&(j, v)| {
+                (prev.last_tempo > prev.registered[usize::from(j)]).then(|| (j, (prev.value)(v)))
+            }),
+        }
+    }
 }
 
 #[cfg(test)]

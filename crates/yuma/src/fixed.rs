@@ -25,6 +25,52 @@ pub(crate) fn u16_max() -> Fx {
     Fx::saturating_from_num(u16::MAX)
 }
 
+/// Fast, bit-identical replacements for `substrate-fixed`'s `I32F32`
+/// `saturating_mul` and `checked_mul`.
+///
+/// The crate forms `a · (b << 32)` with a 128-bit *overflowing* multiply (a
+/// software routine) and keeps the high 64 bits. That equals `⌊a·b / 2³²⌋`,
+/// overflowing exactly when `a·b ∉ [−2⁹⁵, 2⁹⁵)`. We take the exact 64×64→128
+/// product (one instruction) and test that range instead.
+/// `mul_matches_substrate_fixed` checks the equivalence.
+pub(crate) trait FastMul: Sized {
+    /// `saturating_add` (the same as saturating integer addition of the bits).
+    fn sadd(self, rhs: Self) -> Self;
+    /// `saturating_mul`.
+    fn smul(self, rhs: Self) -> Self;
+    /// `checked_mul`.
+    fn cmul(self, rhs: Self) -> Option<Self>;
+}
+
+impl FastMul for Fx {
+    #[inline]
+    fn sadd(self, rhs: Fx) -> Fx {
+        Fx::from_bits(self.to_bits().saturating_add(rhs.to_bits()))
+    }
+
+    #[inline]
+    fn smul(self, rhs: Fx) -> Fx {
+        self.cmul(rhs).unwrap_or_else(|| {
+            if (self < ZERO) != (rhs < ZERO) {
+                Fx::min_value()
+            } else {
+                Fx::max_value()
+            }
+        })
+    }
+
+    #[inline]
+    fn cmul(self, rhs: Fx) -> Option<Fx> {
+        const LIMIT: i128 = 1 << 95;
+        let p = i128::from(self.to_bits()) * i128::from(rhs.to_bits());
+        if (-LIMIT..LIMIT).contains(&p) {
+            Some(Fx::from_bits((p >> 32) as i64))
+        } else {
+            None
+        }
+    }
+}
+
 /// `a / b`, or 0 when `b == 0` or the quotient overflows (subtensor's
 /// `checked_div(..).unwrap_or_default()`).
 ///
@@ -52,6 +98,68 @@ pub(crate) fn safe_div(a: Fx, b: Fx) -> Fx {
     a.checked_div(b).unwrap_or(ZERO)
 }
 
+/// [`safe_div`] by one fixed divisor `b > 0`, for many dividends: exact floor
+/// division through a precomputed reciprocal (one widening multiply plus at
+/// most two corrections) instead of a hardware divide per entry. Dividends
+/// outside the fast range fall back to [`safe_div`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Divisor {
+    b: Fx,
+    /// The divisor used on the fast path: `b`'s bits, or its integer part when
+    /// `b` is an integer (then dividends must be integers too).
+    y: u64,
+    inv: u64,
+    integer: bool,
+}
+
+impl Divisor {
+    /// `None` unless `b > 0`.
+    pub(crate) fn new(b: Fx) -> Option<Self> {
+        let bits = b.to_bits();
+        if bits <= 0 {
+            return None;
+        }
+        let integer = bits & 0xFFFF_FFFF == 0;
+        let y = if integer {
+            (bits >> 32) as u64
+        } else {
+            bits as u64
+        };
+        Some(Self {
+            b,
+            y,
+            inv: u64::MAX / y,
+            integer,
+        })
+    }
+
+    /// `safe_div(a, b)`.
+    #[inline]
+    pub(crate) fn div(&self, a: Fx) -> Fx {
+        let bits = a.to_bits();
+        // Integer divisor and integer dividend: ⌊a·2³²/b⌋ = ⌊(a_int·2³²) / b_int⌋.
+        // Fractional divisor, dividend below 1: ⌊(a_bits·2³²) / b_bits⌋.
+        let x = if self.integer && bits & 0xFFFF_FFFF == 0 && bits >= 0 {
+            let a_int = (bits >> 32) as u64;
+            if a_int >= 1 << 32 {
+                return safe_div(a, self.b);
+            }
+            a_int << 32
+        } else if !self.integer && (0..1 << 32).contains(&bits) {
+            (bits as u64) << 32
+        } else {
+            return safe_div(a, self.b);
+        };
+        let mut q = ((u128::from(x) * u128::from(self.inv)) >> 64) as u64;
+        let mut r = x - q * self.y;
+        while r >= self.y {
+            q += 1;
+            r -= self.y;
+        }
+        i64::try_from(q).map_or(ZERO, Fx::from_bits)
+    }
+}
+
 /// `a / b` in `I64F64`, or 0 when `b == 0` or the quotient overflows; the same
 /// exact fast path as [`safe_div`] for the integer-valued stakes it divides.
 pub(crate) fn safe_div64(a: I64F64, b: I64F64) -> I64F64 {
@@ -71,7 +179,7 @@ pub(crate) fn safe_div64(a: I64F64, b: I64F64) -> I64F64 {
 /// whenever the true sum fits in the type, which holds for every sum of
 /// normalised values the epoch takes. See `DECISIONS.md` (D7).
 pub(crate) fn sat_sum<I: IntoIterator<Item = Fx>>(it: I) -> Fx {
-    it.into_iter().fold(ZERO, |acc, x| acc.saturating_add(x))
+    it.into_iter().fold(ZERO, |acc, x| acc.sadd(x))
 }
 
 /// A stored u16 proportion, `x / 65535` with subtensor's truncating division.
@@ -83,9 +191,23 @@ pub(crate) fn u16_proportion(x: u16) -> Fx {
     Fx::from_bits(x * 65_537 + i64::from(x == 65_535))
 }
 
-/// Publishes a proportion in `[0, 1]` as `floor(x · 65535)`, saturating.
+/// A u16 as an integer-valued [`Fx`] (`Fx::saturating_from_num(x)`, without the
+/// generic conversion machinery).
+#[inline]
+pub(crate) fn fx_from_u16(x: u16) -> Fx {
+    Fx::from_bits(i64::from(x) << 32)
+}
+
+/// Publishes a proportion in `[0, 1]` as `floor(x · 65535)`, saturating
+/// (`x.saturating_mul(65535).saturating_to_num::<u16>()`, which floors).
+#[inline]
 pub(crate) fn proportion_to_u16(x: Fx) -> u16 {
-    x.saturating_mul(u16_max()).saturating_to_num::<u16>()
+    let bits = x.smul(u16_max()).to_bits();
+    if bits < 0 {
+        0
+    } else {
+        u16::try_from(bits >> 32).unwrap_or(u16::MAX)
+    }
 }
 
 /// `exp(x)` with the argument clamped to `[-20, 20]`; on internal overflow 0
@@ -163,6 +285,38 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn mul_matches_substrate_fixed(a in bits32(), b in bits32()) {
+            let (a, b) = (Fx::from_bits(a), Fx::from_bits(b));
+            prop_assert_eq!(a.smul(b), a.saturating_mul(b));
+            prop_assert_eq!(a.sadd(b), a.saturating_add(b));
+            prop_assert_eq!(a.cmul(b), a.checked_mul(b));
+        }
+
+        #[test]
+        fn divisor_matches_safe_div(a in bits32(), b in bits32(), int_a in 0i64..(1 << 31), int_b in 1i64..(1 << 31)) {
+            let (fa, fb) = (Fx::from_bits(a), Fx::from_bits(b));
+            if let Some(d) = Divisor::new(fb) {
+                prop_assert_eq!(d.div(fa), safe_div(fa, fb));
+                let small = Fx::from_bits(a & 0xFFFF_FFFF);
+                prop_assert_eq!(d.div(small), safe_div(small, fb));
+            }
+            let (ia, ib) = (Fx::from_bits(int_a << 32), Fx::from_bits(int_b << 32));
+            let d = Divisor::new(ib).expect("positive divisor");
+            prop_assert_eq!(d.div(ia), safe_div(ia, ib));
+            prop_assert_eq!(d.div(fa), safe_div(fa, ib));
+        }
+
+        #[test]
+        fn conversions_match_substrate_fixed(a in bits32(), v in any::<u16>()) {
+            let x = Fx::from_bits(a);
+            prop_assert_eq!(
+                proportion_to_u16(x),
+                x.saturating_mul(u16_max()).saturating_to_num::<u16>()
+            );
+            prop_assert_eq!(fx_from_u16(v), Fx::saturating_from_num(v));
+        }
+
         #[test]
         fn safe_div_matches_checked_div(a in bits32(), b in bits32()) {
             let (a, b) = (Fx::from_bits(a), Fx::from_bits(b));

@@ -18,7 +18,8 @@
 //! Cost grows with the number of non-zero weights and bonds, not with n²: the
 //! matrices are CSR, the consensus median works per column on that column's
 //! entries, and the EMA/interpolation steps merge sorted rows instead of
-//! densifying them.
+//! densifying them. Hot fixed-point operations use exact integer formulations
+//! that are tested bit-for-bit against `substrate-fixed`.
 //!
 //! ## Steps (see `DECISIONS.md` for each choice)
 //! 1. Activity: `last_update + activity_cutoff >= current_block`.

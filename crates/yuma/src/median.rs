@@ -15,7 +15,7 @@
 //! instead of `O(columns × validators)`. A test below checks it against a
 //! transcription of the pivot search.
 
-use crate::fixed::{Fx, ZERO, safe_div, sat_sum};
+use crate::fixed::{FastMul, Fx, ZERO, safe_div, sat_sum};
 use crate::sparse::Csr;
 
 /// Consensus `c_j` for each of the `n` columns of `weights`, using the rows whose
@@ -46,56 +46,38 @@ pub(crate) fn weighted_median_cols(
     let minority = stake_sum.saturating_sub(kappa);
 
     // Transpose the voters' positive scores into per-column buckets of
-    // (score, stake), a block of columns at a time so that the scatter stays in
+    // (score, stake), a block of columns at a time: each column of the block
+    // owns `voters.len()` slots, so one pass fills them and the block stays in
     // cache. Rows are sorted, so a cursor per voter walks each row once.
-    const BLOCK: usize = 512;
-    let mut cursor: Vec<usize> = vec![0; voters.len()];
-    let mut counts = vec![0usize; BLOCK + 1];
-    let mut fill = vec![0usize; BLOCK];
-    let mut cells: Vec<(Fx, Fx)> = Vec::new();
-    for c0 in (0..n).step_by(BLOCK) {
-        let c1 = (c0 + BLOCK).min(n);
-        let width = c1 - c0;
-        counts[..=width].fill(0);
-        for (k, &i) in voters.iter().enumerate() {
-            let (cols, vals) = weights.row(i);
-            for (&j, &v) in cols[cursor[k]..].iter().zip(&vals[cursor[k]..]) {
-                let j = usize::from(j);
-                if j >= c1 {
-                    break;
-                }
-                if v > ZERO {
-                    counts[j - c0 + 1] += 1;
-                }
-            }
-        }
-        for j in 0..width {
-            counts[j + 1] += counts[j];
-        }
-        fill[..width].copy_from_slice(&counts[..width]);
-        cells.clear();
-        cells.resize(counts[width], (ZERO, ZERO));
+    let v_count = voters.len();
+    let block = ((1usize << 17) / v_count).clamp(1, 512);
+    let mut cursor: Vec<usize> = vec![0; v_count];
+    let mut fill = vec![0usize; block];
+    let mut cells: Vec<(Fx, Fx)> = vec![(ZERO, ZERO); block * v_count];
+    for c0 in (0..n).step_by(block) {
+        let c1 = (c0 + block).min(n);
+        fill[..c1 - c0].fill(0);
         for (k, &i) in voters.iter().enumerate() {
             let (cols, vals) = weights.row(i);
             let start = cursor[k];
             let mut end = start;
             for (&j, &v) in cols[start..].iter().zip(&vals[start..]) {
-                let j = usize::from(j);
-                if j >= c1 {
+                let jj = usize::from(j) - c0;
+                if jj >= c1 - c0 {
                     break;
                 }
                 end += 1;
                 if v > ZERO {
-                    let slot = &mut fill[j - c0];
-                    cells[*slot] = (v, use_stake[k]);
-                    *slot += 1;
+                    let f = &mut fill[jj];
+                    cells[jj * v_count + *f] = (v, use_stake[k]);
+                    *f += 1;
                 }
             }
             cursor[k] = end;
         }
         for (jj, c) in out[c0..c1].iter_mut().enumerate() {
-            let col = &mut cells[counts[jj]..counts[jj + 1]];
-            *c = column_median(col, voters.len(), stake_sum, minority);
+            let col = &mut cells[jj * v_count..jj * v_count + fill[jj]];
+            *c = column_median(col, v_count, stake_sum, minority);
         }
     }
     out
@@ -117,38 +99,57 @@ fn column_median(cells: &mut [(Fx, Fx)], voters: usize, stake_sum: Fx, minority:
 }
 
 /// Smallest score `v` in `cells` with `below + Σ stake(score ≤ v) > minority`, or
-/// `None` if there is none. Three-way quickselect on the middle element:
-/// expected `O(len)`, and exact because every sum is an exact fixed-point sum.
-fn weighted_select(mut cells: &mut [(Fx, Fx)], mut below: Fx, minority: Fx) -> Option<Fx> {
-    while !cells.is_empty() {
-        let pivot = cells[cells.len() / 2].0;
-        // Dutch-flag partition: [< pivot | == pivot | > pivot].
-        let (mut lt, mut i, mut gt) = (0, 0, cells.len());
-        let (mut lo_stake, mut eq_stake) = (ZERO, ZERO);
-        while i < gt {
-            let (v, s) = cells[i];
-            if v < pivot {
-                lo_stake = lo_stake.saturating_add(s);
-                cells.swap(lt, i);
-                lt += 1;
-                i += 1;
-            } else if v > pivot {
-                gt -= 1;
-                cells.swap(i, gt);
-            } else {
-                eq_stake = eq_stake.saturating_add(s);
-                i += 1;
+/// `None` if there is none. Radix-style: bucket the scores into 64 ranges,
+/// accumulate stake per bucket, keep the first bucket where the running sum
+/// crosses `minority`, and recurse into it (small slices are sorted and
+/// scanned). Every sum is an exact fixed-point sum, so the answer is exact;
+/// cost is `O(len)` per level and each level shrinks the value span 64-fold.
+fn weighted_select(cells: &mut [(Fx, Fx)], below: Fx, minority: Fx) -> Option<Fx> {
+    const SMALL: usize = 32;
+    const BUCKETS: usize = 64;
+    if cells.len() <= SMALL {
+        cells.sort_unstable_by_key(|&(v, _)| v);
+        let mut cum = below;
+        for &(v, s) in cells.iter() {
+            cum = cum.sadd(s);
+            if minority < cum {
+                return Some(v);
             }
         }
-        let upto_lower = below.saturating_add(lo_stake);
-        if minority < upto_lower && lt > 0 {
-            cells = &mut cells[..lt];
-        } else if minority < upto_lower.saturating_add(eq_stake) {
-            return Some(pivot);
-        } else {
-            below = upto_lower.saturating_add(eq_stake);
-            cells = &mut cells[gt..];
+        return None;
+    }
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    for &(v, _) in cells.iter() {
+        lo = lo.min(v.to_bits());
+        hi = hi.max(v.to_bits());
+    }
+    if lo == hi {
+        let total = sat_sum(cells.iter().map(|&(_, s)| s));
+        return (minority < below.sadd(total)).then_some(Fx::from_bits(lo));
+    }
+    let span = hi.abs_diff(lo);
+    let shift = (u64::BITS - span.leading_zeros()).saturating_sub(6);
+    let bucket = |v: Fx| (v.to_bits().abs_diff(lo) >> shift) as usize;
+    let mut sums = [ZERO; BUCKETS];
+    for &(v, s) in cells.iter() {
+        let b = &mut sums[bucket(v)];
+        *b = b.sadd(s);
+    }
+    let mut cum = below;
+    for (b, &sum) in sums.iter().enumerate() {
+        let next = cum.sadd(sum);
+        if minority < next {
+            // Move bucket b's cells to the front and search them.
+            let mut k = 0;
+            for i in 0..cells.len() {
+                if bucket(cells[i].0) == b {
+                    cells.swap(k, i);
+                    k += 1;
+                }
+            }
+            return weighted_select(&mut cells[..k], cum, minority);
         }
+        cum = next;
     }
     None
 }
@@ -314,6 +315,49 @@ mod tests {
                 (s, w, n, Fx::from_num(k) / Fx::from_num(65_535))
             })
         })
+    }
+
+    /// Many voters on few columns, so the bucketed path (not only the small sort) runs.
+    fn arb_wide_case() -> impl Strategy<Value = Case> {
+        (33usize..300, 1usize..3).prop_flat_map(|(rows, n)| {
+            let stake =
+                prop::collection::vec(prop_oneof![Just(0u32), 1u32..4, 0u32..100_000], rows);
+            let level = prop_oneof![
+                Just(0u32),
+                1u32..3,
+                0u32..70,
+                0u32..5_000_000,
+                Just(u32::MAX)
+            ];
+            let row = prop::collection::btree_map(0..n as u16, level, 0..=n);
+            let w = prop::collection::vec(row, rows);
+            let kappa = prop_oneof![Just(0u32), Just(32_767), Just(65_535), 0u32..=70_000];
+            (stake, w, Just(n), kappa).prop_map(|(s, w, n, k)| {
+                let s: Vec<Fx> = s
+                    .into_iter()
+                    .map(|x| Fx::from_num(x) / Fx::from_num(100_000))
+                    .collect();
+                let w: Vec<Vec<(u16, Fx)>> = w
+                    .into_iter()
+                    .map(|r| {
+                        r.into_iter()
+                            .map(|(j, v)| (j, Fx::from_bits(i64::from(v))))
+                            .collect()
+                    })
+                    .collect();
+                (s, w, n, Fx::from_num(k) / Fx::from_num(65_535))
+            })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn equals_pivot_search_on_wide_columns((stake, rows, n, kappa) in arb_wide_case()) {
+            let m = csr(&rows, n);
+            prop_assert_eq!(weighted_median_cols(&stake, &m, n, kappa), dense_oracle(&stake, &rows, n, kappa));
+        }
     }
 
     proptest! {

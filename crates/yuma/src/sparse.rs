@@ -4,7 +4,7 @@
 //! Subtensor densifies rows in a few places (EMA, interpolation, liquid alpha);
 //! the sorted merges here produce the same entries in the same order.
 
-use crate::fixed::{Fx, ZERO, safe_div, sat_sum};
+use crate::fixed::{Divisor, FastMul, Fx, ZERO, safe_div, sat_sum};
 use crate::types::{Matrix, SparseRow, YumaError};
 
 /// A CSR matrix of [`Fx`] values. Rows are sorted by column and have no duplicates.
@@ -49,14 +49,22 @@ impl CsrBuilder {
 }
 
 impl Csr {
-    /// Loads stored u16 rows: drops columns `>= n`, sorts, rejects duplicates,
-    /// pads missing trailing rows with empty ones.
-    pub(crate) fn from_input(
+    /// Loads stored u16 rows: drops columns `>= n`, sorts, rejects duplicates
+    /// (before any masking), keeps the entries of row `i` for which
+    /// `row_filter(i)(col)` holds,
+    /// pads missing trailing rows with empty ones, and, if `normalize_rows`,
+    /// divides each row by its sum when that is positive (one pass, row in cache).
+    pub(crate) fn from_input<K>(
         rows: &[SparseRow],
         n: usize,
         matrix: Matrix,
         convert: impl Fn(u16) -> Fx,
-    ) -> Result<Self, YumaError> {
+        mut row_filter: impl FnMut(usize) -> K,
+        normalize_rows: bool,
+    ) -> Result<Self, YumaError>
+    where
+        K: FnMut(usize) -> bool,
+    {
         if rows.len() > n {
             return Err(YumaError::TooManyRows {
                 matrix,
@@ -68,20 +76,36 @@ impl Csr {
         let mut b = CsrBuilder::with_capacity(n, nnz);
         let mut scratch: Vec<(u16, u16)> = Vec::new();
         for (i, row) in rows.iter().enumerate() {
-            scratch.clear();
-            scratch.extend(row.iter().copied().filter(|&(j, _)| usize::from(j) < n));
-            if !scratch.is_sorted_by_key(|&(j, _)| j) {
+            // Fast path: rows as the chain stores them (strictly increasing, in range).
+            let canonical = row.windows(2).all(|w| w[0].0 < w[1].0)
+                && row.last().is_none_or(|&(j, _)| usize::from(j) < n);
+            let entries: &[(u16, u16)] = if canonical {
+                row
+            } else {
+                scratch.clear();
+                scratch.extend(row.iter().copied().filter(|&(j, _)| usize::from(j) < n));
                 scratch.sort_unstable_by_key(|&(j, _)| j);
+                if let Some(w) = scratch.windows(2).find(|w| w[0].0 == w[1].0) {
+                    return Err(YumaError::DuplicateEntry {
+                        matrix,
+                        row: i,
+                        uid: w[0].0,
+                    });
+                }
+                &scratch
+            };
+            let start = b.m.vals.len();
+            let mut keep = row_filter(i);
+            for &(j, v) in entries {
+                if keep(usize::from(j)) {
+                    b.push(j, convert(v));
+                }
             }
-            if let Some(w) = scratch.windows(2).find(|w| w[0].0 == w[1].0) {
-                return Err(YumaError::DuplicateEntry {
-                    matrix,
-                    row: i,
-                    uid: w[0].0,
-                });
-            }
-            for &(j, v) in &scratch {
-                b.push(j, convert(v));
+            if normalize_rows {
+                let row = &mut b.m.vals[start..];
+                if let Some(d) = Divisor::new(sat_sum(row.iter().copied())) {
+                    row.iter_mut().for_each(|v| *v = d.div(*v));
+                }
             }
             b.end_row();
         }
@@ -105,83 +129,19 @@ impl Csr {
         (&self.cols[a..b], &self.vals[a..b])
     }
 
-    /// Keeps (and possibly rewrites) entries: `f(row, col, value)` returns the new
-    /// value, or `None` to drop the entry.
-    pub(crate) fn filter_map(&self, mut f: impl FnMut(usize, usize, Fx) -> Option<Fx>) -> Csr {
-        let mut b = CsrBuilder::with_capacity(self.rows(), self.nnz());
-        for i in 0..self.rows() {
-            let (cols, vals) = self.row(i);
-            for (&j, &v) in cols.iter().zip(vals) {
-                if let Some(nv) = f(i, usize::from(j), v) {
-                    b.push(j, nv);
-                }
-            }
-            b.end_row();
-        }
-        b.finish()
-    }
-
-    /// In-place [`Self::filter_map`]: compacts the kept entries without reallocating.
-    pub(crate) fn retain_map(&mut self, mut f: impl FnMut(usize, usize, Fx) -> Option<Fx>) {
-        let mut write = 0;
-        let mut start = 0;
-        for i in 0..self.rows() {
-            let end = self.offsets[i + 1];
-            for k in start..end {
-                let j = self.cols[k];
-                if let Some(v) = f(i, usize::from(j), self.vals[k]) {
-                    self.cols[write] = j;
-                    self.vals[write] = v;
-                    write += 1;
-                }
-            }
-            start = end;
-            self.offsets[i + 1] = write;
-        }
-        self.cols.truncate(write);
-        self.vals.truncate(write);
-    }
-
-    /// Rewrites every value in place: `f(row, col, value)`.
-    pub(crate) fn map_in_place(&mut self, mut f: impl FnMut(usize, usize, Fx) -> Fx) {
-        for i in 0..self.rows() {
-            let (a, b) = (self.offsets[i], self.offsets[i + 1]);
-            for k in a..b {
-                self.vals[k] = f(i, usize::from(self.cols[k]), self.vals[k]);
-            }
-        }
-    }
-
-    /// Sum of each row.
-    pub(crate) fn row_sums(&self) -> Vec<Fx> {
-        (0..self.rows())
-            .map(|i| sat_sum(self.row(i).1.iter().copied()))
-            .collect()
-    }
-
-    /// Divides each row by its sum when the sum is positive.
-    pub(crate) fn row_normalize(&mut self) {
-        for i in 0..self.rows() {
-            let (a, b) = (self.offsets[i], self.offsets[i + 1]);
-            let s = sat_sum(self.vals[a..b].iter().copied());
-            if s > ZERO {
-                for v in &mut self.vals[a..b] {
-                    *v = safe_div(*v, s);
-                }
-            }
-        }
-    }
-
     /// Divides each entry by its column sum when that sum is non-zero.
     pub(crate) fn col_normalize(&mut self, n: usize) {
         let mut sums = vec![ZERO; n];
         for (&j, &v) in self.cols.iter().zip(&self.vals) {
             let s = &mut sums[usize::from(j)];
-            *s = s.saturating_add(v);
+            *s = s.sadd(v);
         }
+        let divisors: Vec<Option<Divisor>> = sums.iter().map(|&s| Divisor::new(s)).collect();
         for (&j, v) in self.cols.iter().zip(self.vals.iter_mut()) {
             let s = sums[usize::from(j)];
-            if s != ZERO {
+            if let Some(d) = divisors[usize::from(j)] {
+                *v = d.div(*v);
+            } else if s != ZERO {
                 *v = safe_div(*v, s);
             }
         }
@@ -204,19 +164,6 @@ impl Csr {
         }
     }
 
-    /// `out_j = Σ_i scale_i · m_ij` (subtensor's `matmul_sparse`).
-    pub(crate) fn weighted_col_sums(&self, scale: &[Fx], n: usize) -> Vec<Fx> {
-        let mut out = vec![ZERO; n];
-        for (i, &s) in scale.iter().enumerate().take(self.rows()) {
-            let (cols, vals) = self.row(i);
-            for (&j, &v) in cols.iter().zip(vals) {
-                let o = &mut out[usize::from(j)];
-                *o = o.saturating_add(s.saturating_mul(v));
-            }
-        }
-        out
-    }
-
     /// `out_i = Σ_j v_j · m_ij` (subtensor's `matmul_transpose_sparse`).
     pub(crate) fn weighted_row_sums(&self, v: &[Fx]) -> Vec<Fx> {
         (0..self.rows())
@@ -225,33 +172,8 @@ impl Csr {
                 sat_sum(
                     cols.iter()
                         .zip(vals)
-                        .map(|(&j, &m)| v[usize::from(j)].saturating_mul(m)),
+                        .map(|(&j, &m)| v[usize::from(j)].smul(m)),
                 )
-            })
-            .collect()
-    }
-
-    /// `out_i = Σ_j (m_ij / colsum_j) · v_j`, i.e. [`Self::weighted_row_sums`] of the
-    /// column-normalised matrix (columns with a zero sum are left as they are),
-    /// computed without copying the matrix.
-    pub(crate) fn col_normalized_row_sums(&self, v: &[Fx], n: usize) -> Vec<Fx> {
-        let mut sums = vec![ZERO; n];
-        for (&j, &x) in self.cols.iter().zip(&self.vals) {
-            let s = &mut sums[usize::from(j)];
-            *s = s.saturating_add(x);
-        }
-        (0..self.rows())
-            .map(|i| {
-                let (cols, vals) = self.row(i);
-                sat_sum(cols.iter().zip(vals).map(|(&j, &m)| {
-                    let j = usize::from(j);
-                    let m = if sums[j] != ZERO {
-                        safe_div(m, sums[j])
-                    } else {
-                        m
-                    };
-                    m.saturating_mul(v[j])
-                }))
             })
             .collect()
     }
@@ -298,6 +220,42 @@ pub(crate) fn merge_rows(
     }
 }
 
+/// Like [`merge_rows`], with both rows given as iterators of `(col, value)` in
+/// increasing column order.
+pub(crate) fn merge_iters(
+    a: impl Iterator<Item = (u16, Fx)>,
+    b: impl Iterator<Item = (u16, Fx)>,
+    mut f: impl FnMut(u16, Option<Fx>, Option<Fx>),
+) {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    loop {
+        match (a.peek().copied(), b.peek().copied()) {
+            (Some((ja, x)), Some((jb, y))) => {
+                if ja == jb {
+                    f(ja, Some(x), Some(y));
+                    a.next();
+                    b.next();
+                } else if ja < jb {
+                    f(ja, Some(x), None);
+                    a.next();
+                } else {
+                    f(jb, None, Some(y));
+                    b.next();
+                }
+            }
+            (Some((ja, x)), None) => {
+                f(ja, Some(x), None);
+                a.next();
+            }
+            (None, Some((jb, y))) => {
+                f(jb, None, Some(y));
+                b.next();
+            }
+            (None, None) => break,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,7 +267,7 @@ mod tests {
     #[test]
     fn load_filters_sorts_and_rejects_duplicates() {
         let rows = vec![vec![(3, 1), (9, 5), (0, 2)], vec![]];
-        let m = Csr::from_input(&rows, 4, Matrix::Weights, fx).expect("valid");
+        let m = Csr::from_input(&rows, 4, Matrix::Weights, fx, |_| |_| true, false).expect("valid");
         assert_eq!(m.rows(), 4);
         assert_eq!(m.row(0).0, &[0, 3]);
         assert_eq!(m.row(0).1, &[fx(2), fx(1)]);
@@ -317,7 +275,7 @@ mod tests {
 
         let dup = vec![vec![(1, 1), (1, 2)]];
         assert_eq!(
-            Csr::from_input(&dup, 2, Matrix::Bonds, fx),
+            Csr::from_input(&dup, 2, Matrix::Bonds, fx, |_| |_| true, false),
             Err(YumaError::DuplicateEntry {
                 matrix: Matrix::Bonds,
                 row: 0,
@@ -325,7 +283,14 @@ mod tests {
             })
         );
         assert!(matches!(
-            Csr::from_input(&[vec![], vec![]], 1, Matrix::Weights, fx),
+            Csr::from_input(
+                &[vec![], vec![]],
+                1,
+                Matrix::Weights,
+                fx,
+                |_| |_| true,
+                false
+            ),
             Err(YumaError::TooManyRows { .. })
         ));
     }
@@ -352,7 +317,8 @@ mod tests {
     #[test]
     fn column_ops() {
         let rows = vec![vec![(0, 1), (1, 3)], vec![(0, 3)]];
-        let mut m = Csr::from_input(&rows, 2, Matrix::Weights, fx).expect("valid");
+        let mut m =
+            Csr::from_input(&rows, 2, Matrix::Weights, fx, |_| |_| true, false).expect("valid");
         let mut up = m.clone();
         m.col_normalize(2);
         let e: Vec<_> = m.entries().collect();

@@ -376,3 +376,62 @@ fn json_uses_the_documented_field_names_and_defaults() {
         .is_err()
     );
 }
+
+#[test]
+fn owner_keeps_permit_self_weight_and_threshold_exemption() {
+    // UID 0 is the owner with tiny stake below the threshold and no old permit;
+    // UID 1 is a validator; UID 2 a miner.
+    let mut input = base(vec![neuron(1), neuron(1_000), neuron(0)]);
+    input.hyperparameters.stake_threshold = 10;
+    input.neurons[0].validator_permit = false;
+    input.owner_uid = Some(0);
+    input.weights = vec![vec![(0, 65535)], vec![(0, 65535), (2, 65535)]];
+    let out = run_epoch(&input).unwrap();
+    // Permit forced on, stake kept despite the threshold.
+    assert!(out.validator_permit[0]);
+    assert!(out.stake_weight[0] > 0);
+    // The owner's self-weight counts: UID 0 gets consensus from both validators.
+    assert!(out.consensus[0] > 0 && out.incentive[0] > 0);
+
+    // Without the owner designation the self-weight is masked and the stake
+    // below the threshold is zeroed.
+    input.owner_uid = None;
+    input.neurons[0].validator_permit = true;
+    let out = run_epoch(&input).unwrap();
+    assert_eq!(out.stake_weight[0], 0);
+    assert!(!out.validator_permit[0]);
+}
+
+#[test]
+fn weights_older_than_the_targets_registration_are_dropped() {
+    // Validator 0 last set weights at block 10; UID 2 re-registered at block 10
+    // (same block counts as outdated), UID 1 long before.
+    let mut input = base(vec![neuron(1), neuron(0), neuron(0)]);
+    input.neurons[2].block_at_registration = 10;
+    input.weights = vec![vec![(1, 65535), (2, 65535)]];
+    let out = run_epoch(&input).unwrap();
+    assert_eq!(out.consensus[1], 65535);
+    assert_eq!(out.consensus[2], 0);
+    assert_eq!(out.server_emission[2], 0);
+
+    // A weight commit made before UID 1 registered masks weights to it too.
+    input.neurons[0].commit_block = Some(4);
+    input.neurons[1].block_at_registration = 5;
+    let out = run_epoch(&input).unwrap();
+    assert_eq!(out.consensus[1], 0);
+}
+
+#[test]
+fn inactive_validators_do_not_vote() {
+    let mut input = base(vec![neuron(1), neuron(1), neuron(0), neuron(0)]);
+    input.hyperparameters.activity_cutoff = 5;
+    input.current_block = 100;
+    input.neurons[0].last_update = 99; // active
+    input.neurons[1].last_update = 10; // inactive
+    input.weights = vec![vec![(2, 65535)], vec![(3, 65535)]];
+    let out = run_epoch(&input).unwrap();
+    assert_eq!(out.active, vec![true, false, false, false]);
+    assert_eq!(out.consensus[2], 65535);
+    assert_eq!(out.consensus[3], 0);
+    assert_eq!(out.validator_trust[1], 0);
+}
