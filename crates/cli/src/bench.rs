@@ -230,6 +230,7 @@ struct E2eResult {
     wall_s: f64,
     exec_s: f64,
     commit_s: f64,
+    admission_s: f64,
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -456,6 +457,7 @@ fn run_e2e(args: &BenchArgs, rpc_port: u16, metrics_port: u16) -> anyhow::Result
             wall_s: wall.as_secs_f64(),
             exec_s: metric_sum(&metrics, "synod_block_execution_seconds_sum"),
             commit_s: metric_sum(&metrics, "synod_block_commit_seconds_sum"),
+            admission_s: metric_sum(&metrics, "synod_admission_seconds_sum"),
         })
     })
 }
@@ -538,7 +540,7 @@ pub fn run(cli: &Cli, args: &BenchArgs) -> anyhow::Result<()> {
         out.insert("end_to_end".into(), serde_json::json!({
             "submitted": r.submitted, "accepted": r.accepted, "finalized": r.finalized, "finalized_per_s": r.tps,
             "p50_ms": r.p50_ms, "p99_ms": r.p99_ms, "blocks": r.blocks, "wall_s": r.wall_s,
-            "node_execution_s": r.exec_s, "node_commit_s": r.commit_s, "ratio_to_batched_verify": ratio,
+            "node_admission_s": r.admission_s, "node_execution_s": r.exec_s, "node_commit_s": r.commit_s, "ratio_to_batched_verify": ratio,
         }));
     }
     emit(cli.json, &out, || text.join("\n"))

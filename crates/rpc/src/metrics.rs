@@ -21,6 +21,8 @@ pub struct Metrics {
     pub finalized_height: Gauge,
     /// Pool size.
     pub mempool_size: Gauge,
+    /// Seconds spent admitting submitted transactions (decode, signatures, pool).
+    pub admission_seconds: Histogram,
     /// Seconds to execute a block (propose or verify).
     pub block_execution_seconds: Histogram,
     /// Seconds to commit a finalized block to disk.
@@ -49,6 +51,7 @@ impl Metrics {
             blocks_finalized: Counter::default(),
             finalized_height: Gauge::default(),
             mempool_size: Gauge::default(),
+            admission_seconds: buckets(),
             block_execution_seconds: buckets(),
             block_commit_seconds: buckets(),
             registry: Registry::default(),
@@ -82,6 +85,11 @@ impl Metrics {
             "mempool_size",
             "Transactions in the pool",
             m.mempool_size.clone(),
+        );
+        registry.register(
+            "admission_seconds",
+            "Time to admit a batch of submitted transactions",
+            m.admission_seconds.clone(),
         );
         registry.register(
             "block_execution_seconds",

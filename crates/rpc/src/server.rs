@@ -95,6 +95,7 @@ pub fn rejection_kind(e: &MempoolError) -> &'static str {
 
 impl RpcContext {
     fn submit(&self, txs_hex: Vec<String>) -> Vec<Result<Hash, MempoolError>> {
+        let started = std::time::Instant::now();
         let mut results: Vec<Option<Result<Hash, MempoolError>>> = vec![None; txs_hex.len()];
         let mut decoded = Vec::with_capacity(txs_hex.len());
         let mut positions = Vec::with_capacity(txs_hex.len());
@@ -144,6 +145,9 @@ impl RpcContext {
         let ok = out.iter().filter(|r| r.is_ok()).count() as u64;
         self.metrics.txs_admitted.inc_by(ok);
         self.metrics.txs_rejected.inc_by(out.len() as u64 - ok);
+        self.metrics
+            .admission_seconds
+            .observe(started.elapsed().as_secs_f64());
         out
     }
 
