@@ -400,9 +400,10 @@ async fn verify_proven(
             return Ok(proof.view);
         }
         let next = c
-            .get_state_value(String::new(), Some(header.height + 1), Some(true))
+            .get_finalized_header(header.height + 1)
             .await
-            .map_err(e)?;
+            .map_err(e)?
+            .ok_or_else(|| anyhow!("no finalized header above height {}", header.height))?;
         if next.header.parent != header.hash() {
             bail!("header chain broken at height {}", header.height + 1);
         }

@@ -74,6 +74,33 @@ fn devnet_transfers_proofs_restart_and_replay() {
     assert_eq!(v["verified"], true);
     assert_eq!(v["account"]["balance"], c0 + sent_a + sent_b);
 
+    // A light client checks a finalized header's certificate against the validator set.
+    let info = rt.block_on(c.chain_info()).expect("info");
+    let head = rt.block_on(c.heads()).expect("heads").finalized_height;
+    let fh = rt
+        .block_on(c.get_finalized_header(head))
+        .expect("rpc")
+        .expect("header");
+    assert_eq!(fh.hash, fh.header.hash());
+    let cert = hex::decode(
+        fh.finalization
+            .expect("single validator certifies every block"),
+    )
+    .expect("hex");
+    let ns = synod_consensus::namespace(&info.chain_id, &info.genesis_hash);
+    let proof = synod_consensus::verify_finalization(&ns, &info.validators, &fh.hash, &cert)
+        .expect("certificate verifies");
+    assert_eq!(proof.block, fh.hash);
+    assert!(
+        synod_consensus::verify_finalization(&ns, &info.validators, &fh.header.parent, &cert)
+            .is_err()
+    );
+    assert!(
+        rt.block_on(c.get_finalized_header(head + 1_000_000))
+            .expect("rpc")
+            .is_none()
+    );
+
     // Health and metrics.
     let (status, body) = http("GET", &format!("{}/health", net.metrics), "");
     assert_eq!(status, 200, "{body}");

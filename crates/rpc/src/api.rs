@@ -131,6 +131,18 @@ pub struct StateValueJson {
     pub finalization: Option<String>,
 }
 
+/// A finalized header with its finality certificate, for light clients.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinalizedHeader {
+    /// Block hash.
+    pub hash: Hash,
+    /// The header.
+    pub header: Header,
+    /// Encoded finalization certificate, hex; absent when the block was finalized through a
+    /// certificate of a descendant (follow `parent` links back from it).
+    pub finalization: Option<String>,
+}
+
 /// Events of one transaction in a block.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TxEvents {
@@ -202,6 +214,13 @@ pub trait SynodApi {
         &self,
         id: BlockId,
     ) -> Result<Option<BlockJson>, jsonrpsee::types::ErrorObjectOwned>;
+
+    /// A finalized header and its finality certificate.
+    #[method(name = "getFinalizedHeader")]
+    async fn get_finalized_header(
+        &self,
+        height: Height,
+    ) -> Result<Option<FinalizedHeader>, jsonrpsee::types::ErrorObjectOwned>;
 
     /// Latest and finalized heads.
     #[method(name = "heads")]

@@ -1,8 +1,8 @@
 //! The API's implementation and the JSON-RPC server.
 
 use crate::api::{
-    AccountJson, BlockId, BlockJson, ChainInfo, Heads, StateValueJson, SubmitResult,
-    SynodApiServer, TxEvents, TxJson, TxStatus,
+    AccountJson, BlockId, BlockJson, ChainInfo, FinalizedHeader, Heads, StateValueJson,
+    SubmitResult, SynodApiServer, TxEvents, TxJson, TxStatus,
 };
 use crate::metrics::Metrics;
 use jsonrpsee::PendingSubscriptionSink;
@@ -262,6 +262,24 @@ impl SynodApiServer for RpcContext {
             return Ok(None);
         };
         Ok(snap.block(h).map_err(internal)?.as_ref().map(block_json))
+    }
+
+    async fn get_finalized_header(
+        &self,
+        height: Height,
+    ) -> Result<Option<FinalizedHeader>, ErrorObjectOwned> {
+        let snap = self.store.snapshot().map_err(internal)?;
+        let Some(block) = snap.block(height).map_err(internal)? else {
+            return Ok(None);
+        };
+        Ok(Some(FinalizedHeader {
+            hash: block.hash(),
+            header: block.header,
+            finalization: snap
+                .finalization(height)
+                .map_err(internal)?
+                .map(hex::encode),
+        }))
     }
 
     async fn heads(&self) -> Result<Heads, ErrorObjectOwned> {
