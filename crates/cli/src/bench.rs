@@ -529,7 +529,8 @@ pub fn run(cli: &Cli, args: &BenchArgs) -> anyhow::Result<()> {
             r.finalized, r.submitted, r.accepted, r.wall_s, r.blocks, r.tps, r.p50_ms, r.p99_ms
         ));
         text.push(format!(
-            "    node time: block execution {:.2} s, block commit {:.2} s of {:.2} s wall{}",
+            "    node time: admission (decode, batch signature checks, pool) {:.2} s, block building/execution {:.2} s, block commit {:.2} s, of {:.2} s wall on 2 cores shared with the load generator{}",
+            r.admission_s,
             r.exec_s,
             r.commit_s,
             r.wall_s,
