@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use synod_blind_lang::{Mir, ScalarType};
-use synod_mpc::{Fr, IntType, Party, Requirements, Share, from_i128};
+use synod_blind_exec::{InputData, OutputData, StoredInputs};
+use synod_mpc::{Fr, IntType, Party, Requirements, Share, from_i128, to_i128};
 
 use crate::error::BlindError;
 use crate::mesh::JobTransport;
@@ -47,16 +48,51 @@ fn mpc(e: synod_mpc::MpcError) -> BlindError {
 /// Run a program's MIR on this member's inputs (input name → value).
 /// Returns one entry per MIR output, in declaration order.
 ///
-/// This is the single seam to the executor crate.
+/// This is the single seam to the executor crate (`synod-blind-exec`):
+/// every program party is an outside client, so secret outputs come back as
+/// this member's shares and public outputs as values.
 pub async fn run_program(
     mir: &Mir,
     party: &mut JobParty,
     inputs: BTreeMap<String, JobInput>,
 ) -> Result<Vec<JobOutput>, BlindError> {
-    let _ = (mir, party, inputs);
-    Err(BlindError::JobFailed(
-        "program execution (synod-blind-exec) is not linked into this build".into(),
-    ))
+    let plan = synod_blind_exec::plan(mir).map_err(|e| BlindError::JobFailed(format!("plan: {e}")))?;
+    let mut stored = StoredInputs::<Fr>::new();
+    for (name, input) in inputs {
+        let data = if input.public {
+            let vals = input
+                .elements
+                .iter()
+                .map(|x| to_i128(*x))
+                .collect::<Option<Vec<i128>>>()
+                .ok_or_else(|| BlindError::Invalid(format!("public input `{name}` out of range")))?;
+            InputData::Public(vals)
+        } else {
+            InputData::Secret(input.elements.into_iter().map(Share::from_raw).collect())
+        };
+        stored.insert(name, data);
+    }
+    party.setup().await.map_err(mpc)?;
+    let out = synod_blind_exec::execute(&plan, party, &stored)
+        .await
+        .map_err(|e| BlindError::JobFailed(e.to_string()))?;
+    out.outputs
+        .into_iter()
+        .map(|o| {
+            let (public, elements) = match o.data {
+                OutputData::Public(v) | OutputData::Revealed(v) => (true, v.into_iter().map(from_i128).collect()),
+                OutputData::Shares(s) => (false, s.iter().map(Share::raw).collect()),
+                OutputData::Withheld => {
+                    return Err(BlindError::JobFailed(format!("output `{}` was withheld", o.name)));
+                }
+            };
+            Ok(JobOutput {
+                name: o.name,
+                public,
+                elements,
+            })
+        })
+        .collect()
 }
 
 /// Run a built-in benchmark: `reps` rounds of `count` operations on random

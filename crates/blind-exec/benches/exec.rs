@@ -1,0 +1,2 @@
+//! Placeholder; the auction bench lands with the executor.
+fn main() {}
