@@ -18,7 +18,7 @@ use crate::rpc::{BlindApiClient, NodeInfo};
 use crate::types::{
     BenchKind, CommitteeId, InputBinding, InputSource, Invocation, JobId, JobKind, JobStats,
     MAX_MESSAGE_BYTES, Operation, Permissions, ProgramKey, RequestBody, Response, SecretId,
-    SharedValue, decode_bounded, fr_to_bytes, random_bytes,
+    SharedValue, SignedRequest, decode_bounded, fr_to_bytes, random_bytes,
 };
 
 /// A program input given at invocation time.
@@ -249,12 +249,11 @@ impl BlindClient {
         self.params
     }
 
-    /// Send `op` to node `node`.
-    pub async fn call(&self, node: usize, op: Operation) -> Result<Response> {
-        let node_err = |message: String| BlindError::Node { node, message };
+    /// Build and sign a request for node `node`.
+    pub fn sign_for(&self, node: usize, op: Operation) -> Result<SignedRequest> {
         let body = RequestBody {
             committee: self.cid,
-            node: u16::try_from(node).map_err(|_| node_err("index too large".into()))?,
+            node: u16::try_from(node).map_err(|_| BlindError::Config("node index too large".into()))?,
             user: self.key.account(),
             timestamp_ms: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -263,7 +262,18 @@ impl BlindClient {
             nonce: random_bytes()?,
             op,
         };
-        let req = body.sign(&self.key);
+        Ok(body.sign(&self.key))
+    }
+
+    /// Send `op` to node `node`.
+    pub async fn call(&self, node: usize, op: Operation) -> Result<Response> {
+        let req = self.sign_for(node, op)?;
+        self.send_signed(node, &req).await
+    }
+
+    /// Send an already signed request to node `node`.
+    pub async fn send_signed(&self, node: usize, req: &SignedRequest) -> Result<Response> {
+        let node_err = |message: String| BlindError::Node { node, message };
         let hex_req = hex::encode(borsh::to_vec(&req).map_err(|e| node_err(e.to_string()))?);
         let client = self.clients.get(node).ok_or_else(|| node_err("no such node".into()))?;
         let resp = client.call(hex_req).await.map_err(|e| match e {

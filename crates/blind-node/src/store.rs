@@ -214,3 +214,70 @@ impl Store {
         Ok(fresh)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{JobStatus, JobStats};
+    use synod_primitives::Keypair;
+
+    fn record(owner: synod_primitives::AccountId) -> SecretRecord {
+        SecretRecord {
+            permissions: Permissions::owner_only(owner),
+            value: SharedValue {
+                ty: synod_blind_lang::ScalarType::U32.code(),
+                shape: vec![],
+                public: false,
+                elements: vec![[3; 32]],
+            },
+            version: 0,
+        }
+    }
+
+    #[test]
+    fn persists_across_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.redb");
+        let alice = Keypair::dev("alice").account();
+        let id = SecretId([1; 32]);
+        let job = JobId([2; 32]);
+        let prog = ProgramKey([3; 32]);
+        {
+            let s = Store::open(&path).expect("open");
+            s.insert_secret(&id, &record(alice)).expect("insert");
+            assert!(matches!(s.insert_secret(&id, &record(alice)), Err(BlindError::AlreadyExists(_))));
+            s.put_program(&prog, &ProgramRecord { uploader: alice, mir: vec![1, 2, 3] }).expect("program");
+            s.insert_job(&job, &JobRecord {
+                invoker: alice,
+                status: JobStatus::Done,
+                outputs: Default::default(),
+                stats: JobStats::default(),
+            })
+            .expect("job");
+            assert!(s.use_nonce(b"k", 10, 0).expect("nonce"));
+        }
+        let s = Store::open(&path).expect("reopen");
+        assert_eq!(s.secret(&id).expect("secret"), record(alice));
+        assert_eq!(s.program(&prog).expect("program").mir, vec![1, 2, 3]);
+        assert_eq!(s.job(&job).expect("job").status, JobStatus::Done);
+        assert!(!s.use_nonce(b"k", 11, 0).expect("nonce"), "nonce remembered across restart");
+        assert_eq!(s.secret_count().expect("count"), 1);
+        s.delete_secret(&id, |_| Ok(())).expect("delete");
+        assert!(matches!(s.secret(&id), Err(BlindError::NotFound(_))));
+    }
+
+    #[test]
+    fn refused_modification_changes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = Store::open(&dir.path().join("s.redb")).expect("open");
+        let alice = Keypair::dev("alice").account();
+        let id = SecretId([1; 32]);
+        s.insert_secret(&id, &record(alice)).expect("insert");
+        let mut v = record(alice).value;
+        v.elements[0] = [9; 32];
+        let r = s.update_secret(&id, v, |_| Err(BlindError::Unauthorised("no".into())));
+        assert!(r.is_err());
+        assert!(s.delete_secret(&id, |_| Err(BlindError::Unauthorised("no".into()))).is_err());
+        assert_eq!(s.secret(&id).expect("still there"), record(alice));
+    }
+}
