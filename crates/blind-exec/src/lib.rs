@@ -2,10 +2,12 @@
 //!
 //! (Work in progress: API first.)
 
+mod bound;
 mod error;
 mod exec;
 mod io;
 mod plan;
+mod sched;
 
 pub use error::{ExecError, Result};
 pub use exec::{Bindings, ExecOptions, Role, execute, execute_with};
