@@ -78,3 +78,13 @@ pub fn run_mpc(mir: &Mir, inputs: &Inputs, n: usize, seed: u64) -> Result<MpcRun
         &ExecOptions::default(),
     )
 }
+
+/// Poll a future that completes without waiting.
+pub fn block_on<O>(fut: impl Future<Output = O>) -> O {
+    use core::task::{Context, Poll, Waker};
+    let mut fut = core::pin::pin!(fut);
+    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(o) => o,
+        Poll::Pending => panic!("future waited"),
+    }
+}
