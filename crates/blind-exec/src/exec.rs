@@ -364,7 +364,9 @@ pub async fn execute_with<F: MpcField, T: Transport<F>>(
     }
     // Outputs.
     let mut outputs = Vec::with_capacity(mir.outputs.len());
-    let mut to_member: BTreeMap<PartyId, Vec<(usize, Vec<Share<F>>)>> = BTreeMap::new();
+    // member -> (output index, shares) to reveal to it
+    type ToMember<F> = BTreeMap<PartyId, Vec<(usize, Vec<Share<F>>)>>;
+    let mut to_member: ToMember<F> = BTreeMap::new();
     for (k, o) in mir.outputs.iter().enumerate() {
         let mut publics = Vec::with_capacity(o.nodes.len());
         let mut shares = Vec::with_capacity(o.nodes.len());

@@ -114,14 +114,16 @@ fn node_cost(mir: &Mir, info: &[NodeInfo], i: usize) -> u32 {
     match mir.nodes[i] {
         Op::Mul(a, b) | Op::And(a, b) | Op::Or(a, b) if sec(a) && sec(b) => 1,
         Op::Eq(a, b) if ty(a) == ScalarType::Bool && sec(a) && sec(b) => 1,
-        Op::Eq(a, b) if ty(a) != ScalarType::Bool && (sec(a) || sec(b)) => {
-            eq_rounds(ty(a).bits())
-        }
+        Op::Eq(a, b) if ty(a) != ScalarType::Bool && (sec(a) || sec(b)) => eq_rounds(ty(a).bits()),
         Op::Select(c, a, b) if sec(c) && (sec(a) || sec(b)) => 1,
         Op::Lt(a, b) if sec(a) || sec(b) => ltz_rounds(ty(a).bits() + 1),
         Op::Div(a, d) | Op::Rem(a, d) if sec(a) => {
             let w = ty(a);
-            let sign = if w.is_signed() { ltz_rounds(w.bits()) } else { 0 };
+            let sign = if w.is_signed() {
+                ltz_rounds(w.bits())
+            } else {
+                0
+            };
             let div = match mir.nodes[d as usize] {
                 Op::Const { value, .. } if value.unsigned_abs() > 1 => {
                     div_rounds(u64::try_from(value.unsigned_abs()).unwrap_or(u64::MAX))

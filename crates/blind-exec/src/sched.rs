@@ -37,7 +37,11 @@ pub(crate) const MAX_MAG: u32 = 192;
 pub(crate) const FIELD_BITS_NEEDED: u32 = MAX_MAG + KAPPA + 5;
 
 pub(crate) fn ceil_log2(x: u32) -> u32 {
-    if x <= 1 { 0 } else { 32 - (x - 1).leading_zeros() }
+    if x <= 1 {
+        0
+    } else {
+        32 - (x - 1).leading_zeros()
+    }
 }
 
 /// Online rounds of `ltz(x, bits)`.
@@ -174,8 +178,7 @@ pub(crate) trait Backend<F: MpcField> {
     /// `None` in dry runs.
     async fn open(&mut self, xs: &[Share<F>]) -> Result<Option<Vec<F>>>;
     async fn ltz(&mut self, xs: &[Share<F>], bits: u32) -> Result<Vec<Share<F>>>;
-    async fn equal(&mut self, a: &[Share<F>], b: &[Share<F>], bits: u32)
-    -> Result<Vec<Share<F>>>;
+    async fn equal(&mut self, a: &[Share<F>], b: &[Share<F>], bits: u32) -> Result<Vec<Share<F>>>;
     async fn div_rem(
         &mut self,
         xs: &[Share<F>],
@@ -468,12 +471,10 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 return Ok(Outcome::Val(Val::Pub(Pub::Unknown)));
             }
             let args: Vec<i128> = args.into_iter().flatten().collect();
-            return Ok(Outcome::Val(
-                match eval_op(&op, self.info[idx].ty, &args) {
-                    Ok(v) => Val::Pub(Pub::Known(v)),
-                    Err(_) => Val::Poison(i),
-                },
-            ));
+            return Ok(Outcome::Val(match eval_op(&op, self.info[idx].ty, &args) {
+                Ok(v) => Val::Pub(Pub::Known(v)),
+                Err(_) => Val::Poison(i),
+            }));
         }
         self.eval_secret(i, op)
     }
@@ -605,7 +606,9 @@ impl<'p, F: MpcField> Sched<'p, F> {
                     let (s, p) = if x.secret { (x, y) } else { (y, x) };
                     return Ok(match p.known {
                         Some(1) => Self::sec(s.share, s.bound, s.fresh),
-                        Some(_) => Self::sec(s.share.public_sub(one_f), Bound::Range(0, 1), s.fresh),
+                        Some(_) => {
+                            Self::sec(s.share.public_sub(one_f), Bound::Range(0, 1), s.fresh)
+                        }
                         None => Self::sec(Share::zero(), Bound::Range(0, 1), false),
                     });
                 }
@@ -1022,8 +1025,7 @@ impl<'p, F: MpcField> Sched<'p, F> {
                             self.opnd(a)?.share - self.opnd(bb)?.share
                         }
                         ReqOp::Sign(i) => {
-                            let (Op::Div(a, _) | Op::Rem(a, _)) = self.mir.nodes[i as usize]
-                            else {
+                            let (Op::Div(a, _) | Op::Rem(a, _)) = self.mir.nodes[i as usize] else {
                                 return Err(ExecError::Internal("not a division"));
                             };
                             self.opnd(a)?.share

@@ -61,7 +61,11 @@ fn assert_transcript_clean(src: &str, ins: &Inputs, secrets: &[i128]) {
     for m in &transcript {
         for x in &m.payload {
             elements += 1;
-            assert!(!forbidden.contains(x), "a secret travels in the clear (round {})", m.round);
+            assert!(
+                !forbidden.contains(x),
+                "a secret travels in the clear (round {})",
+                m.round
+            );
         }
     }
     assert!(elements > 1000);
@@ -184,7 +188,17 @@ fn input_errors_are_typed() {
     vals.insert("a".to_string(), Value::Int(3));
     vals.insert("b".to_string(), ints(&[1, 2, 3]));
     let e = share_inputs::<Fr, _>(&p.mir, "A", &vals, params, &mut rng).unwrap_err();
-    assert!(matches!(e, ExecError::WrongShape { expected: 2, actual: 3, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            ExecError::WrongShape {
+                expected: 2,
+                actual: 3,
+                ..
+            }
+        ),
+        "{e}"
+    );
     vals.insert("b".to_string(), ints(&[1, 2]));
     vals.insert("zzz".to_string(), Value::Int(1));
     let e = share_inputs::<Fr, _>(&p.mir, "A", &vals, params, &mut rng).unwrap_err();
@@ -199,15 +213,24 @@ fn input_errors_are_typed() {
     let mut sim = Simulation::<Fr>::new(params, 1).unwrap();
     let mut bad = StoredInputs::<Fr>::new();
     bad.insert("b", InputData::Public(vec![1, 2]));
-    let r = sim.run(async |p| Ok(execute(&plan, p, &bad).await)).unwrap();
+    let r = sim
+        .run(async |p| Ok(execute(&plan, p, &bad).await))
+        .unwrap();
     assert_eq!(r[0], Err(ExecError::MissingInput("a".into())));
     bad.insert("a", InputData::Public(vec![1]));
-    let r = sim.run(async |p| Ok(execute(&plan, p, &bad).await)).unwrap();
+    let r = sim
+        .run(async |p| Ok(execute(&plan, p, &bad).await))
+        .unwrap();
     assert!(matches!(r[0], Err(ExecError::SecrecyMismatch { .. })));
     bad.insert("a", InputData::Secret(vec![synod_mpc::Share::zero()]));
     bad.insert("b", InputData::Public(vec![1, 256]));
-    let r = sim.run(async |p| Ok(execute(&plan, p, &bad).await)).unwrap();
-    assert!(matches!(r[0], Err(ExecError::OutOfRange { value: 256, .. })));
+    let r = sim
+        .run(async |p| Ok(execute(&plan, p, &bad).await))
+        .unwrap();
+    assert!(matches!(
+        r[0],
+        Err(ExecError::OutOfRange { value: 256, .. })
+    ));
 }
 
 #[test]
@@ -262,12 +285,12 @@ fn exhausted_preprocessing_is_reported() {
 struct Down;
 
 impl Transport<Fr> for Down {
-    fn exchange(
+    async fn exchange(
         &mut self,
         _round: u64,
         _outgoing: Vec<Message<Fr>>,
-    ) -> impl Future<Output = Result<Vec<Message<Fr>>, MpcError>> + Send {
-        async { Err(MpcError::Transport("link down".into())) }
+    ) -> Result<Vec<Message<Fr>>, MpcError> {
+        Err(MpcError::Transport("link down".into()))
     }
 }
 

@@ -10,7 +10,11 @@ use proptest::prelude::*;
 use synod_blind_lang::testing::{GenConfig, GeneratedProgram, Rng, arb_program, random_inputs};
 use synod_blind_lang::{Options, compile};
 
-fn check(g: &GeneratedProgram, n: usize) -> Result<(), TestCaseError> {
+/// `(measured online rounds, analyser estimate)` of each successful run.
+type Figures = Vec<(u64, u64)>;
+
+fn check(g: &GeneratedProgram, n: usize) -> Result<Figures, TestCaseError> {
+    let mut figures = Vec::new();
     let prog = compile(&g.source, &Options::default())
         .map_err(|e| TestCaseError::fail(format!("does not compile: {e:?}")))?;
     // The generator's inputs plus a second, edge-biased set.
@@ -23,7 +27,13 @@ fn check(g: &GeneratedProgram, n: usize) -> Result<(), TestCaseError> {
             (Ok(e), Ok(run)) => {
                 prop_assert_eq!(&run.outputs, &e, "n = {}\n{}", n, g.source);
                 let s = &run.nodes[0].stats;
-                if !prog.mir.nodes.iter().any(|o| matches!(o, synod_blind_lang::Op::Reveal(_))) {
+                figures.push((s.rounds.online, s.analysis_online_rounds));
+                if !prog
+                    .mir
+                    .nodes
+                    .iter()
+                    .any(|o| matches!(o, synod_blind_lang::Op::Reveal(_)))
+                {
                     prop_assert_eq!(s.rounds.online, s.predicted_online_rounds, "{}", g.source);
                 }
             }
@@ -40,7 +50,7 @@ fn check(g: &GeneratedProgram, n: usize) -> Result<(), TestCaseError> {
             }
         }
     }
-    Ok(())
+    Ok(figures)
 }
 
 #[cfg(debug_assertions)]
@@ -53,17 +63,17 @@ proptest! {
 
     #[test]
     fn mpc_matches_interpreter_n3(g in arb_program(GenConfig::default())) {
-        check(&g, 3)?;
+        let _ = check(&g, 3)?;
     }
 
     #[test]
     fn mpc_matches_interpreter_n5(g in arb_program(GenConfig { max_depth: 6, ..GenConfig::default() })) {
-        check(&g, 5)?;
+        let _ = check(&g, 5)?;
     }
 
     #[test]
     fn mpc_matches_interpreter_n7(g in arb_program(GenConfig { max_depth: 4, max_lets: 3, ..GenConfig::default() })) {
-        check(&g, 7)?;
+        let _ = check(&g, 7)?;
     }
 }
 
@@ -71,8 +81,22 @@ proptest! {
 #[test]
 #[ignore = "long: run with --release -- --ignored"]
 fn many_seeds_n3() {
+    let (mut runs, mut above, mut sum_m, mut sum_a, mut worst) = (0u64, 0u64, 0u64, 0u64, 0f64);
     for seed in 0..2000u64 {
         let g = synod_blind_lang::testing::generate(seed, &GenConfig::default());
-        check(&g, 3).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let figures = check(&g, 3).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        for (m, a) in figures {
+            runs += 1;
+            sum_m += m;
+            sum_a += a;
+            if m > a {
+                above += 1;
+                worst = worst.max(m as f64 / a.max(1) as f64);
+            }
+        }
     }
+    eprintln!(
+        "{runs} runs: online rounds total {sum_m} vs analyser {sum_a}; \
+         {above} runs above the analyser (worst ratio {worst:.2})"
+    );
 }

@@ -42,14 +42,22 @@ fn check(p: &Compiled, ins: &Inputs, label: &str) -> common::MpcRun {
         s.rounds.preprocessing,
         s.steps.len()
     );
-    assert_eq!(s.rounds.online, s.predicted_online_rounds, "{label}: prediction");
+    assert_eq!(
+        s.rounds.online, s.predicted_online_rounds,
+        "{label}: prediction"
+    );
     run
 }
 
 #[test]
 fn auction_matches_interpreter() {
     let p = build(AUCTION);
-    for bids in [[10, 42, 7, 41], [5, 9, 9, 1], [0, 0, 0, 0], [u32::MAX as i128, 0, u32::MAX as i128, 1]] {
+    for bids in [
+        [10, 42, 7, 41],
+        [5, 9, 9, 1],
+        [0, 0, 0, 0],
+        [u32::MAX as i128, 0, u32::MAX as i128, 1],
+    ] {
         let ins = inputs(&[
             ("Bidder0", "bid0", Value::Int(bids[0])),
             ("Bidder1", "bid1", Value::Int(bids[1])),
@@ -66,7 +74,10 @@ fn auction_matches_interpreter() {
             assert!(node.for_party("Bidder0").outputs.is_empty());
         }
         // t shares alone do not reconstruct.
-        let one: Vec<_> = run.nodes[..1].iter().map(|n| n.for_party("Seller")).collect();
+        let one: Vec<_> = run.nodes[..1]
+            .iter()
+            .map(|n| n.for_party("Seller"))
+            .collect();
         assert!(reconstruct_outputs(&p.mir, "Seller", run.params, &one).is_err());
     }
 }
@@ -94,7 +105,11 @@ fn miner_score_matches_interpreter() {
     let i32min = i32::MIN as i128;
     let i32max = i32::MAX as i128;
     for (answer, reference, weights) in [
-        ([1, 2, 3, 4, 5, 6, 7, 8], [1, 7, 30, -4, 5, 6, 12, 3], [1, 2, 3, 4, 5, 6, 7, 8]),
+        (
+            [1, 2, 3, 4, 5, 6, 7, 8],
+            [1, 7, 30, -4, 5, 6, 12, 3],
+            [1, 2, 3, 4, 5, 6, 7, 8],
+        ),
         (
             [i32min, i32max, 0, -1, 5, -5, 6, -6],
             [i32max, i32min, 0, 4, 0, 0, 0, 0],

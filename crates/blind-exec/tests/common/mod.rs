@@ -20,7 +20,12 @@ pub struct MpcRun {
 }
 
 /// Share every party's inputs as an outside client would.
-pub fn client_shares(mir: &Mir, inputs: &Inputs, params: Params, seed: u64) -> Vec<StoredInputs<Fr>> {
+pub fn client_shares(
+    mir: &Mir,
+    inputs: &Inputs,
+    params: Params,
+    seed: u64,
+) -> Vec<StoredInputs<Fr>> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0xc11e);
     let mut stored: Vec<StoredInputs<Fr>> = (0..params.n()).map(|_| StoredInputs::new()).collect();
     for (party, values) in inputs {
@@ -58,7 +63,10 @@ pub fn run_mpc_opts(
             continue;
         }
         let mine: Vec<NodeOutputs<Fr>> = nodes.iter().map(|n| n.for_party(party)).collect();
-        outputs.insert(party.clone(), reconstruct_outputs(mir, party, params, &mine)?);
+        outputs.insert(
+            party.clone(),
+            reconstruct_outputs(mir, party, params, &mine)?,
+        );
     }
     Ok(MpcRun {
         outputs,
