@@ -2,10 +2,13 @@
 //! schedule and the preprocessing it needs.
 
 use synod_blind_lang::analysis::{self, Analysis, CostModel};
-use synod_blind_lang::mir::{Mir, NodeInfo};
-use synod_mpc::{PartyId, Requirements};
+use synod_blind_lang::mir::{Mir, NodeId, NodeInfo, Op};
+use synod_blind_lang::{ScalarType, Secrecy};
+use synod_mpc::{Fr, PartyId, Requirements};
 
 use crate::error::Result;
+use crate::exec::{Dry, run_ready};
+use crate::sched::{InVals, Sched, div_rounds, eq_rounds, ltz_rounds};
 
 /// Kind of one batched protocol step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -72,6 +75,7 @@ pub struct Plan {
     pub(crate) analysis: Analysis,
     pub(crate) steps: Vec<Step>,
     pub(crate) requirements: Requirements,
+    pub(crate) has_reveal: bool,
 }
 
 impl Plan {
@@ -85,12 +89,14 @@ impl Plan {
         &self.analysis
     }
 
-    /// The batched steps (layers) of the predicted online schedule.
+    /// The batched steps (layers) of the predicted online schedule, in
+    /// order. Each step is one batched protocol call; independent
+    /// operations of one kind that are ready together share it.
     pub fn layers(&self) -> &[Step] {
         &self.steps
     }
 
-    /// Predicted online rounds.
+    /// Predicted online rounds (sum over [`Plan::layers`]).
     pub fn online_rounds(&self) -> u64 {
         self.steps.iter().map(|s| u64::from(s.rounds)).sum()
     }
@@ -101,16 +107,82 @@ impl Plan {
     }
 }
 
-/// Validate `mir` and plan its execution.
+/// Rough online cost of node `i` for scheduling priorities.
+fn node_cost(mir: &Mir, info: &[NodeInfo], i: usize) -> u32 {
+    let sec = |j: NodeId| info[j as usize].secrecy == Secrecy::Secret;
+    let ty = |j: NodeId| info[j as usize].ty;
+    match mir.nodes[i] {
+        Op::Mul(a, b) | Op::And(a, b) | Op::Or(a, b) if sec(a) && sec(b) => 1,
+        Op::Eq(a, b) if ty(a) == ScalarType::Bool && sec(a) && sec(b) => 1,
+        Op::Eq(a, b) if ty(a) != ScalarType::Bool && (sec(a) || sec(b)) => eq_rounds(ty(a).bits()),
+        Op::Select(c, a, b) if sec(c) && (sec(a) || sec(b)) => 1,
+        Op::Lt(a, b) if sec(a) || sec(b) => ltz_rounds(ty(a).bits() + 1),
+        Op::Div(a, d) | Op::Rem(a, d) if sec(a) => {
+            let w = ty(a);
+            let sign = if w.is_signed() {
+                ltz_rounds(w.bits())
+            } else {
+                0
+            };
+            let div = match mir.nodes[d as usize] {
+                Op::Const { value, .. } if value.unsigned_abs() > 1 => {
+                    div_rounds(u64::try_from(value.unsigned_abs()).unwrap_or(u64::MAX))
+                }
+                Op::Const { .. } => 0,
+                _ => 4,
+            };
+            sign + div
+        }
+        Op::Reveal(_) => 1,
+        _ => 0,
+    }
+}
+
+/// Longest remaining online path (rounds) after each node completes.
+pub(crate) fn priorities(mir: &Mir, info: &[NodeInfo]) -> Vec<u32> {
+    let mut prio = vec![0u32; mir.nodes.len()];
+    for o in &mir.outputs {
+        for n in &o.nodes {
+            prio[*n as usize] = prio[*n as usize].max(1);
+        }
+    }
+    for i in (0..mir.nodes.len()).rev() {
+        let c = node_cost(mir, info, i).saturating_add(prio[i]);
+        for o in mir.nodes[i].operands() {
+            prio[o as usize] = prio[o as usize].max(c);
+        }
+    }
+    prio
+}
+
+/// Validate `mir` and plan its execution: static priorities and a dry run
+/// of the batching scheduler with every public input unknown.
 pub fn plan(mir: &Mir) -> Result<Plan> {
     let info = mir.validate()?;
     let analysis = analysis::analyse(mir, &CostModel::default())?;
+    let priority = priorities(mir, &info);
+    let has_reveal = mir.nodes.iter().any(|n| matches!(n, Op::Reveal(_)));
+    let inputs: Vec<InVals<Fr>> = mir
+        .inputs
+        .iter()
+        .map(|d| match d.secrecy {
+            Secrecy::Public => InVals::PublicUnknown,
+            Secrecy::Secret => InVals::SecretDummy,
+        })
+        .collect();
+    let (steps, requirements) = {
+        let mut sched = Sched::<Fr>::new(mir, &info, &priority, &inputs)?;
+        let mut dry = Dry::default();
+        run_ready(sched.run(&mut dry))?;
+        (sched.steps, dry.req)
+    };
     Ok(Plan {
         mir: mir.clone(),
-        priority: vec![0; info.len()],
         info,
+        priority,
         analysis,
-        steps: Vec::new(),
-        requirements: Requirements::new(),
+        steps,
+        requirements,
+        has_reveal,
     })
 }
