@@ -170,15 +170,11 @@ async fn permissions_every_request_type() {
         )
         .await
         .expect("bob may compute now");
-    match alice.result(job, Duration::from_secs(60)).await {
-        Ok(out) => {
-            assert_eq!(out.values["bigger"], Value::Int(43));
-            let carol = client(&net, "charlie");
-            let e = carol.result(job, Duration::from_secs(5)).await.expect_err("not addressed to carol");
-            assert!(e.to_string().contains("unauthorised"), "{e}");
-        }
-        Err(e) => assert!(e.to_string().contains("not implemented"), "unexpected job failure: {e}"),
-    }
+    let out = alice.result(job, Duration::from_secs(60)).await.expect("job result");
+    assert_eq!(out.values["bigger"], Value::Int(43));
+    let carol = client(&net, "charlie");
+    let e = carol.result(job, Duration::from_secs(5)).await.expect_err("not addressed to carol");
+    assert!(e.to_string().contains("unauthorised"), "{e}");
 
     // Replay: the same signed request twice.
     let req = alice.sign_for(0, Operation::RetrieveSecret { id }).expect("sign");
@@ -293,10 +289,9 @@ async fn no_secret_input_on_the_wire() {
         }
     }
     assert!(plaintext > 0);
-    match result {
-        Ok(out) => assert_eq!(out.values["bigger"], Value::Int(secret_a.max(secret_b))),
-        Err(e) => assert!(e.to_string().contains("not implemented"), "unexpected job failure: {e}"),
-    }
+    let out = result.expect("job result");
+    assert_eq!(out.values["bigger"], Value::Int(secret_a.max(secret_b)));
+    assert!(plaintext >= 3 * 2 * 3, "setup, preprocessing and online rounds were captured ({plaintext})");
     for n in net.nodes {
         n.stop().await;
     }
