@@ -46,7 +46,8 @@ pub fn flatten(v: &Value) -> Result<(Vec<u32>, Vec<Value>)> {
                 shape_inner = Some(s);
                 flat.extend(f);
             }
-            let len = u32::try_from(items.len()).map_err(|_| BlindError::Invalid("array too long".into()))?;
+            let len = u32::try_from(items.len())
+                .map_err(|_| BlindError::Invalid("array too long".into()))?;
             let mut shape = vec![len];
             shape.extend(shape_inner.unwrap_or_default());
             Ok((shape, flat))
@@ -60,11 +61,17 @@ fn scalar_to_field(ty: ScalarType, v: &Value) -> Result<Fr> {
         (ScalarType::Bool, Value::Bool(b)) => Ok(Fr::from(u64::from(*b))),
         (t, Value::Int(i)) if t.is_int() => {
             if !t.fits(*i) {
-                return Err(BlindError::Invalid(format!("{i} is out of range for {}", t.name())));
+                return Err(BlindError::Invalid(format!(
+                    "{i} is out of range for {}",
+                    t.name()
+                )));
             }
             Ok(from_i128(*i))
         }
-        (t, v) => Err(BlindError::Invalid(format!("value {v} is not a {}", t.name()))),
+        (t, v) => Err(BlindError::Invalid(format!(
+            "value {v} is not a {}",
+            t.name()
+        ))),
     }
 }
 
@@ -136,7 +143,10 @@ pub fn public_value(ty: ScalarType, v: &Value) -> Result<SharedValue> {
 /// Reconstruct a value from `(node, share)` pairs (at least `t + 1`,
 /// consistent type and shape; all given shares are checked to lie on one
 /// polynomial).
-pub fn reconstruct_value(params: &Params, shares: &[(PartyId, SharedValue)]) -> Result<(ScalarType, Value)> {
+pub fn reconstruct_value(
+    params: &Params,
+    shares: &[(PartyId, SharedValue)],
+) -> Result<(ScalarType, Value)> {
     let (_, first) = shares
         .first()
         .ok_or_else(|| BlindError::Reconstruct("no shares".into()))?;
@@ -157,8 +167,14 @@ pub fn reconstruct_value(params: &Params, shares: &[(PartyId, SharedValue)]) -> 
         )));
     }
     for (_, s) in shares {
-        if s.ty != first.ty || s.shape != first.shape || s.elements.len() != first.elements.len() || s.public {
-            return Err(BlindError::Reconstruct("nodes returned inconsistent shares".into()));
+        if s.ty != first.ty
+            || s.shape != first.shape
+            || s.elements.len() != first.elements.len()
+            || s.public
+        {
+            return Err(BlindError::Reconstruct(
+                "nodes returned inconsistent shares".into(),
+            ));
         }
     }
     let decoded: Vec<(PartyId, Vec<Fr>)> = shares
@@ -167,7 +183,10 @@ pub fn reconstruct_value(params: &Params, shares: &[(PartyId, SharedValue)]) -> 
         .collect::<Result<_>>()?;
     let mut flat = Vec::with_capacity(first.elements.len());
     for k in 0..first.elements.len() {
-        let pts: Vec<(PartyId, Share<Fr>)> = decoded.iter().map(|(p, e)| (*p, Share::from_raw(e[k]))).collect();
+        let pts: Vec<(PartyId, Share<Fr>)> = decoded
+            .iter()
+            .map(|(p, e)| (*p, Share::from_raw(e[k])))
+            .collect();
         let x = shamir::reconstruct_checked(&pts, params.t())
             .map_err(|e| BlindError::Reconstruct(e.to_string()))?;
         flat.push(field_to_scalar(ty, x)?);
@@ -253,7 +272,8 @@ impl BlindClient {
     pub fn sign_for(&self, node: usize, op: Operation) -> Result<SignedRequest> {
         let body = RequestBody {
             committee: self.cid,
-            node: u16::try_from(node).map_err(|_| BlindError::Config("node index too large".into()))?,
+            node: u16::try_from(node)
+                .map_err(|_| BlindError::Config("node index too large".into()))?,
             user: self.key.account(),
             timestamp_ms: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -275,7 +295,10 @@ impl BlindClient {
     pub async fn send_signed(&self, node: usize, req: &SignedRequest) -> Result<Response> {
         let node_err = |message: String| BlindError::Node { node, message };
         let hex_req = hex::encode(borsh::to_vec(&req).map_err(|e| node_err(e.to_string()))?);
-        let client = self.clients.get(node).ok_or_else(|| node_err("no such node".into()))?;
+        let client = self
+            .clients
+            .get(node)
+            .ok_or_else(|| node_err("no such node".into()))?;
         let resp = client.call(hex_req).await.map_err(|e| match e {
             jsonrpsee::core::ClientError::Call(obj) => node_err(obj.message().to_string()),
             other => node_err(format!("unreachable: {other}")),
@@ -296,15 +319,23 @@ impl BlindClient {
 
     /// Node facts.
     pub async fn info(&self, node: usize) -> Result<NodeInfo> {
-        let client = self.clients.get(node).ok_or_else(|| BlindError::Config("no such node".into()))?;
-        client
-            .info()
-            .await
-            .map_err(|e| BlindError::Node { node, message: e.to_string() })
+        let client = self
+            .clients
+            .get(node)
+            .ok_or_else(|| BlindError::Config("no such node".into()))?;
+        client.info().await.map_err(|e| BlindError::Node {
+            node,
+            message: e.to_string(),
+        })
     }
 
     /// Store a secret: one share per node; every node must accept.
-    pub async fn store_secret(&self, ty: ScalarType, value: &Value, permissions: Option<Permissions>) -> Result<SecretId> {
+    pub async fn store_secret(
+        &self,
+        ty: ScalarType,
+        value: &Value,
+        permissions: Option<Permissions>,
+    ) -> Result<SecretId> {
         let id = SecretId::random()?;
         let permissions = permissions.unwrap_or_else(|| Permissions::owner_only(self.account()));
         let shares = share_value(&self.params, ty, value)?;
@@ -328,7 +359,9 @@ impl BlindClient {
         let mut perms = None;
         for (i, r) in results.into_iter().enumerate() {
             match r {
-                Ok(Response::Secret { value, permissions, .. }) => {
+                Ok(Response::Secret {
+                    value, permissions, ..
+                }) => {
                     perms.get_or_insert(permissions);
                     shares.push((i, value));
                 }
@@ -369,7 +402,9 @@ impl BlindClient {
         let r = all_ok(self.call_all(Operation::GetPermissions { id }).await)?;
         match r.into_iter().next() {
             Some(Response::Permissions(p)) => Ok(p),
-            other => Err(BlindError::Invalid(format!("unexpected response {other:?}"))),
+            other => Err(BlindError::Invalid(format!(
+                "unexpected response {other:?}"
+            ))),
         }
     }
 
@@ -461,7 +496,11 @@ impl BlindClient {
         for resp in r {
             match resp {
                 Response::JobStarted(j) if job.is_none_or(|x| x == j) => job = Some(j),
-                other => return Err(BlindError::Invalid(format!("nodes disagree on the job: {other:?}"))),
+                other => {
+                    return Err(BlindError::Invalid(format!(
+                        "nodes disagree on the job: {other:?}"
+                    )));
+                }
             }
         }
         job.ok_or_else(|| BlindError::Invalid("no node answered".into()))
@@ -490,7 +529,9 @@ impl BlindClient {
                 match r {
                     Ok(Response::JobResult { outputs, stats }) => ok.push((i, outputs, stats)),
                     Ok(other) => failed.push((i, format!("unexpected response {other:?}"))),
-                    Err(BlindError::Node { message, .. }) if message == BlindError::JobRunning.to_string() => {
+                    Err(BlindError::Node { message, .. })
+                        if message == BlindError::JobRunning.to_string() =>
+                    {
                         running = true
                     }
                     Err(e) => failed.push((i, e.to_string())),
@@ -501,7 +542,9 @@ impl BlindClient {
             }
             if running {
                 if Instant::now() >= deadline {
-                    return Err(BlindError::JobFailed(format!("job {job} still running after {wait:?}")));
+                    return Err(BlindError::JobFailed(format!(
+                        "job {job} still running after {wait:?}"
+                    )));
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;
@@ -514,7 +557,11 @@ impl BlindClient {
             for name in names {
                 let shares: Vec<(PartyId, SharedValue)> = ok
                     .iter()
-                    .filter_map(|(i, outs, _)| outs.iter().find(|o| o.name == name).map(|o| (*i, o.value.clone())))
+                    .filter_map(|(i, outs, _)| {
+                        outs.iter()
+                            .find(|o| o.name == name)
+                            .map(|o| (*i, o.value.clone()))
+                    })
                     .collect();
                 let (_, v) = reconstruct_value(&self.params, &shares)?;
                 out.values.insert(name, v);
@@ -565,7 +612,11 @@ fn all_ok(results: Vec<Result<Response>>) -> Result<Vec<Response>> {
             failed.len() + ok.len(),
             failed
                 .iter()
-                .map(|(i, e)| if e.starts_with("node ") { e.clone() } else { format!("node {i}: {e}") })
+                .map(|(i, e)| if e.starts_with("node ") {
+                    e.clone()
+                } else {
+                    format!("node {i}: {e}")
+                })
                 .collect::<Vec<_>>()
                 .join("; ")
         )))

@@ -195,3 +195,89 @@ pub fn write_key_file(path: &Path, key: &Keypair) -> Result<(), BlindError> {
     std::fs::write(path, text).map_err(err)?;
     Ok(())
 }
+
+fn free_port() -> Result<u16, BlindError> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| BlindError::Config(format!("no free port: {e}")))
+}
+
+/// Write keys, node configs (`node-I.json`) and `committee.json` for an
+/// `n`-member loopback committee into `dir`, reusing keys and the committee
+/// file if present. Returns the node config paths.
+pub fn write_localnet(
+    dir: &Path,
+    n: usize,
+    round_timeout_ms: u64,
+    allow_bench: bool,
+) -> Result<Vec<PathBuf>, BlindError> {
+    let io = |e: std::io::Error| BlindError::Config(format!("{}: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut keys = Vec::new();
+    for i in 0..n {
+        let kf = dir.join(format!("node-{i}.key"));
+        let key = if kf.exists() {
+            read_key_file(&kf)?
+        } else {
+            let k = Keypair::generate().map_err(|e| BlindError::Config(e.to_string()))?;
+            write_key_file(&kf, &k)?;
+            k
+        };
+        keys.push((kf, key));
+    }
+    let committee_path = dir.join("committee.json");
+    let committee = match read_json::<Committee>(&committee_path) {
+        Ok(c)
+            if c.n() == n
+                && c.members
+                    .iter()
+                    .zip(&keys)
+                    .all(|(m, (_, k))| m.key == k.account()) =>
+        {
+            c
+        }
+        _ => {
+            let mut members = Vec::new();
+            for (_, k) in &keys {
+                members.push(Member {
+                    key: k.account(),
+                    p2p: SocketAddr::from(([127, 0, 0, 1], free_port()?)),
+                    rpc: format!("http://127.0.0.1:{}", free_port()?),
+                });
+            }
+            Committee { members }
+        }
+    };
+    committee.validate()?;
+    std::fs::write(&committee_path, to_json(&committee)?).map_err(io)?;
+    let mut paths = Vec::new();
+    for (i, (kf, _)) in keys.iter().enumerate() {
+        let rpc_port = committee.members[i]
+            .rpc
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse::<u16>().ok())
+            .ok_or_else(|| BlindError::Config("bad rpc url in committee file".into()))?;
+        let cfg = NodeConfig {
+            index: i,
+            key_file: kf.clone(),
+            data_dir: dir.join(format!("node-{i}")),
+            committee: committee.clone(),
+            rpc_listen: SocketAddr::from(([127, 0, 0, 1], rpc_port)),
+            p2p_listen: None,
+            round_timeout_ms,
+            max_frame_bytes: crate::frame::DEFAULT_MAX_FRAME,
+            allow_bench,
+            max_clock_skew_ms: default_skew_ms(),
+        };
+        let p = dir.join(format!("node-{i}.json"));
+        std::fs::write(&p, to_json(&cfg)?).map_err(io)?;
+        paths.push(p);
+    }
+    Ok(paths)
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String, BlindError> {
+    serde_json::to_string_pretty(v).map_err(|e| BlindError::Config(e.to_string()))
+}

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use synod_blind_lang::{Mir, ScalarType};
 use synod_blind_exec::{InputData, OutputData, StoredInputs};
+use synod_blind_lang::{Mir, ScalarType};
 use synod_mpc::{Fr, IntType, Party, Requirements, Share, from_i128, to_i128};
 
 use crate::error::BlindError;
@@ -26,7 +26,12 @@ pub struct JobInput {
 
 impl std::fmt::Debug for JobInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "JobInput(public: {}, len: {})", self.public, self.elements.len())
+        write!(
+            f,
+            "JobInput(public: {}, len: {})",
+            self.public,
+            self.elements.len()
+        )
     }
 }
 
@@ -56,7 +61,8 @@ pub async fn run_program(
     party: &mut JobParty,
     inputs: BTreeMap<String, JobInput>,
 ) -> Result<Vec<JobOutput>, BlindError> {
-    let plan = synod_blind_exec::plan(mir).map_err(|e| BlindError::JobFailed(format!("plan: {e}")))?;
+    let plan =
+        synod_blind_exec::plan(mir).map_err(|e| BlindError::JobFailed(format!("plan: {e}")))?;
     let mut stored = StoredInputs::<Fr>::new();
     for (name, input) in inputs {
         let data = if input.public {
@@ -65,7 +71,9 @@ pub async fn run_program(
                 .iter()
                 .map(|x| to_i128(*x))
                 .collect::<Option<Vec<i128>>>()
-                .ok_or_else(|| BlindError::Invalid(format!("public input `{name}` out of range")))?;
+                .ok_or_else(|| {
+                    BlindError::Invalid(format!("public input `{name}` out of range"))
+                })?;
             InputData::Public(vals)
         } else {
             InputData::Secret(input.elements.into_iter().map(Share::from_raw).collect())
@@ -80,10 +88,15 @@ pub async fn run_program(
         .into_iter()
         .map(|o| {
             let (public, elements) = match o.data {
-                OutputData::Public(v) | OutputData::Revealed(v) => (true, v.into_iter().map(from_i128).collect()),
+                OutputData::Public(v) | OutputData::Revealed(v) => {
+                    (true, v.into_iter().map(from_i128).collect())
+                }
                 OutputData::Shares(s) => (false, s.iter().map(Share::raw).collect()),
                 OutputData::Withheld => {
-                    return Err(BlindError::JobFailed(format!("output `{}` was withheld", o.name)));
+                    return Err(BlindError::JobFailed(format!(
+                        "output `{}` was withheld",
+                        o.name
+                    )));
                 }
             };
             Ok(JobOutput {
@@ -97,7 +110,12 @@ pub async fn run_program(
 
 /// Run a built-in benchmark: `reps` rounds of `count` operations on random
 /// (multiplication) or public-valued (comparison) shared operands.
-pub async fn run_bench(party: &mut JobParty, kind: BenchKind, count: u32, reps: u32) -> Result<JobStats, BlindError> {
+pub async fn run_bench(
+    party: &mut JobParty,
+    kind: BenchKind,
+    count: u32,
+    reps: u32,
+) -> Result<JobStats, BlindError> {
     let count = count as usize;
     let start = Instant::now();
     party.setup().await.map_err(mpc)?;
@@ -119,8 +137,12 @@ pub async fn run_bench(party: &mut JobParty, kind: BenchKind, count: u32, reps: 
                 .preprocess(&Requirements::compare(IntType::U32, total as u64))
                 .await
                 .map_err(mpc)?;
-            let x: Vec<Share<Fr>> = (0..count).map(|k| Share::constant(from_i128((k % 1000) as i128))).collect();
-            let y: Vec<Share<Fr>> = (0..count).map(|_| Share::constant(from_i128(500))).collect();
+            let x: Vec<Share<Fr>> = (0..count)
+                .map(|k| Share::constant(from_i128((k % 1000) as i128)))
+                .collect();
+            let y: Vec<Share<Fr>> = (0..count)
+                .map(|_| Share::constant(from_i128(500)))
+                .collect();
             let online = Instant::now();
             for _ in 0..reps {
                 party.lt(&x, &y, IntType::U32).await.map_err(mpc)?;

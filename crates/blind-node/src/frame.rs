@@ -106,7 +106,12 @@ impl PeerFrame {
 
 /// Decode an MPC message received from committee member `from`: bounded by
 /// `limits`, and the claimed sender must be the authenticated link's peer.
-pub fn decode_mpc(bytes: &[u8], from: usize, me: usize, limits: &DecodeLimits) -> Result<Message<Fr>, BlindError> {
+pub fn decode_mpc(
+    bytes: &[u8],
+    from: usize,
+    me: usize,
+    limits: &DecodeLimits,
+) -> Result<Message<Fr>, BlindError> {
     let m = Message::<Fr>::decode(bytes, limits)
         .map_err(|e| BlindError::Network(format!("bad MPC message from node {from}: {e}")))?;
     if m.from != from {
@@ -125,7 +130,10 @@ pub fn decode_mpc(bytes: &[u8], from: usize, me: usize, limits: &DecodeLimits) -
 }
 
 /// Read one length-prefixed frame of at most `max` bytes.
-pub async fn read_frame<R: AsyncReadExt + Unpin>(r: &mut R, max: usize) -> Result<Vec<u8>, BlindError> {
+pub async fn read_frame<R: AsyncReadExt + Unpin>(
+    r: &mut R,
+    max: usize,
+) -> Result<Vec<u8>, BlindError> {
     let mut len = [0u8; 4];
     r.read_exact(&mut len)
         .await
@@ -142,15 +150,21 @@ pub async fn read_frame<R: AsyncReadExt + Unpin>(r: &mut R, max: usize) -> Resul
 /// Refuse a declared frame length above `max`.
 pub fn check_len(len: usize, max: usize) -> Result<(), BlindError> {
     if len > max {
-        Err(BlindError::Network(format!("frame of {len} bytes exceeds the limit {max}")))
+        Err(BlindError::Network(format!(
+            "frame of {len} bytes exceeds the limit {max}"
+        )))
     } else {
         Ok(())
     }
 }
 
 /// Write one length-prefixed frame.
-pub async fn write_frame<W: AsyncWriteExt + Unpin>(w: &mut W, bytes: &[u8]) -> Result<(), BlindError> {
-    let len = u32::try_from(bytes.len()).map_err(|_| BlindError::Network("frame too large".into()))?;
+pub async fn write_frame<W: AsyncWriteExt + Unpin>(
+    w: &mut W,
+    bytes: &[u8],
+) -> Result<(), BlindError> {
+    let len =
+        u32::try_from(bytes.len()).map_err(|_| BlindError::Network("frame too large".into()))?;
     w.write_all(&len.to_le_bytes())
         .await
         .map_err(|e| BlindError::Network(format!("write: {e}")))?;
@@ -179,12 +193,19 @@ mod tests {
             panic!("kind")
         };
         assert_eq!(j, job);
-        let lim = DecodeLimits { max_elements: 10, parties: 3 };
+        let lim = DecodeLimits {
+            max_elements: 10,
+            parties: 3,
+        };
         assert_eq!(decode_mpc(&bytes, 1, 0, &lim), Ok(m));
         assert!(decode_mpc(&bytes, 2, 0, &lim).is_err(), "spoofed sender");
         assert!(decode_mpc(&bytes, 1, 2, &lim).is_err(), "wrong receiver");
-        let a = PeerFrame::Abort { job, reason: "x".repeat(2000) };
-        let PeerFrame::Abort { reason, .. } = PeerFrame::decode(&a.encode()).expect("decodes") else {
+        let a = PeerFrame::Abort {
+            job,
+            reason: "x".repeat(2000),
+        };
+        let PeerFrame::Abort { reason, .. } = PeerFrame::decode(&a.encode()).expect("decodes")
+        else {
             panic!("kind")
         };
         assert_eq!(reason.len(), MAX_ABORT_REASON);

@@ -157,7 +157,10 @@ impl Mesh {
             if self.connected().len() + 1 == self.committee.n() {
                 return true;
             }
-            if tokio::time::timeout_at(deadline, rx.changed()).await.is_err() {
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
                 return false;
             }
         }
@@ -208,7 +211,8 @@ impl Mesh {
                     .await
                     .map_err(|e| BlindError::Network(format!("connect {addr}: {e}")))?;
                 let _ = s.set_nodelay(true);
-                let est = secure::initiate(&mut s, &self.key, &self.committee, self.me, peer).await?;
+                let est =
+                    secure::initiate(&mut s, &self.key, &self.committee, self.me, peer).await?;
                 Ok::<_, BlindError>((s, est))
             };
             match tokio::time::timeout(self.cfg.handshake_timeout, attempt).await {
@@ -227,7 +231,11 @@ impl Mesh {
 
     /// Register an established link; the returned receiver resolves when
     /// the link is gone.
-    fn install(self: &Arc<Self>, stream: TcpStream, est: Established) -> tokio::sync::oneshot::Receiver<()> {
+    fn install(
+        self: &Arc<Self>,
+        stream: TcpStream,
+        est: Established,
+    ) -> tokio::sync::oneshot::Receiver<()> {
         let Established { peer, send, recv } = est;
         let generation = self.generation.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::unbounded_channel::<Vec<u8>>();
@@ -245,7 +253,10 @@ impl Mesh {
             }
             {
                 let mut links = me.links.lock();
-                if links[peer].as_ref().is_some_and(|l| l.generation == generation) {
+                if links[peer]
+                    .as_ref()
+                    .is_some_and(|l| l.generation == generation)
+                {
                     links[peer] = None;
                 }
             }
@@ -268,7 +279,8 @@ impl Mesh {
                 t(TapPoint::Plaintext, peer, &buf);
             }
             cipher.seal(&mut buf)?;
-            let len = u32::try_from(buf.len()).map_err(|_| BlindError::Network("frame too large".into()))?;
+            let len = u32::try_from(buf.len())
+                .map_err(|_| BlindError::Network("frame too large".into()))?;
             if let Some(t) = &tap {
                 let mut wire = len.to_le_bytes().to_vec();
                 wire.extend_from_slice(&buf);
@@ -290,8 +302,12 @@ impl Mesh {
             let mut buf = read_frame(&mut rd, self.cfg.max_frame + TAG_LEN).await?;
             cipher.open(&mut buf)?;
             match PeerFrame::decode(&buf) {
-                Ok(PeerFrame::Mpc { job, bytes }) => self.deliver(job, Incoming::Mpc { from: peer, bytes }),
-                Ok(PeerFrame::Abort { job, reason }) => self.deliver(job, Incoming::Abort { from: peer, reason }),
+                Ok(PeerFrame::Mpc { job, bytes }) => {
+                    self.deliver(job, Incoming::Mpc { from: peer, bytes })
+                }
+                Ok(PeerFrame::Abort { job, reason }) => {
+                    self.deliver(job, Incoming::Abort { from: peer, reason })
+                }
                 Err(e) => {
                     tracing::warn!(peer, "closing link: {e}");
                     return Err(e);
@@ -311,7 +327,14 @@ impl Mesh {
                 }
             }
             let (tx, rx) = mpsc::unbounded_channel();
-            boxes.insert(job, Inbox { tx, rx: Some(rx), created: Instant::now() });
+            boxes.insert(
+                job,
+                Inbox {
+                    tx,
+                    rx: Some(rx),
+                    created: Instant::now(),
+                },
+            );
         }
         if let Some(b) = boxes.get(&job) {
             let _ = b.tx.send(msg);
@@ -336,7 +359,11 @@ impl Mesh {
         let mut boxes = self.inboxes.lock();
         let entry = boxes.entry(job).or_insert_with(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            Inbox { tx, rx: Some(rx), created: Instant::now() }
+            Inbox {
+                tx,
+                rx: Some(rx),
+                created: Instant::now(),
+            }
         });
         entry
             .rx
@@ -351,7 +378,11 @@ impl Mesh {
 
     /// Tell every peer that this member gave up on `job`.
     pub fn broadcast_abort(&self, job: &JobId, reason: &str) {
-        let frame = PeerFrame::Abort { job: *job, reason: reason.to_string() }.encode();
+        let frame = PeerFrame::Abort {
+            job: *job,
+            reason: reason.to_string(),
+        }
+        .encode();
         for p in 0..self.committee.n() {
             if p != self.me {
                 let _ = self.send(p, frame.clone());
@@ -374,7 +405,12 @@ pub struct JobTransport {
 
 impl JobTransport {
     /// Claim `job`'s inbox on `mesh`.
-    pub fn new(mesh: Arc<Mesh>, job: JobId, round_timeout: Duration, max_frame: usize) -> Result<Self, BlindError> {
+    pub fn new(
+        mesh: Arc<Mesh>,
+        job: JobId,
+        round_timeout: Duration,
+        max_frame: usize,
+    ) -> Result<Self, BlindError> {
         let inbox = mesh.open_job(job)?;
         let limits = DecodeLimits {
             max_elements: (max_frame / 32) as u64,
@@ -395,7 +431,11 @@ impl JobTransport {
         MpcError::Transport(e.to_string())
     }
 
-    async fn exchange_inner(&mut self, round: u64, outgoing: Vec<Message<Fr>>) -> Result<Vec<Message<Fr>>, MpcError> {
+    async fn exchange_inner(
+        &mut self,
+        round: u64,
+        outgoing: Vec<Message<Fr>>,
+    ) -> Result<Vec<Message<Fr>>, MpcError> {
         let me = self.mesh.me;
         let n = self.mesh.committee.n();
         for m in &outgoing {
@@ -427,7 +467,10 @@ impl JobTransport {
                     } else if m.round > round && m.round <= round + 2 {
                         self.pending.entry(m.round).or_default().push(m);
                     } else {
-                        return Err(Self::err(format!("node {from} sent round {} during round {round}", m.round)));
+                        return Err(Self::err(format!(
+                            "node {from} sent round {} during round {round}",
+                            m.round
+                        )));
                     }
                 }
             }

@@ -102,7 +102,9 @@ impl NodeState {
     fn authenticate(&self, req: &SignedRequest) -> Result<()> {
         let b = &req.body;
         if b.committee != self.cid {
-            return Err(BlindError::BadAuth("request is for another committee".into()));
+            return Err(BlindError::BadAuth(
+                "request is for another committee".into(),
+            ));
         }
         if usize::from(b.node) != self.me {
             return Err(BlindError::BadAuth(format!(
@@ -125,7 +127,9 @@ impl NodeState {
             .store
             .use_nonce(&key, b.timestamp_ms, now.saturating_sub(2 * skew))?;
         if !fresh {
-            return Err(BlindError::BadAuth("replayed request (nonce already used)".into()));
+            return Err(BlindError::BadAuth(
+                "replayed request (nonce already used)".into(),
+            ));
         }
         Ok(())
     }
@@ -144,7 +148,9 @@ impl NodeState {
                     )));
                 }
                 if value.public {
-                    return Err(BlindError::Invalid("stored values must be secret shares".into()));
+                    return Err(BlindError::Invalid(
+                        "stored values must be secret shares".into(),
+                    ));
                 }
                 value.validate(MAX_VALUE_ELEMENTS)?;
                 self.store.insert_secret(
@@ -168,7 +174,9 @@ impl NodeState {
             }
             Operation::UpdateSecret { id, value } => {
                 if value.public {
-                    return Err(BlindError::Invalid("stored values must be secret shares".into()));
+                    return Err(BlindError::Invalid(
+                        "stored values must be secret shares".into(),
+                    ));
                 }
                 value.validate(MAX_VALUE_ELEMENTS)?;
                 self.store
@@ -314,7 +322,9 @@ impl NodeState {
         let mut party_users: BTreeMap<&str, AccountId> = BTreeMap::new();
         for (name, u) in &parties {
             if !mir.parties.iter().any(|p| p == name) {
-                return Err(BlindError::Invalid(format!("program has no party `{name}`")));
+                return Err(BlindError::Invalid(format!(
+                    "program has no party `{name}`"
+                )));
             }
             if party_users.insert(name.as_str(), *u).is_some() {
                 return Err(BlindError::Invalid(format!("party `{name}` bound twice")));
@@ -348,8 +358,7 @@ impl NodeState {
             let value: SharedValue = match b.source {
                 InputSource::Stored(id) => {
                     let rec = self.store.secret(&id)?;
-                    rec.permissions
-                        .check(user, Access::Compute(program), &id)?;
+                    rec.permissions.check(user, Access::Compute(program), &id)?;
                     if !secret {
                         return Err(BlindError::Invalid(format!(
                             "input `{}` is public; bind it inline",
@@ -381,14 +390,26 @@ impl NodeState {
             }
             let elements = value.field_elements()?;
             if inputs
-                .insert(b.name.clone(), JobInput { public: !secret, elements })
+                .insert(
+                    b.name.clone(),
+                    JobInput {
+                        public: !secret,
+                        elements,
+                    },
+                )
                 .is_some()
             {
-                return Err(BlindError::Invalid(format!("input `{}` bound twice", b.name)));
+                return Err(BlindError::Invalid(format!(
+                    "input `{}` bound twice",
+                    b.name
+                )));
             }
         }
         if let Some(missing) = mir.inputs.iter().find(|i| !inputs.contains_key(&i.name)) {
-            return Err(BlindError::Invalid(format!("input `{}` is not bound", missing.name)));
+            return Err(BlindError::Invalid(format!(
+                "input `{}` is not bound",
+                missing.name
+            )));
         }
         Ok(Prepared::Program {
             mir: Box::new(mir),
@@ -397,7 +418,13 @@ impl NodeState {
         })
     }
 
-    async fn run_job(self: Arc<Self>, job: JobId, user: AccountId, prepared: Prepared, transport: JobTransport) {
+    async fn run_job(
+        self: Arc<Self>,
+        job: JobId,
+        user: AccountId,
+        prepared: Prepared,
+        transport: JobTransport,
+    ) {
         let start = std::time::Instant::now();
         let result = self.run_job_inner(prepared, transport).await;
         let mut rec = JobRecord {
@@ -450,7 +477,9 @@ impl NodeState {
                 let start = std::time::Instant::now();
                 let outs = run_program(&mir, &mut party, inputs).await?;
                 if outs.len() != mir.outputs.len() {
-                    return Err(BlindError::JobFailed("executor returned the wrong number of outputs".into()));
+                    return Err(BlindError::JobFailed(
+                        "executor returned the wrong number of outputs".into(),
+                    ));
                 }
                 let mut by_user: BTreeMap<AccountId, Vec<OutputShare>> = BTreeMap::new();
                 for (o, (party_name, u, ty, shape)) in outs.into_iter().zip(outputs) {

@@ -88,7 +88,10 @@ impl BlindApiServer for Api {
 }
 
 /// Start the JSON-RPC server on `addr`.
-pub async fn start_rpc(addr: SocketAddr, state: Arc<NodeState>) -> Result<(SocketAddr, ServerHandle), BlindError> {
+pub async fn start_rpc(
+    addr: SocketAddr,
+    state: Arc<NodeState>,
+) -> Result<(SocketAddr, ServerHandle), BlindError> {
     let config = ServerConfig::builder()
         .max_request_body_size((2 * MAX_MESSAGE_BYTES + 4096) as u32)
         .max_response_body_size((2 * MAX_MESSAGE_BYTES + 4096) as u32)

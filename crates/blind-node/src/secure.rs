@@ -97,7 +97,14 @@ pub struct Established {
     pub recv: RecvCipher,
 }
 
-fn transcript(cid: &CommitteeId, i: u16, r: u16, eph_i: &[u8; 32], eph_r: &[u8; 32], role: &str) -> Vec<u8> {
+fn transcript(
+    cid: &CommitteeId,
+    i: u16,
+    r: u16,
+    eph_i: &[u8; 32],
+    eph_r: &[u8; 32],
+    role: &str,
+) -> Vec<u8> {
     let mut t = b"synod/blind/handshake/v1/".to_vec();
     t.extend_from_slice(role.as_bytes());
     t.extend_from_slice(&cid.0);
@@ -108,7 +115,14 @@ fn transcript(cid: &CommitteeId, i: u16, r: u16, eph_i: &[u8; 32], eph_r: &[u8; 
     t
 }
 
-fn derive(shared: &[u8; 32], cid: &CommitteeId, i: u16, r: u16, eph_i: &[u8; 32], eph_r: &[u8; 32]) -> (ChaCha20Poly1305, ChaCha20Poly1305) {
+fn derive(
+    shared: &[u8; 32],
+    cid: &CommitteeId,
+    i: u16,
+    r: u16,
+    eph_i: &[u8; 32],
+    eph_r: &[u8; 32],
+) -> (ChaCha20Poly1305, ChaCha20Poly1305) {
     let mut material = shared.to_vec();
     material.extend_from_slice(&transcript(cid, i, r, eph_i, eph_r, "keys"));
     let mut k_ir = blake3::derive_key("synod/blind/link/v1 initiator->responder", &material);
@@ -169,23 +183,38 @@ pub async fn initiate<S: AsyncRead + AsyncWrite + Unpin>(
     }
     let r_claimed = u16::from_le_bytes([reply[0], reply[1]]);
     if r_claimed != r {
-        return Err(net(format!("handshake: expected node {r}, got node {r_claimed}")));
+        return Err(net(format!(
+            "handshake: expected node {r}, got node {r_claimed}"
+        )));
     }
     let mut eph_r = [0u8; 32];
     eph_r.copy_from_slice(&reply[2..34]);
     let mut sig = [0u8; 64];
     sig.copy_from_slice(&reply[34..98]);
     peer_key
-        .verify(&transcript(&cid, i, r, &eph_i, &eph_r, "responder"), &Signature(sig))
-        .map_err(|_| net(format!("handshake: node {peer} failed to prove its identity")))?;
+        .verify(
+            &transcript(&cid, i, r, &eph_i, &eph_r, "responder"),
+            &Signature(sig),
+        )
+        .map_err(|_| {
+            net(format!(
+                "handshake: node {peer} failed to prove its identity"
+            ))
+        })?;
     let my_sig = key.sign(&transcript(&cid, i, r, &eph_i, &eph_r, "initiator"));
     write_frame(s, &my_sig.0).await?;
     let shared = dh(sk, eph_r)?;
     let (send, recv) = derive(&shared, &cid, i, r, &eph_i, &eph_r);
     Ok(Established {
         peer,
-        send: SendCipher { aead: send, counter: 0 },
-        recv: RecvCipher { aead: recv, counter: 0 },
+        send: SendCipher {
+            aead: send,
+            counter: 0,
+        },
+        recv: RecvCipher {
+            aead: recv,
+            counter: 0,
+        },
     })
 }
 
@@ -228,14 +257,27 @@ pub async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
         .try_into()
         .map_err(|_| net("handshake: bad signature length"))?;
     peer_key
-        .verify(&transcript(&cid, i, r, &eph_i, &eph_r, "initiator"), &Signature(fin))
-        .map_err(|_| net(format!("handshake: node {peer} failed to prove its identity")))?;
+        .verify(
+            &transcript(&cid, i, r, &eph_i, &eph_r, "initiator"),
+            &Signature(fin),
+        )
+        .map_err(|_| {
+            net(format!(
+                "handshake: node {peer} failed to prove its identity"
+            ))
+        })?;
     let shared = dh(sk, eph_i)?;
     let (k_ir, k_ri) = derive(&shared, &cid, i, r, &eph_i, &eph_r);
     Ok(Established {
         peer,
-        send: SendCipher { aead: k_ri, counter: 0 },
-        recv: RecvCipher { aead: k_ir, counter: 0 },
+        send: SendCipher {
+            aead: k_ri,
+            counter: 0,
+        },
+        recv: RecvCipher {
+            aead: k_ir,
+            counter: 0,
+        },
     })
 }
 
@@ -274,7 +316,10 @@ mod tests {
         assert_ne!(&m[..11], b"hello share");
         let mut tampered = m.clone();
         tampered[0] ^= 1;
-        let mut y2_recv = RecvCipher { aead: y.recv.aead.clone(), counter: 0 };
+        let mut y2_recv = RecvCipher {
+            aead: y.recv.aead.clone(),
+            counter: 0,
+        };
         assert!(y2_recv.open(&mut tampered).is_err());
         y.recv.open(&mut m).expect("open");
         assert_eq!(m, b"hello share");

@@ -31,7 +31,8 @@ fn enc<T: BorshSerialize>(v: &T) -> Vec<u8> {
 }
 
 fn dec<T: BorshDeserialize>(b: &[u8]) -> Result<T> {
-    decode_bounded(b, MAX_MESSAGE_BYTES).map_err(|e| BlindError::Storage(format!("corrupt record: {e}")))
+    decode_bounded(b, MAX_MESSAGE_BYTES)
+        .map_err(|e| BlindError::Storage(format!("corrupt record: {e}")))
 }
 
 impl Store {
@@ -47,7 +48,11 @@ impl Store {
         Ok(Store { db })
     }
 
-    fn get<T: BorshDeserialize>(&self, table: TableDefinition<'_, [u8; 32], &[u8]>, key: [u8; 32]) -> Result<Option<T>> {
+    fn get<T: BorshDeserialize>(
+        &self,
+        table: TableDefinition<'_, [u8; 32], &[u8]>,
+        key: [u8; 32],
+    ) -> Result<Option<T>> {
         let r = self.db.begin_read()?;
         let t = r.open_table(table)?;
         match t.get(key)? {
@@ -56,7 +61,12 @@ impl Store {
         }
     }
 
-    fn put<T: BorshSerialize>(&self, table: TableDefinition<'_, [u8; 32], &[u8]>, key: [u8; 32], v: &T) -> Result<()> {
+    fn put<T: BorshSerialize>(
+        &self,
+        table: TableDefinition<'_, [u8; 32], &[u8]>,
+        key: [u8; 32],
+        v: &T,
+    ) -> Result<()> {
         let w = self.db.begin_write()?;
         {
             let mut t = w.open_table(table)?;
@@ -124,7 +134,11 @@ impl Store {
     }
 
     /// Delete after `check` passes on the current permissions.
-    pub fn delete_secret(&self, id: &SecretId, check: impl FnOnce(&Permissions) -> Result<()>) -> Result<()> {
+    pub fn delete_secret(
+        &self,
+        id: &SecretId,
+        check: impl FnOnce(&Permissions) -> Result<()>,
+    ) -> Result<()> {
         let w = self.db.begin_write()?;
         {
             let mut t = w.open_table(SECRETS)?;
@@ -218,7 +232,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{JobStatus, JobStats};
+    use crate::types::{JobStats, JobStatus};
     use synod_primitives::Keypair;
 
     fn record(owner: synod_primitives::AccountId) -> SecretRecord {
@@ -245,14 +259,27 @@ mod tests {
         {
             let s = Store::open(&path).expect("open");
             s.insert_secret(&id, &record(alice)).expect("insert");
-            assert!(matches!(s.insert_secret(&id, &record(alice)), Err(BlindError::AlreadyExists(_))));
-            s.put_program(&prog, &ProgramRecord { uploader: alice, mir: vec![1, 2, 3] }).expect("program");
-            s.insert_job(&job, &JobRecord {
-                invoker: alice,
-                status: JobStatus::Done,
-                outputs: Default::default(),
-                stats: JobStats::default(),
-            })
+            assert!(matches!(
+                s.insert_secret(&id, &record(alice)),
+                Err(BlindError::AlreadyExists(_))
+            ));
+            s.put_program(
+                &prog,
+                &ProgramRecord {
+                    uploader: alice,
+                    mir: vec![1, 2, 3],
+                },
+            )
+            .expect("program");
+            s.insert_job(
+                &job,
+                &JobRecord {
+                    invoker: alice,
+                    status: JobStatus::Done,
+                    outputs: Default::default(),
+                    stats: JobStats::default(),
+                },
+            )
             .expect("job");
             assert!(s.use_nonce(b"k", 10, 0).expect("nonce"));
         }
@@ -260,7 +287,10 @@ mod tests {
         assert_eq!(s.secret(&id).expect("secret"), record(alice));
         assert_eq!(s.program(&prog).expect("program").mir, vec![1, 2, 3]);
         assert_eq!(s.job(&job).expect("job").status, JobStatus::Done);
-        assert!(!s.use_nonce(b"k", 11, 0).expect("nonce"), "nonce remembered across restart");
+        assert!(
+            !s.use_nonce(b"k", 11, 0).expect("nonce"),
+            "nonce remembered across restart"
+        );
         assert_eq!(s.secret_count().expect("count"), 1);
         s.delete_secret(&id, |_| Ok(())).expect("delete");
         assert!(matches!(s.secret(&id), Err(BlindError::NotFound(_))));
@@ -277,7 +307,10 @@ mod tests {
         v.elements[0] = [9; 32];
         let r = s.update_secret(&id, v, |_| Err(BlindError::Unauthorised("no".into())));
         assert!(r.is_err());
-        assert!(s.delete_secret(&id, |_| Err(BlindError::Unauthorised("no".into()))).is_err());
+        assert!(
+            s.delete_secret(&id, |_| Err(BlindError::Unauthorised("no".into())))
+                .is_err()
+        );
         assert_eq!(s.secret(&id).expect("still there"), record(alice));
     }
 }

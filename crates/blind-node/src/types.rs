@@ -93,7 +93,9 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], BlindError> {
 /// Who may do what with one stored secret. Enforced by every node on every
 /// request. The owner may always retrieve, update, delete, change the
 /// permissions and compute with any program.
-#[derive(Clone, Debug, PartialEq, Eq, Default, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Default, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
 pub struct Permissions {
     /// Owner.
     pub owner: AccountId,
@@ -290,7 +292,9 @@ pub struct InputBinding {
 }
 
 /// Built-in benchmark jobs (no program, random shared operands).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
 pub enum BenchKind {
     /// Batched secure multiplications (one round).
     Mul,
@@ -546,7 +550,18 @@ pub enum JobStatus {
 }
 
 /// Timing figures of a finished job at one node.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
 pub struct JobStats {
     /// Wall time of the whole job in microseconds.
     pub total_us: u64,

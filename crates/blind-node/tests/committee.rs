@@ -14,7 +14,9 @@ use synod_blind_node::mesh::TapPoint;
 use synod_blind_node::types::{
     BenchKind, InputBinding, InputSource, Invocation, JobKind, Operation, SecretId,
 };
-use synod_blind_node::{BlindClient, ClientInput, Committee, Member, NodeConfig, Permissions, RunningNode, start_node};
+use synod_blind_node::{
+    BlindClient, ClientInput, Committee, Member, NodeConfig, Permissions, RunningNode, start_node,
+};
 use synod_primitives::Keypair;
 
 fn free_port() -> u16 {
@@ -32,7 +34,9 @@ struct Net {
 
 async fn start(n: usize) -> Net {
     let dir = tempfile::tempdir().expect("tempdir");
-    let keys: Vec<Keypair> = (0..n).map(|i| Keypair::dev(&format!("blind-test-node-{i}"))).collect();
+    let keys: Vec<Keypair> = (0..n)
+        .map(|i| Keypair::dev(&format!("blind-test-node-{i}")))
+        .collect();
     let rpc_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
     let committee = Committee {
         members: keys
@@ -64,9 +68,19 @@ async fn start(n: usize) -> Net {
         nodes.push(start_node(cfg).await.expect("node starts"));
     }
     for node in &nodes {
-        assert!(node.state.mesh().wait_connected(Duration::from_secs(10)).await, "mesh connects");
+        assert!(
+            node.state
+                .mesh()
+                .wait_connected(Duration::from_secs(10))
+                .await,
+            "mesh connects"
+        );
     }
-    Net { nodes, committee, _dir: dir }
+    Net {
+        nodes,
+        committee,
+        _dir: dir,
+    }
 }
 
 fn client(net: &Net, who: &str) -> BlindClient {
@@ -74,10 +88,16 @@ fn client(net: &Net, who: &str) -> BlindClient {
 }
 
 /// Every node refuses with an "unauthorised" error.
-fn all_refused(results: Vec<Result<synod_blind_node::types::Response, synod_blind_node::BlindError>>, what: &str) {
+fn all_refused(
+    results: Vec<Result<synod_blind_node::types::Response, synod_blind_node::BlindError>>,
+    what: &str,
+) {
     for (i, r) in results.into_iter().enumerate() {
         let e = r.expect_err(&format!("node {i} must refuse {what}"));
-        assert!(e.to_string().contains("unauthorised"), "node {i}, {what}: {e}");
+        assert!(
+            e.to_string().contains("unauthorised"),
+            "node {i}, {what}: {e}"
+        );
     }
 }
 
@@ -96,45 +116,79 @@ async fn permissions_every_request_type() {
     let bob_id = bob.account();
 
     // store: owner must be the caller.
-    let forged = synod_blind_node::client::share_value(&alice.params(), ScalarType::U32, &Value::Int(1)).expect("share");
+    let forged =
+        synod_blind_node::client::share_value(&alice.params(), ScalarType::U32, &Value::Int(1))
+            .expect("share");
     let id = SecretId::random().expect("rng");
     let ops = forged
         .into_iter()
-        .map(|value| Operation::StoreSecret { id, value, permissions: Permissions::owner_only(alice.account()) })
+        .map(|value| Operation::StoreSecret {
+            id,
+            value,
+            permissions: Permissions::owner_only(alice.account()),
+        })
         .collect();
     all_refused(bob.call_each(ops).await, "store for another owner");
 
-    let id = alice.store_secret(ScalarType::U32, &Value::Int(42), None).await.expect("store");
+    let id = alice
+        .store_secret(ScalarType::U32, &Value::Int(42), None)
+        .await
+        .expect("store");
     let got = alice.retrieve(id).await.expect("owner retrieves");
     assert_eq!(got.value, Value::Int(42));
 
     // retrieve
-    all_refused(bob.call_all(Operation::RetrieveSecret { id }).await, "retrieve");
+    all_refused(
+        bob.call_all(Operation::RetrieveSecret { id }).await,
+        "retrieve",
+    );
     let e = bob.retrieve(id).await.expect_err("refused");
     assert!(e.to_string().contains("unauthorised"), "{e}");
     // update
-    let shares = synod_blind_node::client::share_value(&bob.params(), ScalarType::U32, &Value::Int(7)).expect("share");
+    let shares =
+        synod_blind_node::client::share_value(&bob.params(), ScalarType::U32, &Value::Int(7))
+            .expect("share");
     all_refused(
-        bob.call_each(shares.into_iter().map(|value| Operation::UpdateSecret { id, value }).collect()).await,
+        bob.call_each(
+            shares
+                .into_iter()
+                .map(|value| Operation::UpdateSecret { id, value })
+                .collect(),
+        )
+        .await,
         "update",
     );
     // delete
     all_refused(bob.call_all(Operation::DeleteSecret { id }).await, "delete");
     // permissions
-    all_refused(bob.call_all(Operation::GetPermissions { id }).await, "get permissions");
     all_refused(
-        bob.call_all(Operation::SetPermissions { id, permissions: Permissions::owner_only(bob_id) }).await,
+        bob.call_all(Operation::GetPermissions { id }).await,
+        "get permissions",
+    );
+    all_refused(
+        bob.call_all(Operation::SetPermissions {
+            id,
+            permissions: Permissions::owner_only(bob_id),
+        })
+        .await,
         "set permissions",
     );
     // compute: bob may not use alice's secret in a program.
     let compiled = synod_blind_lang::compile(PROGRAM, &Default::default()).expect("compiles");
-    let program = bob.store_program(compiled.bytes.clone()).await.expect("anyone may store a program");
+    let program = bob
+        .store_program(compiled.bytes.clone())
+        .await
+        .expect("anyone may store a program");
     let e = bob
         .invoke(
             program,
             &[
                 ("a".into(), ScalarType::U32, ClientInput::Stored(id)),
-                ("b".into(), ScalarType::U32, ClientInput::Secret(Value::Int(5))),
+                (
+                    "b".into(),
+                    ScalarType::U32,
+                    ClientInput::Secret(Value::Int(5)),
+                ),
             ],
             &[("Alice".into(), bob_id), ("Bob".into(), bob_id)],
         )
@@ -144,7 +198,10 @@ async fn permissions_every_request_type() {
     assert!(e.to_string().contains("compute with program"), "{e}");
 
     // Nothing changed.
-    assert_eq!(alice.retrieve(id).await.expect("retrieve").value, Value::Int(42));
+    assert_eq!(
+        alice.retrieve(id).await.expect("retrieve").value,
+        Value::Int(42)
+    );
 
     // Grant bob retrieve + update + compute; now allowed.
     let mut p = Permissions::owner_only(alice.account());
@@ -153,10 +210,21 @@ async fn permissions_every_request_type() {
     p.compute.entry(bob_id).or_default().insert(program);
     alice.set_permissions(id, p.clone()).await.expect("set");
     assert_eq!(alice.permissions(id).await.expect("get"), p);
-    assert_eq!(bob.retrieve(id).await.expect("bob retrieves").value, Value::Int(42));
-    bob.update_secret(id, ScalarType::U32, &Value::Int(43)).await.expect("bob updates");
-    assert_eq!(alice.retrieve(id).await.expect("retrieve").value, Value::Int(43));
-    all_refused(bob.call_all(Operation::DeleteSecret { id }).await, "delete without delete permission");
+    assert_eq!(
+        bob.retrieve(id).await.expect("bob retrieves").value,
+        Value::Int(42)
+    );
+    bob.update_secret(id, ScalarType::U32, &Value::Int(43))
+        .await
+        .expect("bob updates");
+    assert_eq!(
+        alice.retrieve(id).await.expect("retrieve").value,
+        Value::Int(43)
+    );
+    all_refused(
+        bob.call_all(Operation::DeleteSecret { id }).await,
+        "delete without delete permission",
+    );
 
     // A job's results go only to the bound output party.
     let job = bob
@@ -164,29 +232,45 @@ async fn permissions_every_request_type() {
             program,
             &[
                 ("a".into(), ScalarType::U32, ClientInput::Stored(id)),
-                ("b".into(), ScalarType::U32, ClientInput::Secret(Value::Int(5))),
+                (
+                    "b".into(),
+                    ScalarType::U32,
+                    ClientInput::Secret(Value::Int(5)),
+                ),
             ],
             &[("Alice".into(), alice.account()), ("Bob".into(), bob_id)],
         )
         .await
         .expect("bob may compute now");
-    let out = alice.result(job, Duration::from_secs(60)).await.expect("job result");
+    let out = alice
+        .result(job, Duration::from_secs(60))
+        .await
+        .expect("job result");
     assert_eq!(out.values["bigger"], Value::Int(43));
     let carol = client(&net, "charlie");
-    let e = carol.result(job, Duration::from_secs(5)).await.expect_err("not addressed to carol");
+    let e = carol
+        .result(job, Duration::from_secs(5))
+        .await
+        .expect_err("not addressed to carol");
     assert!(e.to_string().contains("unauthorised"), "{e}");
 
     // Replay: the same signed request twice.
-    let req = alice.sign_for(0, Operation::RetrieveSecret { id }).expect("sign");
+    let req = alice
+        .sign_for(0, Operation::RetrieveSecret { id })
+        .expect("sign");
     alice.send_signed(0, &req).await.expect("first");
     let e = alice.send_signed(0, &req).await.expect_err("replay");
     assert!(e.to_string().contains("replayed"), "{e}");
     // A request for node 0 sent to node 1.
-    let req = alice.sign_for(0, Operation::RetrieveSecret { id }).expect("sign");
+    let req = alice
+        .sign_for(0, Operation::RetrieveSecret { id })
+        .expect("sign");
     let e = alice.send_signed(1, &req).await.expect_err("wrong node");
     assert!(e.to_string().contains("for node 0"), "{e}");
     // Tampered signature.
-    let mut req = alice.sign_for(0, Operation::RetrieveSecret { id }).expect("sign");
+    let mut req = alice
+        .sign_for(0, Operation::RetrieveSecret { id })
+        .expect("sign");
     req.body.user = bob_id;
     let e = alice.send_signed(0, &req).await.expect_err("bad signature");
     assert!(e.to_string().contains("signature"), "{e}");
@@ -204,7 +288,10 @@ async fn permissions_every_request_type() {
 async fn program_rejected_by_analyser_and_decoder() {
     let net = start(3).await;
     let alice = client(&net, "alice");
-    let e = alice.store_program(b"not mir".to_vec()).await.expect_err("garbage");
+    let e = alice
+        .store_program(b"not mir".to_vec())
+        .await
+        .expect_err("garbage");
     assert!(e.to_string().contains("program rejected"), "{e}");
     // Bench jobs and job failure with an unbound input.
     let compiled = synod_blind_lang::compile(PROGRAM, &Default::default()).expect("compiles");
@@ -222,12 +309,25 @@ async fn program_rejected_by_analyser_and_decoder() {
     });
     for r in alice.call_all(op).await {
         let e = r.expect_err("refused");
-        assert!(e.to_string().contains("not bound") || e.to_string().contains("not found"), "{e}");
+        assert!(
+            e.to_string().contains("not bound") || e.to_string().contains("not found"),
+            "{e}"
+        );
     }
-    let job = alice.start_bench(BenchKind::Mul, 1000, 2).await.expect("bench");
-    let out = alice.result(job, Duration::from_secs(60)).await.expect("bench result");
+    let job = alice
+        .start_bench(BenchKind::Mul, 1000, 2)
+        .await
+        .expect("bench");
+    let out = alice
+        .result(job, Duration::from_secs(60))
+        .await
+        .expect("bench result");
     assert_eq!(out.stats.len(), 3);
-    assert!(out.stats.iter().all(|(_, s)| s.operations == 2000 && s.rounds[2] == 2));
+    assert!(
+        out.stats
+            .iter()
+            .all(|(_, s)| s.operations == 2000 && s.rounds[2] == 2)
+    );
     for n in net.nodes {
         n.stop().await;
     }
@@ -244,7 +344,9 @@ async fn no_secret_input_on_the_wire() {
         let f = Arc::clone(&frames);
         node.state
             .mesh()
-            .set_tap(Arc::new(move |p, _peer, bytes: &[u8]| f.lock().push((p, bytes.to_vec()))));
+            .set_tap(Arc::new(move |p, _peer, bytes: &[u8]| {
+                f.lock().push((p, bytes.to_vec()))
+            }));
     }
     let alice = client(&net, "alice");
     let bob = client(&net, "bob");
@@ -253,16 +355,30 @@ async fn no_secret_input_on_the_wire() {
     let compiled = synod_blind_lang::compile(PROGRAM, &Default::default()).expect("compiles");
     let program = alice.store_program(compiled.bytes).await.expect("store");
     let mut perms = Permissions::owner_only(bob.account());
-    perms.compute.entry(alice.account()).or_default().insert(program);
-    let b_id = bob.store_secret(ScalarType::U32, &Value::Int(secret_b), Some(perms)).await.expect("store b");
+    perms
+        .compute
+        .entry(alice.account())
+        .or_default()
+        .insert(program);
+    let b_id = bob
+        .store_secret(ScalarType::U32, &Value::Int(secret_b), Some(perms))
+        .await
+        .expect("store b");
     let job = alice
         .invoke(
             program,
             &[
-                ("a".into(), ScalarType::U32, ClientInput::Secret(Value::Int(secret_a))),
+                (
+                    "a".into(),
+                    ScalarType::U32,
+                    ClientInput::Secret(Value::Int(secret_a)),
+                ),
                 ("b".into(), ScalarType::U32, ClientInput::Stored(b_id)),
             ],
-            &[("Alice".into(), alice.account()), ("Bob".into(), bob.account())],
+            &[
+                ("Alice".into(), alice.account()),
+                ("Bob".into(), bob.account()),
+            ],
         )
         .await
         .expect("invoke");
@@ -285,13 +401,68 @@ async fn no_secret_input_on_the_wire() {
             plaintext += 1;
         }
         for n in &needles {
-            assert!(!f.windows(n.len()).any(|w| w == n.as_slice()), "a {point:?} frame contains a secret input encoding");
+            assert!(
+                !f.windows(n.len()).any(|w| w == n.as_slice()),
+                "a {point:?} frame contains a secret input encoding"
+            );
         }
     }
     assert!(plaintext > 0);
     let out = result.expect("job result");
     assert_eq!(out.values["bigger"], Value::Int(secret_a.max(secret_b)));
-    assert!(plaintext >= 3 * 2 * 3, "setup, preprocessing and online rounds were captured ({plaintext})");
+    assert!(
+        plaintext >= 3 * 2 * 3,
+        "setup, preprocessing and online rounds were captured ({plaintext})"
+    );
+    for n in net.nodes {
+        n.stop().await;
+    }
+}
+
+/// A member that never joins a job (down or slow) makes the job fail at the
+/// others with an error naming it, within the round timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_member_fails_the_job_within_the_timeout() {
+    let net = start(3).await;
+    let alice = client(&net, "alice");
+    let op = Operation::Invoke(Invocation {
+        nonce: [7; 16],
+        kind: JobKind::Bench {
+            kind: BenchKind::Mul,
+            count: 10,
+            reps: 1,
+        },
+    });
+    let t = std::time::Instant::now();
+    for node in [0, 1] {
+        alice
+            .call(node, op.clone())
+            .await
+            .expect("nodes 0 and 1 start the job");
+    }
+    let job = Invocation {
+        nonce: [7; 16],
+        kind: JobKind::Bench {
+            kind: BenchKind::Mul,
+            count: 10,
+            reps: 1,
+        },
+    }
+    .job_id(&alice.account());
+    let e = alice
+        .result(job, Duration::from_secs(30))
+        .await
+        .expect_err("job fails");
+    let elapsed = t.elapsed();
+    assert!(e.to_string().contains("job failed"), "{e}");
+    assert!(
+        e.to_string().contains("[2]") || e.to_string().contains("node 2"),
+        "names the silent node: {e}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(15),
+        "failed after {elapsed:?}, round timeout is 5 s"
+    );
     for n in net.nodes {
         n.stop().await;
     }

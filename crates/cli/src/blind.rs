@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use synod_blind_lang::{Options, ScalarType, Secrecy, Value};
-use synod_blind_node::config::{read_key_file, write_key_file};
 use synod_blind_node::types::BenchKind;
-use synod_blind_node::{BlindClient, ClientInput, Committee, Member, NodeConfig, ProgramKey, SecretId};
+use synod_blind_node::{BlindClient, ClientInput, Committee, NodeConfig, ProgramKey, SecretId};
 use synod_primitives::{AccountId, Keypair};
 
 use crate::Cli;
@@ -246,7 +245,9 @@ pub fn run(cli: &Cli, cmd: &BlindCommand) -> anyhow::Result<()> {
         BlindCommand::Delete(a) => {
             let c = client(cli, &a.client)?;
             rt()?.block_on(c.delete_secret(a.id))?;
-            emit(cli.json, &serde_json::json!({ "deleted": a.id }), || format!("deleted {}", a.id))
+            emit(cli.json, &serde_json::json!({ "deleted": a.id }), || {
+                format!("deleted {}", a.id)
+            })
         }
         BlindCommand::Permissions(a) => permissions(cli, a),
         BlindCommand::Program(ProgramCommand::Store(a)) => program_store(cli, a),
@@ -280,11 +281,14 @@ pub fn parse_value(s: &str) -> anyhow::Result<Value> {
                 .map(|i| Value::Int(i128::from(i)))
                 .or_else(|| n.as_u64().map(|u| Value::Int(i128::from(u))))
                 .ok_or_else(|| anyhow!("{n} is not an integer")),
-            serde_json::Value::Array(items) => Ok(Value::Array(items.iter().map(conv).collect::<anyhow::Result<_>>()?)),
+            serde_json::Value::Array(items) => Ok(Value::Array(
+                items.iter().map(conv).collect::<anyhow::Result<_>>()?,
+            )),
             other => bail!("unsupported value {other}"),
         }
     }
-    let v: serde_json::Value = serde_json::from_str(s).with_context(|| format!("value `{s}` is not JSON"))?;
+    let v: serde_json::Value =
+        serde_json::from_str(s).with_context(|| format!("value `{s}` is not JSON"))?;
     conv(&v)
 }
 
@@ -300,7 +304,8 @@ fn value_json(v: &Value) -> serde_json::Value {
 }
 
 fn split_kv(s: &str) -> anyhow::Result<(&str, &str)> {
-    s.split_once('=').ok_or_else(|| anyhow!("expected NAME=VALUE, got `{s}`"))
+    s.split_once('=')
+        .ok_or_else(|| anyhow!("expected NAME=VALUE, got `{s}`"))
 }
 
 fn store(cli: &Cli, a: &StoreArgs) -> anyhow::Result<()> {
@@ -320,7 +325,9 @@ fn store(cli: &Cli, a: &StoreArgs) -> anyhow::Result<()> {
             .insert(p.parse::<ProgramKey>()?);
     }
     let id = rt()?.block_on(c.store_secret(ty, &value, Some(perms)))?;
-    emit(cli.json, &serde_json::json!({ "id": id }), || format!("stored secret {id}"))
+    emit(cli.json, &serde_json::json!({ "id": id }), || {
+        format!("stored secret {id}")
+    })
 }
 
 fn update(cli: &Cli, a: &StoreArgs) -> anyhow::Result<()> {
@@ -329,7 +336,9 @@ fn update(cli: &Cli, a: &StoreArgs) -> anyhow::Result<()> {
     let ty = parse_type(&a.ty)?;
     let value = parse_value(&a.value)?;
     rt()?.block_on(c.update_secret(id, ty, &value))?;
-    emit(cli.json, &serde_json::json!({ "updated": id }), || format!("updated {id}"))
+    emit(cli.json, &serde_json::json!({ "updated": id }), || {
+        format!("updated {id}")
+    })
 }
 
 fn retrieve(cli: &Cli, a: &IdArgs) -> anyhow::Result<()> {
@@ -380,13 +389,16 @@ fn permissions(cli: &Cli, a: &PermArgs) -> anyhow::Result<()> {
     if changing {
         rt.block_on(c.set_permissions(a.id, p.clone()))?;
     }
-    emit(cli.json, &p, || serde_json::to_string_pretty(&p).unwrap_or_default())
+    emit(cli.json, &p, || {
+        serde_json::to_string_pretty(&p).unwrap_or_default()
+    })
 }
 
 fn load_program(path: &Path) -> anyhow::Result<(Vec<u8>, synod_blind_lang::Mir)> {
     if path.extension().is_some_and(|e| e == "mir") {
         let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
-        let mir = synod_blind_lang::Mir::decode(&bytes).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let mir = synod_blind_lang::Mir::decode(&bytes)
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
         return Ok((bytes, mir));
     }
     let src = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
@@ -399,7 +411,9 @@ fn program_store(cli: &Cli, a: &ProgramStoreArgs) -> anyhow::Result<()> {
     let c = client(cli, &a.client)?;
     let (bytes, _) = load_program(&a.file)?;
     let id = rt()?.block_on(c.store_program(bytes))?;
-    emit(cli.json, &serde_json::json!({ "program": id }), || format!("stored program {id}"))
+    emit(cli.json, &serde_json::json!({ "program": id }), || {
+        format!("stored program {id}")
+    })
 }
 
 fn invoke_inputs(
@@ -408,7 +422,10 @@ fn invoke_inputs(
     inputs: &[String],
     public: &[String],
     parties: &[String],
-) -> anyhow::Result<(Vec<(String, ScalarType, ClientInput)>, Vec<(String, AccountId)>)> {
+) -> anyhow::Result<(
+    Vec<(String, ScalarType, ClientInput)>,
+    Vec<(String, AccountId)>,
+)> {
     let decl = |name: &str| {
         mir.inputs
             .iter()
@@ -456,7 +473,12 @@ fn invoke(cli: &Cli, a: &InvokeArgs) -> anyhow::Result<()> {
         j.insert("job".into(), serde_json::json!(job));
         j.insert(
             "outputs".into(),
-            serde_json::Value::Object(out.values.iter().map(|(k, v)| (k.clone(), value_json(v))).collect()),
+            serde_json::Value::Object(
+                out.values
+                    .iter()
+                    .map(|(k, v)| (k.clone(), value_json(v)))
+                    .collect(),
+            ),
         );
         return emit(cli.json, &j, || {
             let mut s = format!("job {job}");
@@ -466,7 +488,9 @@ fn invoke(cli: &Cli, a: &InvokeArgs) -> anyhow::Result<()> {
             s
         });
     }
-    emit(cli.json, &serde_json::json!({ "job": job }), || format!("started job {job}"))
+    emit(cli.json, &serde_json::json!({ "job": job }), || {
+        format!("started job {job}")
+    })
 }
 
 fn blake3_hash(b: &[u8]) -> [u8; 32] {
@@ -474,8 +498,10 @@ fn blake3_hash(b: &[u8]) -> [u8; 32] {
 }
 
 fn print_outputs(cli: &Cli, values: &BTreeMap<String, Value>) -> anyhow::Result<()> {
-    let j: serde_json::Map<String, serde_json::Value> =
-        values.iter().map(|(k, v)| (k.clone(), value_json(v))).collect();
+    let j: serde_json::Map<String, serde_json::Value> = values
+        .iter()
+        .map(|(k, v)| (k.clone(), value_json(v)))
+        .collect();
     emit(cli.json, &j, || {
         values
             .iter()
@@ -500,71 +526,6 @@ impl Drop for Children {
     }
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-/// Write keys, node configs and `committee.json` for an `n`-node loopback
-/// committee into `dir` (keys are reused if present). Returns the node
-/// config paths.
-pub fn write_localnet(dir: &Path, n: usize, round_timeout_ms: u64, allow_bench: bool) -> anyhow::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
-    let mut keys = Vec::new();
-    for i in 0..n {
-        let kf = dir.join(format!("node-{i}.key"));
-        let key = if kf.exists() {
-            read_key_file(&kf)?
-        } else {
-            let k = Keypair::generate()?;
-            write_key_file(&kf, &k)?;
-            k
-        };
-        keys.push((kf, key));
-    }
-    let committee_path = dir.join("committee.json");
-    let committee = match synod_blind_node::config::read_json::<Committee>(&committee_path) {
-        Ok(c) if c.n() == n && c.members.iter().zip(&keys).all(|(m, (_, k))| m.key == k.account()) => c,
-        _ => {
-            let mut members = Vec::new();
-            for (_, k) in &keys {
-                members.push(Member {
-                    key: k.account(),
-                    p2p: format!("127.0.0.1:{}", free_port()?).parse()?,
-                    rpc: format!("http://127.0.0.1:{}", free_port()?),
-                });
-            }
-            Committee { members }
-        }
-    };
-    committee.validate()?;
-    std::fs::write(&committee_path, serde_json::to_string_pretty(&committee)?)?;
-    let mut paths = Vec::new();
-    for (i, (kf, _)) in keys.iter().enumerate() {
-        let rpc_port = committee.members[i]
-            .rpc
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse::<u16>().ok())
-            .ok_or_else(|| anyhow!("bad rpc url"))?;
-        let cfg = NodeConfig {
-            index: i,
-            key_file: kf.clone(),
-            data_dir: dir.join(format!("node-{i}")),
-            committee: committee.clone(),
-            rpc_listen: format!("127.0.0.1:{rpc_port}").parse()?,
-            p2p_listen: None,
-            round_timeout_ms,
-            max_frame_bytes: synod_blind_node::frame::DEFAULT_MAX_FRAME,
-            allow_bench,
-            max_clock_skew_ms: 120_000,
-        };
-        let p = dir.join(format!("node-{i}.json"));
-        std::fs::write(&p, serde_json::to_string_pretty(&cfg)?)?;
-        paths.push(p);
-    }
-    Ok(paths)
-}
-
 fn localnet(cli: &Cli, a: &LocalnetArgs) -> anyhow::Result<()> {
     if a.nodes < 3 {
         bail!("a committee needs at least 3 nodes");
@@ -576,7 +537,8 @@ fn localnet(cli: &Cli, a: &LocalnetArgs) -> anyhow::Result<()> {
             std::env::temp_dir().join(format!("synod-blind-{}", hex::encode(s)))
         }
     };
-    let configs = write_localnet(&dir, a.nodes, a.round_timeout_ms, !a.no_bench)?;
+    let configs =
+        synod_blind_node::config::write_localnet(&dir, a.nodes, a.round_timeout_ms, !a.no_bench)?;
     let committee = Committee::load(&dir.join("committee.json"))?;
     let exe = std::env::current_exe()?;
     let mut children = Children(Vec::new());
@@ -602,7 +564,10 @@ fn localnet(cli: &Cli, a: &LocalnetArgs) -> anyhow::Result<()> {
         let ready = rt.block_on(async {
             let mut ok = true;
             for i in 0..committee.n() {
-                ok &= c.info(i).await.is_ok_and(|inf| inf.connected.len() + 1 == committee.n());
+                ok &= c
+                    .info(i)
+                    .await
+                    .is_ok_and(|inf| inf.connected.len() + 1 == committee.n());
             }
             ok
         });
@@ -611,11 +576,17 @@ fn localnet(cli: &Cli, a: &LocalnetArgs) -> anyhow::Result<()> {
         }
         for (i, ch) in children.0.iter_mut().enumerate() {
             if let Some(st) = ch.try_wait()? {
-                bail!("node {i} exited ({st}); see {}", dir.join(format!("node-{i}.log")).display());
+                bail!(
+                    "node {i} exited ({st}); see {}",
+                    dir.join(format!("node-{i}.log")).display()
+                );
             }
         }
         if Instant::now() > deadline {
-            bail!("localnet did not connect within 30 s; logs in {}", dir.display());
+            bail!(
+                "localnet did not connect within 30 s; logs in {}",
+                dir.display()
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -630,9 +601,16 @@ fn localnet(cli: &Cli, a: &LocalnetArgs) -> anyhow::Result<()> {
             })).collect::<Vec<_>>(),
         }),
         || {
-            let mut s = format!("Synod blind localnet: {} nodes (t = {})\n", committee.n(), (committee.n() - 1) / 2);
+            let mut s = format!(
+                "Synod blind localnet: {} nodes (t = {})\n",
+                committee.n(),
+                (committee.n() - 1) / 2
+            );
             for (i, (m, pid)) in committee.members.iter().zip(&pids).enumerate() {
-                s.push_str(&format!("  node {i}  rpc {}  p2p {}  pid {pid}  key {}\n", m.rpc, m.p2p, m.key));
+                s.push_str(&format!(
+                    "  node {i}  rpc {}  p2p {}  pid {pid}  key {}\n",
+                    m.rpc, m.p2p, m.key
+                ));
             }
             s.push_str(&format!("  committee file  {}\n", committee_file.display()));
             s.push_str(&format!(
@@ -664,13 +642,22 @@ fn bench(cli: &Cli, a: &BenchArgs) -> anyhow::Result<()> {
         let job = rt.block_on(c.start_bench(kind, count, reps))?;
         let out = rt.block_on(c.result(job, Duration::from_secs(600)))?;
         let wall = t.elapsed().as_secs_f64();
-        let online = out.stats.iter().map(|(_, s)| s.online_us).max().unwrap_or(1).max(1);
+        let online = out
+            .stats
+            .iter()
+            .map(|(_, s)| s.online_us)
+            .max()
+            .unwrap_or(1)
+            .max(1);
         let ops = out.stats.first().map(|(_, s)| s.operations).unwrap_or(0);
         Ok((ops as f64 / (online as f64 / 1e6), ops as f64 / wall, ops))
     };
     if matches!(a.op, BenchOp::Mul | BenchOp::All) {
         let (online, wall, ops) = run(BenchKind::Mul, a.mul_batch, a.mul_reps)?;
-        report.insert("mul".into(), serde_json::json!({"ops": ops, "online_per_s": online, "job_per_s": wall}));
+        report.insert(
+            "mul".into(),
+            serde_json::json!({"ops": ops, "online_per_s": online, "job_per_s": wall}),
+        );
         lines.push(format!(
             "secure multiplications: {ops} in {} rounds of {}: {:.0}/s online, {:.0}/s incl. job setup",
             a.mul_reps, a.mul_batch, online, wall
@@ -695,9 +682,18 @@ fn bench(cli: &Cli, a: &BenchArgs) -> anyhow::Result<()> {
                 .inputs
                 .iter()
                 .enumerate()
-                .map(|(k, i)| (i.name.clone(), i.ty, ClientInput::Secret(Value::Int(((k as i128 + 1) * 37 + i128::from(run)) % 200))))
+                .map(|(k, i)| {
+                    (
+                        i.name.clone(),
+                        i.ty,
+                        ClientInput::Secret(Value::Int(
+                            ((k as i128 + 1) * 37 + i128::from(run)) % 200,
+                        )),
+                    )
+                })
                 .collect();
-            let parties: Vec<(String, AccountId)> = mir.parties.iter().map(|p| (p.clone(), me)).collect();
+            let parties: Vec<(String, AccountId)> =
+                mir.parties.iter().map(|p| (p.clone(), me)).collect();
             let job = rt.block_on(c.invoke(program, &inputs, &parties))?;
             rt.block_on(c.result(job, Duration::from_secs(120)))?;
             lat.push(t.elapsed().as_secs_f64() * 1e3);

@@ -22,7 +22,9 @@ struct Localnet {
 
 impl Drop for Localnet {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -37,7 +39,16 @@ impl Drop for Localnet {
 
 fn start_localnet(dir: &Path) -> Localnet {
     let mut child = synod()
-        .args(["--json", "blind", "localnet", "--nodes", "3", "--round-timeout-ms", "3000", "--dir"])
+        .args([
+            "--json",
+            "blind",
+            "localnet",
+            "--nodes",
+            "3",
+            "--round-timeout-ms",
+            "3000",
+            "--dir",
+        ])
         .arg(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -49,7 +60,10 @@ fn start_localnet(dir: &Path) -> Localnet {
     let v: serde_json::Value = loop {
         let mut line = String::new();
         let n = reader.read_line(&mut line).expect("read");
-        assert!(n > 0, "localnet exited before printing its endpoints: {text}");
+        assert!(
+            n > 0,
+            "localnet exited before printing its endpoints: {text}"
+        );
         text.push_str(&line);
         if let Ok(v) = serde_json::from_str(&text) {
             break v;
@@ -76,10 +90,20 @@ fn blind(net: &Localnet, from: &str, args: &[&str]) -> Output {
     cmd.arg(args[0]);
     if args[0] == "program" {
         cmd.arg(args[1]);
-        cmd.args(["--committee", net.committee.to_str().expect("utf8"), "--from", from]);
+        cmd.args([
+            "--committee",
+            net.committee.to_str().expect("utf8"),
+            "--from",
+            from,
+        ]);
         cmd.args(&args[2..]);
     } else {
-        cmd.args(["--committee", net.committee.to_str().expect("utf8"), "--from", from]);
+        cmd.args([
+            "--committee",
+            net.committee.to_str().expect("utf8"),
+            "--from",
+            from,
+        ]);
         cmd.args(&args[1..]);
     }
     cmd.output().expect("run synod blind")
@@ -96,8 +120,16 @@ fn ok_json(out: &Output, what: &str) -> serde_json::Value {
 }
 
 fn err_text(out: &Output, what: &str) -> String {
-    assert!(!out.status.success(), "{what} unexpectedly succeeded: {}", String::from_utf8_lossy(&out.stdout));
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    assert!(
+        !out.status.success(),
+        "{what} unexpectedly succeeded: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 fn auction_src() -> String {
@@ -116,7 +148,10 @@ fn auction_on_a_three_process_localnet_with_a_node_failure() {
     let auction = auction_src();
 
     // The seller stores the program; every node recomputes its id.
-    let p = ok_json(&blind(&net, "alice", &["program", "store", &auction]), "program store");
+    let p = ok_json(
+        &blind(&net, "alice", &["program", "store", &auction]),
+        "program store",
+    );
     let program = p["program"].as_str().expect("program id").to_string();
 
     // Four bidders (four users) store their bids, granting the seller the
@@ -127,18 +162,37 @@ fn auction_on_a_three_process_localnet_with_a_node_failure() {
         let out = blind(
             &net,
             who,
-            &["store", "--type", "u32", "--value", &bid.to_string(), "--compute", &format!("alice={program}")],
+            &[
+                "store",
+                "--type",
+                "u32",
+                "--value",
+                &bid.to_string(),
+                "--compute",
+                &format!("alice={program}"),
+            ],
         );
-        ids.push(ok_json(&out, "store")["id"].as_str().expect("id").to_string());
+        ids.push(
+            ok_json(&out, "store")["id"]
+                .as_str()
+                .expect("id")
+                .to_string(),
+        );
     }
 
     // Owners can read their own bid; another bidder or the seller cannot.
     let own = ok_json(&blind(&net, "bob", &["retrieve", &ids[0]]), "retrieve own");
     assert_eq!(own["value"], 310);
     for who in ["charlie", "alice"] {
-        let e = err_text(&blind(&net, who, &["retrieve", &ids[0]]), "retrieve foreign bid");
+        let e = err_text(
+            &blind(&net, who, &["retrieve", &ids[0]]),
+            "retrieve foreign bid",
+        );
         assert!(e.contains("unauthorised"), "{e}");
-        assert!(e.contains("node 0") && e.contains("node 1") && e.contains("node 2"), "every node refuses: {e}");
+        assert!(
+            e.contains("node 0") && e.contains("node 1") && e.contains("node 2"),
+            "every node refuses: {e}"
+        );
     }
 
     // Bob may not run the auction on the others' bids.
@@ -147,17 +201,29 @@ fn auction_on_a_three_process_localnet_with_a_node_failure() {
         invoke_args.push("--input".into());
         invoke_args.push(format!("bid{k}=@{id}"));
     }
-    for (party, user) in [("Seller", "alice"), ("Bidder0", "bob"), ("Bidder1", "charlie"), ("Bidder2", "dave"), ("Bidder3", "eve")] {
+    for (party, user) in [
+        ("Seller", "alice"),
+        ("Bidder0", "bob"),
+        ("Bidder1", "charlie"),
+        ("Bidder2", "dave"),
+        ("Bidder3", "eve"),
+    ] {
         invoke_args.push("--party".into());
         invoke_args.push(format!("{party}={user}"));
     }
     let args: Vec<&str> = invoke_args.iter().map(String::as_str).collect();
     let e = err_text(&blind(&net, "bob", &args), "bob invokes");
-    assert!(e.contains("unauthorised") && e.contains("compute with program"), "{e}");
+    assert!(
+        e.contains("unauthorised") && e.contains("compute with program"),
+        "{e}"
+    );
 
     // The seller runs it.
     let t = Instant::now();
-    let job = ok_json(&blind(&net, "alice", &args), "invoke")["job"].as_str().expect("job").to_string();
+    let job = ok_json(&blind(&net, "alice", &args), "invoke")["job"]
+        .as_str()
+        .expect("job")
+        .to_string();
     let res = ok_json(&blind(&net, "alice", &["result", &job]), "seller's result");
     eprintln!("auction job {job}: {:?} end to end", t.elapsed());
     assert_eq!(res["winner"], 1);
@@ -170,15 +236,28 @@ fn auction_on_a_three_process_localnet_with_a_node_failure() {
 
     // Kill node 2: the next job fails cleanly and quickly.
     let killed = net.pids[2];
-    assert!(Command::new("kill").args(["-9", &killed.to_string()]).status().expect("kill").success());
+    assert!(
+        Command::new("kill")
+            .args(["-9", &killed.to_string()])
+            .status()
+            .expect("kill")
+            .success()
+    );
     std::thread::sleep(Duration::from_millis(300));
     let t = Instant::now();
     let e = err_text(&blind(&net, "alice", &args), "invoke with a dead node");
-    assert!(t.elapsed() < Duration::from_secs(30), "failure took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(30),
+        "failure took {:?}",
+        t.elapsed()
+    );
     assert!(e.contains("node 2"), "the error names the dead node: {e}");
 
     // The survivors still hold their shares: t + 1 = 2 nodes reconstruct.
-    let r = ok_json(&blind(&net, "charlie", &["retrieve", &ids[1]]), "retrieve from survivors");
+    let r = ok_json(
+        &blind(&net, "charlie", &["retrieve", &ids[1]]),
+        "retrieve from survivors",
+    );
     assert_eq!(r["value"], 450);
     assert_eq!(r["answered"], serde_json::json!([0, 1]));
 
@@ -211,14 +290,24 @@ fn auction_on_a_three_process_localnet_with_a_node_failure() {
             let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
             break v["job"].as_str().expect("job").to_string();
         }
-        assert!(Instant::now() < deadline, "invoke after restart: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            Instant::now() < deadline,
+            "invoke after restart: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         std::thread::sleep(Duration::from_millis(300));
     };
     let res = blind(&net, "alice", &["result", &job]);
     if !res.status.success() {
         // The first job after a restart may race the mesh reconnecting.
-        let job = ok_json(&blind(&net, "alice", &args), "invoke again")["job"].as_str().expect("job").to_string();
-        let res = ok_json(&blind(&net, "alice", &["result", &job]), "result after restart");
+        let job = ok_json(&blind(&net, "alice", &args), "invoke again")["job"]
+            .as_str()
+            .expect("job")
+            .to_string();
+        let res = ok_json(
+            &blind(&net, "alice", &["result", &job]),
+            "result after restart",
+        );
         assert_eq!(res["price"], 450);
     } else {
         let res: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
