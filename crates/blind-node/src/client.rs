@@ -151,6 +151,10 @@ pub fn reconstruct_value(
         .first()
         .ok_or_else(|| BlindError::Reconstruct("no shares".into()))?;
     let ty = first.scalar_type()?;
+    for (_, s) in shares {
+        s.validate(MAX_MESSAGE_BYTES / 32)
+            .map_err(|e| BlindError::Reconstruct(format!("malformed share: {e}")))?;
+    }
     if first.public {
         let flat = first
             .field_elements()?

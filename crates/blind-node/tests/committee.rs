@@ -19,6 +19,8 @@ use synod_blind_node::{
 };
 use synod_primitives::Keypair;
 
+type Captured = Vec<(TapPoint, Vec<u8>)>;
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -339,7 +341,7 @@ async fn program_rejected_by_analyser_and_decoder() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_input_on_the_wire() {
     let net = start(3).await;
-    let frames: Arc<Mutex<Vec<(TapPoint, Vec<u8>)>>> = Arc::default();
+    let frames: Arc<Mutex<Captured>> = Arc::default();
     for node in &net.nodes {
         let f = Arc::clone(&frames);
         node.state

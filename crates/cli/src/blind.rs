@@ -416,16 +416,19 @@ fn program_store(cli: &Cli, a: &ProgramStoreArgs) -> anyhow::Result<()> {
     })
 }
 
+/// Typed input bindings and party bindings of an invocation.
+type InvokeBindings = (
+    Vec<(String, ScalarType, ClientInput)>,
+    Vec<(String, AccountId)>,
+);
+
 fn invoke_inputs(
     cli: &Cli,
     mir: &synod_blind_lang::Mir,
     inputs: &[String],
     public: &[String],
     parties: &[String],
-) -> anyhow::Result<(
-    Vec<(String, ScalarType, ClientInput)>,
-    Vec<(String, AccountId)>,
-)> {
+) -> anyhow::Result<InvokeBindings> {
     let decl = |name: &str| {
         mir.inputs
             .iter()
