@@ -104,6 +104,14 @@ impl PeerFrame {
     }
 }
 
+/// The job id of an MPC frame (`None` for any other or a malformed frame).
+pub fn mpc_job(frame: &[u8]) -> Option<JobId> {
+    if frame.first() != Some(&KIND_MPC) {
+        return None;
+    }
+    frame.get(1..PEER_HEADER)?.try_into().ok().map(JobId)
+}
+
 /// Decode an MPC message received from committee member `from`: bounded by
 /// `limits`, and the claimed sender must be the authenticated link's peer.
 pub fn decode_mpc(

@@ -24,7 +24,7 @@ use synod_primitives::Keypair;
 
 use crate::config::Committee;
 use crate::error::BlindError;
-use crate::frame::{PeerFrame, check_len, decode_mpc, read_frame, write_frame};
+use crate::frame::{PEER_HEADER, PeerFrame, check_len, decode_mpc, read_frame, write_frame};
 use crate::secure::{self, Established, RecvCipher, SendCipher, TAG_LEN};
 use crate::types::JobId;
 
@@ -47,8 +47,9 @@ pub enum Incoming {
     Mpc {
         /// Sender index.
         from: usize,
-        /// `Message` encoding.
-        bytes: Vec<u8>,
+        /// The whole peer frame; the `Message` encoding starts at
+        /// [`crate::frame::PEER_HEADER`].
+        frame: Vec<u8>,
     },
     /// A member gave up on the job.
     Abort {
@@ -301,9 +302,21 @@ impl Mesh {
         loop {
             let mut buf = read_frame(&mut rd, self.cfg.max_frame + TAG_LEN).await?;
             cipher.open(&mut buf)?;
+            // MPC frames (the bulk of the traffic) are handed on without
+            // copying their body: the job decodes past the header.
+            if let Some(job) = crate::frame::mpc_job(&buf) {
+                self.deliver(
+                    job,
+                    Incoming::Mpc {
+                        from: peer,
+                        frame: buf,
+                    },
+                );
+                continue;
+            }
             match PeerFrame::decode(&buf) {
-                Ok(PeerFrame::Mpc { job, bytes }) => {
-                    self.deliver(job, Incoming::Mpc { from: peer, bytes })
+                Ok(PeerFrame::Mpc { .. }) => {
+                    return Err(BlindError::Network("malformed MPC frame".into()));
                 }
                 Ok(PeerFrame::Abort { job, reason }) => {
                     self.deliver(job, Incoming::Abort { from: peer, reason })
@@ -460,8 +473,9 @@ impl JobTransport {
                 Ok(Some(Incoming::Abort { from, reason })) => {
                     return Err(Self::err(format!("node {from} aborted the job: {reason}")));
                 }
-                Ok(Some(Incoming::Mpc { from, bytes })) => {
-                    let m = decode_mpc(&bytes, from, me, &self.limits).map_err(Self::err)?;
+                Ok(Some(Incoming::Mpc { from, frame })) => {
+                    let bytes = frame.get(PEER_HEADER..).unwrap_or(&[]);
+                    let m = decode_mpc(bytes, from, me, &self.limits).map_err(Self::err)?;
                     if m.round == round {
                         got.push(m);
                     } else if m.round > round && m.round <= round + 2 {
