@@ -4,7 +4,7 @@
 //! `cargo bench -p synod-blind-node --bench loopback` — the bench binary
 //! re-executes itself once per committee member (env
 //! `SYNOD_BLIND_BENCH_NODE=<config>`), then drives the committee as a
-//! client. Environment knobs: `MUL_BATCH` (default 200000), `MUL_REPS` (5),
+//! client. Environment knobs: `MUL_BATCH` (default 50000), `MUL_REPS` (20),
 //! `CMP_BATCH` (2000), `RUNS` (5).
 #![allow(missing_docs)]
 
@@ -77,7 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             assert!(Instant::now() < deadline, "committee did not start");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let (mb, mr, cb, runs) = (env_u32("MUL_BATCH", 200_000), env_u32("MUL_REPS", 5), env_u32("CMP_BATCH", 2_000), env_u32("RUNS", 5));
+        let (mb, mr, cb, runs) = (env_u32("MUL_BATCH", 50_000), env_u32("MUL_REPS", 20), env_u32("CMP_BATCH", 2_000), env_u32("RUNS", 5));
         for _ in 0..2 {
             let t = Instant::now();
             let job = client.start_bench(BenchKind::Mul, mb, mr).await?;

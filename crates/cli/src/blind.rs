@@ -191,10 +191,10 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value = "all")]
     pub op: BenchOp,
     /// Multiplications per round.
-    #[arg(long, default_value_t = 200_000)]
+    #[arg(long, default_value_t = 50_000)]
     pub mul_batch: u32,
     /// Multiplication rounds.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 20)]
     pub mul_reps: u32,
     /// Comparisons per batch.
     #[arg(long, default_value_t = 2_000)]
