@@ -2,6 +2,7 @@
 #![allow(unreachable_pub, missing_docs)] // a binary: `pub` marks what its modules share, not a public API
 
 mod bench;
+mod blind;
 mod chain;
 mod dev;
 mod keys;
@@ -66,6 +67,11 @@ pub enum Command {
     Replay(replay::ReplayArgs),
     /// Measure signature verification, in-process execution, and end-to-end throughput.
     Bench(bench::BenchArgs),
+    /// Run one blind-computation committee member.
+    BlindNode(blind::BlindNodeArgs),
+    /// Blind computation: localnet, secrets, programs, jobs.
+    #[command(subcommand)]
+    Blind(blind::BlindCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -76,6 +82,8 @@ fn main() -> std::process::ExitCode {
         Command::Key(cmd) => keys::run(&cli, cmd),
         Command::Replay(args) => replay::run(&cli, args),
         Command::Bench(args) => bench::run(&cli, args),
+        Command::BlindNode(args) => blind::run_node(args),
+        Command::Blind(cmd) => blind::run(&cli, cmd),
         _ => chain::run(&cli),
     };
     match result {

@@ -1,0 +1,110 @@
+//! The client-facing JSON-RPC API of a node.
+//!
+//! One method carries every operation: `blind_request(hex)` takes the hex of
+//! a borsh [`crate::types::SignedRequest`] and returns the hex of a borsh
+//! [`crate::types::Response`]; refusals are JSON-RPC errors whose code is
+//! [`BlindError::code`] and whose message is the refusal text.
+//! `blind_info` returns public facts about the node.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use jsonrpsee::proc_macros::rpc;
+use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
+use jsonrpsee::types::ErrorObjectOwned;
+use serde::{Deserialize, Serialize};
+use synod_primitives::AccountId;
+
+use crate::error::BlindError;
+use crate::node::NodeState;
+use crate::types::{CommitteeId, MAX_MESSAGE_BYTES};
+
+/// Public facts about a node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    /// Committee index.
+    pub index: usize,
+    /// Node identity.
+    pub key: AccountId,
+    /// Committee id.
+    pub committee: CommitteeId,
+    /// Indices of connected peers.
+    pub connected: Vec<usize>,
+    /// Number of stored secrets.
+    pub secrets: u64,
+}
+
+/// The blind-node JSON-RPC API.
+#[rpc(server, client, namespace = "blind")]
+pub trait BlindApi {
+    /// Execute one signed request (hex of borsh); returns hex of borsh response.
+    #[method(name = "request")]
+    async fn call(&self, request_hex: String) -> Result<String, ErrorObjectOwned>;
+
+    /// Public node facts.
+    #[method(name = "info")]
+    async fn info(&self) -> Result<NodeInfo, ErrorObjectOwned>;
+}
+
+fn rpc_err(e: BlindError) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(e.code(), e.to_string(), None::<()>)
+}
+
+struct Api {
+    state: Arc<NodeState>,
+}
+
+#[jsonrpsee::core::async_trait]
+impl BlindApiServer for Api {
+    async fn call(&self, request_hex: String) -> Result<String, ErrorObjectOwned> {
+        if request_hex.len() > 2 * MAX_MESSAGE_BYTES {
+            return Err(rpc_err(BlindError::Invalid("request too large".into())));
+        }
+        let bytes = hex::decode(&request_hex)
+            .map_err(|e| rpc_err(BlindError::Invalid(format!("request hex: {e}"))))?;
+        let state = Arc::clone(&self.state);
+        let resp = tokio::task::spawn_blocking(move || state.handle_bytes(&bytes))
+            .await
+            .map_err(|e| rpc_err(BlindError::Storage(format!("worker: {e}"))))?
+            .map_err(rpc_err)?;
+        Ok(hex::encode(borsh::to_vec(&resp).unwrap_or_default()))
+    }
+
+    async fn info(&self) -> Result<NodeInfo, ErrorObjectOwned> {
+        let s = &self.state;
+        let state = Arc::clone(s);
+        let secrets = tokio::task::spawn_blocking(move || state.store().secret_count())
+            .await
+            .map_err(|e| rpc_err(BlindError::Storage(format!("worker: {e}"))))?
+            .map_err(rpc_err)?;
+        Ok(NodeInfo {
+            index: s.index(),
+            key: s.mesh().committee().members[s.index()].key,
+            committee: s.mesh().committee().id(),
+            connected: s.mesh().connected(),
+            secrets,
+        })
+    }
+}
+
+/// Start the JSON-RPC server on `addr`.
+pub async fn start_rpc(
+    addr: SocketAddr,
+    state: Arc<NodeState>,
+) -> Result<(SocketAddr, ServerHandle), BlindError> {
+    let config = ServerConfig::builder()
+        .max_request_body_size((2 * MAX_MESSAGE_BYTES + 4096) as u32)
+        .max_response_body_size((2 * MAX_MESSAGE_BYTES + 4096) as u32)
+        .max_connections(1_000)
+        .build();
+    let server = Server::builder()
+        .set_config(config)
+        .build(addr)
+        .await
+        .map_err(|e| BlindError::Network(format!("bind {addr}: {e}")))?;
+    let bound = server
+        .local_addr()
+        .map_err(|e| BlindError::Network(e.to_string()))?;
+    let handle = server.start(Api { state }.into_rpc());
+    Ok((bound, handle))
+}

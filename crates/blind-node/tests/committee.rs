@@ -1,0 +1,471 @@
+//! In-process committees on loopback: permissions for every request type,
+//! replay protection, benchmark and program jobs, and a wire tap proving no
+//! secret input crosses a link in the clear.
+#![allow(missing_docs)]
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use synod_blind_lang::{ScalarType, Value};
+use synod_blind_node::config::write_key_file;
+use synod_blind_node::mesh::TapPoint;
+use synod_blind_node::types::{
+    BenchKind, InputBinding, InputSource, Invocation, JobKind, Operation, SecretId,
+};
+use synod_blind_node::{
+    BlindClient, ClientInput, Committee, Member, NodeConfig, Permissions, RunningNode, start_node,
+};
+use synod_primitives::Keypair;
+
+type Captured = Vec<(TapPoint, Vec<u8>)>;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+struct Net {
+    nodes: Vec<RunningNode>,
+    committee: Committee,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(n: usize) -> Net {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys: Vec<Keypair> = (0..n)
+        .map(|i| Keypair::dev(&format!("blind-test-node-{i}")))
+        .collect();
+    let rpc_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
+    let committee = Committee {
+        members: keys
+            .iter()
+            .zip(&rpc_ports)
+            .map(|(k, p)| Member {
+                key: k.account(),
+                p2p: format!("127.0.0.1:{}", free_port()).parse().expect("addr"),
+                rpc: format!("http://127.0.0.1:{p}"),
+            })
+            .collect(),
+    };
+    let mut nodes = Vec::new();
+    for (i, k) in keys.iter().enumerate() {
+        let key_file = dir.path().join(format!("node-{i}.key"));
+        write_key_file(&key_file, k).expect("key");
+        let cfg = NodeConfig {
+            index: i,
+            key_file,
+            data_dir: dir.path().join(format!("node-{i}")),
+            committee: committee.clone(),
+            rpc_listen: format!("127.0.0.1:{}", rpc_ports[i]).parse().expect("addr"),
+            p2p_listen: None,
+            round_timeout_ms: 5_000,
+            max_frame_bytes: 64 << 20,
+            allow_bench: true,
+            max_clock_skew_ms: 60_000,
+        };
+        nodes.push(start_node(cfg).await.expect("node starts"));
+    }
+    for node in &nodes {
+        assert!(
+            node.state
+                .mesh()
+                .wait_connected(Duration::from_secs(10))
+                .await,
+            "mesh connects"
+        );
+    }
+    Net {
+        nodes,
+        committee,
+        _dir: dir,
+    }
+}
+
+fn client(net: &Net, who: &str) -> BlindClient {
+    BlindClient::new(net.committee.clone(), Keypair::dev(who)).expect("client")
+}
+
+/// Every node refuses with an "unauthorised" error.
+fn all_refused(
+    results: Vec<Result<synod_blind_node::types::Response, synod_blind_node::BlindError>>,
+    what: &str,
+) {
+    for (i, r) in results.into_iter().enumerate() {
+        let e = r.expect_err(&format!("node {i} must refuse {what}"));
+        assert!(
+            e.to_string().contains("unauthorised"),
+            "node {i}, {what}: {e}"
+        );
+    }
+}
+
+const PROGRAM: &str = r#"
+    party Alice; party Bob;
+    input a: secret u32 from Alice;
+    input b: secret u32 from Bob;
+    output bigger = if a > b then a else b to Alice;
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permissions_every_request_type() {
+    let net = start(3).await;
+    let alice = client(&net, "alice");
+    let bob = client(&net, "bob");
+    let bob_id = bob.account();
+
+    // store: owner must be the caller.
+    let forged =
+        synod_blind_node::client::share_value(&alice.params(), ScalarType::U32, &Value::Int(1))
+            .expect("share");
+    let id = SecretId::random().expect("rng");
+    let ops = forged
+        .into_iter()
+        .map(|value| Operation::StoreSecret {
+            id,
+            value,
+            permissions: Permissions::owner_only(alice.account()),
+        })
+        .collect();
+    all_refused(bob.call_each(ops).await, "store for another owner");
+
+    let id = alice
+        .store_secret(ScalarType::U32, &Value::Int(42), None)
+        .await
+        .expect("store");
+    let got = alice.retrieve(id).await.expect("owner retrieves");
+    assert_eq!(got.value, Value::Int(42));
+
+    // retrieve
+    all_refused(
+        bob.call_all(Operation::RetrieveSecret { id }).await,
+        "retrieve",
+    );
+    let e = bob.retrieve(id).await.expect_err("refused");
+    assert!(e.to_string().contains("unauthorised"), "{e}");
+    // update
+    let shares =
+        synod_blind_node::client::share_value(&bob.params(), ScalarType::U32, &Value::Int(7))
+            .expect("share");
+    all_refused(
+        bob.call_each(
+            shares
+                .into_iter()
+                .map(|value| Operation::UpdateSecret { id, value })
+                .collect(),
+        )
+        .await,
+        "update",
+    );
+    // delete
+    all_refused(bob.call_all(Operation::DeleteSecret { id }).await, "delete");
+    // permissions
+    all_refused(
+        bob.call_all(Operation::GetPermissions { id }).await,
+        "get permissions",
+    );
+    all_refused(
+        bob.call_all(Operation::SetPermissions {
+            id,
+            permissions: Permissions::owner_only(bob_id),
+        })
+        .await,
+        "set permissions",
+    );
+    // compute: bob may not use alice's secret in a program.
+    let compiled = synod_blind_lang::compile(PROGRAM, &Default::default()).expect("compiles");
+    let program = bob
+        .store_program(compiled.bytes.clone())
+        .await
+        .expect("anyone may store a program");
+    let e = bob
+        .invoke(
+            program,
+            &[
+                ("a".into(), ScalarType::U32, ClientInput::Stored(id)),
+                (
+                    "b".into(),
+                    ScalarType::U32,
+                    ClientInput::Secret(Value::Int(5)),
+                ),
+            ],
+            &[("Alice".into(), bob_id), ("Bob".into(), bob_id)],
+        )
+        .await
+        .expect_err("no compute permission");
+    assert!(e.to_string().contains("unauthorised"), "{e}");
+    assert!(e.to_string().contains("compute with program"), "{e}");
+
+    // Nothing changed.
+    assert_eq!(
+        alice.retrieve(id).await.expect("retrieve").value,
+        Value::Int(42)
+    );
+
+    // Grant bob retrieve + update + compute; now allowed.
+    let mut p = Permissions::owner_only(alice.account());
+    p.retrieve.insert(bob_id);
+    p.update.insert(bob_id);
+    p.compute.entry(bob_id).or_default().insert(program);
+    alice.set_permissions(id, p.clone()).await.expect("set");
+    assert_eq!(alice.permissions(id).await.expect("get"), p);
+    assert_eq!(
+        bob.retrieve(id).await.expect("bob retrieves").value,
+        Value::Int(42)
+    );
+    bob.update_secret(id, ScalarType::U32, &Value::Int(43))
+        .await
+        .expect("bob updates");
+    assert_eq!(
+        alice.retrieve(id).await.expect("retrieve").value,
+        Value::Int(43)
+    );
+    all_refused(
+        bob.call_all(Operation::DeleteSecret { id }).await,
+        "delete without delete permission",
+    );
+
+    // A job's results go only to the bound output party.
+    let job = bob
+        .invoke(
+            program,
+            &[
+                ("a".into(), ScalarType::U32, ClientInput::Stored(id)),
+                (
+                    "b".into(),
+                    ScalarType::U32,
+                    ClientInput::Secret(Value::Int(5)),
+                ),
+            ],
+            &[("Alice".into(), alice.account()), ("Bob".into(), bob_id)],
+        )
+        .await
+        .expect("bob may compute now");
+    let out = alice
+        .result(job, Duration::from_secs(60))
+        .await
+        .expect("job result");
+    assert_eq!(out.values["bigger"], Value::Int(43));
+    let carol = client(&net, "charlie");
+    let e = carol
+        .result(job, Duration::from_secs(5))
+        .await
+        .expect_err("not addressed to carol");
+    assert!(e.to_string().contains("unauthorised"), "{e}");
+
+    // Replay: the same signed request twice.
+    let req = alice
+        .sign_for(0, Operation::RetrieveSecret { id })
+        .expect("sign");
+    alice.send_signed(0, &req).await.expect("first");
+    let e = alice.send_signed(0, &req).await.expect_err("replay");
+    assert!(e.to_string().contains("replayed"), "{e}");
+    // A request for node 0 sent to node 1.
+    let req = alice
+        .sign_for(0, Operation::RetrieveSecret { id })
+        .expect("sign");
+    let e = alice.send_signed(1, &req).await.expect_err("wrong node");
+    assert!(e.to_string().contains("for node 0"), "{e}");
+    // Tampered signature.
+    let mut req = alice
+        .sign_for(0, Operation::RetrieveSecret { id })
+        .expect("sign");
+    req.body.user = bob_id;
+    let e = alice.send_signed(0, &req).await.expect_err("bad signature");
+    assert!(e.to_string().contains("signature"), "{e}");
+
+    // Delete by owner.
+    alice.delete_secret(id).await.expect("delete");
+    let e = alice.retrieve(id).await.expect_err("gone");
+    assert!(e.to_string().contains("not found"), "{e}");
+    for n in net.nodes {
+        n.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn program_rejected_by_analyser_and_decoder() {
+    let net = start(3).await;
+    let alice = client(&net, "alice");
+    let e = alice
+        .store_program(b"not mir".to_vec())
+        .await
+        .expect_err("garbage");
+    assert!(e.to_string().contains("program rejected"), "{e}");
+    // Bench jobs and job failure with an unbound input.
+    let compiled = synod_blind_lang::compile(PROGRAM, &Default::default()).expect("compiles");
+    let program = alice.store_program(compiled.bytes).await.expect("store");
+    let op = Operation::Invoke(Invocation {
+        nonce: [1; 16],
+        kind: JobKind::Program {
+            program,
+            inputs: vec![InputBinding {
+                name: "a".into(),
+                source: InputSource::Stored(SecretId([0; 32])),
+            }],
+            parties: vec![],
+        },
+    });
+    for r in alice.call_all(op).await {
+        let e = r.expect_err("refused");
+        assert!(
+            e.to_string().contains("not bound") || e.to_string().contains("not found"),
+            "{e}"
+        );
+    }
+    let job = alice
+        .start_bench(BenchKind::Mul, 1000, 2)
+        .await
+        .expect("bench");
+    let out = alice
+        .result(job, Duration::from_secs(60))
+        .await
+        .expect("bench result");
+    assert_eq!(out.stats.len(), 3);
+    assert!(
+        out.stats
+            .iter()
+            .all(|(_, s)| s.operations == 2000 && s.rounds[2] == 2)
+    );
+    for n in net.nodes {
+        n.stop().await;
+    }
+}
+
+/// Capture every frame the nodes send (plaintext before encryption and the
+/// bytes on the socket) while a program runs on secret inputs; none may
+/// contain an input's field encoding or its raw little-endian bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_input_on_the_wire() {
+    let net = start(3).await;
+    let frames: Arc<Mutex<Captured>> = Arc::default();
+    for node in &net.nodes {
+        let f = Arc::clone(&frames);
+        node.state
+            .mesh()
+            .set_tap(Arc::new(move |p, _peer, bytes: &[u8]| {
+                f.lock().push((p, bytes.to_vec()))
+            }));
+    }
+    let alice = client(&net, "alice");
+    let bob = client(&net, "bob");
+    let secret_a: i128 = 0x5eed_c0de;
+    let secret_b: i128 = 0x0bad_f00d;
+    let compiled = synod_blind_lang::compile(PROGRAM, &Default::default()).expect("compiles");
+    let program = alice.store_program(compiled.bytes).await.expect("store");
+    let mut perms = Permissions::owner_only(bob.account());
+    perms
+        .compute
+        .entry(alice.account())
+        .or_default()
+        .insert(program);
+    let b_id = bob
+        .store_secret(ScalarType::U32, &Value::Int(secret_b), Some(perms))
+        .await
+        .expect("store b");
+    let job = alice
+        .invoke(
+            program,
+            &[
+                (
+                    "a".into(),
+                    ScalarType::U32,
+                    ClientInput::Secret(Value::Int(secret_a)),
+                ),
+                ("b".into(), ScalarType::U32, ClientInput::Stored(b_id)),
+            ],
+            &[
+                ("Alice".into(), alice.account()),
+                ("Bob".into(), bob.account()),
+            ],
+        )
+        .await
+        .expect("invoke");
+    let result = alice.result(job, Duration::from_secs(60)).await;
+    let frames = frames.lock().clone();
+    assert!(!frames.is_empty(), "the job sent frames");
+    let mut needles: Vec<Vec<u8>> = Vec::new();
+    for v in [secret_a, secret_b] {
+        let fe = synod_blind_node::types::fr_to_bytes(&synod_mpc::from_i128(v));
+        needles.push(fe.to_vec());
+        needles.push(fe[..8].to_vec());
+        needles.push((v as u32).to_le_bytes().to_vec());
+        needles.push((v as u32).to_be_bytes().to_vec());
+        let neg = synod_blind_node::types::fr_to_bytes(&synod_mpc::from_i128(-v));
+        needles.push(neg.to_vec());
+    }
+    let mut plaintext = 0;
+    for (point, f) in &frames {
+        if *point == TapPoint::Plaintext {
+            plaintext += 1;
+        }
+        for n in &needles {
+            assert!(
+                !f.windows(n.len()).any(|w| w == n.as_slice()),
+                "a {point:?} frame contains a secret input encoding"
+            );
+        }
+    }
+    assert!(plaintext > 0);
+    let out = result.expect("job result");
+    assert_eq!(out.values["bigger"], Value::Int(secret_a.max(secret_b)));
+    assert!(
+        plaintext >= 3 * 2 * 3,
+        "setup, preprocessing and online rounds were captured ({plaintext})"
+    );
+    for n in net.nodes {
+        n.stop().await;
+    }
+}
+
+/// A member that never joins a job (down or slow) makes the job fail at the
+/// others with an error naming it, within the round timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_member_fails_the_job_within_the_timeout() {
+    let net = start(3).await;
+    let alice = client(&net, "alice");
+    let op = Operation::Invoke(Invocation {
+        nonce: [7; 16],
+        kind: JobKind::Bench {
+            kind: BenchKind::Mul,
+            count: 10,
+            reps: 1,
+        },
+    });
+    let t = std::time::Instant::now();
+    for node in [0, 1] {
+        alice
+            .call(node, op.clone())
+            .await
+            .expect("nodes 0 and 1 start the job");
+    }
+    let job = Invocation {
+        nonce: [7; 16],
+        kind: JobKind::Bench {
+            kind: BenchKind::Mul,
+            count: 10,
+            reps: 1,
+        },
+    }
+    .job_id(&alice.account());
+    let e = alice
+        .result(job, Duration::from_secs(30))
+        .await
+        .expect_err("job fails");
+    let elapsed = t.elapsed();
+    assert!(e.to_string().contains("job failed"), "{e}");
+    assert!(
+        e.to_string().contains("[2]") || e.to_string().contains("node 2"),
+        "names the silent node: {e}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(15),
+        "failed after {elapsed:?}, round timeout is 5 s"
+    );
+    for n in net.nodes {
+        n.stop().await;
+    }
+}

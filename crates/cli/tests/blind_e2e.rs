@@ -1,0 +1,318 @@
+//! End to end with real processes: a 3-node `synod blind localnet`, secrets
+//! stored by several users, the sealed-bid auction, result delivery only to
+//! the designated party, a killed node failing the next job cleanly, the
+//! survivors still serving shares, and a restarted node restoring its store.
+#![allow(missing_docs)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::synod;
+
+struct Localnet {
+    child: Child,
+    dir: PathBuf,
+    committee: PathBuf,
+    pids: Vec<u32>,
+}
+
+impl Drop for Localnet {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_localnet(dir: &Path) -> Localnet {
+    let mut child = synod()
+        .args([
+            "--json",
+            "blind",
+            "localnet",
+            "--nodes",
+            "3",
+            "--round-timeout-ms",
+            "3000",
+            "--dir",
+        ])
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn localnet");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut reader = BufReader::new(stdout);
+    let mut text = String::new();
+    let v: serde_json::Value = loop {
+        let mut line = String::new();
+        let n = reader.read_line(&mut line).expect("read");
+        assert!(
+            n > 0,
+            "localnet exited before printing its endpoints: {text}"
+        );
+        text.push_str(&line);
+        if let Ok(v) = serde_json::from_str(&text) {
+            break v;
+        }
+    };
+    std::thread::spawn(move || for _ in reader.lines() {});
+    let pids = v["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["pid"].as_u64().expect("pid") as u32)
+        .collect();
+    Localnet {
+        child,
+        dir: dir.to_path_buf(),
+        committee: PathBuf::from(v["committee"].as_str().expect("committee")),
+        pids,
+    }
+}
+
+fn blind(net: &Localnet, from: &str, args: &[&str]) -> Output {
+    let mut cmd = synod();
+    cmd.args(["--dev", "--json", "blind"]);
+    cmd.arg(args[0]);
+    if args[0] == "program" {
+        cmd.arg(args[1]);
+        cmd.args([
+            "--committee",
+            net.committee.to_str().expect("utf8"),
+            "--from",
+            from,
+        ]);
+        cmd.args(&args[2..]);
+    } else {
+        cmd.args([
+            "--committee",
+            net.committee.to_str().expect("utf8"),
+            "--from",
+            from,
+        ]);
+        cmd.args(&args[1..]);
+    }
+    cmd.output().expect("run synod blind")
+}
+
+fn ok_json(out: &Output, what: &str) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{what} failed: stdout {} stderr {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json output")
+}
+
+fn err_text(out: &Output, what: &str) -> String {
+    assert!(
+        !out.status.success(),
+        "{what} unexpectedly succeeded: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn auction_src() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../blind-lang/examples/auction.blind")
+        .to_str()
+        .expect("utf8")
+        .to_string()
+}
+
+#[test]
+fn auction_on_a_three_process_localnet_with_a_node_failure() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("localnet");
+    let net = start_localnet(&dir);
+    let auction = auction_src();
+
+    // The seller stores the program; every node recomputes its id.
+    let p = ok_json(
+        &blind(&net, "alice", &["program", "store", &auction]),
+        "program store",
+    );
+    let program = p["program"].as_str().expect("program id").to_string();
+
+    // Four bidders (four users) store their bids, granting the seller the
+    // right to run the auction program on them, and nothing else.
+    let bids = [("bob", 310), ("charlie", 450), ("dave", 120), ("eve", 449)];
+    let mut ids = Vec::new();
+    for (who, bid) in bids {
+        let out = blind(
+            &net,
+            who,
+            &[
+                "store",
+                "--type",
+                "u32",
+                "--value",
+                &bid.to_string(),
+                "--compute",
+                &format!("alice={program}"),
+            ],
+        );
+        ids.push(
+            ok_json(&out, "store")["id"]
+                .as_str()
+                .expect("id")
+                .to_string(),
+        );
+    }
+
+    // Owners can read their own bid; another bidder or the seller cannot.
+    let own = ok_json(&blind(&net, "bob", &["retrieve", &ids[0]]), "retrieve own");
+    assert_eq!(own["value"], 310);
+    for who in ["charlie", "alice"] {
+        let e = err_text(
+            &blind(&net, who, &["retrieve", &ids[0]]),
+            "retrieve foreign bid",
+        );
+        assert!(e.contains("unauthorised"), "{e}");
+        assert!(
+            e.contains("node 0") && e.contains("node 1") && e.contains("node 2"),
+            "every node refuses: {e}"
+        );
+    }
+
+    // Bob may not run the auction on the others' bids.
+    let mut invoke_args: Vec<String> = vec!["invoke".into(), "--program".into(), auction.clone()];
+    for (k, id) in ids.iter().enumerate() {
+        invoke_args.push("--input".into());
+        invoke_args.push(format!("bid{k}=@{id}"));
+    }
+    for (party, user) in [
+        ("Seller", "alice"),
+        ("Bidder0", "bob"),
+        ("Bidder1", "charlie"),
+        ("Bidder2", "dave"),
+        ("Bidder3", "eve"),
+    ] {
+        invoke_args.push("--party".into());
+        invoke_args.push(format!("{party}={user}"));
+    }
+    let args: Vec<&str> = invoke_args.iter().map(String::as_str).collect();
+    let e = err_text(&blind(&net, "bob", &args), "bob invokes");
+    assert!(
+        e.contains("unauthorised") && e.contains("compute with program"),
+        "{e}"
+    );
+
+    // The seller runs it.
+    let t = Instant::now();
+    let job = ok_json(&blind(&net, "alice", &args), "invoke")["job"]
+        .as_str()
+        .expect("job")
+        .to_string();
+    let res = ok_json(&blind(&net, "alice", &["result", &job]), "seller's result");
+    eprintln!("auction job {job}: {:?} end to end", t.elapsed());
+    assert_eq!(res["winner"], 1);
+    assert_eq!(res["price"], 450);
+    // Only the designated party gets the result.
+    for who in ["bob", "charlie"] {
+        let e = err_text(&blind(&net, who, &["result", &job]), "foreign result");
+        assert!(e.contains("unauthorised"), "{e}");
+    }
+
+    // Kill node 2: the next job fails cleanly and quickly.
+    let killed = net.pids[2];
+    assert!(
+        Command::new("kill")
+            .args(["-9", &killed.to_string()])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let t = Instant::now();
+    let e = err_text(&blind(&net, "alice", &args), "invoke with a dead node");
+    assert!(
+        t.elapsed() < Duration::from_secs(30),
+        "failure took {:?}",
+        t.elapsed()
+    );
+    assert!(e.contains("node 2"), "the error names the dead node: {e}");
+
+    // The survivors still hold their shares: t + 1 = 2 nodes reconstruct.
+    let r = ok_json(
+        &blind(&net, "charlie", &["retrieve", &ids[1]]),
+        "retrieve from survivors",
+    );
+    assert_eq!(r["value"], 450);
+    assert_eq!(r["answered"], serde_json::json!([0, 1]));
+
+    // Restart node 2 from its config: its store is intact and jobs work again.
+    let mut restarted = synod()
+        .args(["blind-node", "--config"])
+        .arg(net.dir.join("node-2.json"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("restart node 2");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = blind(&net, "dave", &["retrieve", &ids[2]]);
+        if out.status.success() {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+            if v["answered"] == serde_json::json!([0, 1, 2]) {
+                assert_eq!(v["value"], 120);
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "node 2 did not come back");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Give the mesh a moment to reconnect, then run the auction again.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let job = loop {
+        let out = blind(&net, "alice", &args);
+        if out.status.success() {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+            break v["job"].as_str().expect("job").to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "invoke after restart: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let res = blind(&net, "alice", &["result", &job]);
+    if !res.status.success() {
+        // The first job after a restart may race the mesh reconnecting.
+        let job = ok_json(&blind(&net, "alice", &args), "invoke again")["job"]
+            .as_str()
+            .expect("job")
+            .to_string();
+        let res = ok_json(
+            &blind(&net, "alice", &["result", &job]),
+            "result after restart",
+        );
+        assert_eq!(res["price"], 450);
+    } else {
+        let res: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
+        assert_eq!(res["price"], 450);
+    }
+    let _ = restarted.kill();
+    let _ = restarted.wait();
+}
