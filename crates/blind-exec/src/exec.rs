@@ -438,3 +438,16 @@ pub async fn execute_with<F: MpcField, T: Transport<F>>(
         },
     })
 }
+
+/// `execute` futures are `Send` for any transport (a network service can
+/// spawn them on a multi-threaded runtime).
+#[allow(dead_code)]
+fn _execute_is_send<F: MpcField, T: Transport<F>>(
+    plan: &Plan,
+    party: &mut Party<F, T>,
+    inputs: &StoredInputs<F>,
+    opts: &ExecOptions,
+) {
+    fn is_send<X: Send>(_: &X) {}
+    is_send(&execute_with(plan, party, inputs, opts));
+}
