@@ -40,12 +40,22 @@
 //!    into **one** protocol call: GRR multiplications (products, `and`,
 //!    `or`, boolean `==`, multiplexers), openings (`reveal`, masked
 //!    reductions), less-than-zero tests (comparisons, carries, signs),
-//!    equality tests, divisions per divisor. Among the ready kinds it runs
-//!    the one with the longest remaining critical path first.
-//! 4. Secret outputs are reduced, re-randomised (a fresh sharing
-//!    polynomial, so the output party learns only the value) and returned as
+//!    divisions per divisor. Less-than-zero tests of different widths share
+//!    one call at the widest width, and ready equality tests join it as
+//!    `1 - [a<b] - [b<a]` (otherwise they run as native equality tests).
+//!    Among the ready kinds it runs the one with the longest remaining
+//!    critical path first.
+//! 4. Secret outputs are reduced to their exact value and returned as
 //!    shares; outputs of a member-bound party are revealed to that member
-//!    only.
+//!    only. No re-randomisation round is needed: every sharing polynomial
+//!    is an affine combination, with public coefficients (program
+//!    constants, public inputs, revealed values, fixed protocol constants),
+//!    of base sharings whose non-constant coefficients are uniform and
+//!    independent of every secret (client input sharings, GRR resharings,
+//!    PRSS and random-bit sharings). So all `n` shares reveal the value
+//!    and nothing else, and a coalition of the output party with `t` nodes
+//!    learns nothing more either (`t` shares plus the value already
+//!    determine the polynomial).
 //!
 //! ## Wrapping semantics over a prime field
 //!

@@ -100,3 +100,30 @@ fn many_seeds_n3() {
          {above} runs above the analyser (worst ratio {worst:.2})"
     );
 }
+
+/// Diagnostics: the programs whose measured rounds exceed the analyser's
+/// estimate the most.
+#[test]
+#[ignore = "diagnostic: run with --release -- --ignored --nocapture"]
+fn worst_against_analyser() {
+    let mut worst: Vec<(f64, u64, u64, u64)> = Vec::new();
+    for seed in 0..400u64 {
+        let g = synod_blind_lang::testing::generate(seed, &GenConfig::default());
+        for (m, a) in check(&g, 3).unwrap() {
+            worst.push((m as f64 / a.max(1) as f64, m, a, seed));
+        }
+    }
+    worst.sort_by(|x, y| y.0.total_cmp(&x.0));
+    for (r, m, a, seed) in worst.iter().take(3) {
+        let g = synod_blind_lang::testing::generate(*seed, &GenConfig::default());
+        let prog = compile(&g.source, &Options::default()).unwrap();
+        let run = common::run_mpc(&prog.mir, &g.inputs, 3, *seed).unwrap();
+        eprintln!(
+            "seed {seed}: measured {m}, analyser {a} ({r:.2})\n{}",
+            g.source
+        );
+        for s in &run.nodes[0].stats.steps {
+            eprintln!("  {:?} x{} -> {}", s.kind, s.batch, s.rounds);
+        }
+    }
+}
