@@ -142,6 +142,8 @@ enum ReqOp {
     WrapOpen(u32),
     /// Carry of a reduction of node `j`.
     WrapLtz(u32),
+    /// Reduction of node `j` by one or two range tests (no opening).
+    WrapCheap(u32),
     /// `a < b` of node `i`.
     Lt(u32),
     /// Sign of the dividend of node `i`.
@@ -677,7 +679,7 @@ impl<'p, F: MpcField> Sched<'p, F> {
     fn own_cost(&self, key: Key, op: ReqOp, bits: u32) -> u32 {
         match op {
             ReqOp::Sign(_) => ltz_rounds(bits) + 4,
-            ReqOp::Lt(_) | ReqOp::WrapLtz(_) => ltz_rounds(bits),
+            ReqOp::Lt(_) | ReqOp::WrapLtz(_) | ReqOp::WrapCheap(_) => ltz_rounds(bits),
             ReqOp::Equal(_) => eq_rounds(bits),
             ReqOp::WrapOpen(j) => wrap_rounds(self.ty(j).bits()),
             _ => key.rounds(),
@@ -690,6 +692,7 @@ impl<'p, F: MpcField> Sched<'p, F> {
             | ReqOp::Reveal(i)
             | ReqOp::WrapOpen(i)
             | ReqOp::WrapLtz(i)
+            | ReqOp::WrapCheap(i)
             | ReqOp::Lt(i)
             | ReqOp::Sign(i)
             | ReqOp::Equal(i)
@@ -743,7 +746,10 @@ impl<'p, F: MpcField> Sched<'p, F> {
             }
             still.push(j);
             let (key, op, bits) = match self.wrap[ju] {
-                WrapSt::Idle => (Key::Open, ReqOp::WrapOpen(j), 0),
+                WrapSt::Idle => match self.cheap_wrap(j) {
+                    Some((_, bits)) => (Key::Cmp, ReqOp::WrapCheap(j), bits),
+                    None => (Key::Open, ReqOp::WrapOpen(j), 0),
+                },
                 WrapSt::Opened { .. } => (Key::Cmp, ReqOp::WrapLtz(j), self.ty(j).bits() + 1),
             };
             reqs.push(Req {
@@ -804,6 +810,38 @@ impl<'p, F: MpcField> Sched<'p, F> {
         self.vals[i as usize] = Some(Val::Sec(Sv { share, bound }));
     }
 
+    /// A reduction of `j` without opening: when its bound lies within the
+    /// type's window `[m, m + 2^w)` extended by one window on each side,
+    /// the exact value is `X + 2^w [X < m] - 2^w [X >= m + 2^w]`. Returns
+    /// the range tests `(boundary, is_lower)` (`ltz(X - boundary)`) and the
+    /// `ltz` width they need.
+    fn cheap_wrap(&self, j: u32) -> Option<(Vec<(i128, bool)>, u32)> {
+        let Some(Val::Sec(sv)) = self.vals[j as usize] else {
+            return None;
+        };
+        let (lo, hi) = sv.bound.range()?;
+        let ty = self.ty(j);
+        let m = ty.min_value();
+        let two_w = 1i128 << ty.bits();
+        let top = m + two_w;
+        // At most one window below and one above (this also keeps the
+        // arithmetic below far from overflow: |lo|, |hi| < 2^66).
+        if lo < m - two_w || hi >= top + two_w {
+            return None;
+        }
+        let mut tests = Vec::new();
+        let mut bits = 2;
+        if lo < m {
+            tests.push((m, true));
+            bits = bits.max(Bound::Range(lo - m, hi - m).ltz_bits());
+        }
+        if hi >= top {
+            tests.push((top, false));
+            bits = bits.max(Bound::Range(lo - top, hi - top).ltz_bits());
+        }
+        (bits <= 65 && !tests.is_empty()).then_some((tests, bits))
+    }
+
     /// `(Y, w, mag)` of a pending reduction of `j`, `Y` the offset value.
     fn wrap_input(&self, j: u32) -> Result<(Share<F>, u32, u32)> {
         let Some(Val::Sec(sv)) = self.vals[j as usize] else {
@@ -829,7 +867,13 @@ impl<'p, F: MpcField> Sched<'p, F> {
         let mut bits = 2;
         let mut items = 0;
         for r in batch {
-            if let ReqOp::Equal(i) = r.op {
+            if let ReqOp::WrapCheap(j) = r.op {
+                let (tests, b) = self
+                    .cheap_wrap(j)
+                    .ok_or(ExecError::Internal("cheap reduction"))?;
+                bits = bits.max(b);
+                items += tests.len();
+            } else if let ReqOp::Equal(i) = r.op {
                 let Op::Eq(a, bb) = self.mir.nodes[i as usize] else {
                     return Err(ExecError::Internal("not eq"));
                 };
@@ -1062,6 +1106,15 @@ impl<'p, F: MpcField> Sched<'p, F> {
                                 };
                                 xs.push(Share::constant(F::from(c_low)) - r1);
                             }
+                            ReqOp::WrapCheap(j) => {
+                                let (tests, _) = self
+                                    .cheap_wrap(j)
+                                    .ok_or(ExecError::Internal("cheap reduction"))?;
+                                let x = self.opnd(j)?.share;
+                                for (boundary, _) in tests {
+                                    xs.push(x.sub_public(from_i128(boundary)));
+                                }
+                            }
                             _ => return Err(ExecError::Internal("ltz batch")),
                         }
                     }
@@ -1079,6 +1132,24 @@ impl<'p, F: MpcField> Sched<'p, F> {
                                 self.set_sec(i, (-l1 - l2).add_public(one_f), Bound::Range(0, 1));
                             }
                             ReqOp::Sign(i) => self.sign[i as usize] = Some(next()?),
+                            ReqOp::WrapCheap(j) => {
+                                let (tests, _) = self
+                                    .cheap_wrap(j)
+                                    .ok_or(ExecError::Internal("cheap reduction"))?;
+                                let ty = self.ty(j);
+                                let two_w: F = pow2(ty.bits());
+                                let mut z = self.opnd(j)?.share;
+                                for (_, low) in tests {
+                                    let u = next()?;
+                                    // below the window: +2^w; above: -2^w
+                                    z = if low {
+                                        z + u.mul_public(two_w)
+                                    } else {
+                                        z - u.public_sub(one_f).mul_public(two_w)
+                                    };
+                                }
+                                self.set_sec(j, z, Bound::of_type(ty));
+                            }
                             ReqOp::WrapLtz(j) => {
                                 let u = next()?;
                                 let WrapSt::Opened { r1, c_low } = self.wrap[j as usize] else {
