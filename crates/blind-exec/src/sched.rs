@@ -977,33 +977,25 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 }
                 let ps = b.mul(&xs, &ys).await?;
                 for (op, p) in batch.iter().zip(ps) {
-                    match *op {
-                        ReqOp::Mul(i) => {
-                            let node = self.mir.nodes[i as usize];
-                            let (share, bound) = match node {
-                                Op::Mul(a, bb) => {
-                                    (p, self.opnd(a)?.bound.mul(self.opnd(bb)?.bound))
-                                }
-                                Op::And(..) => (p, Bound::Range(0, 1)),
-                                Op::Or(a, bb) => (
-                                    self.opnd(a)?.share + self.opnd(bb)?.share - p,
-                                    Bound::Range(0, 1),
-                                ),
-                                Op::Eq(a, bb) => (
-                                    (p + p - self.opnd(a)?.share - self.opnd(bb)?.share)
-                                        .add_public(one_f),
-                                    Bound::Range(0, 1),
-                                ),
-                                Op::Select(_, a, bb) => {
-                                    let (x, y) = (self.opnd(a)?, self.opnd(bb)?);
-                                    (p + y.share, x.bound.hull(y.bound))
-                                }
-                                _ => return Err(ExecError::Internal("not a multiplication")),
-                            };
-                            self.set_sec(i, share, bound);
+                    let ReqOp::Mul(i) = *op else { continue };
+                    let (share, bound) = match self.mir.nodes[i as usize] {
+                        Op::Mul(a, bb) => (p, self.opnd(a)?.bound.mul(self.opnd(bb)?.bound)),
+                        Op::And(..) => (p, Bound::Range(0, 1)),
+                        Op::Or(a, bb) => (
+                            self.opnd(a)?.share + self.opnd(bb)?.share - p,
+                            Bound::Range(0, 1),
+                        ),
+                        Op::Eq(a, bb) => (
+                            (p + p - self.opnd(a)?.share - self.opnd(bb)?.share).add_public(one_f),
+                            Bound::Range(0, 1),
+                        ),
+                        Op::Select(_, a, bb) => {
+                            let (x, y) = (self.opnd(a)?, self.opnd(bb)?);
+                            (p + y.share, x.bound.hull(y.bound))
                         }
-                        _ => {}
-                    }
+                        _ => return Err(ExecError::Internal("not a multiplication")),
+                    };
+                    self.set_sec(i, share, bound);
                 }
                 Ok(false)
             }
