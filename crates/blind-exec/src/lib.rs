@@ -13,7 +13,8 @@
 //!
 //! * [`plan`]`(mir) -> `[`Plan`] — validate, compute priorities, predict the
 //!   batched schedule ([`Plan::layers`]), its online rounds and the
-//!   preprocessing it consumes ([`Plan::requirements`]).
+//!   preprocessing it consumes ([`Plan::requirements`]; exact per job once
+//!   public inputs are known: [`Plan::requirements_for`]).
 //! * [`execute`]`(plan, &mut Party, &StoredInputs) -> `[`NodeOutputs`] — run
 //!   at one committee member (all members call it together);
 //!   [`execute_with`] adds party [`Bindings`] (program parties played by
