@@ -53,10 +53,16 @@ fn check(g: &GeneratedProgram, n: usize) -> Result<Figures, TestCaseError> {
     Ok(figures)
 }
 
+// Debug builds (the default `cargo test`) keep the suite well under a
+// minute; `cargo test --release` runs many more and deeper cases.
 #[cfg(debug_assertions)]
 const CASES: u32 = 12;
 #[cfg(not(debug_assertions))]
 const CASES: u32 = 200;
+#[cfg(debug_assertions)]
+const DEPTH_N5_N7: (u32, u32) = (6, 4);
+#[cfg(not(debug_assertions))]
+const DEPTH_N5_N7: (u32, u32) = (8, 8);
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: CASES, failure_persistence: None, ..ProptestConfig::default() })]
@@ -67,12 +73,12 @@ proptest! {
     }
 
     #[test]
-    fn mpc_matches_interpreter_n5(g in arb_program(GenConfig { max_depth: 6, ..GenConfig::default() })) {
+    fn mpc_matches_interpreter_n5(g in arb_program(GenConfig { max_depth: DEPTH_N5_N7.0, ..GenConfig::default() })) {
         let _ = check(&g, 5)?;
     }
 
     #[test]
-    fn mpc_matches_interpreter_n7(g in arb_program(GenConfig { max_depth: 4, max_lets: 3, ..GenConfig::default() })) {
+    fn mpc_matches_interpreter_n7(g in arb_program(GenConfig { max_depth: DEPTH_N5_N7.1, max_lets: 3, ..GenConfig::default() })) {
         let _ = check(&g, 7)?;
     }
 }
