@@ -73,20 +73,25 @@ fn bench(c: &mut Criterion) {
     {
         let stored = share_all(&p, &ins, params);
         let mut sim = Simulation::<Fr>::new(params, 7).unwrap();
+        let t0 = sim.network().stats();
+        let req = plan.requirements().clone();
+        sim.run(async |p| p.preprocess(&req).await).unwrap();
+        let t1 = sim.network().stats();
         let nodes = online(&mut sim, &plan, &stored);
+        let t2 = sim.network().stats();
         let s = &nodes[0].stats;
-        let traffic = sim.network().stats();
         eprintln!(
-            "auction n=3: rounds setup {} preprocessing {} online {} (predicted {}, analyser {}); \
-             {} batched steps; traffic {} messages, {} bytes",
-            s.rounds.setup,
-            s.rounds.preprocessing,
+            "auction n=3: online rounds {} (predicted {}, analyser {}) in {} batched steps, \
+             {} messages / {} bytes; preprocessing {} messages / {} bytes ({:?})",
             s.rounds.online,
             s.predicted_online_rounds,
             s.analysis_online_rounds,
             s.steps.len(),
-            traffic.messages,
-            traffic.bytes
+            t2.messages - t1.messages,
+            t2.bytes - t1.bytes,
+            t1.messages - t0.messages,
+            t1.bytes - t0.bytes,
+            req,
         );
     }
     let mut g = c.benchmark_group("auction_n3");

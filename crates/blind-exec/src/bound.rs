@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(big.mag(), 128);
         let huge = big.mul(u64r);
         assert_eq!(huge, Bound::Mag(192));
-        assert_eq!(Bound::point(i128::MIN).neg(), Bound::Mag(128));
+        assert_eq!(Bound::point(i128::MIN).neg(), Bound::Mag(129));
         assert_eq!(Bound::Range(-8, 7).ltz_bits(), 4);
         assert_eq!(Bound::Range(-9, 7).ltz_bits(), 5);
         assert_eq!(Bound::Range(0, 1).ltz_bits(), 2);

@@ -438,3 +438,48 @@ pub async fn execute_with<F: MpcField, T: Transport<F>>(
         },
     })
 }
+
+/// `execute` futures are `Send` for any transport (a network service can
+/// spawn them on a multi-threaded runtime).
+#[allow(dead_code)]
+fn _execute_is_send<F: MpcField, T: Transport<F>>(
+    plan: &Plan,
+    party: &mut Party<F, T>,
+    inputs: &StoredInputs<F>,
+    opts: &ExecOptions,
+) {
+    fn is_send<X: Send>(_: &X) {}
+    is_send(&execute_with(plan, party, inputs, opts));
+}
+
+impl Plan {
+    /// Preprocessing a job consumes once its public inputs are known (read
+    /// from `inputs`; secret data there is ignored, malformed public data
+    /// counts as unknown). Divisions by values that are only known after a
+    /// `reveal` are not included: the executor generates those on demand
+    /// (or fails with [`ExecError::PreprocessingExhausted`] when
+    /// preprocessing is off).
+    pub fn requirements_for<F: MpcField>(&self, inputs: &StoredInputs<F>) -> Result<Requirements> {
+        let invals: Vec<InVals<F>> = self
+            .mir
+            .inputs
+            .iter()
+            .map(|d| {
+                let len = shape_len(&d.shape).unwrap_or(0) as usize;
+                match (d.secrecy, inputs.get(&d.name)) {
+                    (Secrecy::Public, Some(InputData::Public(v)))
+                        if v.len() == len && v.iter().all(|x| d.ty.fits(*x)) =>
+                    {
+                        InVals::Public(v.clone())
+                    }
+                    (Secrecy::Public, _) => InVals::PublicUnknown,
+                    (Secrecy::Secret, _) => InVals::SecretDummy,
+                }
+            })
+            .collect();
+        let mut sched = Sched::<F>::new(&self.mir, &self.info, &self.priority, &invals)?;
+        let mut dry = Dry::default();
+        run_ready(sched.run(&mut dry))?;
+        Ok(dry.req)
+    }
+}

@@ -95,8 +95,8 @@ impl<F> StoredInputs<F> {
 pub enum OutputData<F> {
     /// The output is public: its values (booleans 0/1).
     Public(Vec<i128>),
-    /// This node's shares of a secret output (re-randomised), for the
-    /// output party's client.
+    /// This node's shares of a secret output, for the output party's
+    /// client.
     Shares(Vec<Share<F>>),
     /// The output party is bound to this committee member: the plaintext.
     Revealed(Vec<i128>),

@@ -6,9 +6,10 @@ use synod_blind_lang::mir::{Mir, NodeId, NodeInfo, Op};
 use synod_blind_lang::{ScalarType, Secrecy};
 use synod_mpc::{Fr, PartyId, Requirements};
 
+use crate::bound::Bound;
 use crate::error::Result;
 use crate::exec::{Dry, run_ready};
-use crate::sched::{InVals, Sched, div_rounds, eq_rounds, ltz_rounds};
+use crate::sched::{InVals, MAX_MAG, Sched, div_rounds, eq_rounds, ltz_rounds, wrap_rounds};
 
 /// Kind of one batched protocol step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -138,18 +139,121 @@ fn node_cost(mir: &Mir, info: &[NodeInfo], i: usize) -> u32 {
     }
 }
 
-/// Longest remaining online path (rounds) after each node completes.
+/// Bounds of every node without knowing public inputs (public nodes:
+/// their type's range, constants exact), reducing only where the executor
+/// must (widening casts, magnitude overflow).
+fn static_bounds(mir: &Mir, info: &[NodeInfo]) -> Vec<Bound> {
+    let mut b: Vec<Bound> = Vec::with_capacity(mir.nodes.len());
+    for (i, op) in mir.nodes.iter().enumerate() {
+        let ty = info[i].ty;
+        let full = Bound::of_type(ty);
+        let exact = |j: NodeId, b: &[Bound]| {
+            let x = b[j as usize];
+            if x.within(info[j as usize].ty) {
+                x
+            } else {
+                Bound::of_type(info[j as usize].ty)
+            }
+        };
+        let cap = |x: Bound, a: NodeId, c: NodeId, b: &[Bound], f: fn(Bound, Bound) -> Bound| {
+            if x.mag() > MAX_MAG {
+                f(exact(a, b), exact(c, b))
+            } else {
+                x
+            }
+        };
+        let v = match *op {
+            Op::Const { value, .. } => Bound::point(value),
+            _ if info[i].secrecy == Secrecy::Public => full,
+            Op::Input { .. } | Op::Reveal(_) => full,
+            Op::Add(x, y) => cap(b[x as usize].add(b[y as usize]), x, y, &b, Bound::add),
+            Op::Sub(x, y) => cap(b[x as usize].sub(b[y as usize]), x, y, &b, Bound::sub),
+            Op::Mul(x, y) => cap(b[x as usize].mul(b[y as usize]), x, y, &b, Bound::mul),
+            Op::Neg(x) => b[x as usize].neg(),
+            Op::Div(x, d) => match mir.nodes[d as usize] {
+                Op::Const { value, .. } if value != 0 => match exact(x, &b).range() {
+                    Some((lo, hi)) => Bound::point(lo / value).hull(Bound::point(hi / value)),
+                    None => full,
+                },
+                _ => full,
+            },
+            Op::Rem(_, _) => full,
+            Op::Lt(..) | Op::Eq(..) | Op::And(..) | Op::Or(..) | Op::Not(_) => Bound::Range(0, 1),
+            Op::Select(_, x, y) => b[x as usize].hull(b[y as usize]),
+            Op::Cast(to, x) => {
+                let from = info[x as usize].ty;
+                if from != ScalarType::Bool && to.bits() > from.bits() {
+                    exact(x, &b)
+                } else {
+                    b[x as usize]
+                }
+            }
+        };
+        b.push(v);
+    }
+    b
+}
+
+/// Estimated rounds to reduce a value of type `ty` with bound `b`.
+fn wrap_cost(b: Bound, ty: ScalarType) -> u32 {
+    if b.within(ty) {
+        return 0;
+    }
+    if let Some((lo, hi)) = b.range() {
+        let m = ty.min_value();
+        let w = 1i128 << ty.bits();
+        if lo >= m - w && hi < m + 2 * w {
+            let bits = Bound::Range(lo - m - w, hi - m).ltz_bits();
+            if bits <= 65 {
+                return ltz_rounds(bits);
+            }
+        }
+    }
+    wrap_rounds(ty.bits())
+}
+
+/// Whether `op` needs its operand `o` exact (reduced).
+fn needs_exact(op: &Op, o: NodeId, info: &[NodeInfo]) -> bool {
+    match *op {
+        Op::Lt(..) | Op::Reveal(_) => true,
+        Op::Eq(a, _) => info[a as usize].ty != ScalarType::Bool,
+        Op::Div(a, _) | Op::Rem(a, _) => a == o,
+        Op::Cast(to, a) => {
+            let from = info[a as usize].ty;
+            from != ScalarType::Bool && to.bits() > from.bits()
+        }
+        _ => false,
+    }
+}
+
+/// Longest remaining online path (rounds) after each node completes,
+/// including the reductions its consumers will need.
 pub(crate) fn priorities(mir: &Mir, info: &[NodeInfo]) -> Vec<u32> {
+    let bounds = static_bounds(mir, info);
+    let secret = |j: usize| info[j].secrecy == Secrecy::Secret;
     let mut prio = vec![0u32; mir.nodes.len()];
     for o in &mir.outputs {
         for n in &o.nodes {
-            prio[*n as usize] = prio[*n as usize].max(1);
+            let j = *n as usize;
+            let w = if secret(j) {
+                wrap_cost(bounds[j], info[j].ty)
+            } else {
+                0
+            };
+            prio[j] = prio[j].max(w);
         }
     }
     for i in (0..mir.nodes.len()).rev() {
+        let op = mir.nodes[i];
         let c = node_cost(mir, info, i).saturating_add(prio[i]);
-        for o in mir.nodes[i].operands() {
-            prio[o as usize] = prio[o as usize].max(c);
+        for o in op.operands() {
+            let j = o as usize;
+            let edge = if secret(j) && needs_exact(&op, o, info) {
+                wrap_cost(bounds[j], info[j].ty)
+            } else {
+                0
+            };
+            prio[j] = prio[j].max(c.saturating_add(edge));
         }
     }
     prio

@@ -77,10 +77,6 @@ pub(crate) enum Pub {
 pub(crate) struct Sv<F> {
     pub(crate) share: Share<F>,
     pub(crate) bound: Bound,
-    /// The sharing polynomial is freshly randomised (output of an
-    /// interactive protocol), so handing all shares to a client reveals
-    /// only the value.
-    pub(crate) fresh: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -104,31 +100,33 @@ pub(crate) enum InVals<F> {
 enum Key {
     Mul,
     Open,
-    Ltz(u32),
-    Equal(u32),
-    DivRem { d: u64, signed: bool, bits: u32 },
+    /// Less-than-zero tests and equality tests (merged into one call).
+    Cmp,
+    DivRem {
+        d: u64,
+        signed: bool,
+        bits: u32,
+    },
 }
 
 impl Key {
-    fn step_kind(self) -> StepKind {
-        match self {
+    fn step_kind(self) -> Option<StepKind> {
+        Some(match self {
             Key::Mul => StepKind::Mul,
             Key::Open => StepKind::Open,
-            Key::Ltz(bits) => StepKind::Ltz { bits },
-            Key::Equal(bits) => StepKind::Equal { bits },
+            Key::Cmp => return None,
             Key::DivRem { d, signed, bits } => StepKind::DivRem {
                 divisor: d,
                 signed,
                 bits,
             },
-        }
+        })
     }
 
     fn rounds(self) -> u32 {
         match self {
             Key::Mul | Key::Open => 1,
-            Key::Ltz(bits) => ltz_rounds(bits),
-            Key::Equal(bits) => eq_rounds(bits),
+            Key::Cmp => 0,
             Key::DivRem { d, .. } => div_rounds(d),
         }
     }
@@ -138,14 +136,14 @@ impl Key {
 enum ReqOp {
     /// Multiplication gate of node `i` (mul, and, or, bool eq, mux).
     Mul(u32),
-    /// Re-randomise output node `j`.
-    Refresh(u32),
     /// Open node `i`'s operand (`reveal`).
     Reveal(u32),
     /// Masked opening of a reduction of node `j`.
     WrapOpen(u32),
     /// Carry of a reduction of node `j`.
     WrapLtz(u32),
+    /// Reduction of node `j` by one or two range tests (no opening).
+    WrapCheap(u32),
     /// `a < b` of node `i`.
     Lt(u32),
     /// Sign of the dividend of node `i`.
@@ -161,6 +159,8 @@ struct Req {
     key: Key,
     prio: u32,
     op: ReqOp,
+    /// Width: `ltz` bits, or the bits of an equality test.
+    bits: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -193,7 +193,7 @@ pub(crate) trait Backend<F: MpcField> {
 enum Outcome<F> {
     Wait,
     Val(Val<F>),
-    Req(Key, ReqOp),
+    Req(Key, ReqOp, u32),
     NeedExact(Vec<u32>),
 }
 
@@ -202,7 +202,6 @@ enum Outcome<F> {
 struct Opnd<F> {
     share: Share<F>,
     bound: Bound,
-    fresh: bool,
     known: Option<i128>,
     secret: bool,
 }
@@ -259,12 +258,10 @@ impl<'p, F: MpcField> Sched<'p, F> {
                     Some(InVals::Secret(v)) => Val::Sec(Sv {
                         share: *v.get(e).ok_or(ExecError::Internal("input element"))?,
                         bound: Bound::of_type(ty),
-                        fresh: false,
                     }),
                     Some(InVals::SecretDummy) => Val::Sec(Sv {
                         share: Share::zero(),
                         bound: Bound::of_type(ty),
-                        fresh: false,
                     }),
                     None => return Err(ExecError::Internal("missing input data")),
                 };
@@ -308,21 +305,18 @@ impl<'p, F: MpcField> Sched<'p, F> {
             Val::Pub(Pub::Known(v)) => Opnd {
                 share: Share::constant(from_i128(v)),
                 bound: Bound::point(v),
-                fresh: false,
                 known: Some(v),
                 secret: false,
             },
             Val::Pub(Pub::Unknown) | Val::Poison(_) => Opnd {
                 share: Share::zero(),
                 bound: Bound::of_type(self.ty(i)),
-                fresh: false,
                 known: None,
                 secret: false,
             },
             Val::Sec(sv) => Opnd {
                 share: sv.share,
                 bound: sv.bound,
-                fresh: sv.fresh,
                 known: None,
                 secret: true,
             },
@@ -336,12 +330,8 @@ impl<'p, F: MpcField> Sched<'p, F> {
         }
     }
 
-    fn sec(share: Share<F>, bound: Bound, fresh: bool) -> Outcome<F> {
-        Outcome::Val(Val::Sec(Sv {
-            share,
-            bound,
-            fresh,
-        }))
+    fn sec(share: Share<F>, bound: Bound) -> Outcome<F> {
+        Outcome::Val(Val::Sec(Sv { share, bound }))
     }
 
     fn need_exact(&self, ops: &[u32]) -> Option<Outcome<F>> {
@@ -482,7 +472,7 @@ impl<'p, F: MpcField> Sched<'p, F> {
     fn unknown_select(&self, a: u32, b: u32) -> Result<Outcome<F>> {
         let (x, y) = (self.opnd(a)?, self.opnd(b)?);
         Ok(if x.secret || y.secret {
-            Self::sec(Share::zero(), x.bound.hull(y.bound), false)
+            Self::sec(Share::zero(), x.bound.hull(y.bound))
         } else {
             Outcome::Val(Val::Pub(Pub::Unknown))
         })
@@ -514,8 +504,7 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 } else {
                     x.share + y.share
                 };
-                let fresh = (x.fresh && !y.secret) || (y.fresh && !x.secret);
-                Self::sec(share, bound, fresh)
+                Self::sec(share, bound)
             }
             Op::Neg(a) => {
                 let x = self.opnd(a)?;
@@ -525,7 +514,7 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 {
                     return Ok(o);
                 }
-                Self::sec(-x.share, bound, x.fresh)
+                Self::sec(-x.share, bound)
             }
             Op::Mul(a, b) => {
                 let (x, y) = (self.opnd(a)?, self.opnd(b)?);
@@ -536,13 +525,13 @@ impl<'p, F: MpcField> Sched<'p, F> {
                     return Ok(o);
                 }
                 if x.secret && y.secret {
-                    return Ok(Outcome::Req(Key::Mul, ReqOp::Mul(i)));
+                    return Ok(Outcome::Req(Key::Mul, ReqOp::Mul(i), 0));
                 }
                 let (s, c) = if x.secret { (x, y) } else { (y, x) };
                 match c.known {
                     Some(0) => Outcome::Val(Val::Pub(Pub::Known(0))),
-                    Some(v) => Self::sec(s.share.mul_public(from_i128(v)), bound, s.fresh),
-                    None => Self::sec(Share::zero(), bound, false),
+                    Some(v) => Self::sec(s.share.mul_public(from_i128(v)), bound),
+                    None => Self::sec(Share::zero(), bound),
                 }
             }
             Op::Div(a, d) | Op::Rem(a, d) => {
@@ -551,7 +540,7 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 let dv = match self.opnd(d)?.known {
                     None => {
                         // Dry run with an unknown divisor.
-                        return Ok(Self::sec(Share::zero(), Bound::of_type(ty), true));
+                        return Ok(Self::sec(Share::zero(), Bound::of_type(ty)));
                     }
                     Some(0) => return Ok(Outcome::Val(Val::Poison(i))),
                     Some(v) => v,
@@ -561,7 +550,6 @@ impl<'p, F: MpcField> Sched<'p, F> {
                         Self::sec(
                             x.share.mul_public(from_i128(dv)),
                             x.bound.mul(Bound::point(dv)),
-                            x.fresh,
                         )
                     } else {
                         Outcome::Val(Val::Pub(Pub::Known(0)))
@@ -572,7 +560,7 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 }
                 let (lo, hi) = x.bound.range().ok_or(ExecError::Internal("exact bound"))?;
                 if ty.is_signed() && lo < 0 && hi >= 0 && self.sign[i as usize].is_none() {
-                    return Ok(Outcome::Req(Key::Ltz(x.bound.ltz_bits()), ReqOp::Sign(i)));
+                    return Ok(Outcome::Req(Key::Cmp, ReqOp::Sign(i), x.bound.ltz_bits()));
                 }
                 let du = u64::try_from(dv.unsigned_abs())
                     .map_err(|_| ExecError::Internal("divisor range"))?;
@@ -583,6 +571,7 @@ impl<'p, F: MpcField> Sched<'p, F> {
                         bits: ty.bits(),
                     },
                     ReqOp::DivRem(i),
+                    0,
                 )
             }
             Op::Lt(a, b) => {
@@ -594,22 +583,20 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 match diff.range() {
                     Some((_, hi)) if hi < 0 => Outcome::Val(Val::Pub(Pub::Known(1))),
                     Some((lo, _)) if lo >= 0 => Outcome::Val(Val::Pub(Pub::Known(0))),
-                    _ => Outcome::Req(Key::Ltz(diff.ltz_bits()), ReqOp::Lt(i)),
+                    _ => Outcome::Req(Key::Cmp, ReqOp::Lt(i), diff.ltz_bits()),
                 }
             }
             Op::Eq(a, b) => {
                 let (x, y) = (self.opnd(a)?, self.opnd(b)?);
                 if self.ty(a) == ScalarType::Bool {
                     if x.secret && y.secret {
-                        return Ok(Outcome::Req(Key::Mul, ReqOp::Mul(i)));
+                        return Ok(Outcome::Req(Key::Mul, ReqOp::Mul(i), 0));
                     }
                     let (s, p) = if x.secret { (x, y) } else { (y, x) };
                     return Ok(match p.known {
-                        Some(1) => Self::sec(s.share, s.bound, s.fresh),
-                        Some(_) => {
-                            Self::sec(s.share.public_sub(one_f), Bound::Range(0, 1), s.fresh)
-                        }
-                        None => Self::sec(Share::zero(), Bound::Range(0, 1), false),
+                        Some(1) => Self::sec(s.share, s.bound),
+                        Some(_) => Self::sec(s.share.public_sub(one_f), Bound::Range(0, 1)),
+                        None => Self::sec(Share::zero(), Bound::Range(0, 1)),
                     });
                 }
                 if let Some(o) = self.need_exact(&[a, b]) {
@@ -619,26 +606,26 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 if !diff.contains_zero() {
                     Outcome::Val(Val::Pub(Pub::Known(0)))
                 } else {
-                    Outcome::Req(Key::Equal(diff.eq_bits()), ReqOp::Equal(i))
+                    Outcome::Req(Key::Cmp, ReqOp::Equal(i), diff.eq_bits())
                 }
             }
             Op::And(a, b) | Op::Or(a, b) => {
                 let (x, y) = (self.opnd(a)?, self.opnd(b)?);
                 if x.secret && y.secret {
-                    return Ok(Outcome::Req(Key::Mul, ReqOp::Mul(i)));
+                    return Ok(Outcome::Req(Key::Mul, ReqOp::Mul(i), 0));
                 }
                 let and = matches!(op, Op::And(..));
                 let (s, p) = if x.secret { (x, y) } else { (y, x) };
                 match p.known.map(|v| v != 0) {
-                    None => Self::sec(Share::zero(), Bound::Range(0, 1), false),
+                    None => Self::sec(Share::zero(), Bound::Range(0, 1)),
                     Some(false) if and => Outcome::Val(Val::Pub(Pub::Known(0))),
                     Some(true) if !and => Outcome::Val(Val::Pub(Pub::Known(1))),
-                    Some(_) => Self::sec(s.share, s.bound, s.fresh),
+                    Some(_) => Self::sec(s.share, s.bound),
                 }
             }
             Op::Not(a) => {
                 let x = self.opnd(a)?;
-                Self::sec(x.share.public_sub(one_f), Bound::Range(0, 1), x.fresh)
+                Self::sec(x.share.public_sub(one_f), Bound::Range(0, 1))
             }
             Op::Select(c, a, b) => {
                 let (cc, x, y) = (self.opnd(c)?, self.opnd(a)?, self.opnd(b)?);
@@ -656,7 +643,7 @@ impl<'p, F: MpcField> Sched<'p, F> {
                     {
                         return Ok(o);
                     }
-                    return Ok(Outcome::Req(Key::Mul, ReqOp::Mul(i)));
+                    return Ok(Outcome::Req(Key::Mul, ReqOp::Mul(i), 0));
                 }
                 match (x.known, y.known) {
                     (Some(p), Some(q)) if p == q => Outcome::Val(Val::Pub(Pub::Known(p))),
@@ -665,9 +652,8 @@ impl<'p, F: MpcField> Sched<'p, F> {
                             .mul_public(from_i128::<F>(p) - from_i128::<F>(q))
                             .add_public(from_i128(q)),
                         bound,
-                        cc.fresh,
                     ),
-                    _ => Self::sec(Share::zero(), bound, false),
+                    _ => Self::sec(Share::zero(), bound),
                 }
             }
             Op::Cast(to, a) => {
@@ -679,38 +665,40 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 {
                     return Ok(o);
                 }
-                Self::sec(x.share, x.bound, x.fresh)
+                Self::sec(x.share, x.bound)
             }
             Op::Reveal(a) => {
                 if let Some(o) = self.need_exact(&[a]) {
                     return Ok(o);
                 }
-                Outcome::Req(Key::Open, ReqOp::Reveal(i))
+                Outcome::Req(Key::Open, ReqOp::Reveal(i), 0)
             }
         })
     }
 
-    fn own_cost(&self, key: Key, op: ReqOp) -> u32 {
+    fn own_cost(&self, key: Key, op: ReqOp, bits: u32) -> u32 {
         match op {
-            ReqOp::Sign(_) => key.rounds() + 4,
+            ReqOp::Sign(_) => ltz_rounds(bits) + 4,
+            ReqOp::Lt(_) | ReqOp::WrapLtz(_) | ReqOp::WrapCheap(_) => ltz_rounds(bits),
+            ReqOp::Equal(_) => eq_rounds(bits),
             ReqOp::WrapOpen(j) => wrap_rounds(self.ty(j).bits()),
             _ => key.rounds(),
         }
     }
 
-    fn prio_of(&self, key: Key, op: ReqOp) -> u32 {
+    fn prio_of(&self, key: Key, op: ReqOp, bits: u32) -> u32 {
         let node = match op {
             ReqOp::Mul(i)
-            | ReqOp::Refresh(i)
             | ReqOp::Reveal(i)
             | ReqOp::WrapOpen(i)
             | ReqOp::WrapLtz(i)
+            | ReqOp::WrapCheap(i)
             | ReqOp::Lt(i)
             | ReqOp::Sign(i)
             | ReqOp::Equal(i)
             | ReqOp::DivRem(i) => i,
         };
-        self.prio[node as usize].saturating_add(self.own_cost(key, op))
+        self.prio[node as usize].saturating_add(self.own_cost(key, op, bits))
     }
 
     /// Evaluate what is local, collect the ready requests.
@@ -723,10 +711,11 @@ impl<'p, F: MpcField> Sched<'p, F> {
             match self.eval(i as u32)? {
                 Outcome::Wait => {}
                 Outcome::Val(v) => self.vals[i] = Some(v),
-                Outcome::Req(key, op) => reqs.push(Req {
+                Outcome::Req(key, op, bits) => reqs.push(Req {
                     key,
-                    prio: self.prio_of(key, op),
+                    prio: self.prio_of(key, op, bits),
                     op,
+                    bits,
                 }),
                 Outcome::NeedExact(js) => {
                     for j in js {
@@ -738,26 +727,12 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 }
             }
         }
-        // Outputs: exact, then re-randomised.
-        let mut refreshed = Vec::new();
+        // Outputs must be exact.
         for o in &self.mir.outputs {
             for &j in &o.nodes {
-                let Some(Val::Sec(sv)) = self.vals[j as usize] else {
-                    continue;
-                };
-                if !sv.bound.within(self.ty(j)) {
-                    if !self.want_wrap[j as usize] {
-                        self.want_wrap[j as usize] = true;
-                        self.wanted.push(j);
-                    }
-                } else if !sv.fresh && !refreshed.contains(&j) {
-                    refreshed.push(j);
-                    let op = ReqOp::Refresh(j);
-                    reqs.push(Req {
-                        key: Key::Mul,
-                        prio: self.prio_of(Key::Mul, op),
-                        op,
-                    });
+                if !self.exact(j) && !self.want_wrap[j as usize] {
+                    self.want_wrap[j as usize] = true;
+                    self.wanted.push(j);
                 }
             }
         }
@@ -770,14 +745,18 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 continue;
             }
             still.push(j);
-            let (key, op) = match self.wrap[ju] {
-                WrapSt::Idle => (Key::Open, ReqOp::WrapOpen(j)),
-                WrapSt::Opened { .. } => (Key::Ltz(self.ty(j).bits() + 1), ReqOp::WrapLtz(j)),
+            let (key, op, bits) = match self.wrap[ju] {
+                WrapSt::Idle => match self.cheap_wrap(j) {
+                    Some((_, bits)) => (Key::Cmp, ReqOp::WrapCheap(j), bits),
+                    None => (Key::Open, ReqOp::WrapOpen(j), 0),
+                },
+                WrapSt::Opened { .. } => (Key::Cmp, ReqOp::WrapLtz(j), self.ty(j).bits() + 1),
             };
             reqs.push(Req {
                 key,
-                prio: self.prio_of(key, op),
+                prio: self.prio_of(key, op, bits),
                 op,
+                bits,
             });
         }
         self.wanted = still;
@@ -808,19 +787,15 @@ impl<'p, F: MpcField> Sched<'p, F> {
                     Err(ExecError::Internal("scheduler stuck"))
                 };
             };
-            let batch: Vec<ReqOp> = reqs
-                .iter()
-                .filter(|r| r.key == best)
-                .map(|r| r.op)
-                .collect();
+            let batch: Vec<Req> = reqs.into_iter().filter(|r| r.key == best).collect();
             let before = b.online_rounds();
-            let revealed = self.run_group(b, best, &batch).await?;
+            let (revealed, kind, formula) = self.run_group(b, best, &batch).await?;
             let rounds = match (before, b.online_rounds()) {
                 (Some(x), Some(y)) => u32::try_from(y - x).unwrap_or(u32::MAX),
-                _ => best.rounds(),
+                _ => formula,
             };
             self.steps.push(Step {
-                kind: best.step_kind(),
+                kind,
                 batch: batch.len(),
                 rounds,
             });
@@ -831,12 +806,40 @@ impl<'p, F: MpcField> Sched<'p, F> {
         }
     }
 
-    fn set_sec(&mut self, i: u32, share: Share<F>, bound: Bound, fresh: bool) {
-        self.vals[i as usize] = Some(Val::Sec(Sv {
-            share,
-            bound,
-            fresh,
-        }));
+    fn set_sec(&mut self, i: u32, share: Share<F>, bound: Bound) {
+        self.vals[i as usize] = Some(Val::Sec(Sv { share, bound }));
+    }
+
+    /// A reduction of `j` without opening: when its bound lies within the
+    /// type's window `[m, m + 2^w)` extended by one window on each side,
+    /// the exact value is `X + 2^w [X < m] - 2^w [X >= m + 2^w]`. Returns
+    /// the range tests `(boundary, is_lower)` (`ltz(X - boundary)`) and the
+    /// `ltz` width they need.
+    fn cheap_wrap(&self, j: u32) -> Option<(Vec<(i128, bool)>, u32)> {
+        let Some(Val::Sec(sv)) = self.vals[j as usize] else {
+            return None;
+        };
+        let (lo, hi) = sv.bound.range()?;
+        let ty = self.ty(j);
+        let m = ty.min_value();
+        let two_w = 1i128 << ty.bits();
+        let top = m + two_w;
+        // At most one window below and one above (this also keeps the
+        // arithmetic below far from overflow: |lo|, |hi| < 2^66).
+        if lo < m - two_w || hi >= top + two_w {
+            return None;
+        }
+        let mut tests = Vec::new();
+        let mut bits = 2;
+        if lo < m {
+            tests.push((m, true));
+            bits = bits.max(Bound::Range(lo - m, hi - m).ltz_bits());
+        }
+        if hi >= top {
+            tests.push((top, false));
+            bits = bits.max(Bound::Range(lo - top, hi - top).ltz_bits());
+        }
+        (bits <= 65 && !tests.is_empty()).then_some((tests, bits))
     }
 
     /// `(Y, w, mag)` of a pending reduction of `j`, `Y` the offset value.
@@ -854,27 +857,92 @@ impl<'p, F: MpcField> Sched<'p, F> {
         Ok((y, w, big_m))
     }
 
-    /// Run one batched group; returns whether public values changed.
+    /// `Some((bits, items))` when a comparison group runs as one `ltz`
+    /// call of width `bits` over `items` values (equality tests count
+    /// twice); `None` when it holds only equality tests (native equality).
+    fn cmp_mode(&self, batch: &[Req]) -> Result<Option<(u32, usize)>> {
+        if batch.iter().all(|r| matches!(r.op, ReqOp::Equal(_))) {
+            return Ok(None);
+        }
+        let mut bits = 2;
+        let mut items = 0;
+        for r in batch {
+            if let ReqOp::WrapCheap(j) = r.op {
+                let (tests, b) = self
+                    .cheap_wrap(j)
+                    .ok_or(ExecError::Internal("cheap reduction"))?;
+                bits = bits.max(b);
+                items += tests.len();
+            } else if let ReqOp::Equal(i) = r.op {
+                let Op::Eq(a, bb) = self.mir.nodes[i as usize] else {
+                    return Err(ExecError::Internal("not eq"));
+                };
+                let diff = self.opnd(a)?.bound.sub(self.opnd(bb)?.bound);
+                bits = bits.max(diff.ltz_bits());
+                items += 2;
+            } else {
+                bits = bits.max(r.bits);
+                items += 1;
+            }
+        }
+        Ok(Some((bits, items)))
+    }
+
+    /// Run one batched group; returns whether public values changed, the
+    /// step kind and its rounds by formula.
     async fn run_group<B: Backend<F>>(
         &mut self,
         b: &mut B,
         key: Key,
+        reqs: &[Req],
+    ) -> Result<(bool, StepKind, u32)> {
+        let ops: Vec<ReqOp> = reqs.iter().map(|r| r.op).collect();
+        let mut req = Requirements::new();
+        let cmp_mode = if key == Key::Cmp {
+            self.cmp_mode(reqs)?
+        } else {
+            None
+        };
+        let (kind, rounds) = match key {
+            Key::Cmp => match cmp_mode {
+                Some((bits, items)) => {
+                    req.add(PrepKind::DigitMask { bits: bits - 1 }, items as u64);
+                    (StepKind::Ltz { bits }, ltz_rounds(bits))
+                }
+                None => {
+                    let bits = reqs.iter().map(|r| r.bits).max().unwrap_or(1);
+                    req.add(PrepKind::DigitMask { bits }, reqs.len() as u64);
+                    (StepKind::Equal { bits }, eq_rounds(bits))
+                }
+            },
+            Key::DivRem { d, .. } => {
+                req.add(PrepKind::DivMask { divisor: d }, reqs.len() as u64);
+                (
+                    key.step_kind().ok_or(ExecError::Internal("kind"))?,
+                    key.rounds(),
+                )
+            }
+            _ => (
+                key.step_kind().ok_or(ExecError::Internal("kind"))?,
+                key.rounds(),
+            ),
+        };
+        let r = self
+            .run_group_inner(b, key, reqs, &ops, cmp_mode, req)
+            .await?;
+        Ok((r, kind, rounds))
+    }
+
+    async fn run_group_inner<B: Backend<F>>(
+        &mut self,
+        b: &mut B,
+        key: Key,
+        full: &[Req],
         batch: &[ReqOp],
+        cmp_mode: Option<(u32, usize)>,
+        mut req: Requirements,
     ) -> Result<bool> {
         let one_f: F = one();
-        let mut req = Requirements::new();
-        match key {
-            Key::Mul | Key::Open => {}
-            Key::Ltz(bits) => {
-                req.add(PrepKind::DigitMask { bits: bits - 1 }, batch.len() as u64);
-            }
-            Key::Equal(bits) => {
-                req.add(PrepKind::DigitMask { bits }, batch.len() as u64);
-            }
-            Key::DivRem { d, .. } => {
-                req.add(PrepKind::DivMask { divisor: d }, batch.len() as u64);
-            }
-        }
         // Random bits of the reductions' masks.
         let mut wrap_bits = 0usize;
         if key == Key::Open {
@@ -893,10 +961,6 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 let mut ys = Vec::with_capacity(batch.len());
                 for op in batch {
                     match *op {
-                        ReqOp::Refresh(j) => {
-                            xs.push(self.opnd(j)?.share);
-                            ys.push(Share::constant(one_f));
-                        }
                         ReqOp::Mul(i) => match self.mir.nodes[i as usize] {
                             Op::Select(c, a, bb) => {
                                 xs.push(self.opnd(c)?.share);
@@ -913,38 +977,25 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 }
                 let ps = b.mul(&xs, &ys).await?;
                 for (op, p) in batch.iter().zip(ps) {
-                    match *op {
-                        ReqOp::Refresh(j) => {
-                            if let Some(Val::Sec(sv)) = self.vals[j as usize] {
-                                self.set_sec(j, p, sv.bound, true);
-                            }
+                    let ReqOp::Mul(i) = *op else { continue };
+                    let (share, bound) = match self.mir.nodes[i as usize] {
+                        Op::Mul(a, bb) => (p, self.opnd(a)?.bound.mul(self.opnd(bb)?.bound)),
+                        Op::And(..) => (p, Bound::Range(0, 1)),
+                        Op::Or(a, bb) => (
+                            self.opnd(a)?.share + self.opnd(bb)?.share - p,
+                            Bound::Range(0, 1),
+                        ),
+                        Op::Eq(a, bb) => (
+                            (p + p - self.opnd(a)?.share - self.opnd(bb)?.share).add_public(one_f),
+                            Bound::Range(0, 1),
+                        ),
+                        Op::Select(_, a, bb) => {
+                            let (x, y) = (self.opnd(a)?, self.opnd(bb)?);
+                            (p + y.share, x.bound.hull(y.bound))
                         }
-                        ReqOp::Mul(i) => {
-                            let node = self.mir.nodes[i as usize];
-                            let (share, bound) = match node {
-                                Op::Mul(a, bb) => {
-                                    (p, self.opnd(a)?.bound.mul(self.opnd(bb)?.bound))
-                                }
-                                Op::And(..) => (p, Bound::Range(0, 1)),
-                                Op::Or(a, bb) => (
-                                    self.opnd(a)?.share + self.opnd(bb)?.share - p,
-                                    Bound::Range(0, 1),
-                                ),
-                                Op::Eq(a, bb) => (
-                                    (p + p - self.opnd(a)?.share - self.opnd(bb)?.share)
-                                        .add_public(one_f),
-                                    Bound::Range(0, 1),
-                                ),
-                                Op::Select(_, a, bb) => {
-                                    let (x, y) = (self.opnd(a)?, self.opnd(bb)?);
-                                    (p + y.share, x.bound.hull(y.bound))
-                                }
-                                _ => return Err(ExecError::Internal("not a multiplication")),
-                            };
-                            self.set_sec(i, share, bound, true);
-                        }
-                        _ => {}
-                    }
+                        _ => return Err(ExecError::Internal("not a multiplication")),
+                    };
+                    self.set_sec(i, share, bound);
                 }
                 Ok(false)
             }
@@ -1014,71 +1065,119 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 }
                 Ok(revealed)
             }
-            Key::Ltz(bits) => {
-                let mut xs = Vec::with_capacity(batch.len());
-                for op in batch {
-                    xs.push(match *op {
-                        ReqOp::Lt(i) => {
-                            let Op::Lt(a, bb) = self.mir.nodes[i as usize] else {
-                                return Err(ExecError::Internal("not lt"));
-                            };
-                            self.opnd(a)?.share - self.opnd(bb)?.share
-                        }
-                        ReqOp::Sign(i) => {
-                            let (Op::Div(a, _) | Op::Rem(a, _)) = self.mir.nodes[i as usize] else {
-                                return Err(ExecError::Internal("not a division"));
-                            };
-                            self.opnd(a)?.share
-                        }
-                        ReqOp::WrapLtz(j) => {
-                            let WrapSt::Opened { r1, c_low } = self.wrap[j as usize] else {
-                                return Err(ExecError::Internal("reduction not opened"));
-                            };
-                            Share::constant(F::from(c_low)) - r1
-                        }
-                        _ => return Err(ExecError::Internal("ltz batch")),
-                    });
-                }
-                let us = b.ltz(&xs, bits).await?;
-                for (op, u) in batch.iter().zip(us) {
-                    match *op {
-                        ReqOp::Lt(i) => self.set_sec(i, u, Bound::Range(0, 1), true),
-                        ReqOp::Sign(i) => self.sign[i as usize] = Some(u),
-                        ReqOp::WrapLtz(j) => {
-                            let WrapSt::Opened { r1, c_low } = self.wrap[j as usize] else {
-                                return Err(ExecError::Internal("reduction not opened"));
-                            };
-                            let ty = self.ty(j);
-                            let w = ty.bits();
-                            let mut z = (u.mul_public(pow2(w)) - r1).add_public(F::from(c_low));
-                            if ty.is_signed() {
-                                z = z.sub_public(pow2(w - 1));
+            Key::Cmp => {
+                if let Some((bits, _)) = cmp_mode {
+                    // One ltz call; an equality test is 1 - [a<b] - [b<a].
+                    let mut xs = Vec::with_capacity(batch.len());
+                    for op in batch {
+                        match *op {
+                            ReqOp::Lt(i) => {
+                                let Op::Lt(a, bb) = self.mir.nodes[i as usize] else {
+                                    return Err(ExecError::Internal("not lt"));
+                                };
+                                xs.push(self.opnd(a)?.share - self.opnd(bb)?.share);
                             }
-                            self.set_sec(j, z, Bound::of_type(ty), true);
-                            self.wrap[j as usize] = WrapSt::Idle;
+                            ReqOp::Equal(i) => {
+                                let Op::Eq(a, bb) = self.mir.nodes[i as usize] else {
+                                    return Err(ExecError::Internal("not eq"));
+                                };
+                                let d = self.opnd(a)?.share - self.opnd(bb)?.share;
+                                xs.push(d);
+                                xs.push(-d);
+                            }
+                            ReqOp::Sign(i) => {
+                                let (Op::Div(a, _) | Op::Rem(a, _)) = self.mir.nodes[i as usize]
+                                else {
+                                    return Err(ExecError::Internal("not a division"));
+                                };
+                                xs.push(self.opnd(a)?.share);
+                            }
+                            ReqOp::WrapLtz(j) => {
+                                let WrapSt::Opened { r1, c_low } = self.wrap[j as usize] else {
+                                    return Err(ExecError::Internal("reduction not opened"));
+                                };
+                                xs.push(Share::constant(F::from(c_low)) - r1);
+                            }
+                            ReqOp::WrapCheap(j) => {
+                                let (tests, _) = self
+                                    .cheap_wrap(j)
+                                    .ok_or(ExecError::Internal("cheap reduction"))?;
+                                let x = self.opnd(j)?.share;
+                                for (boundary, _) in tests {
+                                    xs.push(x.sub_public(from_i128(boundary)));
+                                }
+                            }
+                            _ => return Err(ExecError::Internal("ltz batch")),
                         }
-                        _ => {}
                     }
-                }
-                Ok(false)
-            }
-            Key::Equal(bits) => {
-                let mut xs = Vec::with_capacity(batch.len());
-                let mut ys = Vec::with_capacity(batch.len());
-                for op in batch {
-                    let ReqOp::Equal(i) = *op else {
-                        return Err(ExecError::Internal("equal batch"));
-                    };
-                    let Op::Eq(a, bb) = self.mir.nodes[i as usize] else {
-                        return Err(ExecError::Internal("not eq"));
-                    };
-                    xs.push(self.opnd(a)?.share);
-                    ys.push(self.opnd(bb)?.share);
-                }
-                let es = b.equal(&xs, &ys, bits).await?;
-                for (op, e) in batch.iter().zip(es) {
-                    if let ReqOp::Equal(i) = *op {
-                        self.set_sec(i, e, Bound::Range(0, 1), true);
+                    let us = b.ltz(&xs, bits).await?;
+                    let mut us = us.into_iter();
+                    let mut next = || us.next().ok_or(ExecError::Internal("ltz results"));
+                    for op in batch {
+                        match *op {
+                            ReqOp::Lt(i) => {
+                                let u = next()?;
+                                self.set_sec(i, u, Bound::Range(0, 1));
+                            }
+                            ReqOp::Equal(i) => {
+                                let (l1, l2) = (next()?, next()?);
+                                self.set_sec(i, (-l1 - l2).add_public(one_f), Bound::Range(0, 1));
+                            }
+                            ReqOp::Sign(i) => self.sign[i as usize] = Some(next()?),
+                            ReqOp::WrapCheap(j) => {
+                                let (tests, _) = self
+                                    .cheap_wrap(j)
+                                    .ok_or(ExecError::Internal("cheap reduction"))?;
+                                let ty = self.ty(j);
+                                let two_w: F = pow2(ty.bits());
+                                let mut z = self.opnd(j)?.share;
+                                for (_, low) in tests {
+                                    let u = next()?;
+                                    // below the window: +2^w; above: -2^w
+                                    z = if low {
+                                        z + u.mul_public(two_w)
+                                    } else {
+                                        z - u.public_sub(one_f).mul_public(two_w)
+                                    };
+                                }
+                                self.set_sec(j, z, Bound::of_type(ty));
+                            }
+                            ReqOp::WrapLtz(j) => {
+                                let u = next()?;
+                                let WrapSt::Opened { r1, c_low } = self.wrap[j as usize] else {
+                                    return Err(ExecError::Internal("reduction not opened"));
+                                };
+                                let ty = self.ty(j);
+                                let w = ty.bits();
+                                let mut z = (u.mul_public(pow2(w)) - r1).add_public(F::from(c_low));
+                                if ty.is_signed() {
+                                    z = z.sub_public(pow2(w - 1));
+                                }
+                                self.set_sec(j, z, Bound::of_type(ty));
+                                self.wrap[j as usize] = WrapSt::Idle;
+                            }
+                            _ => {}
+                        }
+                    }
+                } else {
+                    let bits = full.iter().map(|r| r.bits).max().unwrap_or(1);
+                    let mut xs = Vec::with_capacity(batch.len());
+                    let mut ys = Vec::with_capacity(batch.len());
+                    for op in full {
+                        let ReqOp::Equal(i) = op.op else {
+                            return Err(ExecError::Internal("equal batch"));
+                        };
+                        let Op::Eq(a, bb) = self.mir.nodes[i as usize] else {
+                            return Err(ExecError::Internal("not eq"));
+                        };
+                        xs.push(self.opnd(a)?.share);
+                        ys.push(self.opnd(bb)?.share);
+                    }
+                    let es = b.equal(&xs, &ys, bits).await?;
+                    for (op, e) in full.iter().zip(es) {
+                        if let ReqOp::Equal(i) = op.op {
+                            self.set_sec(i, e, Bound::Range(0, 1));
+                        }
                     }
                 }
                 Ok(false)
@@ -1121,7 +1220,7 @@ impl<'p, F: MpcField> Sched<'p, F> {
                     if matches!(node, Op::Div(..)) {
                         let qt = if dv < 0 { -q } else { q };
                         let bound = Bound::point(lo / dv).hull(Bound::point(hi / dv));
-                        self.set_sec(i, qt, bound, true);
+                        self.set_sec(i, qt, bound);
                     } else {
                         let r = x.share - q.mul_public(F::from(d));
                         let m = i128::from(d) - 1;
@@ -1132,7 +1231,7 @@ impl<'p, F: MpcField> Sched<'p, F> {
                         } else {
                             Bound::Range(-m, m)
                         };
-                        self.set_sec(i, r, bound, true);
+                        self.set_sec(i, r, bound);
                     }
                 }
                 Ok(false)

@@ -261,6 +261,11 @@ fn exhausted_preprocessing_is_reported() {
          output lt = a < b to A;",
     );
     let ins = inputs(&[("A", "a", Value::Int(5)), ("B", "b", Value::Int(9))]);
+    let req = plan(&p.mir)
+        .unwrap()
+        .requirements_for(&StoredInputs::<Fr>::new())
+        .unwrap();
+    assert_eq!(req.get(PrepKind::DigitMask { bits: 64 }), 1);
     let opts = ExecOptions {
         preprocess: false,
         ..ExecOptions::default()
@@ -309,4 +314,31 @@ fn transport_failure_is_reported() {
     let mut party = Party::new(params, 0, [7; 32], Down).unwrap();
     let r = common::block_on(execute(&plan, &mut party, &stored[0]));
     assert_eq!(r.unwrap_err(), ExecError::Transport("link down".into()));
+}
+
+#[test]
+fn control_flow_after_reveal() {
+    // The divisor is only known after a reveal (its division mask is
+    // generated on demand), and a public `if` on a revealed bit skips the
+    // dead branch (including a division by zero there).
+    let p = simple(
+        "party A; party B; input x: secret i32 from A; input y: secret i32 from B; \
+         let d = reveal(y); \
+         output q = x / (if d == 0 then 7i32 else d) to A; \
+         output r = if reveal(x > 0i32) then x % 5i32 else x / (d - d) to B;",
+    );
+    for (x, y) in [(-23i128, 4i128), (23, 0), (-5, -3), (i32::MIN as i128, -1)] {
+        let ins = inputs(&[("A", "x", Value::Int(x)), ("B", "y", Value::Int(y))]);
+        let expected = p.run(&ins);
+        let got = common::run_mpc(&p.mir, &ins, 3, 4);
+        match (expected, got) {
+            (Ok(e), Ok(run)) => {
+                assert_eq!(run.outputs, e, "x = {x}, y = {y}");
+                let s = &run.nodes[0].stats;
+                assert!(s.rounds.online > 0);
+            }
+            (Err(e), Err(g)) => assert_eq!(e.to_string(), g.to_string()),
+            (e, g) => panic!("x = {x}, y = {y}: {e:?} vs {:?}", g.map(|r| r.outputs)),
+        }
+    }
 }

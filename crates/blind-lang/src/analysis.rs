@@ -48,8 +48,12 @@ pub struct OpCost {
     pub trunc_pairs: u32,
 }
 
-/// Per-operation cost table (planning estimates; update as the MPC engine
-/// is measured).
+/// Per-operation cost table. Round counts are calibrated against the MPC
+/// executor (`synod-blind-exec` on `synod-mpc`) for the widest (64-bit)
+/// operands, so they bound what it measures per operation: comparison 4
+/// (1 opening + 3-level carry tree), equality 4, reduction mod `2^w` 5
+/// (masked opening + carry), signed division 8 (sign test + division),
+/// multiplication and reveal 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CostTable {
     /// One multiplication gate (GRR: 1 round, 1 multiplication).
@@ -93,7 +97,7 @@ impl Default for CostTable {
                 ..zero
             },
             equal: OpCost {
-                rounds: 3,
+                rounds: 4,
                 mults_per_bit: 1,
                 opens: 1,
                 random_bits_per_bit: 1,
@@ -101,7 +105,7 @@ impl Default for CostTable {
                 ..zero
             },
             divide: OpCost {
-                rounds: 5,
+                rounds: 8,
                 mults_per_bit: 2,
                 opens: 2,
                 random_bits_per_bit: 1,
@@ -110,7 +114,7 @@ impl Default for CostTable {
                 ..zero
             },
             wrap: OpCost {
-                rounds: 3,
+                rounds: 5,
                 mults_per_bit: 1,
                 opens: 1,
                 random_bits_per_bit: 1,

@@ -348,7 +348,7 @@ fn limits_are_enforced_with_spans() {
         }
     ));
     // Depth (online rounds): points at the deepest output. `deep` needs 4
-    // multiplication rounds plus one reduction mod 2^32 (3 rounds) before
+    // multiplication rounds plus one reduction mod 2^32 (5 rounds) before
     // it can be output; `shallow` needs only the reduction.
     let src = "party A;\ninput x: secret u32 from A;\noutput shallow = x + 1 to A;\n\
                output deep = x * x * x * x * x to A;\n";
@@ -359,7 +359,7 @@ fn limits_are_enforced_with_spans() {
             d.kind,
             ErrorKind::LimitExceeded {
                 what: "online rounds",
-                value: 7,
+                value: 9,
                 max: 3
             }
         ),
