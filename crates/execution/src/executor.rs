@@ -155,11 +155,17 @@ impl Executor {
     /// Builds block 0 on `empty`, a view of an empty database.
     pub fn genesis_block(&self, empty: &StateView) -> Result<ExecutedBlock, BlockError> {
         let mut ov = Overlay::new(empty);
+        let mut issuance: u64 = 0;
         for a in &self.genesis.accounts {
             let mut info = bank::account(&ov, &a.account)?;
+            // Saturating both ways keeps issuance == sum of balances even for absurd genesis
+            // files (a real genesis is far below the 21M SYN cap).
+            let before = info.balance;
             info.balance = info.balance.saturating_add(a.balance);
+            issuance = issuance.saturating_add(info.balance - before);
             bank::set_account(&mut ov, &a.account, info);
         }
+        bank::set_issuance(&mut ov, issuance);
         let changes = ov.into_changes();
         let (state_root, tree) = compute_state_root(empty, &changes, 0)?;
         let header = Header {
@@ -236,11 +242,16 @@ impl Executor {
         bank::set_account(block_state, &t.sender, sender);
         let mut collector = bank::account(block_state, proposer)?;
         // Fees cannot overflow a balance below the supply cap; if they ever would, they burn.
-        collector.balance = collector
-            .balance
-            .checked_add(t.fee)
-            .unwrap_or(collector.balance);
-        bank::set_account(block_state, proposer, collector);
+        match collector.balance.checked_add(t.fee) {
+            Some(b) => {
+                collector.balance = b;
+                bank::set_account(block_state, proposer, collector);
+            }
+            None => {
+                let total = bank::issuance(block_state)?.saturating_sub(t.fee);
+                bank::set_issuance(block_state, total);
+            }
+        }
         let mut events = vec![Event::FeePaid {
             payer: t.sender,
             collector: *proposer,
