@@ -11,6 +11,7 @@ use synod_primitives::{
 };
 use synod_storage::delta::Overlay;
 use synod_storage::typed::StateError;
+use synod_subnets::Params as SubnetParams;
 use synod_storage::{
     ChangeSet, PendingBlock, StateRead, StateView, StorageError, compute_state_root,
 };
@@ -125,16 +126,42 @@ impl Default for BlockLimits {
 pub struct Executor {
     genesis: Arc<Genesis>,
     genesis_hash: Hash,
+    subnet_params: Arc<SubnetParams>,
 }
 
 impl Executor {
-    /// The state machine of the chain described by `genesis`.
+    /// The state machine of the chain described by `genesis`, with the default subnet
+    /// parameters.
     pub fn new(genesis: Genesis) -> Self {
+        Self::with_subnet_params(genesis, SubnetParams::default())
+    }
+
+    /// The state machine of the chain described by `genesis`, with custom subnet parameters
+    /// (tests and simulations; every node of a chain must use the same ones).
+    pub fn with_subnet_params(genesis: Genesis, params: SubnetParams) -> Self {
         let genesis_hash = genesis.hash();
         Executor {
             genesis: Arc::new(genesis),
             genesis_hash,
+            subnet_params: Arc::new(params),
         }
+    }
+
+    /// The subnet parameters.
+    pub fn subnet_params(&self) -> &SubnetParams {
+        &self.subnet_params
+    }
+
+    /// The per-block hook, run after the block's transactions inside its overlay and before
+    /// the state root is computed: subnet emission, pending accumulation and due epochs.
+    /// Block height is its only clock.
+    pub fn end_block<R: StateRead + ?Sized>(
+        &self,
+        block_state: &mut Overlay<'_, R>,
+        height: u64,
+    ) -> Result<(), BlockError> {
+        synod_subnets::on_block_end(block_state, height, &self.subnet_params)?;
+        Ok(())
     }
 
     /// The genesis description.
@@ -271,6 +298,15 @@ impl Executor {
                     hotkey,
                     proof,
                 ),
+                Call::Subnets(call) => synod_subnets::dispatch(
+                    &mut call_state,
+                    &synod_subnets::Ctx {
+                        height,
+                        params: &self.subnet_params,
+                    },
+                    &t.sender,
+                    call,
+                ),
             };
             (result, call_state.into_changes())
         };
@@ -395,6 +431,7 @@ impl Executor {
             receipts_root: Hash::ZERO,
             state_root: Hash::ZERO,
         };
+        self.end_block(&mut block_state, height)?;
         let changes = block_state.into_changes();
         let (executed, _) = self.finish(view, header, txs, changes, receipts)?;
         Ok(BuiltBlock { executed, rejected })
@@ -460,6 +497,7 @@ impl Executor {
                 index as u32,
             )?);
         }
+        self.end_block(&mut block_state, h.height)?;
         let changes = block_state.into_changes();
         let (executed, computed) =
             self.finish(view, h.clone(), block.txs.clone(), changes, receipts)?;
