@@ -103,7 +103,7 @@ pub struct Injection {
 
 /// Injection for a subnet with SYN share `tao_share`, reserves `(tao, alpha)` and per-block
 /// alpha emission `alpha_emission`: SYN and alpha enter in the pool's price ratio, so the price
-/// does not move (up to flooring, which can only raise it). Alpha into the pool is capped at
+/// does not move (up to rounding, which can only raise it). Alpha into the pool is capped at
 /// the alpha emission; when the cap binds the SYN side is reduced to match, and the rest of the
 /// share is not minted.
 pub fn injection(tao_share: u64, tao: u64, alpha: u64, alpha_emission: u64) -> Injection {
@@ -115,7 +115,10 @@ pub fn injection(tao_share: u64, tao: u64, alpha: u64, alpha_emission: u64) -> I
     }
     let alpha_in = mul_div_u64(tao_share, alpha, tao);
     let (tao_in, alpha_in) = if alpha_in > alpha_emission {
-        (mul_div_u64(alpha_emission, tao, alpha), alpha_emission)
+        // Rounded up (still ≤ tao_share, since alpha_emission < tao_share·α/τ) so the
+        // price never falls.
+        let t = (u128::from(alpha_emission) * u128::from(tao)).div_ceil(u128::from(alpha));
+        (u64::try_from(t).unwrap_or(tao_share).min(tao_share), alpha_emission)
     } else {
         (tao_share, alpha_in)
     };
