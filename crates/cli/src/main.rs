@@ -8,6 +8,7 @@ mod keys;
 mod keystore;
 mod output;
 mod replay;
+mod subnets;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -66,6 +67,24 @@ pub enum Command {
     Replay(replay::ReplayArgs),
     /// Measure signature verification, in-process execution, and end-to-end throughput.
     Bench(bench::BenchArgs),
+    /// Subnets: list, show, create, start, hyperparameters, register, burn cost, metagraph.
+    #[command(subcommand)]
+    Subnet(subnets::SubnetCommand),
+    /// Stake: add, remove, move, transfer, swap, list, set-take.
+    #[command(subcommand)]
+    Stake(subnets::StakeCommand),
+    /// Weights: set directly, or commit and reveal.
+    #[command(subcommand)]
+    Weights(subnets::WeightsCommand),
+    /// Axon endpoints.
+    #[command(subcommand)]
+    Axon(subnets::AxonCommand),
+    /// The root network (netuid 0): stake, unstake, list.
+    #[command(subcommand)]
+    Root(subnets::RootCommand),
+    /// Yuma Consensus tools.
+    #[command(subcommand)]
+    Yuma(subnets::YumaCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -76,6 +95,7 @@ fn main() -> std::process::ExitCode {
         Command::Key(cmd) => keys::run(&cli, cmd),
         Command::Replay(args) => replay::run(&cli, args),
         Command::Bench(args) => bench::run(&cli, args),
+        Command::Yuma(cmd) => subnets::yuma(&cli, cmd),
         _ => chain::run(&cli),
     };
     match result {
