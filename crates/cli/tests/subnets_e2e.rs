@@ -234,6 +234,7 @@ fn synod_json(rpc: &str, args: &[&str], stdin: Option<&str>) -> serde_json::Valu
 fn subnet_economy_end_to_end() {
     let dir = tempfile::tempdir().expect("tmp");
     let net = Devnet::start(&dir.path().join("node"));
+    eprintln!("devnet log: {}", dir.path().join("node.log").display());
     let mut ch = Chain {
         rt: runtime(),
         c: net.client(),

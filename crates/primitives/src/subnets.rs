@@ -85,12 +85,28 @@ pub enum Hyperparameter {
     MinNonImmuneUids(u16),
 }
 
+/// `u128` as a decimal string in JSON (serde cannot buffer `u128` inside tagged enums, and
+/// JavaScript clients cannot hold it as a number anyway).
+mod u128_string {
+    use serde::{Deserialize, Deserializer, Serializer, de};
+
+    pub(super) fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(de::Error::custom)
+    }
+}
+
 /// A neuron's advertised endpoint.
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 pub struct AxonInfo {
-    /// IPv4 (in the low 32 bits) or IPv6 address.
+    /// IPv4 (in the low 32 bits) or IPv6 address (a decimal string in JSON).
+    #[serde(with = "u128_string")]
     pub ip: u128,
     /// 4 or 6.
     pub ip_type: u8,
@@ -146,7 +162,8 @@ pub enum SubnetCall {
         netuid: NetUid,
         /// The neuron.
         hotkey: AccountId,
-        /// Address.
+        /// Address (IPv4 in the low 32 bits; a decimal string in JSON).
+        #[serde(with = "u128_string")]
         ip: u128,
         /// 4 or 6.
         ip_type: u8,
@@ -387,12 +404,12 @@ pub enum SubnetFailure {
         netuid: NetUid,
     },
     /// A hyperparameter value is out of bounds.
-    #[error("invalid value for {param}: {reason}")]
+    #[error("invalid value for {param}: {detail}")]
     InvalidHyperparameter {
         /// Parameter name.
         param: String,
         /// Why.
-        reason: String,
+        detail: String,
     },
     /// Registration is disabled on this subnet.
     #[error("registration is disabled on subnet {netuid}")]
@@ -422,10 +439,10 @@ pub enum SubnetFailure {
         next: u64,
     },
     /// Axon fields are invalid.
-    #[error("invalid axon: {reason}")]
+    #[error("invalid axon: {detail}")]
     InvalidAxon {
         /// Why.
-        reason: String,
+        detail: String,
     },
     /// Commit-reveal is on: use commit and reveal.
     #[error("commit-reveal is enabled on this subnet; commit and reveal weights instead")]
@@ -434,10 +451,10 @@ pub enum SubnetFailure {
     #[error("commit-reveal is disabled on this subnet; set weights directly")]
     CommitRevealDisabled,
     /// `uids` and `values` differ in length, or the vector is too long.
-    #[error("weight vector lengths are invalid: {reason}")]
+    #[error("weight vector lengths are invalid: {detail}")]
     WeightVecLength {
         /// Why.
-        reason: String,
+        detail: String,
     },
     /// A UID appears twice.
     #[error("duplicate uid {uid} in weights")]
@@ -666,4 +683,176 @@ pub enum SubnetEvent {
         /// New take.
         take: u16,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::receipt::{Event, TxFailure};
+    use crate::tx::Call;
+
+    fn round_trip<T>(v: &T)
+    where
+        T: Serialize
+            + serde::de::DeserializeOwned
+            + BorshSerialize
+            + BorshDeserialize
+            + PartialEq
+            + std::fmt::Debug,
+    {
+        let json = serde_json::to_string(v).expect("to json");
+        let back: T = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
+        assert_eq!(&back, v);
+        let bytes = encode(v);
+        assert_eq!(&borsh::from_slice::<T>(&bytes).expect("borsh"), v);
+    }
+
+    #[test]
+    fn every_subnet_wire_type_round_trips_in_json_and_borsh() {
+        let a = AccountId([7; 32]);
+        let calls = vec![
+            SubnetCall::RegisterNetwork {
+                hotkey: a,
+                max_lock_cost: 1,
+            },
+            SubnetCall::StartCall { netuid: 1 },
+            SubnetCall::SetHyperparameter {
+                netuid: 1,
+                param: Hyperparameter::AlphaValues { low: 1, high: 2 },
+            },
+            SubnetCall::SetHyperparameter {
+                netuid: 1,
+                param: Hyperparameter::Tempo(10),
+            },
+            SubnetCall::BurnedRegister {
+                netuid: 1,
+                hotkey: a,
+                max_burn: 5,
+            },
+            SubnetCall::ServeAxon {
+                netuid: 1,
+                hotkey: a,
+                ip: u128::from(u32::MAX),
+                ip_type: 4,
+                port: 1,
+                protocol: 4,
+                version: 0,
+            },
+            SubnetCall::SetWeights {
+                netuid: 1,
+                hotkey: a,
+                uids: vec![1],
+                values: vec![2],
+                version_key: 0,
+            },
+            SubnetCall::CommitWeights {
+                netuid: 1,
+                hotkey: a,
+                commit_hash: Hash::ZERO,
+            },
+            SubnetCall::RevealWeights {
+                netuid: 1,
+                hotkey: a,
+                uids: vec![1],
+                values: vec![2],
+                salt: vec![3],
+                version_key: 0,
+            },
+            SubnetCall::AddStake {
+                hotkey: a,
+                netuid: 0,
+                amount: 1,
+                limit_price: Some(2),
+                allow_partial: true,
+            },
+            SubnetCall::RemoveStake {
+                hotkey: a,
+                netuid: 0,
+                amount: 1,
+                limit_price: None,
+                allow_partial: false,
+            },
+            SubnetCall::MoveStake {
+                origin_hotkey: a,
+                destination_hotkey: a,
+                origin_netuid: 1,
+                destination_netuid: 2,
+                amount: 3,
+            },
+            SubnetCall::TransferStake {
+                destination_coldkey: a,
+                hotkey: a,
+                origin_netuid: 1,
+                destination_netuid: 2,
+                amount: 3,
+            },
+            SubnetCall::SwapStake {
+                hotkey: a,
+                origin_netuid: 1,
+                destination_netuid: 2,
+                amount: 3,
+                limit_price: Some(1),
+                allow_partial: false,
+            },
+            SubnetCall::SetDelegateTake { hotkey: a, take: 9 },
+        ];
+        for c in calls {
+            round_trip(&Call::Subnets(c));
+        }
+        let failures = vec![
+            SubnetFailure::InvalidHyperparameter {
+                param: "tempo".into(),
+                detail: "x".into(),
+            },
+            SubnetFailure::InvalidAxon { detail: "x".into() },
+            SubnetFailure::WeightVecLength { detail: "x".into() },
+            SubnetFailure::PriceLimitExceeded { limit_price: 3 },
+            SubnetFailure::NoValidatorPermit,
+            SubnetFailure::RevealTooEarly {
+                reveal_epoch: 2,
+                current_epoch: 1,
+            },
+        ];
+        for f in failures {
+            round_trip(&TxFailure::Subnet(f));
+        }
+        let events = vec![
+            SubnetEvent::NetworkRegistered {
+                netuid: 1,
+                owner: a,
+                hotkey: a,
+                lock: 1,
+            },
+            SubnetEvent::HyperparameterSet {
+                netuid: 1,
+                param: Hyperparameter::Kappa(1),
+            },
+            SubnetEvent::NeuronRegistered {
+                netuid: 1,
+                uid: 0,
+                hotkey: a,
+                burned: 1,
+                replaced: Some(a),
+            },
+            SubnetEvent::StakeMoved {
+                from_coldkey: a,
+                from_hotkey: a,
+                from_netuid: 1,
+                to_coldkey: a,
+                to_hotkey: a,
+                to_netuid: 2,
+                alpha_in: 1,
+                alpha_out: 1,
+            },
+        ];
+        for e in events {
+            round_trip(&Event::Subnet(e));
+        }
+        // Adding the variant kept every earlier encoding: Transfer is still tag 0.
+        assert_eq!(encode(&Call::Transfer { to: a, amount: 1 })[0], 0);
+        assert_eq!(
+            encode(&Call::Subnets(SubnetCall::StartCall { netuid: 1 }))[0],
+            2
+        );
+    }
 }

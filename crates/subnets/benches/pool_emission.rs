@@ -5,8 +5,8 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use synod_subnets::emission::{
-    PayoutUid, Pending, Q64_ONE, block_emission, injection, payout, root_proportion,
-    split_alpha, tao_shares, update_moving_price,
+    PayoutUid, Pending, Q64_ONE, block_emission, injection, payout, root_proportion, split_alpha,
+    tao_shares, update_moving_price,
 };
 use synod_subnets::pool::Reserves;
 

@@ -9,11 +9,11 @@
 //! Each subnet's step runs in its own overlay, so a step that cannot complete leaves no trace.
 
 use crate::emission::{self, PayoutUid, Pending};
+use crate::module_account;
 use crate::params::Params;
 use crate::registration::{globals, subnet_state, uid_of};
 use crate::staking::{self, Position};
 use crate::state::{self, EpochResults, Neuron, SubnetInfo, SubnetState};
-use crate::module_account;
 use synod_bank as bank;
 use synod_primitives::subnets::{NetUid, ROOT_NETUID};
 use synod_storage::StateRead;
@@ -122,7 +122,8 @@ fn emit_to_subnet<R: StateRead + ?Sized>(
     height: u64,
     params: &Params,
 ) -> Result<u64, CallError> {
-    let info: SubnetInfo = state::get(s, &state::info_key(netuid))?.unwrap_or_else(|| unreachable_info(netuid));
+    let info: SubnetInfo =
+        state::get(s, &state::info_key(netuid))?.unwrap_or_else(|| unreachable_info(netuid));
     let mut st = subnet_state(s, netuid)?;
     let g = globals(s)?;
     let alpha_emission = emission::block_emission(
@@ -147,7 +148,10 @@ fn emit_to_subnet<R: StateRead + ?Sized>(
     st.pending_server = st.pending_server.saturating_add(split.server);
     st.pending_validator = st.pending_validator.saturating_add(split.validator);
     if split.root > 0 {
-        match st.reserves().sell_alpha(split.root, params.min_pool_reserve) {
+        match st
+            .reserves()
+            .sell_alpha(split.root, params.min_pool_reserve)
+        {
             Ok((tao, r)) => {
                 st.set_reserves(r);
                 st.alpha_outstanding -= split.root;
@@ -317,7 +321,14 @@ fn run_epoch<R: StateRead + ?Sized>(
         };
         staking::deposit(s, &pos, pay.miner_alpha[i])?;
         if pay.validator_alpha[i] > 0 {
-            staking::credit_validator(s, params, netuid, &n.hotkey, &owner, pay.validator_alpha[i])?;
+            staking::credit_validator(
+                s,
+                params,
+                netuid,
+                &n.hotkey,
+                &owner,
+                pay.validator_alpha[i],
+            )?;
         }
         if pay.root_tao[i] > 0 {
             staking::credit_validator(s, params, ROOT_NETUID, &n.hotkey, &owner, pay.root_tao[i])?;

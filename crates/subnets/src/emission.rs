@@ -79,7 +79,9 @@ pub fn block_emission(issuance: u64, supply: u64, base: u64) -> u64 {
 /// SYN for each subnet: `floor(emission · p̄_i / Σ p̄)` (shares ∝ moving price). All zero when
 /// every price is zero. The sum never exceeds `emission`.
 pub fn tao_shares(emission: u64, moving_prices: &[u128]) -> Vec<u64> {
-    let total: u128 = moving_prices.iter().fold(0u128, |a, p| a.saturating_add(*p));
+    let total: u128 = moving_prices
+        .iter()
+        .fold(0u128, |a, p| a.saturating_add(*p));
     moving_prices
         .iter()
         .map(|p| {
@@ -118,7 +120,10 @@ pub fn injection(tao_share: u64, tao: u64, alpha: u64, alpha_emission: u64) -> I
         // Rounded up (still ≤ tao_share, since alpha_emission < tao_share·α/τ) so the
         // price never falls.
         let t = (u128::from(alpha_emission) * u128::from(tao)).div_ceil(u128::from(alpha));
-        (u64::try_from(t).unwrap_or(tao_share).min(tao_share), alpha_emission)
+        (
+            u64::try_from(t).unwrap_or(tao_share).min(tao_share),
+            alpha_emission,
+        )
     } else {
         (tao_share, alpha_in)
     };
@@ -191,7 +196,8 @@ pub fn update_moving_price(
     since_start: u64,
     halving_blocks: u64,
 ) -> u128 {
-    let alpha = U64F64::from_bits(mul_div(u128::from(alpha_ppb), Q64_ONE, 1_000_000_000).unwrap_or(0));
+    let alpha =
+        U64F64::from_bits(mul_div(u128::from(alpha_ppb), Q64_ONE, 1_000_000_000).unwrap_or(0));
     let denom = u128::from(since_start) + u128::from(halving_blocks);
     let ratio = U64F64::from_bits(mul_div(u128::from(since_start), Q64_ONE, denom).unwrap_or(0));
     let eff = alpha.saturating_mul(ratio).min(U64F64::from_num(1));
@@ -412,8 +418,14 @@ mod tests {
         assert!(q64_pow(f + 1, 360) > Q64_ONE / 2);
         let b = decayed_burn(1_000_000_000, 360, 360, 1, u64::MAX);
         assert!((499_999_990..=500_000_000).contains(&b), "{b}");
-        assert_eq!(decayed_burn(1_000_000_000, 720, 360, 1, u64::MAX), 250_000_000);
-        assert_eq!(decayed_burn(1_000_000_000, 10_000, 360, 500_000, u64::MAX), 500_000);
+        assert_eq!(
+            decayed_burn(1_000_000_000, 720, 360, 1, u64::MAX),
+            250_000_000
+        );
+        assert_eq!(
+            decayed_burn(1_000_000_000, 10_000, 360, 500_000, u64::MAX),
+            500_000
+        );
     }
 
     #[test]

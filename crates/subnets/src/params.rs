@@ -90,9 +90,7 @@ impl Default for Params {
 }
 
 /// Per-subnet hyperparameters. Defaults are those subtensor writes for a new subnet.
-#[derive(
-    Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct SubnetHyperparams {
     /// Blocks between epochs.
     pub tempo: u16,
@@ -178,7 +176,7 @@ impl Default for SubnetHyperparams {
 fn invalid(param: &str, reason: impl Into<String>) -> SubnetFailure {
     SubnetFailure::InvalidHyperparameter {
         param: param.to_string(),
-        reason: reason.into(),
+        detail: reason.into(),
     }
 }
 

@@ -124,17 +124,19 @@ impl Reserves {
     /// `min_reserve` and the post-trade price `≤ limit`; 0 if none. (The post-trade price and
     /// the remaining reserve are monotone in `x`, so binary search is exact.)
     pub fn max_buy_within(&self, limit: u64, max: u64, min_reserve: u64) -> u64 {
-        largest(max, |x| {
-            matches!(self.after_buy(x), Some((_, r)) if r.alpha >= min_reserve && r.price_at_most(limit))
-        })
+        largest(
+            max,
+            |x| matches!(self.after_buy(x), Some((_, r)) if r.alpha >= min_reserve && r.price_at_most(limit)),
+        )
     }
 
     /// The largest `x ≤ max` alpha whose sale keeps the SYN reserve at or above `min_reserve`
     /// and the post-trade price `≥ limit`; 0 if none.
     pub fn max_sell_within(&self, limit: u64, max: u64, min_reserve: u64) -> u64 {
-        largest(max, |x| {
-            matches!(self.after_sell(x), Some((_, r)) if r.tao >= min_reserve && r.price_at_least(limit))
-        })
+        largest(
+            max,
+            |x| matches!(self.after_sell(x), Some((_, r)) if r.tao >= min_reserve && r.price_at_least(limit)),
+        )
     }
 }
 

@@ -370,8 +370,11 @@ pub fn metagraph(
         m.coldkeys.push(bank::hotkey_owner(s, &hotkey)?);
         m.alpha_stake.push(alpha);
         m.root_stake.push(root);
-        m.total_stake
-            .push(crate::coinbase::stake_weight(alpha, root, params.tao_weight));
+        m.total_stake.push(crate::coinbase::stake_weight(
+            alpha,
+            root,
+            params.tao_weight,
+        ));
         m.last_update.push(nr.as_ref().map_or(0, |x| x.last_update));
         m.block_at_registration
             .push(nr.as_ref().map_or(0, |x| x.registered_at));

@@ -100,7 +100,12 @@ pub fn network_lock_cost(
 }
 
 /// The current registration burn of a subnet.
-pub fn current_burn(st: &SubnetState, hp: &SubnetHyperparams, height: u64, params: &Params) -> Balance {
+pub fn current_burn(
+    st: &SubnetState,
+    hp: &SubnetHyperparams,
+    height: u64,
+    params: &Params,
+) -> Balance {
     emission::decayed_burn(
         st.burn,
         height.saturating_sub(st.burn_block),
@@ -150,7 +155,8 @@ pub(crate) fn register_network<R: StateRead + ?Sized>(
             .find(|n| !g.netuids.contains(n))
             .ok_or(sf(SubnetFailure::SubnetLimitReached))?
     } else {
-        let victim = weakest_subnet(s, &g, now, params)?.ok_or(sf(SubnetFailure::SubnetLimitReached))?;
+        let victim =
+            weakest_subnet(s, &g, now, params)?.ok_or(sf(SubnetFailure::SubnetLimitReached))?;
         events.extend(dissolve(s, params, victim)?);
         victim
     };
@@ -214,7 +220,11 @@ fn weakest_subnet(
         let Some(info) = state::get::<SubnetInfo>(s, &state::info_key(netuid))? else {
             continue;
         };
-        if now < info.registered_at.saturating_add(params.network_immunity_period) {
+        if now
+            < info
+                .registered_at
+                .saturating_add(params.network_immunity_period)
+        {
             continue;
         }
         let st = subnet_state(s, netuid)?;
@@ -410,7 +420,9 @@ pub(crate) fn neuron_to_prune(
         }
         let emission = res.emission.get(usize::from(uid)).copied().unwrap_or(0);
         let cand = (emission, n.registered_at, uid);
-        let immune = now < n.registered_at.saturating_add(info.hyperparams.immunity_period);
+        let immune = now
+            < n.registered_at
+                .saturating_add(info.hyperparams.immunity_period);
         let slot = if immune {
             &mut best_immune
         } else {
@@ -494,7 +506,7 @@ pub(crate) fn serve_axon<R: StateRead + ?Sized>(
     let info = subnet(s, netuid)?;
     require_hotkey_or_owner(s, sender, hotkey)?;
     let uid = uid_of(s, netuid, hotkey)?.ok_or(sf(SubnetFailure::NotRegistered { netuid }))?;
-    let bad = |r: &str| sf(SubnetFailure::InvalidAxon { reason: r.into() });
+    let bad = |r: &str| sf(SubnetFailure::InvalidAxon { detail: r.into() });
     match axon.ip_type {
         4 if axon.ip > u128::from(u32::MAX) => return Err(bad("IPv4 address out of range")),
         4 | 6 => {}
@@ -508,7 +520,9 @@ pub(crate) fn serve_axon<R: StateRead + ?Sized>(
     }
     let mut n = neuron(s, netuid, uid)?.ok_or(sf(SubnetFailure::NotRegistered { netuid }))?;
     if let Some(prev) = &n.axon {
-        let next = prev.block.saturating_add(info.hyperparams.serving_rate_limit);
+        let next = prev
+            .block
+            .saturating_add(info.hyperparams.serving_rate_limit);
         if ctx.height < next {
             return Err(sf(SubnetFailure::RateLimited { next }));
         }

@@ -107,7 +107,11 @@ pub(crate) fn deposit<R: StateRead + ?Sized>(
     let new_shares = if pool.shares == 0 {
         pool.alpha.checked_add(amount)
     } else {
-        Some(crate::emission::mul_div_u64(amount, pool.shares, pool.alpha))
+        Some(crate::emission::mul_div_u64(
+            amount,
+            pool.shares,
+            pool.alpha,
+        ))
     }
     .ok_or(sf(SubnetFailure::Overflow))?;
     pool.alpha = pool
@@ -311,7 +315,10 @@ fn sell<R: StateRead + ?Sized>(
     Ok(tao)
 }
 
-fn require_bound(s: &(impl StateRead + ?Sized), hotkey: &AccountId) -> Result<AccountId, CallError> {
+fn require_bound(
+    s: &(impl StateRead + ?Sized),
+    hotkey: &AccountId,
+) -> Result<AccountId, CallError> {
     bank::hotkey_owner(s, hotkey)?.ok_or(sf(SubnetFailure::HotkeyNotBound { hotkey: *hotkey }))
 }
 
@@ -444,7 +451,14 @@ pub(crate) fn remove_stake<R: StateRead + ?Sized>(
 
 /// Post-trade price ratio `origin / destination`, scaled by 10^9, of moving `x` alpha from
 /// `o` to `d` (reserves of the two subnets; root trades at 1). `None` if a leg fails.
-fn swap_ratio_after(o: &Reserves, d: &Reserves, o_root: bool, d_root: bool, x: u64, min: u64) -> Option<u64> {
+fn swap_ratio_after(
+    o: &Reserves,
+    d: &Reserves,
+    o_root: bool,
+    d_root: bool,
+    x: u64,
+    min: u64,
+) -> Option<u64> {
     let (tao, o2) = if o_root {
         (x, *o)
     } else {

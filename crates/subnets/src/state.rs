@@ -177,7 +177,16 @@ pub struct WeightCommit {
 
 /// A hotkey's stake pool on one subnet: nominators own shares of `alpha`.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
 )]
 pub struct HotkeyPool {
     /// Alpha (SYN on root) owned by all of the hotkey's stakers together.

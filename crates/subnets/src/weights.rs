@@ -44,12 +44,12 @@ fn check_weights(
     let n = usize::from(st.n);
     if uids.len() != values.len() {
         return Err(sf(SubnetFailure::WeightVecLength {
-            reason: format!("{} uids but {} values", uids.len(), values.len()),
+            detail: format!("{} uids but {} values", uids.len(), values.len()),
         }));
     }
     if uids.len() > n || uids.len() > MAX_WEIGHTS_LEN {
         return Err(sf(SubnetFailure::WeightVecLength {
-            reason: format!("{} weights for {n} uids", uids.len()),
+            detail: format!("{} weights for {n} uids", uids.len()),
         }));
     }
     if hp.weights_version_key != 0 && version_key < hp.weights_version_key {
@@ -147,7 +147,16 @@ pub(crate) fn set_weights<R: StateRead + ?Sized>(
     }
     rate_limit(&l.neuron, l.info.hyperparams.weights_rate_limit, ctx.height)?;
     let res: EpochResults = state::get_or_default(s, &state::epoch_key(netuid))?;
-    let row = check_weights(&l.info, &l.st, &res, hotkey, l.uid, uids, values, version_key)?;
+    let row = check_weights(
+        &l.info,
+        &l.st,
+        &res,
+        hotkey,
+        l.uid,
+        uids,
+        values,
+        version_key,
+    )?;
     state::put(s, state::weights_key(netuid, l.uid), &row);
     l.neuron.last_update = ctx.height;
     l.neuron.last_weights_call = Some(ctx.height);
@@ -246,7 +255,16 @@ pub(crate) fn reveal_weights<R: StateRead + ?Sized>(
         return Err(sf(SubnetFailure::CommitExpired { reveal_epoch: due }));
     }
     let res: EpochResults = state::get_or_default(s, &state::epoch_key(netuid))?;
-    let row = check_weights(&l.info, &l.st, &res, hotkey, l.uid, uids, values, version_key)?;
+    let row = check_weights(
+        &l.info,
+        &l.st,
+        &res,
+        hotkey,
+        l.uid,
+        uids,
+        values,
+        version_key,
+    )?;
     commits.remove(pos);
     commits.retain(|c| reveal_epoch(c, period) >= l.st.epoch_index);
     state::put_or_delete(s, key, &commits);

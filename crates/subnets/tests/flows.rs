@@ -6,9 +6,7 @@
 mod common;
 
 use common::{Sim, key};
-use synod_primitives::subnets::{
-    Hyperparameter, SubnetCall, SubnetFailure, weights_commit_hash,
-};
+use synod_primitives::subnets::{Hyperparameter, SubnetCall, SubnetFailure, weights_commit_hash};
 use synod_primitives::token::UNIT;
 use synod_primitives::{AccountId, Event, SubnetEvent};
 use synod_subnets::Params;
@@ -62,7 +60,10 @@ fn network(v: usize, m: usize) -> Net {
         hp(&mut sim, owner, netuid, p);
     }
     let reg = |sim: &mut Sim, role: &str, i: usize| {
-        let (c, h) = (key(&format!("{role}-cold-{i}")), key(&format!("{role}-hot-{i}")));
+        let (c, h) = (
+            key(&format!("{role}-cold-{i}")),
+            key(&format!("{role}-hot-{i}")),
+        );
         sim.fund(c, 10_000 * UNIT);
         sim.bind(c, h);
         sim.ok(
@@ -144,7 +145,10 @@ fn lock_registration_burn_and_issuance() {
     // First lock = the minimum, all of it seeds the pool 1:1; nothing burned.
     assert_eq!(sim.issuance(), before);
     let st = sim.state(1);
-    assert_eq!((st.tao_reserve, st.alpha_reserve), (1_000 * UNIT, 1_000 * UNIT));
+    assert_eq!(
+        (st.tao_reserve, st.alpha_reserve),
+        (1_000 * UNIT, 1_000 * UNIT)
+    );
     // Second lock doubles; the part above the seed is burned.
     let h2 = key("o-hot-2");
     sim.bind(o, h2);
@@ -249,17 +253,28 @@ fn weights_epochs_incentive_dividends_and_balances() {
     let inc: Vec<u16> = m.incentive[4..12].to_vec();
     assert!(inc.windows(2).all(|w| w[0] <= w[1]), "{inc:?}");
     assert!(inc[7] > inc[0]);
-    assert!(m.dividends[1..=3].iter().all(|d| *d > 0), "{:?}", m.dividends);
+    assert!(
+        m.dividends[1..=3].iter().all(|d| *d > 0),
+        "{:?}",
+        m.dividends
+    );
     // Miner stake grew by exactly its epoch emission.
     for (j, (c, h)) in net.miners.iter().enumerate() {
         let uid = 4 + j;
         let after = net.sim.stake(n, h, c);
-        assert_eq!(after - stakes_before[j], e.payout.miner_alpha[uid], "miner {j}");
+        assert_eq!(
+            after - stakes_before[j],
+            e.payout.miner_alpha[uid],
+            "miner {j}"
+        );
         assert_eq!(m.emission[uid], e.payout.miner_alpha[uid]);
     }
     // Emission vector = what Yuma assigned; pending emptied.
     let st = net.sim.state(n);
-    assert_eq!((st.pending_server, st.pending_validator, st.pending_owner), (0, 0, 0));
+    assert_eq!(
+        (st.pending_server, st.pending_validator, st.pending_owner),
+        (0, 0, 0)
+    );
     // The owner received the owner cut as stake on its hotkey.
     assert!(net.sim.stake(n, &net.owner_hot, &net.owner) >= e.payout.owner_alpha);
 }
@@ -320,23 +335,43 @@ fn set_weights_checks() {
         net.sim.fails(mh, set(vec![3, 4], vec![1, 1])),
         SubnetFailure::NotHotkeyOwner { .. }
     ));
-    hp(&mut net.sim, net.owner, n, Hyperparameter::MinAllowedWeights(3));
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::MinAllowedWeights(3),
+    );
     assert_eq!(
         net.sim.fails(vh, set(vec![3, 4], vec![1, 1])),
         SubnetFailure::TooFewWeights { got: 2, min: 3 }
     );
-    hp(&mut net.sim, net.owner, n, Hyperparameter::MaxWeightsLimit(32_768));
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::MaxWeightsLimit(32_768),
+    );
     assert!(matches!(
         net.sim.fails(vh, set(vec![3, 4, 5], vec![10, 1, 1])),
         SubnetFailure::MaxWeightExceeded { .. }
     ));
     net.sim.ok(vh, set(vec![3, 4, 5], vec![2, 1, 1]));
-    hp(&mut net.sim, net.owner, n, Hyperparameter::WeightsVersionKey(7));
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::WeightsVersionKey(7),
+    );
     assert!(matches!(
         net.sim.fails(vh, set(vec![3, 4, 5], vec![1, 1, 1])),
         SubnetFailure::IncorrectVersionKey { .. }
     ));
-    hp(&mut net.sim, net.owner, n, Hyperparameter::WeightsRateLimit(5));
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::WeightsRateLimit(5),
+    );
     let ok = SubnetCall::SetWeights {
         netuid: n,
         hotkey: vh,
@@ -354,7 +389,12 @@ fn set_weights_checks() {
     let m = net.sim.metagraph(n);
     assert_eq!(m.weights[1], vec![(3, 65535), (4, 65535), (5, 65535)]);
     // Commit-reveal on: direct setting is refused.
-    hp(&mut net.sim, net.owner, n, Hyperparameter::CommitRevealEnabled(true));
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::CommitRevealEnabled(true),
+    );
     net.sim.steps(5);
     assert_eq!(
         net.sim.fails(
@@ -407,7 +447,12 @@ fn commit_reveal_window_and_uid_sniping_is_masked() {
     assert_eq!(net.sim.metagraph(n).emission[2], 0);
     assert!(net.sim.metagraph(n).emission[3] > 0);
 
-    hp(&mut net.sim, owner, n, Hyperparameter::CommitRevealEnabled(true));
+    hp(
+        &mut net.sim,
+        owner,
+        n,
+        Hyperparameter::CommitRevealEnabled(true),
+    );
     // Commit weights that favour uid 2 heavily.
     let (uids, values, salt) = (vec![2u16, 3], vec![65535u16, 1000], b"salt".to_vec());
     let hash = weights_commit_hash(&vh, n, &uids, &values, &salt, 0);
@@ -472,7 +517,10 @@ fn commit_reveal_window_and_uid_sniping_is_masked() {
     until_epoch(&mut net.sim, n);
     let m = net.sim.metagraph(n);
     assert_eq!(m.hotkeys[2], ah);
-    assert_eq!(m.incentive[2], 0, "sniped uid earns nothing from the old commit");
+    assert_eq!(
+        m.incentive[2], 0,
+        "sniped uid earns nothing from the old commit"
+    );
     assert_eq!(m.emission[2], 0);
     assert!(m.incentive[3] > 0, "the good miner still counts");
     let _ = m_good;
@@ -532,7 +580,11 @@ fn limit_orders_refuse_or_fill_partially() {
         SubnetFailure::PriceLimitExceeded { limit_price: limit }
     );
     assert_eq!(
-        (net.sim.balance(&c), net.sim.stake(n, &h, &c), net.sim.state(n)),
+        (
+            net.sim.balance(&c),
+            net.sim.stake(n, &h, &c),
+            net.sim.state(n)
+        ),
         before
     );
     // With partial fill: fills up to the limit exactly.
@@ -635,14 +687,32 @@ fn nominators_move_transfer_swap_and_root() {
     assert!(s1 > s0, "nominator earned: {s0} -> {s1}");
     // Delegate take: only the owner may set it, within the maximum.
     assert!(matches!(
-        net.sim.fails(nom, SubnetCall::SetDelegateTake { hotkey: v0h, take: 100 }),
+        net.sim.fails(
+            nom,
+            SubnetCall::SetDelegateTake {
+                hotkey: v0h,
+                take: 100
+            }
+        ),
         SubnetFailure::NotHotkeyOwner { .. }
     ));
     assert!(matches!(
-        net.sim.fails(v0c, SubnetCall::SetDelegateTake { hotkey: v0h, take: 60_000 }),
+        net.sim.fails(
+            v0c,
+            SubnetCall::SetDelegateTake {
+                hotkey: v0h,
+                take: 60_000
+            }
+        ),
         SubnetFailure::TakeTooHigh { .. }
     ));
-    net.sim.ok(v0c, SubnetCall::SetDelegateTake { hotkey: v0h, take: 0 });
+    net.sim.ok(
+        v0c,
+        SubnetCall::SetDelegateTake {
+            hotkey: v0h,
+            take: 0,
+        },
+    );
     // Move half to validator 1 on the same subnet: no swap, exact.
     let half = s1 / 2;
     net.sim.ok(
@@ -772,9 +842,19 @@ fn pruning_prefers_lowest_emission_non_immune_and_spares_the_owner() {
     }
     // With every other UID protected by the non-immune floor nothing can be pruned... except
     // immune ones; raise the floor and keep only the owner: still prunes immune UIDs first.
-    hp(&mut net.sim, net.owner, n, Hyperparameter::MinNonImmuneUids(4));
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::MinNonImmuneUids(4),
+    );
     assert!(reg(&mut net.sim, "c").is_ok());
-    hp(&mut net.sim, net.owner, n, Hyperparameter::RegistrationAllowed(false));
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::RegistrationAllowed(false),
+    );
     assert!(reg(&mut net.sim, "d").is_err());
     net.sim.check_invariants();
 }

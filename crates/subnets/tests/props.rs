@@ -12,7 +12,7 @@ use synod_primitives::subnets::{Hyperparameter, SubnetCall};
 use synod_primitives::token::UNIT;
 use synod_subnets::Params;
 use synod_subnets::emission::{
-    Pending, PayoutUid, Q64_ONE, block_emission, injection, payout, split_alpha, tao_shares,
+    PayoutUid, Pending, Q64_ONE, block_emission, injection, payout, split_alpha, tao_shares,
 };
 use synod_subnets::pool::Reserves;
 
@@ -137,11 +137,33 @@ proptest! {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Stake { who: usize, hot: usize, net: u16, amount: u64 },
-    Unstake { who: usize, hot: usize, net: u16, pct: u64 },
-    Move { who: usize, from: usize, to: usize, net: u16, to_net: u16, pct: u64 },
-    Register { who: usize },
-    Weights { val: usize, seed: u64 },
+    Stake {
+        who: usize,
+        hot: usize,
+        net: u16,
+        amount: u64,
+    },
+    Unstake {
+        who: usize,
+        hot: usize,
+        net: u16,
+        pct: u64,
+    },
+    Move {
+        who: usize,
+        from: usize,
+        to: usize,
+        net: u16,
+        to_net: u16,
+        pct: u64,
+    },
+    Register {
+        who: usize,
+    },
+    Weights {
+        val: usize,
+        seed: u64,
+    },
     Steps(u64),
 }
 
@@ -159,9 +181,22 @@ fn op() -> impl Strategy<Value = Op> {
             net,
             pct
         }),
-        (0..4usize, 0..4usize, 0..4usize, 0..3u16, 0..3u16, 1u64..=100).prop_map(
-            |(who, from, to, net, to_net, pct)| Op::Move { who, from, to, net, to_net, pct }
-        ),
+        (
+            0..4usize,
+            0..4usize,
+            0..4usize,
+            0..3u16,
+            0..3u16,
+            1u64..=100
+        )
+            .prop_map(|(who, from, to, net, to_net, pct)| Op::Move {
+                who,
+                from,
+                to,
+                net,
+                to_net,
+                pct
+            }),
         (0..8usize).prop_map(|who| Op::Register { who }),
         (0..4usize, any::<u64>()).prop_map(|(val, seed)| Op::Weights { val, seed }),
         (1u64..15).prop_map(Op::Steps),

@@ -12,10 +12,22 @@ const BASE: u64 = 1_000_000_000;
 #[test]
 fn block_emission_halvings() {
     assert_eq!(block_emission(0, SUPPLY, BASE), 1_000_000_000);
-    assert_eq!(block_emission(10_500_000_000_000_000 - 1, SUPPLY, BASE), 1_000_000_000);
-    assert_eq!(block_emission(10_500_000_000_000_000, SUPPLY, BASE), 500_000_000);
-    assert_eq!(block_emission(15_750_000_000_000_000, SUPPLY, BASE), 250_000_000);
-    assert_eq!(block_emission(18_375_000_000_000_000, SUPPLY, BASE), 125_000_000);
+    assert_eq!(
+        block_emission(10_500_000_000_000_000 - 1, SUPPLY, BASE),
+        1_000_000_000
+    );
+    assert_eq!(
+        block_emission(10_500_000_000_000_000, SUPPLY, BASE),
+        500_000_000
+    );
+    assert_eq!(
+        block_emission(15_750_000_000_000_000, SUPPLY, BASE),
+        250_000_000
+    );
+    assert_eq!(
+        block_emission(18_375_000_000_000_000, SUPPLY, BASE),
+        125_000_000
+    );
     assert_eq!(block_emission(21_000_000_000_000_000, SUPPLY, BASE), 0);
     assert_eq!(block_emission(u64::MAX, SUPPLY, BASE), 0);
 }

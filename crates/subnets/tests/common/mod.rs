@@ -114,7 +114,11 @@ impl Sim {
     }
 
     /// The subnet failure of a call that must fail.
-    pub fn fails(&mut self, sender: AccountId, call: SubnetCall) -> synod_primitives::SubnetFailure {
+    pub fn fails(
+        &mut self,
+        sender: AccountId,
+        call: SubnetCall,
+    ) -> synod_primitives::SubnetFailure {
         match self.call(sender, call) {
             Err(CallError::Failed(synod_primitives::TxFailure::Subnet(f))) => f,
             other => panic!("expected a subnet failure, got {other:?}"),
@@ -169,20 +173,28 @@ impl Sim {
             .iter()
             .map(|a| u128::from(self.balance(a)))
             .sum();
-        assert_eq!(total, u128::from(self.issuance()), "issuance != sum of balances");
+        assert_eq!(
+            total,
+            u128::from(self.issuance()),
+            "issuance != sum of balances"
+        );
         // The module account holds exactly the pools, pending root SYN and root stake.
         let g = self.globals();
         let mut custody: u128 = u128::from(g.root_stake);
         let mut root_pools: u128 = 0;
         for (netuid, hotkey) in self.all_pools() {
-            let p: HotkeyPool = state::get_or_default(&self.mem, &state::pool_key(netuid, &hotkey))
-                .expect("pool");
+            let p: HotkeyPool =
+                state::get_or_default(&self.mem, &state::pool_key(netuid, &hotkey)).expect("pool");
             assert!(p.shares <= p.alpha, "share value below 1");
             if netuid == 0 {
                 root_pools += u128::from(p.alpha);
             }
         }
-        assert_eq!(root_pools, u128::from(g.root_stake), "root stake != root pools");
+        assert_eq!(
+            root_pools,
+            u128::from(g.root_stake),
+            "root stake != root pools"
+        );
         for &netuid in &g.netuids {
             let st = self.state(netuid);
             custody += u128::from(st.tao_reserve) + u128::from(st.pending_root_tao);
