@@ -4,18 +4,16 @@
 //! Amounts (SYN and alpha) and prices (SYN per alpha) are decimal numbers with up to 9
 //! decimals, e.g. `--amount 1.5`, `--limit-price 1.02`.
 
+use crate::Cli;
 use crate::chain::{client, print_submission, rpc_err, send};
 use crate::keys::{account, signer};
 use crate::output::emit;
-use crate::Cli;
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 use std::io::Read;
-use synod_execution::subnets::query::{Metagraph, StakePositionView, SubnetView};
 use synod_execution::subnets::SubnetHyperparams;
-use synod_primitives::subnets::{
-    Hyperparameter, NetUid, SubnetCall, Uid, weights_commit_hash,
-};
+use synod_execution::subnets::query::{Metagraph, StakePositionView, SubnetView};
+use synod_primitives::subnets::{Hyperparameter, NetUid, SubnetCall, Uid, weights_commit_hash};
 use synod_primitives::token::{DisplayAmount, parse_amount};
 use synod_primitives::{AccountId, Call};
 use synod_rpc::SynodApiClient;
@@ -364,7 +362,10 @@ fn amt(x: u64) -> String {
 }
 
 fn parse_opt(s: &Option<String>) -> anyhow::Result<Option<u64>> {
-    s.as_deref().map(parse_amount).transpose().map_err(Into::into)
+    s.as_deref()
+        .map(parse_amount)
+        .transpose()
+        .map_err(Into::into)
 }
 
 fn u16_frac(v: u16) -> String {
@@ -377,7 +378,9 @@ pub fn parse_hyperparameter(name: &str, value: &str) -> anyhow::Result<Hyperpara
     where
         T::Err: std::fmt::Display,
     {
-        v.trim().parse().map_err(|e| anyhow!("bad value '{v}': {e}"))
+        v.trim()
+            .parse()
+            .map_err(|e| anyhow!("bad value '{v}': {e}"))
     }
     fn flag(v: &str) -> anyhow::Result<bool> {
         match v.trim() {
@@ -435,7 +438,9 @@ fn subnet_text(v: &SubnetView) -> String {
         v.registered_at,
         DisplayAmount(v.lock),
         v.start_block
-            .map_or("no (owner must `subnet start`)".into(), |b| format!("block {b}")),
+            .map_or("no (owner must `subnet start`)".into(), |b| format!(
+                "block {b}"
+            )),
         v.n,
         v.max_allowed_uids,
         v.tempo,
@@ -589,7 +594,14 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                     }
                     let mut s = format!(
                         "{:>6} {:>5} {:>6} {:>14} {:>14} {:>16} {:>16} {:>8}\n",
-                        "netuid", "n", "tempo", "price", "ema price", "SYN reserve", "alpha reserve", "started"
+                        "netuid",
+                        "n",
+                        "tempo",
+                        "price",
+                        "ema price",
+                        "SYN reserve",
+                        "alpha reserve",
+                        "started"
                     );
                     for x in &v {
                         s.push_str(&format!(
@@ -849,7 +861,9 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                 }
                 Some((true, salt)) => {
                     let salt = match salt {
-                        Some(h) => hex::decode(h.trim_start_matches("0x")).context("salt must be hex")?,
+                        Some(h) => {
+                            hex::decode(h.trim_start_matches("0x")).context("salt must be hex")?
+                        }
                         None => {
                             let mut b = [0u8; 32];
                             getrandom::fill(&mut b).map_err(|e| anyhow!("no randomness: {e}"))?;
@@ -885,15 +899,19 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                     }
                     match r {
                         Ok(receipt) => {
-                            let failed =
-                                matches!(receipt.outcome, synod_primitives::TxOutcome::Failed { .. });
+                            let failed = matches!(
+                                receipt.outcome,
+                                synod_primitives::TxOutcome::Failed { .. }
+                            );
                             emit(
                                 cli.json,
                                 &serde_json::json!({"receipt": receipt, "commit_hash": commit_hash, "salt": salt_hex}),
                                 || format!("included in block {}", receipt.height),
                             )?;
                             if failed {
-                                bail!("the transaction was included but its call failed (fee charged)");
+                                bail!(
+                                    "the transaction was included but its call failed (fee charged)"
+                                );
                             }
                             Ok(())
                         }
@@ -975,7 +993,10 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                     if v.is_empty() {
                         return "no root stake".into();
                     }
-                    let mut s = format!("{:<68} {:>18} {:>8} {:>7}\n", "hotkey", "stake (SYN)", "stakers", "take");
+                    let mut s = format!(
+                        "{:<68} {:>18} {:>8} {:>7}\n",
+                        "hotkey", "stake (SYN)", "stakers", "take"
+                    );
                     for x in &v {
                         s.push_str(&format!(
                             "{:<68} {:>18} {:>8} {:>7}\n",

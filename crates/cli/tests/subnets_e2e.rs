@@ -146,10 +146,11 @@ impl Chain {
     fn state_at(&self, netuid: u16, height: u64) -> SubnetState {
         let v = self
             .rt
-            .block_on(
-                self.c
-                    .get_state_value(hex::encode(sstate::state_key(netuid)), Some(height), None),
-            )
+            .block_on(self.c.get_state_value(
+                hex::encode(sstate::state_key(netuid)),
+                Some(height),
+                None,
+            ))
             .expect("state");
         borsh::from_slice(&hex::decode(v.value.expect("present")).expect("hex")).expect("decode")
     }
@@ -249,7 +250,9 @@ fn subnet_economy_end_to_end() {
     let miner_cold = Keypair::dev("eve");
     let nominator = Keypair::dev("ferdie");
     let owner_hot = Keypair::dev("e2e-owner-hot");
-    let val_hot: Vec<Keypair> = (0..3).map(|i| Keypair::dev(&format!("e2e-val-{i}"))).collect();
+    let val_hot: Vec<Keypair> = (0..3)
+        .map(|i| Keypair::dev(&format!("e2e-val-{i}")))
+        .collect();
     let miner_hot: Vec<Keypair> = (0..8)
         .map(|i| Keypair::dev(&format!("e2e-miner-{i}")))
         .collect();
@@ -361,7 +364,11 @@ fn subnet_economy_end_to_end() {
     }
     assert!(burned > 11 * 500_000);
     let h1 = ch.head();
-    assert_eq!(ch.issuance_at(h1), issuance0 - burned, "burns leave the supply");
+    assert_eq!(
+        ch.issuance_at(h1),
+        issuance0 - burned,
+        "burns leave the supply"
+    );
     let m = ch.metagraph(n);
     assert_eq!(m.n, 12);
     assert_eq!(m.hotkeys[0], owner_hot.account());
@@ -461,11 +468,17 @@ fn subnet_economy_end_to_end() {
     // Dividends go to the validators in proportion to their stake (D_i = a_i·Σ_j B̂_ij I_j with
     // identical bond rows B̂_ij = 1/3), the owner (no weights, no bonds) gets none.
     let d: Vec<f64> = m2.dividends[1..4].iter().map(|x| f64::from(*x)).collect();
-    let s: Vec<f64> = m2.stake_weight[1..4].iter().map(|x| f64::from(*x)).collect();
+    let s: Vec<f64> = m2.stake_weight[1..4]
+        .iter()
+        .map(|x| f64::from(*x))
+        .collect();
     let (dt, st): (f64, f64) = (d.iter().sum(), s.iter().sum());
     assert!((dt - 65_535.0).abs() < 5.0, "{d:?}");
     for i in 0..3 {
-        assert!((d[i] / dt - s[i] / st).abs() < 0.002, "dividends {d:?} vs stake {s:?}");
+        assert!(
+            (d[i] / dt - s[i] / st).abs() < 0.002,
+            "dividends {d:?} vs stake {s:?}"
+        );
     }
     assert_eq!(m2.dividends[0], 0);
     // Each miner's stake grew by exactly its epoch emission.
@@ -602,7 +615,10 @@ fn subnet_economy_end_to_end() {
         .block_on(ch.c.stake_positions(nominator.account()))
         .expect("positions");
     assert_eq!(pos.len(), 2);
-    assert!(pos.iter().any(|p| p.hotkey == val_hot[1].account() && p.alpha.abs_diff(half) <= 1));
+    assert!(
+        pos.iter()
+            .any(|p| p.hotkey == val_hot[1].account() && p.alpha.abs_diff(half) <= 1)
+    );
     // An order whose price would cross its limit is refused; the fee is the only cost.
     let spot = ch.metagraph(n).subnet.pool.price;
     let f1 = ch.balance(&nominator.account());
@@ -635,7 +651,10 @@ fn subnet_economy_end_to_end() {
         .block_on(ch.c.subnet_pool(0))
         .expect("rpc")
         .expect("root");
-    assert_eq!(held, st.tao_reserve + st.pending_root_tao + root.tao_reserve);
+    assert_eq!(
+        held,
+        st.tao_reserve + st.pending_root_tao + root.tao_reserve
+    );
 
     // --- The CLI.
     let v = synod_json(&net.rpc, &["subnet", "metagraph", "1"], None);

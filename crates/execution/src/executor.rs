@@ -11,10 +11,10 @@ use synod_primitives::{
 };
 use synod_storage::delta::Overlay;
 use synod_storage::typed::StateError;
-use synod_subnets::Params as SubnetParams;
 use synod_storage::{
     ChangeSet, PendingBlock, StateRead, StateView, StorageError, compute_state_root,
 };
+use synod_subnets::Params as SubnetParams;
 
 /// Why a transaction cannot be included in a block on top of the current state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -14,11 +14,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use synod_execution::Executor;
 use synod_execution::bank;
-use synod_mempool::{Mempool, MempoolError, SenderState};
 use synod_execution::subnets::SubnetHyperparams;
 use synod_execution::subnets::query::{
     self, Metagraph, PoolView, RootValidatorView, StakePositionView, SubnetView,
 };
+use synod_mempool::{Mempool, MempoolError, SenderState};
 use synod_primitives::{
     AccountId, Balance, Block, Hash, Height, NetUid, Receipt, SignedTransaction, TxError,
 };
@@ -407,7 +407,7 @@ impl SynodApiServer for RpcContext {
     }
 
     async fn subnets(&self) -> Result<Vec<SubnetView>, ErrorObjectOwned> {
-        self.subnet_query(|s, h, p| query::subnets(s, h, p)).await
+        self.subnet_query(query::subnets).await
     }
 
     async fn subnet_info(&self, netuid: NetUid) -> Result<Option<SubnetView>, ErrorObjectOwned> {
@@ -429,7 +429,7 @@ impl SynodApiServer for RpcContext {
     }
 
     async fn network_lock_cost(&self) -> Result<Balance, ErrorObjectOwned> {
-        self.subnet_query(|s, h, p| query::lock_cost(s, h, p)).await
+        self.subnet_query(query::lock_cost).await
     }
 
     async fn metagraph(&self, netuid: NetUid) -> Result<Option<Metagraph>, ErrorObjectOwned> {
@@ -438,7 +438,8 @@ impl SynodApiServer for RpcContext {
     }
 
     async fn subnet_pool(&self, netuid: NetUid) -> Result<Option<PoolView>, ErrorObjectOwned> {
-        self.subnet_query(move |s, _, _| query::pool(s, netuid)).await
+        self.subnet_query(move |s, _, _| query::pool(s, netuid))
+            .await
     }
 
     async fn stake_positions(

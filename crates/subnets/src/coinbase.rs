@@ -196,14 +196,25 @@ pub fn stake_weight(alpha: u64, root: u64, tao_weight: u64) -> u64 {
     alpha.saturating_add(root_part as u64)
 }
 
-/// Builds the Yuma input of a subnet from state (also used by queries).
+/// A subnet's epoch input with the per-UID records it was built from.
+#[derive(Clone, Debug)]
+pub struct EpochData {
+    /// The Yuma input.
+    pub input: EpochInput,
+    /// Neuron records by UID.
+    pub neurons: Vec<Neuron>,
+    /// `(alpha stake, root stake)` by UID.
+    pub stakes: Vec<(u64, u64)>,
+}
+
+/// Builds the Yuma input of a subnet from state.
 pub fn epoch_input(
     s: &(impl StateRead + ?Sized),
     info: &SubnetInfo,
     st: &SubnetState,
     height: u64,
     params: &Params,
-) -> Result<(EpochInput, Vec<Neuron>, Vec<(u64, u64)>), StateError> {
+) -> Result<EpochData, StateError> {
     let netuid = info.netuid;
     let hp = &info.hyperparams;
     let prev: EpochResults = state::get_or_default(s, &state::epoch_key(netuid))?;
@@ -259,7 +270,11 @@ pub fn epoch_input(
         weights,
         bonds,
     };
-    Ok((input, neurons, stakes))
+    Ok(EpochData {
+        input,
+        neurons,
+        stakes,
+    })
 }
 
 /// Runs a subnet's epoch: Yuma on the stored state, then the payout of its pending emission.
@@ -272,7 +287,11 @@ fn run_epoch<R: StateRead + ?Sized>(
     let info: SubnetInfo =
         state::get(s, &state::info_key(netuid))?.unwrap_or_else(|| unreachable_info(netuid));
     let mut st = subnet_state(s, netuid)?;
-    let (input, neurons, stakes) = epoch_input(s, &info, &st, height, params)?;
+    let EpochData {
+        input,
+        neurons,
+        stakes,
+    } = epoch_input(s, &info, &st, height, params)?;
     let mut report = EpochReport {
         netuid,
         ..EpochReport::default()

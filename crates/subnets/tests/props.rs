@@ -49,16 +49,12 @@ proptest! {
         let r = Reserves { tao, alpha };
         let limit = r.price().saturating_mul(limit_pct) / 100;
         let x = r.max_buy_within(limit, amount, 0);
-        if x > 0 {
-            if let Ok((_, after)) = r.buy_alpha(x, 0) {
-                prop_assert!(after.price_at_most(limit));
-            }
+        if x > 0 && let Ok((_, after)) = r.buy_alpha(x, 0) {
+            prop_assert!(after.price_at_most(limit));
         }
         let y = r.max_sell_within(limit, amount, 0);
-        if y > 0 {
-            if let Ok((_, after)) = r.sell_alpha(y, 0) {
-                prop_assert!(after.price_at_least(limit));
-            }
+        if y > 0 && let Ok((_, after)) = r.sell_alpha(y, 0) {
+            prop_assert!(after.price_at_least(limit));
         }
     }
 
