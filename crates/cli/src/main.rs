@@ -106,3 +106,46 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_valid() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_hyperparameter_name_parses() {
+        for (name, value) in [
+            ("tempo", "10"),
+            ("max_allowed_uids", "64"),
+            ("max-allowed-validators", "8"),
+            ("immunity_period", "100"),
+            ("min_allowed_weights", "1"),
+            ("max_weights_limit", "65535"),
+            ("weights_rate_limit", "0"),
+            ("weights_version_key", "3"),
+            ("kappa", "32767"),
+            ("bonds_moving_average", "900000"),
+            ("bonds_penalty", "65535"),
+            ("yuma3_enabled", "true"),
+            ("liquid_alpha_enabled", "off"),
+            ("alpha_values", "45875,58982"),
+            ("alpha_sigmoid_steepness", "1000"),
+            ("commit_reveal_enabled", "yes"),
+            ("reveal_period_epochs", "2"),
+            ("activity_cutoff", "5000"),
+            ("min_burn", "0.0005"),
+            ("max_burn", "100"),
+            ("registration_allowed", "1"),
+            ("serving_rate_limit", "50"),
+            ("min_non_immune_uids", "10"),
+        ] {
+            crate::subnets::parse_hyperparameter(name, value)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        assert!(crate::subnets::parse_hyperparameter("nope", "1").is_err());
+        assert!(crate::subnets::parse_hyperparameter("tempo", "x").is_err());
+    }
+}

@@ -302,9 +302,9 @@ pub enum AxonCommand {
         /// Protocol number.
         #[arg(long, default_value_t = 4)]
         protocol: u8,
-        /// Version.
+        /// Software version advertised with the axon.
         #[arg(long, default_value_t = 0)]
-        version: u32,
+        axon_version: u32,
     },
 }
 
@@ -343,7 +343,7 @@ pub enum RootCommand {
 #[derive(Subcommand, Debug)]
 pub enum YumaCommand {
     /// Run one Yuma Consensus epoch locally on a JSON `EpochInput` and print the JSON
-    /// `EpochOutput` (format: `crates/yuma/src/lib.rs` docs and `docs/yuma-json.md`).
+    /// `EpochOutput` (format: the README section on subnets and the `synod-yuma` crate docs).
     Simulate {
         /// Input file, or `-` for stdin.
         #[arg(long)]
@@ -940,7 +940,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
             ip,
             port,
             protocol,
-            version,
+            axon_version,
         }) => {
             let (ip, ip_type) = match ip {
                 std::net::IpAddr::V4(a) => (u128::from(u32::from(*a)), 4),
@@ -954,7 +954,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                 ip_type,
                 port: *port,
                 protocol: *protocol,
-                version: *version,
+                version: *axon_version,
             };
             submit(cli, &c, &from, call).await
         }
