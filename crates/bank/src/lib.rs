@@ -1,9 +1,13 @@
-//! Synod's bank module: accounts, balances, nonces, transfers, and coldkey/hotkey bindings.
+//! Synod's bank module: accounts, balances, nonces, transfers, total issuance, and
+//! coldkey/hotkey bindings.
 //!
 //! State layout:
 //! - `bank/acct/<account>` → [`AccountInfo`]
 //! - `bank/hotkey/<hotkey>` → owning coldkey
 //! - `bank/owned/<coldkey><hotkey>` → empty (lists a coldkey's hotkeys)
+//! - `bank/issuance` → total issuance (`u64`): the sum of every balance, including module
+//!   accounts that hold funds in custody (e.g. the subnet pools). Genesis sets it to the sum of
+//!   the genesis balances; only [`mint`] raises it and only [`burn`] lowers it, both checked.
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
@@ -37,6 +41,64 @@ pub struct AccountInfo {
 /// State key of an account.
 pub fn account_key(id: &AccountId) -> Vec<u8> {
     [b"bank/acct/".as_slice(), id.as_bytes()].concat()
+}
+
+/// State key of the total issuance.
+pub const ISSUANCE_KEY: &[u8] = b"bank/issuance";
+
+/// Total issuance in base units.
+pub fn issuance(state: &(impl StateRead + ?Sized)) -> Result<Balance, StateError> {
+    Ok(state::get(state, ISSUANCE_KEY)?.unwrap_or(0))
+}
+
+/// Overwrites the total issuance (genesis only; everything else goes through [`mint`] and
+/// [`burn`]).
+pub fn set_issuance<R: StateRead + ?Sized>(state: &mut Overlay<'_, R>, amount: Balance) {
+    state::put(state, ISSUANCE_KEY.to_vec(), &amount);
+}
+
+/// Creates `amount` new base units in `to`'s balance, raising the total issuance. Fails (and
+/// changes nothing) if the issuance or the balance would overflow.
+pub fn mint<R: StateRead + ?Sized>(
+    state: &mut Overlay<'_, R>,
+    to: &AccountId,
+    amount: Balance,
+) -> Result<(), CallError> {
+    let total = issuance(state)?
+        .checked_add(amount)
+        .ok_or(TxFailure::BalanceOverflow)?;
+    let mut acct = account(state, to)?;
+    acct.balance = acct
+        .balance
+        .checked_add(amount)
+        .ok_or(TxFailure::BalanceOverflow)?;
+    set_account(state, to, acct);
+    set_issuance(state, total);
+    Ok(())
+}
+
+/// Destroys `amount` base units from `from`'s balance, lowering the total issuance. Fails (and
+/// changes nothing) if the balance is short.
+pub fn burn<R: StateRead + ?Sized>(
+    state: &mut Overlay<'_, R>,
+    from: &AccountId,
+    amount: Balance,
+) -> Result<(), CallError> {
+    let mut acct = account(state, from)?;
+    if acct.balance < amount {
+        return Err(TxFailure::InsufficientBalance {
+            needed: amount,
+            available: acct.balance,
+        }
+        .into());
+    }
+    acct.balance -= amount;
+    // The issuance covers every balance, so it cannot be below this one; saturate anyway so a
+    // corrupt record cannot make burning panic.
+    let total = issuance(state)?.saturating_sub(amount);
+    set_account(state, from, acct);
+    set_issuance(state, total);
+    Ok(())
 }
 
 /// State key of a hotkey's owner record.

@@ -115,14 +115,14 @@ pub enum HotkeyCommand {
     },
 }
 
-fn client(url: &str) -> anyhow::Result<HttpClient> {
+pub fn client(url: &str) -> anyhow::Result<HttpClient> {
     HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(30))
         .build(url)
         .with_context(|| format!("bad RPC URL {url}"))
 }
 
-fn rpc_err(url: &str) -> impl Fn(jsonrpsee::core::client::Error) -> anyhow::Error + '_ {
+pub fn rpc_err(url: &str) -> impl Fn(jsonrpsee::core::client::Error) -> anyhow::Error + '_ {
     move |e| match e {
         jsonrpsee::core::client::Error::Call(obj) => anyhow!("{}", obj.message()),
         jsonrpsee::core::client::Error::Transport(t) => {
@@ -140,6 +140,16 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
 }
 
 async fn run_async(cli: &Cli) -> anyhow::Result<()> {
+    if matches!(
+        cli.command,
+        Command::Subnet(_)
+            | Command::Stake(_)
+            | Command::Weights(_)
+            | Command::Axon(_)
+            | Command::Root(_)
+    ) {
+        return crate::subnets::run(cli).await;
+    }
     let c = client(&cli.rpc)?;
     let e = rpc_err(&cli.rpc);
     match &cli.command {
@@ -347,7 +357,7 @@ fn describe_receipt(r: &Receipt) -> String {
     )
 }
 
-fn print_submission(cli: &Cli, r: Result<Receipt, Hash>) -> anyhow::Result<()> {
+pub fn print_submission(cli: &Cli, r: Result<Receipt, Hash>) -> anyhow::Result<()> {
     match r {
         Ok(receipt) => {
             let failed = matches!(receipt.outcome, TxOutcome::Failed { .. });

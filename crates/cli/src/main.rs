@@ -9,6 +9,7 @@ mod keys;
 mod keystore;
 mod output;
 mod replay;
+mod subnets;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -72,6 +73,24 @@ pub enum Command {
     /// Blind computation: localnet, secrets, programs, jobs.
     #[command(subcommand)]
     Blind(blind::BlindCommand),
+    /// Subnets: list, show, create, start, hyperparameters, register, burn cost, metagraph.
+    #[command(subcommand)]
+    Subnet(subnets::SubnetCommand),
+    /// Stake: add, remove, move, transfer, swap, list, set-take.
+    #[command(subcommand)]
+    Stake(subnets::StakeCommand),
+    /// Weights: set directly, or commit and reveal.
+    #[command(subcommand)]
+    Weights(subnets::WeightsCommand),
+    /// Axon endpoints.
+    #[command(subcommand)]
+    Axon(subnets::AxonCommand),
+    /// The root network (netuid 0): stake, unstake, list.
+    #[command(subcommand)]
+    Root(subnets::RootCommand),
+    /// Yuma Consensus tools.
+    #[command(subcommand)]
+    Yuma(subnets::YumaCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -84,6 +103,7 @@ fn main() -> std::process::ExitCode {
         Command::Bench(args) => bench::run(&cli, args),
         Command::BlindNode(args) => blind::run_node(args),
         Command::Blind(cmd) => blind::run(&cli, cmd),
+        Command::Yuma(cmd) => subnets::yuma(&cli, cmd),
         _ => chain::run(&cli),
     };
     match result {
@@ -92,5 +112,48 @@ fn main() -> std::process::ExitCode {
             output::error(json, &e);
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_valid() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_hyperparameter_name_parses() {
+        for (name, value) in [
+            ("tempo", "10"),
+            ("max_allowed_uids", "64"),
+            ("max-allowed-validators", "8"),
+            ("immunity_period", "100"),
+            ("min_allowed_weights", "1"),
+            ("max_weights_limit", "65535"),
+            ("weights_rate_limit", "0"),
+            ("weights_version_key", "3"),
+            ("kappa", "32767"),
+            ("bonds_moving_average", "900000"),
+            ("bonds_penalty", "65535"),
+            ("yuma3_enabled", "true"),
+            ("liquid_alpha_enabled", "off"),
+            ("alpha_values", "45875,58982"),
+            ("alpha_sigmoid_steepness", "1000"),
+            ("commit_reveal_enabled", "yes"),
+            ("reveal_period_epochs", "2"),
+            ("activity_cutoff", "5000"),
+            ("min_burn", "0.0005"),
+            ("max_burn", "100"),
+            ("registration_allowed", "1"),
+            ("serving_rate_limit", "50"),
+            ("min_non_immune_uids", "10"),
+        ] {
+            crate::subnets::parse_hyperparameter(name, value)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        assert!(crate::subnets::parse_hyperparameter("nope", "1").is_err());
+        assert!(crate::subnets::parse_hyperparameter("tempo", "x").is_err());
     }
 }

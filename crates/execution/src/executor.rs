@@ -14,6 +14,7 @@ use synod_storage::typed::StateError;
 use synod_storage::{
     ChangeSet, PendingBlock, StateRead, StateView, StorageError, compute_state_root,
 };
+use synod_subnets::Params as SubnetParams;
 
 /// Why a transaction cannot be included in a block on top of the current state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,16 +135,42 @@ impl Default for BlockLimits {
 pub struct Executor {
     genesis: Arc<Genesis>,
     genesis_hash: Hash,
+    subnet_params: Arc<SubnetParams>,
 }
 
 impl Executor {
-    /// The state machine of the chain described by `genesis`.
+    /// The state machine of the chain described by `genesis`, with the default subnet
+    /// parameters.
     pub fn new(genesis: Genesis) -> Self {
+        Self::with_subnet_params(genesis, SubnetParams::default())
+    }
+
+    /// The state machine of the chain described by `genesis`, with custom subnet parameters
+    /// (tests and simulations; every node of a chain must use the same ones).
+    pub fn with_subnet_params(genesis: Genesis, params: SubnetParams) -> Self {
         let genesis_hash = genesis.hash();
         Executor {
             genesis: Arc::new(genesis),
             genesis_hash,
+            subnet_params: Arc::new(params),
         }
+    }
+
+    /// The subnet parameters.
+    pub fn subnet_params(&self) -> &SubnetParams {
+        &self.subnet_params
+    }
+
+    /// The per-block hook, run after the block's transactions inside its overlay and before
+    /// the state root is computed: subnet emission, pending accumulation and due epochs.
+    /// Block height is its only clock.
+    pub fn end_block<R: StateRead + ?Sized>(
+        &self,
+        block_state: &mut Overlay<'_, R>,
+        height: u64,
+    ) -> Result<(), BlockError> {
+        synod_subnets::on_block_end(block_state, height, &self.subnet_params)?;
+        Ok(())
     }
 
     /// The genesis description.
@@ -164,11 +191,17 @@ impl Executor {
     /// Builds block 0 on `empty`, a view of an empty database.
     pub fn genesis_block(&self, empty: &StateView) -> Result<ExecutedBlock, BlockError> {
         let mut ov = Overlay::new(empty);
+        let mut issuance: u64 = 0;
         for a in &self.genesis.accounts {
             let mut info = bank::account(&ov, &a.account)?;
+            // Saturating both ways keeps issuance == sum of balances even for absurd genesis
+            // files (a real genesis is far below the 21M SYN cap).
+            let before = info.balance;
             info.balance = info.balance.saturating_add(a.balance);
+            issuance = issuance.saturating_add(info.balance - before);
             bank::set_account(&mut ov, &a.account, info);
         }
+        bank::set_issuance(&mut ov, issuance);
         let changes = ov.into_changes();
         let (state_root, tree) = compute_state_root(empty, &changes, 0)?;
         let header = Header {
@@ -249,11 +282,16 @@ impl Executor {
         bank::set_account(block_state, &t.sender, sender);
         let mut collector = bank::account(block_state, proposer)?;
         // Fees cannot overflow a balance below the supply cap; if they ever would, they burn.
-        collector.balance = collector
-            .balance
-            .checked_add(t.fee)
-            .unwrap_or(collector.balance);
-        bank::set_account(block_state, proposer, collector);
+        match collector.balance.checked_add(t.fee) {
+            Some(b) => {
+                collector.balance = b;
+                bank::set_account(block_state, proposer, collector);
+            }
+            None => {
+                let total = bank::issuance(block_state)?.saturating_sub(t.fee);
+                bank::set_issuance(block_state, total);
+            }
+        }
         let mut events = vec![Event::FeePaid {
             payer: t.sender,
             collector: *proposer,
@@ -272,6 +310,15 @@ impl Executor {
                     &t.sender,
                     hotkey,
                     proof,
+                ),
+                Call::Subnets(call) => synod_subnets::dispatch(
+                    &mut call_state,
+                    &synod_subnets::Ctx {
+                        height,
+                        params: &self.subnet_params,
+                    },
+                    &t.sender,
+                    call,
                 ),
             };
             (result, call_state.into_changes())
@@ -403,6 +450,7 @@ impl Executor {
             receipts_root: Hash::ZERO,
             state_root: Hash::ZERO,
         };
+        self.end_block(&mut block_state, height)?;
         let changes = block_state.into_changes();
         let (executed, _) = self.finish(view, header, txs, &hashes, changes, receipts)?;
         Ok(BuiltBlock { executed, rejected })
@@ -475,6 +523,7 @@ impl Executor {
             )?);
             hashes.push(hash);
         }
+        self.end_block(&mut block_state, h.height)?;
         let changes = block_state.into_changes();
         let (executed, computed) = self.finish(
             view,

@@ -7,11 +7,15 @@
 //! respect to its inputs: no clock, no randomness, no I/O other than reads through a
 //! [`synod_storage::StateView`], and every collection it iterates is ordered.
 //!
-//! Modules are crates of their own (`synod-bank`, ...), each owning a key prefix in state; the
-//! executor dispatches calls to them.
+//! Modules are crates of their own (`synod-bank`, `synod-subnets`, ...), each owning a key
+//! prefix in state; the executor dispatches calls to them (`Call::Subnets` goes to
+//! [`synod_subnets::dispatch`]) and, after a block's transactions, runs the per-block hook
+//! [`Executor::end_block`] (subnet emission and epochs) inside the block's overlay, before the
+//! state root is computed.
 
 pub mod executor;
 
 pub use executor::{BlockError, BuiltBlock, ExecutedBlock, Executor, RejectedTx};
 pub use synod_bank as bank;
 pub use synod_bank::AccountInfo;
+pub use synod_subnets as subnets;

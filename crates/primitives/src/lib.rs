@@ -17,6 +17,7 @@ pub mod genesis;
 pub mod hash;
 pub mod keys;
 pub mod receipt;
+pub mod subnets;
 pub mod token;
 pub mod tx;
 
@@ -27,6 +28,7 @@ pub use genesis::{Genesis, GenesisAccount, GenesisValidator};
 pub use hash::Hash;
 pub use keys::Keypair;
 pub use receipt::{Event, Receipt, TxFailure, TxOutcome};
+pub use subnets::{NetUid, SubnetCall, SubnetEvent, SubnetFailure, Uid};
 pub use token::Balance;
 pub use tx::{Call, SignedTransaction, Transaction, TxError};
 

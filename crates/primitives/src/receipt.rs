@@ -2,6 +2,7 @@
 
 use crate::account::AccountId;
 use crate::hash::Hash;
+use crate::subnets::{SubnetEvent, SubnetFailure};
 use crate::token::Balance;
 use crate::{Height, Nonce};
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -36,6 +37,8 @@ pub enum Event {
         /// The bound hotkey.
         hotkey: AccountId,
     },
+    /// A subnet module event.
+    Subnet(SubnetEvent),
 }
 
 /// Why an included transaction's call failed. The fee was still charged and the nonce still
@@ -76,6 +79,15 @@ pub enum TxFailure {
     /// A hotkey cannot be a key that already acts as a coldkey with funds, nor the sender.
     #[error("a coldkey cannot be bound as its own hotkey")]
     HotkeyIsColdkey,
+    /// A subnet call failed.
+    #[error(transparent)]
+    Subnet(SubnetFailure),
+}
+
+impl From<SubnetFailure> for TxFailure {
+    fn from(f: SubnetFailure) -> Self {
+        TxFailure::Subnet(f)
+    }
 }
 
 /// Whether the call took effect.

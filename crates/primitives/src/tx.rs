@@ -9,6 +9,7 @@
 use crate::account::{AccountId, Signature, SignatureError};
 use crate::codec::{CodecError, decode_exact, encode};
 use crate::hash::Hash;
+use crate::subnets::SubnetCall;
 use crate::token::Balance;
 use crate::{Nonce, keys::Keypair};
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -39,6 +40,8 @@ pub enum Call {
         /// The hotkey's signature proving possession.
         proof: Signature,
     },
+    /// A call of the subnet module (subnets, neurons, weights, staking).
+    Subnets(SubnetCall),
 }
 
 impl Call {
@@ -47,6 +50,7 @@ impl Call {
         match self {
             Call::Transfer { .. } => 1_000,
             Call::BindHotkey { .. } => 2_000,
+            Call::Subnets(c) => c.weight(),
         }
     }
 }

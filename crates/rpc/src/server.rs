@@ -14,8 +14,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use synod_execution::Executor;
 use synod_execution::bank;
+use synod_execution::subnets::SubnetHyperparams;
+use synod_execution::subnets::query::{
+    self, Metagraph, PoolView, RootValidatorView, StakePositionView, SubnetView,
+};
 use synod_mempool::{Mempool, MempoolError, SenderState};
-use synod_primitives::{AccountId, Block, Hash, Height, Receipt, SignedTransaction, TxError};
+use synod_primitives::{
+    AccountId, Balance, Block, Hash, Height, NetUid, Receipt, SignedTransaction, TxError,
+};
 use synod_storage::{StateRead, Store};
 use tokio::sync::broadcast;
 
@@ -194,6 +200,29 @@ fn tx_events(height: Height, receipts: &[Receipt]) -> Vec<TxEvents> {
             events: r.events.clone(),
         })
         .collect()
+}
+
+impl RpcContext {
+    /// Runs a read-only subnet query against the finalized snapshot, with its height.
+    async fn subnet_query<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(
+            &synod_storage::Snapshot,
+            u64,
+            &synod_execution::subnets::Params,
+        ) -> Result<T, synod_storage::typed::StateError>
+        + Send
+        + 'static,
+    ) -> Result<T, ErrorObjectOwned> {
+        let ctx = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let snap = ctx.store.snapshot().map_err(internal)?;
+            let height = snap.height().unwrap_or(0);
+            f(&snap, height, ctx.executor.subnet_params()).map_err(internal)
+        })
+        .await
+        .map_err(internal)?
+    }
 }
 
 #[async_trait]
@@ -397,6 +426,59 @@ impl SynodApiServer for RpcContext {
             node_version: env!("CARGO_PKG_VERSION").to_string(),
             mempool_size: self.mempool.len(),
         })
+    }
+
+    async fn subnets(&self) -> Result<Vec<SubnetView>, ErrorObjectOwned> {
+        self.subnet_query(query::subnets).await
+    }
+
+    async fn subnet_info(&self, netuid: NetUid) -> Result<Option<SubnetView>, ErrorObjectOwned> {
+        self.subnet_query(move |s, h, p| query::subnet(s, netuid, h, p))
+            .await
+    }
+
+    async fn subnet_hyperparams(
+        &self,
+        netuid: NetUid,
+    ) -> Result<Option<SubnetHyperparams>, ErrorObjectOwned> {
+        self.subnet_query(move |s, _, _| query::hyperparams(s, netuid))
+            .await
+    }
+
+    async fn burn_cost(&self, netuid: NetUid) -> Result<Option<Balance>, ErrorObjectOwned> {
+        self.subnet_query(move |s, h, p| query::burn_cost(s, netuid, h, p))
+            .await
+    }
+
+    async fn network_lock_cost(&self) -> Result<Balance, ErrorObjectOwned> {
+        self.subnet_query(query::lock_cost).await
+    }
+
+    async fn metagraph(&self, netuid: NetUid) -> Result<Option<Metagraph>, ErrorObjectOwned> {
+        self.subnet_query(move |s, h, p| query::metagraph(s, netuid, h, p))
+            .await
+    }
+
+    async fn subnet_pool(&self, netuid: NetUid) -> Result<Option<PoolView>, ErrorObjectOwned> {
+        self.subnet_query(move |s, _, _| query::pool(s, netuid))
+            .await
+    }
+
+    async fn stake_positions(
+        &self,
+        coldkey: AccountId,
+    ) -> Result<Vec<StakePositionView>, ErrorObjectOwned> {
+        self.subnet_query(move |s, _, _| query::positions(s, &coldkey))
+            .await
+    }
+
+    async fn root_validators(&self) -> Result<Vec<RootValidatorView>, ErrorObjectOwned> {
+        self.subnet_query(|s, _, p| query::root_validators(s, p))
+            .await
+    }
+
+    async fn total_issuance(&self) -> Result<Balance, ErrorObjectOwned> {
+        self.subnet_query(|s, _, _| query::total_issuance(s)).await
     }
 
     async fn subscribe_finalized_blocks(

@@ -1,0 +1,246 @@
+//! # synod-subnets — the subnet economy (Bittensor's model) as a chain module
+//!
+//! Subnets, neurons (UIDs), weights with commit–reveal, Yuma Consensus epochs (through
+//! [`synod_yuma::run_epoch`]), dTAO constant-product pools with staking and limit orders,
+//! per-hotkey share pools with delegate take, root stake (netuid 0) weighted by TaoWeight, and
+//! the block emission that feeds it all.
+//!
+//! The executor calls two entry points: [`dispatch`] for a transaction's
+//! [`synod_primitives::SubnetCall`] (inside the transaction's own overlay) and [`on_block_end`]
+//! once per block after the transactions (inside the block's overlay, before the state root).
+//! Everything is deterministic: block height is the only clock, arithmetic is integer or
+//! fixed point, and only ordered collections are iterated.
+//!
+//! Modules: [`pool`] and [`emission`] are the pure math (benchable alone, property-tested);
+//! [`state`] the stored records and keys; [`params`] chain parameters and hyperparameter
+//! bounds; `registration`, `weights`, `staking` the calls; [`coinbase`] the per-block step and
+//! epochs; [`query`] the read-only views served over RPC (metagraph, pools, positions).
+//!
+//! Money flows. SYN held by the module (pool reserves, pending root dividends, root stake) sits
+//! in the module account [`module_account`], so the bank's total issuance stays the sum of all
+//! balances. Emission is minted into it; registration burns and the part of a subnet lock above
+//! the pool seed are burned from the payer.
+
+pub mod coinbase;
+pub mod emission;
+pub mod params;
+pub mod pool;
+pub mod query;
+mod registration;
+mod staking;
+pub mod state;
+mod weights;
+
+pub use coinbase::on_block_end;
+pub use params::{Params, SubnetHyperparams};
+pub use registration::{current_burn, network_lock_cost};
+pub use staking::stake_of;
+pub use weights::{WeightRow, max_upscale};
+
+use synod_primitives::subnets::{SubnetCall, SubnetFailure};
+use synod_primitives::{AccountId, Hash, TxFailure};
+use synod_storage::StateRead;
+use synod_storage::delta::Overlay;
+use synod_storage::typed::{CallError, CallResult};
+
+/// The account that holds the module's SYN in custody. Its key is a hash, so nobody can sign
+/// for it.
+pub fn module_account() -> AccountId {
+    AccountId(Hash::tagged("synod/module", b"subnets").0)
+}
+
+/// What a call needs besides state: the block height and the chain parameters.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx<'a> {
+    /// Height of the block being executed.
+    pub height: u64,
+    /// Chain parameters.
+    pub params: &'a Params,
+}
+
+/// A subnet failure as a call error.
+pub(crate) fn sf(f: SubnetFailure) -> CallError {
+    CallError::Failed(TxFailure::Subnet(f))
+}
+
+/// Executes one subnet call signed by `sender`.
+pub fn dispatch<R: StateRead + ?Sized>(
+    s: &mut Overlay<'_, R>,
+    ctx: &Ctx<'_>,
+    sender: &AccountId,
+    call: &SubnetCall,
+) -> CallResult {
+    match call {
+        SubnetCall::RegisterNetwork {
+            hotkey,
+            max_lock_cost,
+        } => registration::register_network(s, ctx, sender, hotkey, *max_lock_cost),
+        SubnetCall::StartCall { netuid } => registration::start_call(s, ctx, sender, *netuid),
+        SubnetCall::SetHyperparameter { netuid, param } => {
+            registration::set_hyperparameter(s, ctx, sender, *netuid, param)
+        }
+        SubnetCall::BurnedRegister {
+            netuid,
+            hotkey,
+            max_burn,
+        } => registration::burned_register(s, ctx, sender, *netuid, hotkey, *max_burn),
+        SubnetCall::ServeAxon {
+            netuid,
+            hotkey,
+            ip,
+            ip_type,
+            port,
+            protocol,
+            version,
+        } => registration::serve_axon(
+            s,
+            ctx,
+            sender,
+            *netuid,
+            hotkey,
+            synod_primitives::subnets::AxonInfo {
+                ip: *ip,
+                ip_type: *ip_type,
+                port: *port,
+                protocol: *protocol,
+                version: *version,
+                block: ctx.height,
+            },
+        ),
+        SubnetCall::SetWeights {
+            netuid,
+            hotkey,
+            uids,
+            values,
+            version_key,
+        } => weights::set_weights(s, ctx, sender, *netuid, hotkey, uids, values, *version_key),
+        SubnetCall::CommitWeights {
+            netuid,
+            hotkey,
+            commit_hash,
+        } => weights::commit_weights(s, ctx, sender, *netuid, hotkey, *commit_hash),
+        SubnetCall::RevealWeights {
+            netuid,
+            hotkey,
+            uids,
+            values,
+            salt,
+            version_key,
+        } => weights::reveal_weights(
+            s,
+            ctx,
+            sender,
+            *netuid,
+            hotkey,
+            uids,
+            values,
+            salt,
+            *version_key,
+        ),
+        SubnetCall::AddStake {
+            hotkey,
+            netuid,
+            amount,
+            limit_price,
+            allow_partial,
+        } => staking::add_stake(
+            s,
+            ctx,
+            sender,
+            hotkey,
+            *netuid,
+            *amount,
+            *limit_price,
+            *allow_partial,
+        ),
+        SubnetCall::RemoveStake {
+            hotkey,
+            netuid,
+            amount,
+            limit_price,
+            allow_partial,
+        } => staking::remove_stake(
+            s,
+            ctx,
+            sender,
+            hotkey,
+            *netuid,
+            *amount,
+            *limit_price,
+            *allow_partial,
+        ),
+        SubnetCall::MoveStake {
+            origin_hotkey,
+            destination_hotkey,
+            origin_netuid,
+            destination_netuid,
+            amount,
+        } => staking::move_position(
+            s,
+            ctx,
+            staking::Position {
+                coldkey: *sender,
+                hotkey: *origin_hotkey,
+                netuid: *origin_netuid,
+            },
+            staking::Position {
+                coldkey: *sender,
+                hotkey: *destination_hotkey,
+                netuid: *destination_netuid,
+            },
+            *amount,
+            None,
+            false,
+        ),
+        SubnetCall::TransferStake {
+            destination_coldkey,
+            hotkey,
+            origin_netuid,
+            destination_netuid,
+            amount,
+        } => staking::move_position(
+            s,
+            ctx,
+            staking::Position {
+                coldkey: *sender,
+                hotkey: *hotkey,
+                netuid: *origin_netuid,
+            },
+            staking::Position {
+                coldkey: *destination_coldkey,
+                hotkey: *hotkey,
+                netuid: *destination_netuid,
+            },
+            *amount,
+            None,
+            false,
+        ),
+        SubnetCall::SwapStake {
+            hotkey,
+            origin_netuid,
+            destination_netuid,
+            amount,
+            limit_price,
+            allow_partial,
+        } => staking::move_position(
+            s,
+            ctx,
+            staking::Position {
+                coldkey: *sender,
+                hotkey: *hotkey,
+                netuid: *origin_netuid,
+            },
+            staking::Position {
+                coldkey: *sender,
+                hotkey: *hotkey,
+                netuid: *destination_netuid,
+            },
+            *amount,
+            *limit_price,
+            *allow_partial,
+        ),
+        SubnetCall::SetDelegateTake { hotkey, take } => {
+            staking::set_delegate_take(s, ctx, sender, hotkey, *take)
+        }
+    }
+}

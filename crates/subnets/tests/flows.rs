@@ -1,0 +1,972 @@
+//! End-to-end flows of the subnet module on an in-memory state: subnet creation, registration,
+//! weights, Yuma epochs and payouts, commit-reveal with the UID-sniping mask, limit orders,
+//! stake moves with nominators, root stake, pruning and subnet dissolution. Every test checks
+//! the accounting invariants along the way.
+
+mod common;
+
+use common::{Sim, key};
+use synod_primitives::subnets::{Hyperparameter, SubnetCall, SubnetFailure, weights_commit_hash};
+use synod_primitives::token::UNIT;
+use synod_primitives::{AccountId, Event, SubnetEvent};
+use synod_subnets::Params;
+
+fn params() -> Params {
+    Params {
+        network_rate_limit: 0,
+        ..Params::default()
+    }
+}
+
+struct Net {
+    sim: Sim,
+    netuid: u16,
+    owner: AccountId,
+    owner_hot: AccountId,
+    vals: Vec<(AccountId, AccountId)>,
+    miners: Vec<(AccountId, AccountId)>,
+}
+
+fn hp(sim: &mut Sim, owner: AccountId, netuid: u16, p: Hyperparameter) {
+    sim.ok(owner, SubnetCall::SetHyperparameter { netuid, param: p });
+}
+
+/// A started subnet with `v` validators and `m` miners, tempo 10, commit-reveal off.
+fn network(v: usize, m: usize) -> Net {
+    let mut sim = Sim::new(params());
+    let owner = key("owner");
+    let owner_hot = key("owner-hot");
+    sim.fund(owner, 1_000_000 * UNIT);
+    sim.bind(owner, owner_hot);
+    let ev = sim.ok(
+        owner,
+        SubnetCall::RegisterNetwork {
+            hotkey: owner_hot,
+            max_lock_cost: u64::MAX,
+        },
+    );
+    let netuid = match &ev[0] {
+        Event::Subnet(SubnetEvent::NetworkRegistered { netuid, .. }) => *netuid,
+        e => panic!("{e:?}"),
+    };
+    assert_eq!(netuid, 1);
+    for p in [
+        Hyperparameter::Tempo(10),
+        Hyperparameter::CommitRevealEnabled(false),
+        Hyperparameter::WeightsRateLimit(0),
+        Hyperparameter::ActivityCutoff(1_000),
+        Hyperparameter::MaxAllowedValidators(8),
+    ] {
+        hp(&mut sim, owner, netuid, p);
+    }
+    let reg = |sim: &mut Sim, role: &str, i: usize| {
+        let (c, h) = (
+            key(&format!("{role}-cold-{i}")),
+            key(&format!("{role}-hot-{i}")),
+        );
+        sim.fund(c, 10_000 * UNIT);
+        sim.bind(c, h);
+        sim.ok(
+            c,
+            SubnetCall::BurnedRegister {
+                netuid,
+                hotkey: h,
+                max_burn: u64::MAX,
+            },
+        );
+        (c, h)
+    };
+    let vals: Vec<_> = (0..v).map(|i| reg(&mut sim, "val", i)).collect();
+    let miners: Vec<_> = (0..m).map(|i| reg(&mut sim, "miner", i)).collect();
+    sim.ok(owner, SubnetCall::StartCall { netuid });
+    for (i, (c, h)) in vals.iter().enumerate() {
+        sim.ok(
+            *c,
+            SubnetCall::AddStake {
+                hotkey: *h,
+                netuid,
+                amount: 100 * (i as u64 + 1) * UNIT,
+                limit_price: None,
+                allow_partial: false,
+            },
+        );
+    }
+    sim.check_invariants();
+    Net {
+        sim,
+        netuid,
+        owner,
+        owner_hot,
+        vals,
+        miners,
+    }
+}
+
+/// Steps until the subnet's next epoch has run; returns its report.
+fn until_epoch(sim: &mut Sim, netuid: u16) -> synod_subnets::coinbase::EpochReport {
+    for _ in 0..10_000 {
+        let r = sim.step();
+        if let Some(e) = r.epochs.into_iter().find(|e| e.netuid == netuid) {
+            return e;
+        }
+    }
+    panic!("no epoch");
+}
+
+fn conserve(e: &synod_subnets::coinbase::EpochReport) {
+    let p = &e.payout;
+    let paid: u64 = p.miner_alpha.iter().sum::<u64>() + p.validator_alpha.iter().sum::<u64>();
+    assert_eq!(
+        paid + p.owner_alpha + p.burned_alpha,
+        e.pending.server + e.pending.validator + e.pending.owner,
+        "alpha conservation"
+    );
+    assert_eq!(
+        p.root_tao.iter().sum::<u64>() + p.carried_root_tao,
+        e.pending.root_tao,
+        "root SYN conservation"
+    );
+}
+
+#[test]
+fn lock_registration_burn_and_issuance() {
+    let mut sim = Sim::new(params());
+    let (o, h) = (key("o"), key("o-hot"));
+    sim.fund(o, 1_000_000 * UNIT);
+    sim.bind(o, h);
+    let before = sim.issuance();
+    sim.ok(
+        o,
+        SubnetCall::RegisterNetwork {
+            hotkey: h,
+            max_lock_cost: u64::MAX,
+        },
+    );
+    // First lock = the minimum, all of it seeds the pool 1:1; nothing burned.
+    assert_eq!(sim.issuance(), before);
+    let st = sim.state(1);
+    assert_eq!(
+        (st.tao_reserve, st.alpha_reserve),
+        (1_000 * UNIT, 1_000 * UNIT)
+    );
+    // Second lock doubles; the part above the seed is burned.
+    let h2 = key("o-hot-2");
+    sim.bind(o, h2);
+    let cost = synod_subnets::query::lock_cost(&sim.mem, sim.height, &sim.params).expect("cost");
+    assert_eq!(cost, 2_000 * UNIT);
+    // Refused above the caller's maximum.
+    assert!(matches!(
+        sim.fails(
+            o,
+            SubnetCall::RegisterNetwork {
+                hotkey: h2,
+                max_lock_cost: cost - 1
+            }
+        ),
+        SubnetFailure::CostAboveMaximum { .. }
+    ));
+    sim.ok(
+        o,
+        SubnetCall::RegisterNetwork {
+            hotkey: h2,
+            max_lock_cost: cost,
+        },
+    );
+    assert_eq!(sim.issuance(), before - 1_000 * UNIT);
+    // Registration burns leave supply and the price rises ×1.26.
+    let (c, mh) = (key("m"), key("m-hot"));
+    sim.fund(c, 100 * UNIT);
+    sim.bind(c, mh);
+    let before = sim.issuance();
+    sim.ok(
+        c,
+        SubnetCall::BurnedRegister {
+            netuid: 1,
+            hotkey: mh,
+            max_burn: UNIT,
+        },
+    );
+    assert_eq!(sim.issuance(), before - UNIT);
+    let burn = synod_subnets::query::burn_cost(&sim.mem, 1, sim.height, &sim.params)
+        .expect("read")
+        .expect("subnet");
+    assert_eq!(burn, 1_260_000_000);
+    // It decays with a half-life of 360 blocks.
+    sim.steps(360);
+    let burn = synod_subnets::query::burn_cost(&sim.mem, 1, sim.height, &sim.params)
+        .expect("read")
+        .expect("subnet");
+    assert!((629_999_990..=630_000_000).contains(&burn), "{burn}");
+    assert!(matches!(
+        sim.fails(
+            c,
+            SubnetCall::BurnedRegister {
+                netuid: 1,
+                hotkey: mh,
+                max_burn: u64::MAX
+            }
+        ),
+        SubnetFailure::AlreadyRegistered { .. }
+    ));
+    sim.check_invariants();
+}
+
+#[test]
+fn weights_epochs_incentive_dividends_and_balances() {
+    let mut net = network(3, 8);
+    let n = net.netuid;
+    // First epoch: permits by stake (validators are the only staked hotkeys besides nothing).
+    let e = until_epoch(&mut net.sim, n);
+    conserve(&e);
+    let m = net.sim.metagraph(n);
+    for i in 1..=3 {
+        assert!(m.validator_permit[i], "validator uid {i} has a permit");
+    }
+    // Validators weight the miners (uids 4..12) 1..8; validator 2 disagrees on the top miner.
+    let miner_uids: Vec<u16> = (4..12).collect();
+    for (i, (_, h)) in net.vals.clone().iter().enumerate() {
+        let mut values: Vec<u16> = (1..=8).collect();
+        if i == 2 {
+            values.reverse();
+        }
+        net.sim.ok(
+            *h,
+            SubnetCall::SetWeights {
+                netuid: n,
+                hotkey: *h,
+                uids: miner_uids.clone(),
+                values,
+                version_key: 0,
+            },
+        );
+    }
+    let stakes_before: Vec<u64> = net
+        .miners
+        .iter()
+        .map(|(c, h)| net.sim.stake(n, h, c))
+        .collect();
+    let e = until_epoch(&mut net.sim, n);
+    conserve(&e);
+    net.sim.check_invariants();
+    let m = net.sim.metagraph(n);
+    // Incentive grows with the majority's weights: the last miner earns the most.
+    let inc: Vec<u16> = m.incentive[4..12].to_vec();
+    assert!(inc.windows(2).all(|w| w[0] <= w[1]), "{inc:?}");
+    assert!(inc[7] > inc[0]);
+    assert!(
+        m.dividends[1..=3].iter().all(|d| *d > 0),
+        "{:?}",
+        m.dividends
+    );
+    // Miner stake grew by exactly its epoch emission.
+    for (j, (c, h)) in net.miners.iter().enumerate() {
+        let uid = 4 + j;
+        let after = net.sim.stake(n, h, c);
+        assert_eq!(
+            after - stakes_before[j],
+            e.payout.miner_alpha[uid],
+            "miner {j}"
+        );
+        assert_eq!(m.emission[uid], e.payout.miner_alpha[uid]);
+    }
+    // Emission vector = what Yuma assigned; pending emptied.
+    let st = net.sim.state(n);
+    assert_eq!(
+        (st.pending_server, st.pending_validator, st.pending_owner),
+        (0, 0, 0)
+    );
+    // The owner received the owner cut as stake on its hotkey.
+    assert!(net.sim.stake(n, &net.owner_hot, &net.owner) >= e.payout.owner_alpha);
+}
+
+#[test]
+fn set_weights_checks() {
+    let mut net = network(2, 3);
+    let n = net.netuid;
+    let (vc, vh) = net.vals[0];
+    let (_, mh) = net.miners[0];
+    // No permit before the first epoch, except a self-weight.
+    assert_eq!(
+        net.sim.fails(
+            vh,
+            SubnetCall::SetWeights {
+                netuid: n,
+                hotkey: vh,
+                uids: vec![3],
+                values: vec![1],
+                version_key: 0
+            }
+        ),
+        SubnetFailure::NoValidatorPermit
+    );
+    net.sim.ok(
+        vh,
+        SubnetCall::SetWeights {
+            netuid: n,
+            hotkey: vh,
+            uids: vec![1],
+            values: vec![1],
+            version_key: 0,
+        },
+    );
+    until_epoch(&mut net.sim, n);
+    let set = |uids: Vec<u16>, values: Vec<u16>| SubnetCall::SetWeights {
+        netuid: n,
+        hotkey: vh,
+        uids,
+        values,
+        version_key: 0,
+    };
+    assert!(matches!(
+        net.sim.fails(vh, set(vec![3, 4], vec![1])),
+        SubnetFailure::WeightVecLength { .. }
+    ));
+    assert_eq!(
+        net.sim.fails(vh, set(vec![3, 3], vec![1, 1])),
+        SubnetFailure::DuplicateUid { uid: 3 }
+    );
+    assert_eq!(
+        net.sim.fails(vh, set(vec![3, 99], vec![1, 1])),
+        SubnetFailure::UidNotFound { uid: 99 }
+    );
+    // The coldkey may act for its hotkey; a stranger may not.
+    net.sim.ok(vc, set(vec![3, 4], vec![1, 1]));
+    assert!(matches!(
+        net.sim.fails(mh, set(vec![3, 4], vec![1, 1])),
+        SubnetFailure::NotHotkeyOwner { .. }
+    ));
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::MinAllowedWeights(3),
+    );
+    assert_eq!(
+        net.sim.fails(vh, set(vec![3, 4], vec![1, 1])),
+        SubnetFailure::TooFewWeights { got: 2, min: 3 }
+    );
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::MaxWeightsLimit(32_768),
+    );
+    assert!(matches!(
+        net.sim.fails(vh, set(vec![3, 4, 5], vec![10, 1, 1])),
+        SubnetFailure::MaxWeightExceeded { .. }
+    ));
+    net.sim.ok(vh, set(vec![3, 4, 5], vec![2, 1, 1]));
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::WeightsVersionKey(7),
+    );
+    assert!(matches!(
+        net.sim.fails(vh, set(vec![3, 4, 5], vec![1, 1, 1])),
+        SubnetFailure::IncorrectVersionKey { .. }
+    ));
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::WeightsRateLimit(5),
+    );
+    let ok = SubnetCall::SetWeights {
+        netuid: n,
+        hotkey: vh,
+        uids: vec![3, 4, 5],
+        values: vec![1, 1, 1],
+        version_key: 7,
+    };
+    assert!(matches!(
+        net.sim.fails(vh, ok.clone()),
+        SubnetFailure::RateLimited { .. }
+    ));
+    net.sim.steps(5);
+    net.sim.ok(vh, ok);
+    // Stored max-upscaled.
+    let m = net.sim.metagraph(n);
+    assert_eq!(m.weights[1], vec![(3, 65535), (4, 65535), (5, 65535)]);
+    // Commit-reveal on: direct setting is refused.
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::CommitRevealEnabled(true),
+    );
+    net.sim.steps(5);
+    assert_eq!(
+        net.sim.fails(
+            vh,
+            SubnetCall::SetWeights {
+                netuid: n,
+                hotkey: vh,
+                uids: vec![3],
+                values: vec![1],
+                version_key: 7
+            }
+        ),
+        SubnetFailure::CommitRevealEnabled
+    );
+}
+
+/// Reveals must come in the commit's reveal epoch. And the UID-sniping attack: a validator
+/// commits weights on UID X; an attacker gets X deregistered and takes the UID before the
+/// reveal. The revealed weights are dated at the commit, before the attacker's registration,
+/// so they do not count for the attacker.
+#[test]
+fn commit_reveal_window_and_uid_sniping_is_masked() {
+    let mut net = network(1, 2);
+    let n = net.netuid;
+    let owner = net.owner;
+    for p in [
+        Hyperparameter::ImmunityPeriod(0),
+        Hyperparameter::MinNonImmuneUids(0),
+        Hyperparameter::MaxAllowedValidators(4),
+        Hyperparameter::MaxAllowedUids(4),
+    ] {
+        hp(&mut net.sim, owner, n, p);
+    }
+    let (_, vh) = net.vals[0];
+    let (_, m_old) = net.miners[0]; // uid 2
+    let (_, m_good) = net.miners[1]; // uid 3
+    until_epoch(&mut net.sim, n);
+    // One epoch with weights only on the good miner: uid 2 ends with the lowest emission.
+    net.sim.ok(
+        vh,
+        SubnetCall::SetWeights {
+            netuid: n,
+            hotkey: vh,
+            uids: vec![3],
+            values: vec![1],
+            version_key: 0,
+        },
+    );
+    until_epoch(&mut net.sim, n);
+    assert_eq!(net.sim.metagraph(n).emission[2], 0);
+    assert!(net.sim.metagraph(n).emission[3] > 0);
+
+    hp(
+        &mut net.sim,
+        owner,
+        n,
+        Hyperparameter::CommitRevealEnabled(true),
+    );
+    // Commit weights that favour uid 2 heavily.
+    let (uids, values, salt) = (vec![2u16, 3], vec![65535u16, 1000], b"salt".to_vec());
+    let hash = weights_commit_hash(&vh, n, &uids, &values, &salt, 0);
+    net.sim.ok(
+        vh,
+        SubnetCall::CommitWeights {
+            netuid: n,
+            hotkey: vh,
+            commit_hash: hash,
+        },
+    );
+    let reveal = SubnetCall::RevealWeights {
+        netuid: n,
+        hotkey: vh,
+        uids: uids.clone(),
+        values: values.clone(),
+        salt: salt.clone(),
+        version_key: 0,
+    };
+    // Too early in the commit's own epoch.
+    assert!(matches!(
+        net.sim.fails(vh, reveal.clone()),
+        SubnetFailure::RevealTooEarly { .. }
+    ));
+    // A wrong salt matches nothing.
+    assert_eq!(
+        net.sim.fails(
+            vh,
+            SubnetCall::RevealWeights {
+                netuid: n,
+                hotkey: vh,
+                uids: uids.clone(),
+                values: values.clone(),
+                salt: b"other".to_vec(),
+                version_key: 0
+            }
+        ),
+        SubnetFailure::NoMatchingCommit
+    );
+    net.sim.step();
+    // The attacker registers: uid 2 (lowest emission, not immune) is replaced.
+    let (ac, ah) = (key("attacker"), key("attacker-hot"));
+    net.sim.fund(ac, 1_000 * UNIT);
+    net.sim.bind(ac, ah);
+    let ev = net.sim.ok(
+        ac,
+        SubnetCall::BurnedRegister {
+            netuid: n,
+            hotkey: ah,
+            max_burn: u64::MAX,
+        },
+    );
+    assert!(matches!(
+        &ev[0],
+        Event::Subnet(SubnetEvent::NeuronRegistered { uid: 2, replaced: Some(r), .. }) if *r == m_old
+    ));
+    until_epoch(&mut net.sim, n);
+    // Now in the reveal epoch: accepted.
+    net.sim.ok(vh, reveal.clone());
+    // Revealing twice finds no commit.
+    assert_eq!(net.sim.fails(vh, reveal), SubnetFailure::NoMatchingCommit);
+    until_epoch(&mut net.sim, n);
+    let m = net.sim.metagraph(n);
+    assert_eq!(m.hotkeys[2], ah);
+    assert_eq!(
+        m.incentive[2], 0,
+        "sniped uid earns nothing from the old commit"
+    );
+    assert_eq!(m.emission[2], 0);
+    assert!(m.incentive[3] > 0, "the good miner still counts");
+    let _ = m_good;
+
+    // A commit not revealed in its epoch expires.
+    let hash = weights_commit_hash(&vh, n, &[3], &[1], b"x", 0);
+    net.sim.ok(
+        vh,
+        SubnetCall::CommitWeights {
+            netuid: n,
+            hotkey: vh,
+            commit_hash: hash,
+        },
+    );
+    until_epoch(&mut net.sim, n);
+    until_epoch(&mut net.sim, n);
+    assert!(matches!(
+        net.sim.fails(
+            vh,
+            SubnetCall::RevealWeights {
+                netuid: n,
+                hotkey: vh,
+                uids: vec![3],
+                values: vec![1],
+                salt: b"x".to_vec(),
+                version_key: 0
+            }
+        ),
+        SubnetFailure::CommitExpired { .. }
+    ));
+    net.sim.check_invariants();
+}
+
+#[test]
+fn limit_orders_refuse_or_fill_partially() {
+    let mut net = network(1, 1);
+    let n = net.netuid;
+    let (c, h) = net.vals[0];
+    let st = net.sim.state(n);
+    let price = synod_subnets::query::pool(&net.sim.mem, n)
+        .expect("read")
+        .expect("pool")
+        .price;
+    assert!(price > UNIT, "staking raised the price above 1: {price}");
+    let limit = price + price / 10; // at most +10%
+    let before = (net.sim.balance(&c), net.sim.stake(n, &h, &c), st.clone());
+    // A large order would move the price far beyond the limit: refused, nothing changes.
+    let big = SubnetCall::AddStake {
+        hotkey: h,
+        netuid: n,
+        amount: 5_000 * UNIT,
+        limit_price: Some(limit),
+        allow_partial: false,
+    };
+    assert_eq!(
+        net.sim.fails(c, big),
+        SubnetFailure::PriceLimitExceeded { limit_price: limit }
+    );
+    assert_eq!(
+        (
+            net.sim.balance(&c),
+            net.sim.stake(n, &h, &c),
+            net.sim.state(n)
+        ),
+        before
+    );
+    // With partial fill: fills up to the limit exactly.
+    net.sim.ok(
+        c,
+        SubnetCall::AddStake {
+            hotkey: h,
+            netuid: n,
+            amount: 5_000 * UNIT,
+            limit_price: Some(limit),
+            allow_partial: true,
+        },
+    );
+    let after = synod_subnets::query::pool(&net.sim.mem, n)
+        .expect("read")
+        .expect("pool");
+    assert!(after.price <= limit && after.price > price);
+    let spent = before.0 - net.sim.balance(&c);
+    assert!(spent > 0 && spent < 5_000 * UNIT);
+    // Selling with a floor.
+    let held = net.sim.stake(n, &h, &c);
+    let floor = after.price - after.price / 20;
+    assert_eq!(
+        net.sim.fails(
+            c,
+            SubnetCall::RemoveStake {
+                hotkey: h,
+                netuid: n,
+                amount: held,
+                limit_price: Some(floor),
+                allow_partial: false
+            }
+        ),
+        SubnetFailure::PriceLimitExceeded { limit_price: floor }
+    );
+    net.sim.ok(
+        c,
+        SubnetCall::RemoveStake {
+            hotkey: h,
+            netuid: n,
+            amount: held,
+            limit_price: Some(floor),
+            allow_partial: true,
+        },
+    );
+    let p = synod_subnets::query::pool(&net.sim.mem, n)
+        .expect("read")
+        .expect("pool");
+    assert!(p.price >= floor);
+    net.sim.check_invariants();
+}
+
+#[test]
+fn nominators_move_transfer_swap_and_root() {
+    let mut net = network(2, 2);
+    let n = net.netuid;
+    let (v0c, v0h) = net.vals[0];
+    let (_, v1h) = net.vals[1];
+    // A second subnet to swap into.
+    let o2h = key("owner-hot-2");
+    net.sim.bind(net.owner, o2h);
+    net.sim.ok(
+        net.owner,
+        SubnetCall::RegisterNetwork {
+            hotkey: o2h,
+            max_lock_cost: u64::MAX,
+        },
+    );
+    net.sim.ok(net.owner, SubnetCall::StartCall { netuid: 2 });
+    // A nominator stakes on validator 0.
+    let nom = key("nominator");
+    net.sim.fund(nom, 10_000 * UNIT);
+    net.sim.ok(
+        nom,
+        SubnetCall::AddStake {
+            hotkey: v0h,
+            netuid: n,
+            amount: 500 * UNIT,
+            limit_price: None,
+            allow_partial: false,
+        },
+    );
+    let s0 = net.sim.stake(n, &v0h, &nom);
+    // Validators earn; the nominator earns with them (all validators self-weight, so the
+    // fallback pays by stake).
+    until_epoch(&mut net.sim, n);
+    net.sim.ok(
+        v0h,
+        SubnetCall::SetWeights {
+            netuid: n,
+            hotkey: v0h,
+            uids: vec![3, 4],
+            values: vec![1, 1],
+            version_key: 0,
+        },
+    );
+    until_epoch(&mut net.sim, n);
+    until_epoch(&mut net.sim, n);
+    let s1 = net.sim.stake(n, &v0h, &nom);
+    assert!(s1 > s0, "nominator earned: {s0} -> {s1}");
+    // Delegate take: only the owner may set it, within the maximum.
+    assert!(matches!(
+        net.sim.fails(
+            nom,
+            SubnetCall::SetDelegateTake {
+                hotkey: v0h,
+                take: 100
+            }
+        ),
+        SubnetFailure::NotHotkeyOwner { .. }
+    ));
+    assert!(matches!(
+        net.sim.fails(
+            v0c,
+            SubnetCall::SetDelegateTake {
+                hotkey: v0h,
+                take: 60_000
+            }
+        ),
+        SubnetFailure::TakeTooHigh { .. }
+    ));
+    net.sim.ok(
+        v0c,
+        SubnetCall::SetDelegateTake {
+            hotkey: v0h,
+            take: 0,
+        },
+    );
+    // Move half to validator 1 on the same subnet: no swap, exact.
+    let half = s1 / 2;
+    net.sim.ok(
+        nom,
+        SubnetCall::MoveStake {
+            origin_hotkey: v0h,
+            destination_hotkey: v1h,
+            origin_netuid: n,
+            destination_netuid: n,
+            amount: half,
+        },
+    );
+    let on_v1 = net.sim.stake(n, &v1h, &nom);
+    assert!(on_v1 + 1 >= half && on_v1 <= half);
+    // Transfer to another coldkey.
+    let friend = key("friend");
+    net.sim.ok(
+        nom,
+        SubnetCall::TransferStake {
+            destination_coldkey: friend,
+            hotkey: v1h,
+            origin_netuid: n,
+            destination_netuid: n,
+            amount: on_v1,
+        },
+    );
+    assert_eq!(net.sim.stake(n, &v1h, &nom), 0);
+    assert!(net.sim.stake(n, &v1h, &friend) > 0);
+    // Swap the rest into subnet 2 (through both pools).
+    let rest = net.sim.stake(n, &v0h, &nom);
+    net.sim.ok(
+        nom,
+        SubnetCall::SwapStake {
+            hotkey: v0h,
+            origin_netuid: n,
+            destination_netuid: 2,
+            amount: rest,
+            limit_price: None,
+            allow_partial: false,
+        },
+    );
+    assert_eq!(net.sim.stake(n, &v0h, &nom), 0);
+    assert!(net.sim.stake(2, &v0h, &nom) > 0);
+    // Root stake counts in every subnet's stake weight and earns root dividends in SYN.
+    net.sim.ok(
+        nom,
+        SubnetCall::AddStake {
+            hotkey: v1h,
+            netuid: 0,
+            amount: 5_000 * UNIT,
+            limit_price: None,
+            allow_partial: false,
+        },
+    );
+    assert_eq!(net.sim.stake(0, &v1h, &nom), 5_000 * UNIT);
+    let positions = synod_subnets::query::positions(&net.sim.mem, &nom).expect("positions");
+    assert_eq!(positions.len(), 2);
+    net.sim.check_invariants();
+    let m = net.sim.metagraph(n);
+    assert_eq!(m.root_stake[2], 5_000 * UNIT);
+    assert!(m.total_stake[2] > m.alpha_stake[2]);
+    let mut root_paid = 0;
+    for _ in 0..3 {
+        let e = until_epoch(&mut net.sim, n);
+        conserve(&e);
+        root_paid += e.payout.root_tao.iter().sum::<u64>();
+    }
+    assert!(root_paid > 0, "root stakers were paid");
+    assert!(net.sim.stake(0, &v1h, &nom) > 5_000 * UNIT);
+    net.sim.check_invariants();
+    // Unstake everything from root: 1:1.
+    let all = net.sim.stake(0, &v1h, &nom);
+    let bal = net.sim.balance(&nom);
+    net.sim.ok(
+        nom,
+        SubnetCall::RemoveStake {
+            hotkey: v1h,
+            netuid: 0,
+            amount: all,
+            limit_price: None,
+            allow_partial: false,
+        },
+    );
+    assert_eq!(net.sim.balance(&nom), bal + all);
+    net.sim.check_invariants();
+}
+
+#[test]
+fn pruning_prefers_lowest_emission_non_immune_and_spares_the_owner() {
+    let mut net = network(1, 2);
+    let n = net.netuid;
+    for p in [
+        Hyperparameter::ImmunityPeriod(20),
+        Hyperparameter::MinNonImmuneUids(0),
+        Hyperparameter::MaxAllowedValidators(4),
+        Hyperparameter::MaxAllowedUids(4),
+    ] {
+        hp(&mut net.sim, net.owner, n, p);
+    }
+    let reg = |sim: &mut Sim, name: &str| {
+        let (c, h) = (key(&format!("{name}-c")), key(&format!("{name}-h")));
+        sim.fund(c, 1_000 * UNIT);
+        sim.bind(c, h);
+        sim.call(
+            c,
+            SubnetCall::BurnedRegister {
+                netuid: n,
+                hotkey: h,
+                max_burn: u64::MAX,
+            },
+        )
+    };
+    // Everyone is immune right after registration: the best immune UID goes (all emissions 0,
+    // earliest registration: the validator, uid 1).
+    let ev = reg(&mut net.sim, "a").expect("registered");
+    assert!(matches!(
+        &ev[0],
+        Event::Subnet(SubnetEvent::NeuronRegistered { uid: 1, .. })
+    ));
+    net.sim.steps(25);
+    until_epoch(&mut net.sim, n);
+    // Now nobody is immune; uid 0 (owner) is never pruned.
+    let ev = reg(&mut net.sim, "b").expect("registered");
+    match &ev[0] {
+        Event::Subnet(SubnetEvent::NeuronRegistered { uid, .. }) => assert_ne!(*uid, 0),
+        e => panic!("{e:?}"),
+    }
+    // With every other UID protected by the non-immune floor nothing can be pruned... except
+    // immune ones; raise the floor and keep only the owner: still prunes immune UIDs first.
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::MinNonImmuneUids(4),
+    );
+    assert!(reg(&mut net.sim, "c").is_ok());
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::RegistrationAllowed(false),
+    );
+    assert!(reg(&mut net.sim, "d").is_err());
+    net.sim.check_invariants();
+}
+
+#[test]
+fn subnet_limit_dissolves_the_lowest_price_subnet_and_refunds() {
+    let mut sim = Sim::new(Params {
+        network_rate_limit: 0,
+        subnet_limit: 2,
+        network_immunity_period: 10,
+        moving_alpha_ppb: 100_000_000,
+        ema_halving_blocks: 1,
+        ..Params::default()
+    });
+    let o = key("o");
+    sim.fund(o, 1_000_000 * UNIT);
+    let mut hot = Vec::new();
+    for i in 0..3 {
+        let h = key(&format!("o-hot-{i}"));
+        sim.bind(o, h);
+        hot.push(h);
+    }
+    for h in &hot[..2] {
+        sim.ok(
+            o,
+            SubnetCall::RegisterNetwork {
+                hotkey: *h,
+                max_lock_cost: u64::MAX,
+            },
+        );
+    }
+    sim.ok(o, SubnetCall::StartCall { netuid: 1 });
+    sim.ok(o, SubnetCall::StartCall { netuid: 2 });
+    // Subnet 2's price rises with stake; subnet 1's falls below 1 when its owner sells the
+    // owner cut it earned.
+    sim.ok(
+        o,
+        SubnetCall::SetHyperparameter {
+            netuid: 1,
+            param: synod_primitives::subnets::Hyperparameter::Tempo(5),
+        },
+    );
+    let s = key("staker");
+    sim.fund(s, 10_000 * UNIT);
+    sim.ok(
+        s,
+        SubnetCall::AddStake {
+            hotkey: hot[1],
+            netuid: 2,
+            amount: 1_000 * UNIT,
+            limit_price: None,
+            allow_partial: false,
+        },
+    );
+    let s1 = key("staker-1");
+    sim.fund(s1, 10_000 * UNIT);
+    sim.ok(
+        s1,
+        SubnetCall::AddStake {
+            hotkey: hot[0],
+            netuid: 1,
+            amount: UNIT,
+            limit_price: None,
+            allow_partial: false,
+        },
+    );
+    sim.steps(30);
+    let owner_alpha = sim.stake(1, &hot[0], &o);
+    assert!(owner_alpha > 0, "owner cut paid");
+    sim.ok(
+        o,
+        SubnetCall::RemoveStake {
+            hotkey: hot[0],
+            netuid: 1,
+            amount: owner_alpha,
+            limit_price: None,
+            allow_partial: false,
+        },
+    );
+    sim.steps(20);
+    assert!(matches!(
+        sim.fails(
+            o,
+            SubnetCall::RegisterNetwork {
+                hotkey: hot[2],
+                max_lock_cost: 0
+            }
+        ),
+        SubnetFailure::CostAboveMaximum { .. }
+    ));
+    let p1 = sim.state(1).moving_price;
+    let p2 = sim.state(2).moving_price;
+    assert!(p1 < p2, "{p1} < {p2}");
+    let bal = sim.balance(&s1);
+    let staked1 = sim.stake(1, &hot[0], &s1);
+    assert!(staked1 > 0);
+    let ev = sim.ok(
+        o,
+        SubnetCall::RegisterNetwork {
+            hotkey: hot[2],
+            max_lock_cost: u64::MAX,
+        },
+    );
+    assert!(matches!(
+        &ev[0],
+        Event::Subnet(SubnetEvent::NetworkDissolved { netuid: 1, .. })
+    ));
+    assert!(sim.balance(&s1) > bal, "staker refunded");
+    assert_eq!(sim.stake(1, &hot[0], &s1), 0);
+    assert_eq!(
+        sim.globals().netuids.into_iter().collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    sim.check_invariants();
+}
