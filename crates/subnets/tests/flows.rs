@@ -970,3 +970,144 @@ fn subnet_limit_dissolves_the_lowest_price_subnet_and_refunds() {
     );
     sim.check_invariants();
 }
+
+#[test]
+fn axons_commits_and_staking_guards() {
+    let mut sim = Sim::new(params());
+    let (o, h) = (key("o"), key("o-hot"));
+    sim.fund(o, 1_000_000 * UNIT);
+    sim.bind(o, h);
+    sim.ok(
+        o,
+        SubnetCall::RegisterNetwork {
+            hotkey: h,
+            max_lock_cost: u64::MAX,
+        },
+    );
+    // Staking before the owner starts the subnet is refused; unbound hotkeys too.
+    assert_eq!(
+        sim.fails(
+            o,
+            SubnetCall::AddStake {
+                hotkey: h,
+                netuid: 1,
+                amount: UNIT,
+                limit_price: None,
+                allow_partial: false
+            }
+        ),
+        SubnetFailure::NotStarted { netuid: 1 }
+    );
+    sim.ok(o, SubnetCall::StartCall { netuid: 1 });
+    assert_eq!(
+        sim.fails(o, SubnetCall::StartCall { netuid: 1 }),
+        SubnetFailure::AlreadyStarted { netuid: 1 }
+    );
+    let stranger = key("stranger");
+    assert!(matches!(
+        sim.fails(
+            o,
+            SubnetCall::AddStake {
+                hotkey: stranger,
+                netuid: 1,
+                amount: UNIT,
+                limit_price: None,
+                allow_partial: false
+            }
+        ),
+        SubnetFailure::HotkeyNotBound { .. }
+    ));
+    assert!(matches!(
+        sim.fails(
+            o,
+            SubnetCall::AddStake {
+                hotkey: h,
+                netuid: 1,
+                amount: 1,
+                limit_price: None,
+                allow_partial: false
+            }
+        ),
+        SubnetFailure::AmountTooLow { .. }
+    ));
+    assert_eq!(
+        sim.fails(stranger, SubnetCall::StartCall { netuid: 9 }),
+        SubnetFailure::SubnetNotFound { netuid: 9 }
+    );
+    assert_eq!(
+        sim.fails(
+            stranger,
+            SubnetCall::SetHyperparameter {
+                netuid: 1,
+                param: Hyperparameter::Tempo(10)
+            }
+        ),
+        SubnetFailure::NotSubnetOwner
+    );
+    // Axons: validated and rate limited.
+    let axon = |ip: u128, ip_type: u8, port: u16| SubnetCall::ServeAxon {
+        netuid: 1,
+        hotkey: h,
+        ip,
+        ip_type,
+        port,
+        protocol: 4,
+        version: 1,
+    };
+    assert!(matches!(
+        sim.fails(o, axon(0, 4, 80)),
+        SubnetFailure::InvalidAxon { .. }
+    ));
+    assert!(matches!(
+        sim.fails(o, axon(1 << 40, 4, 80)),
+        SubnetFailure::InvalidAxon { .. }
+    ));
+    assert!(matches!(
+        sim.fails(o, axon(1, 5, 80)),
+        SubnetFailure::InvalidAxon { .. }
+    ));
+    assert!(matches!(
+        sim.fails(o, axon(1, 4, 0)),
+        SubnetFailure::InvalidAxon { .. }
+    ));
+    sim.ok(o, axon(0x0a00_0001, 4, 8091));
+    assert!(matches!(
+        sim.fails(o, axon(0x0a00_0002, 4, 8091)),
+        SubnetFailure::RateLimited { .. }
+    ));
+    sim.steps(50);
+    sim.ok(o, axon(0x0a00_0002, 6, 8092));
+    let m = sim.metagraph(1);
+    let a = m.axons[0].clone().expect("axon");
+    assert_eq!((a.ip, a.ip_type, a.port), (0x0a00_0002, 6, 8092));
+    // At most `max_commits` open commits.
+    sim.ok(
+        o,
+        SubnetCall::SetHyperparameter {
+            netuid: 1,
+            param: Hyperparameter::WeightsRateLimit(0),
+        },
+    );
+    for i in 0..10u8 {
+        sim.ok(
+            o,
+            SubnetCall::CommitWeights {
+                netuid: 1,
+                hotkey: h,
+                commit_hash: synod_primitives::Hash([i; 32]),
+            },
+        );
+    }
+    assert_eq!(
+        sim.fails(
+            o,
+            SubnetCall::CommitWeights {
+                netuid: 1,
+                hotkey: h,
+                commit_hash: synod_primitives::Hash([99; 32]),
+            }
+        ),
+        SubnetFailure::TooManyCommits { max: 10 }
+    );
+    sim.check_invariants();
+}
