@@ -98,6 +98,10 @@ pub enum MempoolError {
     /// Sender has too many pooled transactions.
     #[error("sender already has {0} pooled transactions")]
     SenderLimit(usize),
+    /// The node could not read the state admission checks need (a storage fault, not the
+    /// transaction's).
+    #[error("node cannot check the transaction now: {0}")]
+    Unavailable(String),
     /// Pool full and the newcomer pays no more than the cheapest pooled transaction.
     #[error("pool is full; fee rate must exceed {min_fee_rate} (fee per kB)")]
     PoolFull {

@@ -194,7 +194,6 @@ impl RunningNode {
         mut self,
         signal: impl std::future::Future<Output = ()>,
     ) -> Result<(), NodeError> {
-        let consensus = self.consensus.as_ref().map(|h| h.thread().id());
         let finished = || self.consensus.as_ref().is_none_or(|h| h.is_finished());
         if let Some(rt) = self.rpc_runtime.as_ref() {
             rt.block_on(async {
@@ -205,7 +204,7 @@ impl RunningNode {
                 };
                 tokio::select! {
                     _ = signal => tracing::info!("shutdown requested"),
-                    _ = consensus_done => tracing::error!(?consensus, "consensus engine stopped"),
+                    _ = consensus_done => tracing::error!("consensus engine stopped"),
                 }
             });
         }

@@ -96,6 +96,7 @@ pub fn rejection_kind(e: &MempoolError) -> &'static str {
         MempoolError::ReplacementUnderpriced { .. } => "replacement_underpriced",
         MempoolError::SenderLimit(_) => "sender_limit",
         MempoolError::PoolFull { .. } => "pool_full",
+        MempoolError::Unavailable(_) => "node_unavailable",
     }
 }
 
@@ -137,7 +138,7 @@ impl RpcContext {
                 tracing::error!(error = %e, "cannot read state for admission");
                 decoded
                     .iter()
-                    .map(|_| Err(MempoolError::PoolFull { min_fee_rate: 0 }))
+                    .map(|_| Err(MempoolError::Unavailable(e.to_string())))
                     .collect()
             }
         };
@@ -146,7 +147,7 @@ impl RpcContext {
         }
         let out: Vec<_> = results
             .into_iter()
-            .map(|r| r.unwrap_or(Err(MempoolError::PoolFull { min_fee_rate: 0 })))
+            .map(|r| r.unwrap_or_else(|| Err(MempoolError::Unavailable("no result".into()))))
             .collect();
         let ok = out.iter().filter(|r| r.is_ok()).count() as u64;
         self.metrics.txs_admitted.inc_by(ok);
