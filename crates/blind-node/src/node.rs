@@ -23,6 +23,9 @@ use crate::types::{
     SharedValue, SignedRequest, decode_bounded, fr_to_bytes, random_bytes,
 };
 
+/// How long a job waits for missing committee links before failing.
+const PEER_CONNECT_GRACE: Duration = Duration::from_secs(3);
+
 /// Largest accepted MIR encoding.
 pub const MAX_PROGRAM_BYTES: usize = 4 << 20;
 /// Largest stored or inline value (elements).
@@ -461,6 +464,23 @@ impl NodeState {
         prepared: Prepared,
         transport: JobTransport,
     ) -> Result<(BTreeMap<AccountId, Vec<OutputShare>>, JobStats)> {
+        // A member that has just restarted is reachable over RPC a moment
+        // before the mesh redials it; a short bounded wait turns that race
+        // into success, while a member that stays away still fails the job
+        // quickly with its index in the error.
+        let grace = Duration::from_millis(self.cfg.round_timeout_ms).min(PEER_CONNECT_GRACE);
+        if !self.mesh.wait_connected(grace).await {
+            let n = self.mesh.committee().n();
+            let up = self.mesh.connected();
+            let missing: Vec<String> = (0..n)
+                .filter(|i| *i != self.me && !up.contains(i))
+                .map(|i| format!("node {i}"))
+                .collect();
+            return Err(BlindError::Network(format!(
+                "{} not connected",
+                missing.join(", ")
+            )));
+        }
         let seed: [u8; 32] = random_bytes()?;
         let mut party = Party::<Fr, _>::new(self.params, self.me, seed, transport)
             .map_err(|e| BlindError::JobFailed(e.to_string()))?;

@@ -282,36 +282,36 @@ fn auction_on_a_three_process_localnet_with_a_node_failure() {
         assert!(Instant::now() < deadline, "node 2 did not come back");
         std::thread::sleep(Duration::from_millis(200));
     }
-    // Give the mesh a moment to reconnect, then run the auction again.
+    // The restarted member rejoins the mesh: the auction runs again. Jobs
+    // wait a bounded grace for a member's link, so the first attempt after
+    // the member answers RPC normally succeeds; the loop only absorbs a
+    // slow CI machine.
     let deadline = Instant::now() + Duration::from_secs(30);
-    let job = loop {
+    loop {
         let out = blind(&net, "alice", &args);
         if out.status.success() {
             let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-            break v["job"].as_str().expect("job").to_string();
+            let job = v["job"].as_str().expect("job").to_string();
+            let res = blind(&net, "alice", &["result", &job]);
+            if res.status.success() {
+                let res: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
+                assert_eq!(res["price"], 450);
+                assert_eq!(res["winner"], 1);
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "result after restart: {}",
+                String::from_utf8_lossy(&res.stdout)
+            );
+        } else {
+            assert!(
+                Instant::now() < deadline,
+                "invoke after restart: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
-        assert!(
-            Instant::now() < deadline,
-            "invoke after restart: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         std::thread::sleep(Duration::from_millis(300));
-    };
-    let res = blind(&net, "alice", &["result", &job]);
-    if !res.status.success() {
-        // The first job after a restart may race the mesh reconnecting.
-        let job = ok_json(&blind(&net, "alice", &args), "invoke again")["job"]
-            .as_str()
-            .expect("job")
-            .to_string();
-        let res = ok_json(
-            &blind(&net, "alice", &["result", &job]),
-            "result after restart",
-        );
-        assert_eq!(res["price"], 450);
-    } else {
-        let res: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
-        assert_eq!(res["price"], 450);
     }
     let _ = restarted.kill();
     let _ = restarted.wait();
