@@ -6,6 +6,7 @@ use crate::hash::Hash;
 use crate::keys::{DEV_ACCOUNT_NAMES, Keypair};
 use crate::token::{Balance, UNIT};
 use crate::tx::FeeSchedule;
+use crate::validators::StakingParams;
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +41,10 @@ pub struct Genesis {
     pub validators: Vec<GenesisValidator>,
     /// Fee prices.
     pub fees: FeeSchedule,
+    /// Validator-set staking parameters (epoch length, bonds, slashing). Absent in a JSON
+    /// file means the real-network defaults.
+    #[serde(default)]
+    pub staking: StakingParams,
 }
 
 impl Genesis {
@@ -49,7 +54,8 @@ impl Genesis {
     }
 
     /// The development genesis: chain id `synod-dev`, a fixed timestamp, the dev accounts
-    /// (`alice`, `bob`, ...) with 1,000,000 SYN each, and `validators` as the validator set.
+    /// (`alice`, `bob`, ...) with 1,000,000 SYN each, `validators` as the validator set with
+    /// 1,000 SYN bonded each, and the devnet staking parameters ([`StakingParams::dev`]).
     pub fn dev(validators: Vec<AccountId>) -> Self {
         Genesis {
             chain_id: "synod-dev".into(),
@@ -69,6 +75,7 @@ impl Genesis {
                 })
                 .collect(),
             fees: FeeSchedule::default(),
+            staking: StakingParams::dev(),
         }
     }
 }

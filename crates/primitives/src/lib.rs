@@ -20,6 +20,7 @@ pub mod receipt;
 pub mod subnets;
 pub mod token;
 pub mod tx;
+pub mod validators;
 
 pub use account::{AccountId, Signature};
 pub use block::{Block, Header};
@@ -31,6 +32,7 @@ pub use receipt::{Event, Receipt, TxFailure, TxOutcome};
 pub use subnets::{NetUid, SubnetCall, SubnetEvent, SubnetFailure, Uid};
 pub use token::Balance;
 pub use tx::{Call, SignedTransaction, Transaction, TxError};
+pub use validators::{StakingParams, ValidatorCall, ValidatorEvent, ValidatorFailure};
 
 /// Block height. Genesis is height 0.
 pub type Height = u64;

@@ -4,6 +4,7 @@ use crate::account::AccountId;
 use crate::hash::Hash;
 use crate::subnets::{SubnetEvent, SubnetFailure};
 use crate::token::Balance;
+use crate::validators::{ValidatorEvent, ValidatorFailure};
 use crate::{Height, Nonce};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,8 @@ pub enum Event {
     },
     /// A subnet module event.
     Subnet(SubnetEvent),
+    /// A validator-set module event.
+    Validator(ValidatorEvent),
 }
 
 /// Why an included transaction's call failed. The fee was still charged and the nonce still
@@ -82,6 +85,15 @@ pub enum TxFailure {
     /// A subnet call failed.
     #[error(transparent)]
     Subnet(SubnetFailure),
+    /// A validator-set call failed.
+    #[error(transparent)]
+    Validator(ValidatorFailure),
+}
+
+impl From<ValidatorFailure> for TxFailure {
+    fn from(f: ValidatorFailure) -> Self {
+        TxFailure::Validator(f)
+    }
 }
 
 impl From<SubnetFailure> for TxFailure {
@@ -124,7 +136,19 @@ pub struct Receipt {
     pub events: Vec<Event>,
 }
 
+/// The `tx_hash` of a block's end-block receipt: the receipt that carries the events of the
+/// per-block hook (e.g. a new validator set). It follows the transactions' receipts (index =
+/// number of transactions) and exists only when the hook emitted events.
+pub fn end_block_receipt_hash(height: Height) -> Hash {
+    Hash::tagged("synod/end-block", &height.to_le_bytes())
+}
+
 impl Receipt {
+    /// Whether this is a block's end-block receipt rather than a transaction's.
+    pub fn is_end_block(&self) -> bool {
+        self.tx_hash == end_block_receipt_hash(self.height)
+    }
+
     /// Hash committed in the block's receipts root.
     pub fn hash(&self) -> Hash {
         Hash::tagged("synod/receipt", &crate::codec::encode(self))

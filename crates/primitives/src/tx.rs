@@ -11,6 +11,7 @@ use crate::codec::{CodecError, decode_exact, encode};
 use crate::hash::Hash;
 use crate::subnets::SubnetCall;
 use crate::token::Balance;
+use crate::validators::ValidatorCall;
 use crate::{Nonce, keys::Keypair};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,8 @@ pub enum Call {
     },
     /// A call of the subnet module (subnets, neurons, weights, staking).
     Subnets(SubnetCall),
+    /// A call of the validator-set module (bond, unbond, withdraw, equivocation reports).
+    Validators(ValidatorCall),
 }
 
 impl Call {
@@ -51,6 +54,7 @@ impl Call {
             Call::Transfer { .. } => 1_000,
             Call::BindHotkey { .. } => 2_000,
             Call::Subnets(c) => c.weight(),
+            Call::Validators(c) => c.weight(),
         }
     }
 }
