@@ -1,0 +1,514 @@
+//! # synod-validators — the staking-driven validator set
+//!
+//! Validators join and leave by bonding stake with signed transactions; the set changes only at
+//! epoch boundaries; equivocation proven by consensus evidence slashes and tombstones the
+//! offender. A validator's account key *is* its consensus key (see `synod-consensus`'
+//! `identity`), so the set is a list of accounts.
+//!
+//! ## Epochs
+//! With `L = StakingParams::epoch_length`, epoch `e` covers heights `e*L+1 ..= (e+1)*L`.
+//! Genesis (height 0) is in epoch 0, whose set is the genesis validators (all of them, with
+//! their `GenesisValidator::stake` bonded). At the end of block `(e+1)*L` (the last block of
+//! epoch `e`, after its transactions) [`on_block_end`] computes the set of epoch `e+1`:
+//! - every candidate with `bonded >= min_validator_bond` that is not tombstoned,
+//! - ordered by bonded stake descending, ties by account bytes ascending,
+//! - the first `max_validators`.
+//!
+//! If that gives nobody, the current set is kept (a chain without validators could never make
+//! another block) and [`ValidatorEvent::EmptySetAvoided`] says so. The set is stored under
+//! [`state::set_key`]`(e+1)` and read with [`set_for_epoch`]; [`current_epoch`] is then `e+1`
+//! (always the epoch of the block after the state's head). Every boundary emits
+//! [`ValidatorEvent::ValidatorSetChanged`] with the new set, in the block's end-block receipt.
+//! The consensus engine reconfigures from the stored set; a validator that leaves (or is
+//! slashed) keeps validating until the end of the current epoch.
+//!
+//! ## Calls ([`dispatch`])
+//! - `Bond { amount }`: moves `amount` from the sender's balance into the bond. The bond after
+//!   the call must reach `min_validator_bond`; tombstoned accounts cannot bond.
+//! - `Unbond { amount }`: moves bonded stake to an unbonding entry that matures at epoch
+//!   `e + 1 + unbonding_epochs` when created in epoch `e`: it still backs the current epoch, then
+//!   waits `unbonding_epochs` full epochs. A partial unbond must leave 0 or at least the
+//!   minimum bond. Entries maturing in the same epoch merge; at most
+//!   [`state::MAX_UNBONDING_ENTRIES`] may be pending.
+//! - `Withdraw`: pays every matured entry back to the sender's balance.
+//! - `ReportEquivocation { evidence }`: see below.
+//!
+//! ## Slashing
+//! The executor holds an injected [`EquivocationVerifier`] (the node wires the consensus
+//! engine's); without one every report fails with `EvidenceNotSupported`. Every node of a
+//! network must run the same verifier, since the result is part of the state. A report is
+//! accepted when the verifier proves an [`Offence`] `(offender, epoch, view)` whose epoch has
+//! started, is at most `unbonding_epochs` old (older stake may already be withdrawn, so such
+//! evidence is refused as too old), whose offender was in that epoch's set, that was not
+//! reported before, and whose offender is not already tombstoned. Then:
+//! - `slash_bps` of the bonded stake and of each unbonding entry that has not matured is taken
+//!   (each part rounded down);
+//! - `reporter_reward_bps` of that goes to the reporter (a reward for watching; an offender
+//!   reporting itself still loses the rest), the remainder is burned through the bank's
+//!   issuance (`bank::burn`), so the supply shrinks by exactly that;
+//! - the offender is tombstoned: never selected again and unable to bond, for good. Its
+//!   remaining stake can still be unbonded and withdrawn. One offence slashes once; equivocating
+//!   again is refused as already tombstoned rather than slashed again.
+//!
+//! ## Money
+//! Bonded and unbonding SYN sit in the module account [`module_account`], so the bank's issuance
+//! stays the sum of all balances and `issuance = free balances + bonded + unbonding`. Genesis
+//! credits the module account with the genesis validators' stake and counts it in the issuance.
+//!
+//! ## State (`validators/` prefix, see [`state`])
+//! records per account, the candidate set, one set per epoch, the current epoch, totals, and a
+//! marker per punished offence.
+
+pub mod query;
+pub mod state;
+
+use std::cell::RefCell;
+use synod_bank as bank;
+use synod_primitives::validators::{
+    BPS_DENOMINATOR, MAX_EVIDENCE_LEN, SetMember, UnbondingEntry, ValidatorCall, ValidatorEvent,
+    ValidatorFailure,
+};
+use synod_primitives::{AccountId, Balance, Event, GenesisValidator, Hash, StakingParams};
+use synod_storage::StateRead;
+use synod_storage::delta::Overlay;
+use synod_storage::typed::{self as typed, CallError, CallResult, StateError};
+
+pub use state::{MAX_UNBONDING_ENTRIES, Totals, ValidatorRecord, current_epoch, set_for_epoch};
+
+/// The account that holds bonded and unbonding SYN. Its key is a hash, so nobody can sign for
+/// it.
+pub fn module_account() -> AccountId {
+    AccountId(Hash::tagged("synod/module", b"validators").0)
+}
+
+/// A proven equivocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Offence {
+    /// The validator that signed two conflicting messages.
+    pub offender: AccountId,
+    /// The epoch in which it did.
+    pub epoch: u64,
+    /// The consensus view in which it did.
+    pub view: u64,
+}
+
+/// Checks equivocation evidence. Implemented by the consensus engine (the evidence format is
+/// its own); `set_for_epoch` gives the stored validator set of an epoch, so the verifier can
+/// check that the signer was a member and that the signatures are under that epoch's keys.
+pub trait EquivocationVerifier: Send + Sync {
+    /// The offence the evidence proves, or why it proves none.
+    fn verify(
+        &self,
+        evidence: &[u8],
+        set_for_epoch: &dyn Fn(u64) -> Option<Vec<AccountId>>,
+    ) -> Result<Offence, String>;
+}
+
+/// What a call needs besides state.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    /// Height of the block being executed.
+    pub height: u64,
+    /// Staking parameters (from genesis).
+    pub params: &'a StakingParams,
+    /// The equivocation verifier, if the node has one.
+    pub verifier: Option<&'a dyn EquivocationVerifier>,
+}
+
+impl Ctx<'_> {
+    /// Epoch of the block being executed.
+    pub fn epoch(&self) -> u64 {
+        self.params.epoch_of(self.height)
+    }
+}
+
+fn vf(f: ValidatorFailure) -> CallError {
+    CallError::Failed(f.into())
+}
+
+fn ev(e: ValidatorEvent) -> Event {
+    Event::Validator(e)
+}
+
+/// `amount * bps / 10_000`, rounded down.
+pub fn bps_of(amount: Balance, bps: u16) -> Balance {
+    let v = u128::from(amount) * u128::from(bps) / u128::from(BPS_DENOMINATOR);
+    // bps ≤ 10_000 keeps it ≤ amount; a bad genesis above that saturates instead.
+    Balance::try_from(v).unwrap_or(amount).min(amount)
+}
+
+/// Seeds genesis: every genesis validator bonded with its stake (duplicates merged), the set of
+/// epoch 0, the totals, and the module account credited with the stake. Returns the amount
+/// credited, which the caller must add to the issuance.
+pub fn genesis<R: StateRead + ?Sized>(
+    s: &mut Overlay<'_, R>,
+    validators: &[GenesisValidator],
+) -> Result<Balance, StateError> {
+    let mut merged = std::collections::BTreeMap::<AccountId, Balance>::new();
+    for v in validators {
+        let e = merged.entry(v.account).or_default();
+        *e = e.saturating_add(v.stake);
+    }
+    let mut module = bank::account(s, &module_account())?;
+    let before = module.balance;
+    let mut set = Vec::with_capacity(merged.len());
+    for (account, stake) in merged {
+        // Saturating keeps the module balance equal to the stake it backs even for absurd
+        // genesis files (a real genesis is far below the supply cap).
+        let room = Balance::MAX - module.balance;
+        let stake = stake.min(room);
+        module.balance += stake;
+        let rec = ValidatorRecord {
+            bonded: stake,
+            ..ValidatorRecord::default()
+        };
+        state::set_record(s, &account, &rec)?;
+        set.push((account, stake));
+    }
+    sort_set(&mut set);
+    let credited = module.balance - before;
+    bank::set_account(s, &module_account(), module);
+    state::set_totals(
+        s,
+        &Totals {
+            bonded: credited,
+            ..Totals::default()
+        },
+    );
+    state::put_set(s, 0, &set);
+    Ok(credited)
+}
+
+fn sort_set(set: &mut [(AccountId, Balance)]) {
+    set.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+}
+
+/// The set the selection rule gives for the state as it is: eligible candidates by stake
+/// descending then account bytes, at most `max_validators`. May be empty.
+pub fn select(
+    s: &(impl StateRead + ?Sized),
+    params: &StakingParams,
+) -> Result<Vec<(AccountId, Balance)>, StateError> {
+    let mut set = Vec::new();
+    for account in state::candidates(s)? {
+        let Some(rec) = state::record(s, &account)? else {
+            continue;
+        };
+        if !rec.tombstoned && rec.bonded > 0 && rec.bonded >= params.min_validator_bond {
+            set.push((account, rec.bonded));
+        }
+    }
+    sort_set(&mut set);
+    set.truncate(usize::try_from(params.max_validators).unwrap_or(usize::MAX));
+    Ok(set)
+}
+
+/// Members as event/view values.
+pub fn members(set: &[(AccountId, Balance)]) -> Vec<SetMember> {
+    set.iter()
+        .map(|(account, stake)| SetMember {
+            account: *account,
+            stake: *stake,
+        })
+        .collect()
+}
+
+/// The per-block hook: at the end of the last block of an epoch, fixes the next epoch's set.
+/// Returns the events for the block's end-block receipt (none in other blocks).
+pub fn on_block_end<R: StateRead + ?Sized>(
+    s: &mut Overlay<'_, R>,
+    height: u64,
+    params: &StakingParams,
+) -> Result<Vec<Event>, StateError> {
+    if !params.is_epoch_end(height) {
+        return Ok(Vec::new());
+    }
+    let next = height / params.epoch_len();
+    let mut events = Vec::new();
+    let mut set = select(s, params)?;
+    if set.is_empty() {
+        let current = current_epoch(s)?;
+        set = set_for_epoch(s, current)?.unwrap_or_default();
+        events.push(ev(ValidatorEvent::EmptySetAvoided { epoch: next }));
+    }
+    state::put_set(s, next, &set);
+    events.push(ev(ValidatorEvent::ValidatorSetChanged {
+        epoch: next,
+        validators: members(&set),
+    }));
+    Ok(events)
+}
+
+/// Executes one validator-set call signed by `sender`.
+pub fn dispatch<R: StateRead + ?Sized>(
+    s: &mut Overlay<'_, R>,
+    ctx: &Ctx<'_>,
+    sender: &AccountId,
+    call: &ValidatorCall,
+) -> CallResult {
+    match call {
+        ValidatorCall::Bond { amount } => bond(s, ctx, sender, *amount),
+        ValidatorCall::Unbond { amount } => unbond(s, ctx, sender, *amount),
+        ValidatorCall::Withdraw => withdraw(s, ctx, sender),
+        ValidatorCall::ReportEquivocation { evidence } => {
+            report_equivocation(s, ctx, sender, evidence)
+        }
+    }
+}
+
+fn bond<R: StateRead + ?Sized>(
+    s: &mut Overlay<'_, R>,
+    ctx: &Ctx<'_>,
+    sender: &AccountId,
+    amount: Balance,
+) -> CallResult {
+    if amount == 0 {
+        return Err(vf(ValidatorFailure::ZeroAmount));
+    }
+    let mut rec = state::record(s, sender)?.unwrap_or_default();
+    if rec.tombstoned {
+        return Err(vf(ValidatorFailure::Tombstoned { account: *sender }));
+    }
+    let bonded = rec
+        .bonded
+        .checked_add(amount)
+        .ok_or(synod_primitives::TxFailure::BalanceOverflow)?;
+    if bonded < ctx.params.min_validator_bond {
+        return Err(vf(ValidatorFailure::BelowMinBond {
+            bonded_after: bonded,
+            min: ctx.params.min_validator_bond,
+        }));
+    }
+    bank::transfer(s, sender, &module_account(), amount)?;
+    rec.bonded = bonded;
+    state::set_record(s, sender, &rec)?;
+    let mut t = state::totals(s)?;
+    t.bonded = t
+        .bonded
+        .checked_add(amount)
+        .ok_or(synod_primitives::TxFailure::BalanceOverflow)?;
+    state::set_totals(s, &t);
+    Ok(vec![ev(ValidatorEvent::Bonded {
+        validator: *sender,
+        amount,
+        bonded,
+    })])
+}
+
+fn unbond<R: StateRead + ?Sized>(
+    s: &mut Overlay<'_, R>,
+    ctx: &Ctx<'_>,
+    sender: &AccountId,
+    amount: Balance,
+) -> CallResult {
+    if amount == 0 {
+        return Err(vf(ValidatorFailure::ZeroAmount));
+    }
+    let Some(mut rec) = state::record(s, sender)? else {
+        return Err(vf(ValidatorFailure::NotAValidator { account: *sender }));
+    };
+    if amount > rec.bonded {
+        return Err(vf(ValidatorFailure::InsufficientBonded {
+            requested: amount,
+            bonded: rec.bonded,
+        }));
+    }
+    let remaining = rec.bonded - amount;
+    if remaining != 0 && remaining < ctx.params.min_validator_bond {
+        return Err(vf(ValidatorFailure::UnbondBelowMin {
+            remaining,
+            min: ctx.params.min_validator_bond,
+        }));
+    }
+    let release_epoch = ctx
+        .epoch()
+        .saturating_add(1)
+        .saturating_add(ctx.params.unbonding_epochs);
+    match rec
+        .unbonding
+        .iter_mut()
+        .find(|e| e.release_epoch == release_epoch)
+    {
+        Some(e) => {
+            e.amount = e
+                .amount
+                .checked_add(amount)
+                .ok_or(synod_primitives::TxFailure::BalanceOverflow)?;
+        }
+        None => {
+            if rec.unbonding.len() >= MAX_UNBONDING_ENTRIES as usize {
+                return Err(vf(ValidatorFailure::TooManyUnbondingEntries {
+                    max: MAX_UNBONDING_ENTRIES,
+                }));
+            }
+            rec.unbonding.push(UnbondingEntry {
+                amount,
+                release_epoch,
+            });
+            rec.unbonding.sort_by_key(|e| e.release_epoch);
+        }
+    }
+    rec.bonded = remaining;
+    state::set_record(s, sender, &rec)?;
+    let mut t = state::totals(s)?;
+    t.bonded = t.bonded.saturating_sub(amount);
+    t.unbonding = t.unbonding.saturating_add(amount);
+    state::set_totals(s, &t);
+    Ok(vec![ev(ValidatorEvent::Unbonded {
+        validator: *sender,
+        amount,
+        bonded: remaining,
+        release_epoch,
+    })])
+}
+
+fn withdraw<R: StateRead + ?Sized>(
+    s: &mut Overlay<'_, R>,
+    ctx: &Ctx<'_>,
+    sender: &AccountId,
+) -> CallResult {
+    let Some(mut rec) = state::record(s, sender)? else {
+        return Err(vf(ValidatorFailure::NothingToWithdraw {
+            next_release_epoch: None,
+        }));
+    };
+    let epoch = ctx.epoch();
+    let (matured, pending): (Vec<_>, Vec<_>) = rec
+        .unbonding
+        .iter()
+        .cloned()
+        .partition(|e| e.release_epoch <= epoch);
+    let amount = matured.iter().fold(0u64, |a, e| a.saturating_add(e.amount));
+    if amount == 0 {
+        return Err(vf(ValidatorFailure::NothingToWithdraw {
+            next_release_epoch: pending.iter().map(|e| e.release_epoch).min(),
+        }));
+    }
+    rec.unbonding = pending;
+    bank::transfer(s, &module_account(), sender, amount)?;
+    state::set_record(s, sender, &rec)?;
+    let mut t = state::totals(s)?;
+    t.unbonding = t.unbonding.saturating_sub(amount);
+    state::set_totals(s, &t);
+    Ok(vec![ev(ValidatorEvent::Withdrawn {
+        validator: *sender,
+        amount,
+    })])
+}
+
+/// Longest verifier explanation kept in a receipt.
+const MAX_DETAIL_LEN: usize = 256;
+
+fn report_equivocation<R: StateRead + ?Sized>(
+    s: &mut Overlay<'_, R>,
+    ctx: &Ctx<'_>,
+    reporter: &AccountId,
+    evidence: &[u8],
+) -> CallResult {
+    let Some(verifier) = ctx.verifier else {
+        return Err(vf(ValidatorFailure::EvidenceNotSupported));
+    };
+    if evidence.len() > MAX_EVIDENCE_LEN {
+        return Err(vf(ValidatorFailure::EvidenceTooLarge {
+            size: evidence.len() as u64,
+            max: MAX_EVIDENCE_LEN as u64,
+        }));
+    }
+    let read_error: RefCell<Option<StateError>> = RefCell::new(None);
+    let verdict = {
+        let view: &Overlay<'_, R> = s;
+        let lookup = |epoch: u64| -> Option<Vec<AccountId>> {
+            match set_for_epoch(view, epoch) {
+                Ok(set) => set.map(|v| v.into_iter().map(|(a, _)| a).collect()),
+                Err(e) => {
+                    *read_error.borrow_mut() = Some(e);
+                    None
+                }
+            }
+        };
+        verifier.verify(evidence, &lookup)
+    };
+    if let Some(e) = read_error.into_inner() {
+        return Err(e.into());
+    }
+    let offence = verdict.map_err(|mut detail| {
+        if detail.len() > MAX_DETAIL_LEN {
+            let mut cut = MAX_DETAIL_LEN;
+            while !detail.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            detail.truncate(cut);
+        }
+        vf(ValidatorFailure::InvalidEvidence { detail })
+    })?;
+    let Offence {
+        offender,
+        epoch,
+        view,
+    } = offence;
+    let current = ctx.epoch();
+    if epoch > current {
+        return Err(vf(ValidatorFailure::EvidenceFromFuture { epoch, current }));
+    }
+    let oldest = current.saturating_sub(ctx.params.unbonding_epochs);
+    if epoch < oldest {
+        return Err(vf(ValidatorFailure::EvidenceTooOld { epoch, oldest }));
+    }
+    let in_set = set_for_epoch(s, epoch)?
+        .is_some_and(|set| set.iter().any(|(a, _)| *a == offender));
+    if !in_set {
+        return Err(vf(ValidatorFailure::OffenderNotInSet { offender, epoch }));
+    }
+    let marker = state::offence_key(&offender, epoch, view);
+    if typed::get::<u64>(s, &marker)?.is_some() {
+        return Err(vf(ValidatorFailure::DuplicateEvidence {
+            offender,
+            epoch,
+            view,
+        }));
+    }
+    let mut rec = state::record(s, &offender)?.unwrap_or_default();
+    if rec.tombstoned {
+        return Err(vf(ValidatorFailure::OffenderAlreadyTombstoned { offender }));
+    }
+    let bps = ctx.params.slash_bps;
+    let from_bonded = bps_of(rec.bonded, bps);
+    rec.bonded -= from_bonded;
+    let mut from_unbonding: Balance = 0;
+    for e in rec.unbonding.iter_mut().filter(|e| e.release_epoch > current) {
+        let cut = bps_of(e.amount, bps);
+        e.amount -= cut;
+        from_unbonding = from_unbonding.saturating_add(cut);
+    }
+    rec.unbonding.retain(|e| e.amount > 0);
+    let slashed = from_bonded.saturating_add(from_unbonding);
+    let reward = bps_of(slashed, ctx.params.reporter_reward_bps);
+    let burned = slashed - reward;
+    bank::burn(s, &module_account(), burned)?;
+    if reward > 0 {
+        bank::transfer(s, &module_account(), reporter, reward)?;
+    }
+    rec.tombstoned = true;
+    rec.slashed = rec.slashed.saturating_add(slashed);
+    state::set_record(s, &offender, &rec)?;
+    let mut t = state::totals(s)?;
+    t.bonded = t.bonded.saturating_sub(from_bonded);
+    t.unbonding = t.unbonding.saturating_sub(from_unbonding);
+    t.burned = t.burned.saturating_add(burned);
+    state::set_totals(s, &t);
+    typed::put(s, marker, &ctx.height);
+    Ok(vec![
+        ev(ValidatorEvent::Slashed {
+            offender,
+            epoch,
+            view,
+            slashed,
+            burned,
+            reporter: *reporter,
+            reward,
+        }),
+        ev(ValidatorEvent::Tombstoned {
+            validator: offender,
+        }),
+    ])
+}
