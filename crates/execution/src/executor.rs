@@ -4,6 +4,7 @@ use std::sync::Arc;
 use synod_bank::{self as bank, AccountInfo, CallError};
 use synod_primitives::block::MAX_BLOCK_TXS;
 use synod_primitives::hash::merkle_root;
+use synod_primitives::receipt::end_block_receipt_hash;
 use synod_primitives::tx::verify_signatures;
 use synod_primitives::{
     AccountId, Block, Call, Event, Genesis, Hash, Header, Receipt, SignedTransaction, TxError,
@@ -15,6 +16,7 @@ use synod_storage::{
     ChangeSet, PendingBlock, StateRead, StateView, StorageError, compute_state_root,
 };
 use synod_subnets::Params as SubnetParams;
+use synod_validators::EquivocationVerifier;
 
 /// Why a transaction cannot be included in a block on top of the current state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -136,6 +138,21 @@ pub struct Executor {
     genesis: Arc<Genesis>,
     genesis_hash: Hash,
     subnet_params: Arc<SubnetParams>,
+    verifier: Verifier,
+}
+
+/// The injected equivocation verifier (none: every report is refused).
+#[derive(Clone, Default)]
+struct Verifier(Option<Arc<dyn EquivocationVerifier>>);
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Verifier(injected)"
+        } else {
+            "Verifier(none)"
+        })
+    }
 }
 
 impl Executor {
@@ -153,7 +170,22 @@ impl Executor {
             genesis: Arc::new(genesis),
             genesis_hash,
             subnet_params: Arc::new(params),
+            verifier: Verifier::default(),
         }
+    }
+
+    /// Installs the equivocation verifier that checks `ReportEquivocation` evidence (the node
+    /// wires the consensus engine's). Without one every report fails with
+    /// `EvidenceNotSupported`. Every node of a chain must use the same verifier, since its
+    /// verdict is part of the state.
+    pub fn with_equivocation_verifier(mut self, verifier: Arc<dyn EquivocationVerifier>) -> Self {
+        self.verifier = Verifier(Some(verifier));
+        self
+    }
+
+    /// The staking parameters (from genesis).
+    pub fn staking_params(&self) -> &synod_primitives::StakingParams {
+        &self.genesis.staking
     }
 
     /// The subnet parameters.
@@ -162,14 +194,40 @@ impl Executor {
     }
 
     /// The per-block hook, run after the block's transactions inside its overlay and before
-    /// the state root is computed: subnet emission, pending accumulation and due epochs.
-    /// Block height is its only clock.
+    /// the state root is computed: subnet emission, pending accumulation and due epochs, then
+    /// at the last block of a validator epoch the next epoch's validator set. Block height is
+    /// its only clock. Returns the events for the block's end-block receipt.
     pub fn end_block<R: StateRead + ?Sized>(
         &self,
         block_state: &mut Overlay<'_, R>,
         height: u64,
-    ) -> Result<(), BlockError> {
+    ) -> Result<Vec<Event>, BlockError> {
         synod_subnets::on_block_end(block_state, height, &self.subnet_params)?;
+        let events = synod_validators::on_block_end(block_state, height, &self.genesis.staking)?;
+        Ok(events)
+    }
+
+    /// Runs [`Self::end_block`] and, when it emitted events, appends the end-block receipt
+    /// (`tx_hash` = [`end_block_receipt_hash`], index = number of transactions).
+    fn end_block_receipt<R: StateRead + ?Sized>(
+        &self,
+        block_state: &mut Overlay<'_, R>,
+        height: u64,
+        receipts: &mut Vec<Receipt>,
+    ) -> Result<(), BlockError> {
+        let events = self.end_block(block_state, height)?;
+        if !events.is_empty() {
+            receipts.push(Receipt {
+                tx_hash: end_block_receipt_hash(height),
+                height,
+                index: receipts.len() as u32,
+                sender: AccountId::default(),
+                nonce: 0,
+                fee_paid: 0,
+                outcome: TxOutcome::Success,
+                events,
+            });
+        }
         Ok(())
     }
 
@@ -201,6 +259,10 @@ impl Executor {
             issuance = issuance.saturating_add(info.balance - before);
             bank::set_account(&mut ov, &a.account, info);
         }
+        // Genesis validators' stake is held by the validator module's account, so it is part of
+        // the issuance like every other balance.
+        let staked = synod_validators::genesis(&mut ov, &self.genesis.validators)?;
+        issuance = issuance.saturating_add(staked);
         bank::set_issuance(&mut ov, issuance);
         let changes = ov.into_changes();
         let (state_root, tree) = compute_state_root(empty, &changes, 0)?;
@@ -316,6 +378,16 @@ impl Executor {
                     &synod_subnets::Ctx {
                         height,
                         params: &self.subnet_params,
+                    },
+                    &t.sender,
+                    call,
+                ),
+                Call::Validators(call) => synod_validators::dispatch(
+                    &mut call_state,
+                    &synod_validators::Ctx {
+                        height,
+                        params: &self.genesis.staking,
+                        verifier: self.verifier.0.as_deref(),
                     },
                     &t.sender,
                     call,
@@ -450,7 +522,7 @@ impl Executor {
             receipts_root: Hash::ZERO,
             state_root: Hash::ZERO,
         };
-        self.end_block(&mut block_state, height)?;
+        self.end_block_receipt(&mut block_state, height, &mut receipts)?;
         let changes = block_state.into_changes();
         let (executed, _) = self.finish(view, header, txs, &hashes, changes, receipts)?;
         Ok(BuiltBlock { executed, rejected })
@@ -523,7 +595,7 @@ impl Executor {
             )?);
             hashes.push(hash);
         }
-        self.end_block(&mut block_state, h.height)?;
+        self.end_block_receipt(&mut block_state, h.height, &mut receipts)?;
         let changes = block_state.into_changes();
         let (executed, computed) = self.finish(
             view,

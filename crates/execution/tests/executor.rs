@@ -415,7 +415,19 @@ proptest! {
 fn subnet_calls_and_end_block_hook_through_the_executor() {
     use synod_primitives::subnets::SubnetCall;
     let mut c = Chain::new();
-    let genesis_total: u64 = c.exec.genesis().accounts.iter().map(|a| a.balance).sum();
+    let genesis_total: u64 = c
+        .exec
+        .genesis()
+        .accounts
+        .iter()
+        .map(|a| a.balance)
+        .sum::<u64>()
+        + c.exec
+            .genesis()
+            .validators
+            .iter()
+            .map(|v| v.stake)
+            .sum::<u64>();
     assert_eq!(bank::issuance(&c.view()).expect("read"), genesis_total);
     let (alice, hot) = (Keypair::dev("alice"), Keypair::dev("alice-subnet-hot"));
     let tx = |c: &Chain, nonce: u64, call: Call| {
@@ -471,6 +483,7 @@ fn subnet_calls_and_end_block_hook_through_the_executor() {
         alice.account(),
         c.proposer,
         module,
+        synod_execution::validators::module_account(),
         Keypair::dev("bob").account(),
         Keypair::dev("charlie").account(),
         Keypair::dev("dave").account(),

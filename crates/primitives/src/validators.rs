@@ -67,7 +67,9 @@ impl StakingParams {
     /// Checks the bounds a genesis must respect.
     pub fn validate(&self) -> Result<(), InvalidStakingParams> {
         if self.epoch_length == 0 {
-            return Err(InvalidStakingParams("epoch_length must be at least 1".into()));
+            return Err(InvalidStakingParams(
+                "epoch_length must be at least 1".into(),
+            ));
         }
         if self.max_validators == 0 {
             return Err(InvalidStakingParams(
@@ -203,7 +205,9 @@ pub enum ValidatorFailure {
         bonded: Balance,
     },
     /// A partial unbond would leave a stake below the minimum (unbond all of it instead).
-    #[error("unbonding would leave {remaining} bonded, below the minimum {min}; unbond everything or less")]
+    #[error(
+        "unbonding would leave {remaining} bonded, below the minimum {min}; unbond everything or less"
+    )]
     UnbondBelowMin {
         /// What would remain bonded.
         remaining: Balance,
@@ -440,7 +444,10 @@ mod tests {
         for c in calls {
             let j = serde_json::to_string(&c).expect("json");
             assert_eq!(serde_json::from_str::<Call>(&j).expect("back"), c, "{j}");
-            assert_eq!(decode_exact::<Call>(&encode(&c), 1 << 16).expect("borsh"), c);
+            assert_eq!(
+                decode_exact::<Call>(&encode(&c), 1 << 16).expect("borsh"),
+                c
+            );
         }
         let failures = [
             TxFailure::Validator(ValidatorFailure::NothingToWithdraw {
@@ -453,7 +460,11 @@ mod tests {
         ];
         for f in failures {
             let j = serde_json::to_string(&f).expect("json");
-            assert_eq!(serde_json::from_str::<TxFailure>(&j).expect("back"), f, "{j}");
+            assert_eq!(
+                serde_json::from_str::<TxFailure>(&j).expect("back"),
+                f,
+                "{j}"
+            );
         }
         let events = [
             Event::Validator(ValidatorEvent::ValidatorSetChanged {

@@ -454,8 +454,8 @@ fn report_equivocation<R: StateRead + ?Sized>(
     if epoch < oldest {
         return Err(vf(ValidatorFailure::EvidenceTooOld { epoch, oldest }));
     }
-    let in_set = set_for_epoch(s, epoch)?
-        .is_some_and(|set| set.iter().any(|(a, _)| *a == offender));
+    let in_set =
+        set_for_epoch(s, epoch)?.is_some_and(|set| set.iter().any(|(a, _)| *a == offender));
     if !in_set {
         return Err(vf(ValidatorFailure::OffenderNotInSet { offender, epoch }));
     }
@@ -475,7 +475,11 @@ fn report_equivocation<R: StateRead + ?Sized>(
     let from_bonded = bps_of(rec.bonded, bps);
     rec.bonded -= from_bonded;
     let mut from_unbonding: Balance = 0;
-    for e in rec.unbonding.iter_mut().filter(|e| e.release_epoch > current) {
+    for e in rec
+        .unbonding
+        .iter_mut()
+        .filter(|e| e.release_epoch > current)
+    {
         let cut = bps_of(e.amount, bps);
         e.amount -= cut;
         from_unbonding = from_unbonding.saturating_add(cut);

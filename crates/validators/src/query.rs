@@ -92,8 +92,8 @@ pub fn validator(
 ) -> Result<ValidatorView, StateError> {
     let epoch = state::current_epoch(s)?;
     let rec: ValidatorRecord = state::record(s, account)?.unwrap_or_default();
-    let in_current_set = state::set_for_epoch(s, epoch)?
-        .is_some_and(|set| set.iter().any(|(a, _)| a == account));
+    let in_current_set =
+        state::set_for_epoch(s, epoch)?.is_some_and(|set| set.iter().any(|(a, _)| a == account));
     let in_next_set = select(s, params)?.iter().any(|(a, _)| a == account);
     let withdrawable = rec
         .unbonding

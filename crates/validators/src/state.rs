@@ -51,7 +51,16 @@ impl ValidatorRecord {
 
 /// Module totals, kept so that supply checks and views need not visit every record.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
 )]
 pub struct Totals {
     /// Sum of bonded stake.

@@ -335,9 +335,11 @@ fn the_set_is_never_empty() {
     sim.fund(key("bob"), 500 * UNIT);
     sim.ok(key("bob"), bond(100 * UNIT));
     let ev = sim.advance_to_epoch(3);
-    assert!(!ev.contains(&Event::Validator(ValidatorEvent::EmptySetAvoided {
-        epoch: 3
-    })));
+    assert!(
+        !ev.contains(&Event::Validator(ValidatorEvent::EmptySetAvoided {
+            epoch: 3
+        }))
+    );
     assert_eq!(sim.set_accounts(3), vec![key("bob")]);
     sim.check_invariants();
 }

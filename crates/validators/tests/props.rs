@@ -18,7 +18,12 @@ enum Op {
     Bond(usize, u64),
     Unbond(usize, u64),
     Withdraw(usize),
-    Report { reporter: usize, offender: usize, back: u64, view: u64 },
+    Report {
+        reporter: usize,
+        offender: usize,
+        back: u64,
+        view: u64,
+    },
     Blocks(u64),
 }
 

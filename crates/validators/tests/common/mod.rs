@@ -151,11 +151,7 @@ impl Sim {
                 &Ctx {
                     height,
                     params: &params,
-                    verifier: if with_verifier {
-                        Some(&verifier)
-                    } else {
-                        None
-                    },
+                    verifier: if with_verifier { Some(&verifier) } else { None },
                 },
                 &sender,
                 &call,
