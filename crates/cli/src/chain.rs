@@ -150,6 +150,9 @@ async fn run_async(cli: &Cli) -> anyhow::Result<()> {
     ) {
         return crate::subnets::run(cli).await;
     }
+    if let Command::Validator(cmd) = &cli.command {
+        return crate::validators::run(cli, cmd).await;
+    }
     let c = client(&cli.rpc)?;
     let e = rpc_err(&cli.rpc);
     match &cli.command {

@@ -1,4 +1,5 @@
-//! `synod`: run a devnet, manage keys, send transactions, query (with proofs), replay, bench.
+//! `synod`: run a devnet, manage keys, send transactions, query (with proofs), replay, bench,
+//! subnets, validators.
 #![allow(unreachable_pub, missing_docs)] // a binary: `pub` marks what its modules share, not a public API
 
 mod bench;
@@ -10,6 +11,7 @@ mod keystore;
 mod output;
 mod replay;
 mod subnets;
+mod validators;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -91,6 +93,9 @@ pub enum Command {
     /// Yuma Consensus tools.
     #[command(subcommand)]
     Yuma(subnets::YumaCommand),
+    /// Validators: bond, unbond, withdraw, report-equivocation, list, show.
+    #[command(subcommand)]
+    Validator(validators::ValidatorCommand),
 }
 
 fn main() -> std::process::ExitCode {

@@ -261,7 +261,8 @@ impl Executor {
         }
         // Genesis validators' stake is held by the validator module's account, so it is part of
         // the issuance like every other balance.
-        let staked = synod_validators::genesis(&mut ov, &self.genesis.validators)?;
+        let staked =
+            synod_validators::genesis(&mut ov, &self.genesis.validators, &self.genesis.staking)?;
         issuance = issuance.saturating_add(staked);
         bank::set_issuance(&mut ov, issuance);
         let changes = ov.into_changes();

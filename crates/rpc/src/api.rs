@@ -7,6 +7,7 @@ use synod_execution::subnets::SubnetHyperparams;
 use synod_execution::subnets::query::{
     Metagraph, PoolView, RootValidatorView, StakePositionView, SubnetView,
 };
+use synod_execution::validators::query::{ValidatorSetView, ValidatorView};
 use synod_primitives::{
     AccountId, Balance, Call, Event, Hash, Header, Height, NetUid, Nonce, Receipt,
     SignedTransaction,
@@ -320,6 +321,19 @@ pub trait SynodApi {
     /// Total SYN issuance.
     #[method(name = "totalIssuance")]
     async fn total_issuance(&self) -> Result<Balance, jsonrpsee::types::ErrorObjectOwned>;
+
+    /// The validator set at the finalized head: the epoch of the next block, its set with
+    /// stakes, the candidates the rule would pick for the next epoch, totals and parameters.
+    #[method(name = "validators")]
+    async fn validators(&self) -> Result<ValidatorSetView, jsonrpsee::types::ErrorObjectOwned>;
+
+    /// One account's validator standing: bonded, unbonding entries, withdrawable, tombstoned,
+    /// set membership.
+    #[method(name = "validator")]
+    async fn validator(
+        &self,
+        account: AccountId,
+    ) -> Result<ValidatorView, jsonrpsee::types::ErrorObjectOwned>;
 
     /// New finalized blocks (headers with hash), as they are committed.
     #[subscription(name = "subscribeFinalizedBlocks" => "finalizedBlock", unsubscribe = "unsubscribeFinalizedBlocks", item = BlockJson)]

@@ -18,6 +18,9 @@ use synod_execution::subnets::SubnetHyperparams;
 use synod_execution::subnets::query::{
     self, Metagraph, PoolView, RootValidatorView, StakePositionView, SubnetView,
 };
+use synod_execution::validators::query::{
+    self as validator_query, ValidatorSetView, ValidatorView,
+};
 use synod_mempool::{Mempool, MempoolError, SenderState};
 use synod_primitives::{
     AccountId, Balance, Block, Hash, Height, NetUid, Receipt, SignedTransaction, TxError,
@@ -480,6 +483,18 @@ impl SynodApiServer for RpcContext {
 
     async fn total_issuance(&self) -> Result<Balance, ErrorObjectOwned> {
         self.subnet_query(|s, _, _| query::total_issuance(s)).await
+    }
+
+    async fn validators(&self) -> Result<ValidatorSetView, ErrorObjectOwned> {
+        let params = *self.executor.staking_params();
+        self.subnet_query(move |s, h, _| validator_query::validator_set(s, h, &params))
+            .await
+    }
+
+    async fn validator(&self, account: AccountId) -> Result<ValidatorView, ErrorObjectOwned> {
+        let params = *self.executor.staking_params();
+        self.subnet_query(move |s, h, _| validator_query::validator(s, &account, h, &params))
+            .await
     }
 
     async fn subscribe_finalized_blocks(

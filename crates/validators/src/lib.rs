@@ -137,13 +137,16 @@ pub fn bps_of(amount: Balance, bps: u16) -> Balance {
     Balance::try_from(v).unwrap_or(amount).min(amount)
 }
 
-/// Seeds genesis: every genesis validator bonded with its stake (duplicates merged), the set of
-/// epoch 0, the totals, and the module account credited with the stake. Returns the amount
+/// Seeds genesis: the staking parameters, every genesis validator bonded with its stake
+/// (duplicates merged), the set of epoch 0, the totals, and the module account credited with
+/// the stake. Returns the amount
 /// credited, which the caller must add to the issuance.
 pub fn genesis<R: StateRead + ?Sized>(
     s: &mut Overlay<'_, R>,
     validators: &[GenesisValidator],
+    params: &StakingParams,
 ) -> Result<Balance, StateError> {
+    typed::put(s, state::PARAMS_KEY.to_vec(), params);
     let mut merged = std::collections::BTreeMap::<AccountId, Balance>::new();
     for v in validators {
         let e = merged.entry(v.account).or_default();

@@ -82,6 +82,8 @@ pub const CANDIDATES_KEY: &[u8] = b"validators/candidates";
 pub const EPOCH_KEY: &[u8] = b"validators/epoch";
 /// Key of the module totals.
 pub const TOTALS_KEY: &[u8] = b"validators/totals";
+/// Key of the staking parameters, written at genesis so that the state root commits to them.
+pub const PARAMS_KEY: &[u8] = b"validators/params";
 
 /// Key of the validator set of `epoch`: borsh `Vec<(AccountId, Balance)>`.
 pub fn set_key(epoch: u64) -> Vec<u8> {

@@ -112,7 +112,7 @@ impl Sim {
             })
             .collect();
         let mut ov = Overlay::new(&sim.mem);
-        let credited = synod_validators::genesis(&mut ov, &gv).expect("genesis");
+        let credited = synod_validators::genesis(&mut ov, &gv, &params).expect("genesis");
         bank::set_issuance(&mut ov, credited);
         let c = ov.into_changes();
         sim.mem.apply(c);
