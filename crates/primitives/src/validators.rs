@@ -105,7 +105,7 @@ impl StakingParams {
     /// Whether the block at `height` is the last of its epoch (the set of the next epoch is
     /// computed at its end).
     pub fn is_epoch_end(&self, height: u64) -> bool {
-        height > 0 && height % self.epoch_len() == 0
+        height > 0 && height.is_multiple_of(self.epoch_len())
     }
 
     /// The last height of `epoch`.

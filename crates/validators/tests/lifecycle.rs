@@ -272,7 +272,7 @@ fn selection_orders_by_stake_then_account_bytes_and_caps_the_size() {
     sim.ok(key("d"), bond(400 * UNIT));
     sim.ok(key("e"), bond(100 * UNIT));
     let ev = sim.advance_to_epoch(1);
-    let mut ties = vec![key("a"), key("b"), key("c")];
+    let mut ties = [key("a"), key("b"), key("c")];
     ties.sort();
     let expected = vec![key("d"), ties[0], ties[1]];
     assert_eq!(sim.set_accounts(1), expected);
