@@ -143,7 +143,7 @@ fn validators_bond_unbond_list_show_and_the_boundary_set() {
     // The boundary after the last write fixes the set with both newcomers.
     let last = heights.iter().copied().max().expect("heights");
     let epoch = params.epoch_of(last) + 1;
-    let boundary = epoch * len;
+    let boundary = params.last_height_of(epoch - 1);
     let deadline = Instant::now() + Duration::from_secs(60);
     while rt.block_on(c.heads()).expect("heads").finalized_height < boundary {
         assert!(Instant::now() < deadline, "boundary {boundary} not reached");

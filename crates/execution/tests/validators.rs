@@ -206,19 +206,21 @@ fn the_block_at_the_epoch_boundary_emits_and_stores_the_new_set() {
                 bonded: 2_000 * UNIT
             }))
     );
-    for _ in 2..EPOCH {
+    for _ in 2..EPOCH - 1 {
         let b = c.produce(vec![]);
         assert!(b.receipts.is_empty());
     }
     assert_eq!(validators::current_epoch(&c.view()).expect("read"), 0);
-    // Block 4 is the last of epoch 0: its end-block receipt announces epoch 1's set.
+    // Block 3 is the last of epoch 0 (heights 0..=3): its end-block receipt announces epoch
+    // 1's set, including a bond made in that very block.
+    let boundary = EPOCH - 1;
     let tx = c.alice_tx(ValidatorCall::Bond { amount: UNIT });
-    let b4 = c.produce(vec![tx]);
-    assert_eq!(c.height(), EPOCH);
-    assert_eq!(b4.receipts.len(), 2);
-    let end = &b4.receipts[1];
-    assert_eq!(end.tx_hash, end_block_receipt_hash(EPOCH));
-    assert!(end.is_end_block() && !b4.receipts[0].is_end_block());
+    let b3 = c.produce(vec![tx]);
+    assert_eq!(c.height(), boundary);
+    assert_eq!(b3.receipts.len(), 2);
+    let end = &b3.receipts[1];
+    assert_eq!(end.tx_hash, end_block_receipt_hash(boundary));
+    assert!(end.is_end_block() && !b3.receipts[0].is_end_block());
     assert_eq!(end.index, 1);
     assert_eq!(end.fee_paid, 0);
     let expected = vec![
@@ -246,9 +248,10 @@ fn the_block_at_the_epoch_boundary_emits_and_stores_the_new_set() {
     );
     // Committed like any receipt: listed with the block and found by its hash.
     let snap = c.store.snapshot().expect("snap");
-    assert_eq!(snap.receipts(EPOCH).expect("read").len(), 2);
+    assert_eq!(snap.receipts(boundary).expect("read").len(), 2);
     assert_eq!(
-        snap.receipt(&end_block_receipt_hash(EPOCH)).expect("read"),
+        snap.receipt(&end_block_receipt_hash(boundary))
+            .expect("read"),
         Some(end.clone())
     );
     assert_eq!(bank::issuance(&view).expect("read"), c.balances_sum());
@@ -304,7 +307,7 @@ fn equivocation_reports_need_the_injected_verifier() {
         with.balances_sum()
     );
     // The only validator is tombstoned: the boundary keeps the set rather than emptying it.
-    while with.height() < EPOCH - 1 {
+    while with.height() < EPOCH - 2 {
         with.produce(vec![]);
     }
     let b = with.produce(vec![]);

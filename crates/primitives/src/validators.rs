@@ -1,9 +1,10 @@
 //! Wire types of the staking-driven validator set: the staking parameters in genesis, the calls,
 //! their typed failures and their events. The logic lives in `synod-validators`.
 //!
-//! Epochs: with `L = epoch_length`, epoch `e` covers heights `e*L+1 ..= (e+1)*L`; genesis
-//! (height 0) belongs to epoch 0, whose set is the genesis validators. The set of epoch `e+1`
-//! is computed at the end of block `(e+1)*L`, the last block of epoch `e`.
+//! Epochs: with `L = epoch_length`, epoch `e` covers heights `e*L ..= (e+1)*L - 1`, the
+//! numbering of the consensus engine's epocher (commonware `FixedEpocher`), so genesis (height
+//! 0) is in epoch 0, whose set is the genesis validators. The set of epoch `e+1` is computed at
+//! the end of block `(e+1)*L - 1`, the last block of epoch `e`.
 
 use crate::account::AccountId;
 use crate::token::{Balance, UNIT};
@@ -21,7 +22,8 @@ pub const BPS_DENOMINATOR: u64 = 10_000;
 )]
 #[serde(deny_unknown_fields)]
 pub struct StakingParams {
-    /// Blocks per epoch (at least 1). The validator set changes only at epoch boundaries.
+    /// Blocks per epoch (at least 2, as the engine's epocher requires). The validator set
+    /// changes only at epoch boundaries. Must equal the consensus engine's epoch length.
     pub epoch_length: u64,
     /// Smallest bonded stake of a candidate; also the smallest stake a partial unbond may leave.
     pub min_validator_bond: Balance,
@@ -66,9 +68,9 @@ impl StakingParams {
 
     /// Checks the bounds a genesis must respect.
     pub fn validate(&self) -> Result<(), InvalidStakingParams> {
-        if self.epoch_length == 0 {
+        if self.epoch_length < 2 {
             return Err(InvalidStakingParams(
-                "epoch_length must be at least 1".into(),
+                "epoch_length must be at least 2".into(),
             ));
         }
         if self.max_validators == 0 {
@@ -91,26 +93,34 @@ impl StakingParams {
         Ok(())
     }
 
-    /// The epoch length, never 0 (a zero length in a bad genesis acts as 1 instead of
-    /// dividing by zero).
+    /// The epoch length, never below 2 (a shorter length in a bad genesis acts as 2 instead of
+    /// dividing by zero or making epochs of genesis alone).
     pub fn epoch_len(&self) -> u64 {
-        self.epoch_length.max(1)
+        self.epoch_length.max(2)
     }
 
     /// The epoch of the block at `height` (genesis is in epoch 0).
     pub fn epoch_of(&self, height: u64) -> u64 {
-        height.saturating_sub(1) / self.epoch_len()
+        height / self.epoch_len()
     }
 
     /// Whether the block at `height` is the last of its epoch (the set of the next epoch is
     /// computed at its end).
     pub fn is_epoch_end(&self, height: u64) -> bool {
-        height > 0 && height.is_multiple_of(self.epoch_len())
+        height.saturating_add(1).is_multiple_of(self.epoch_len())
+    }
+
+    /// The first height of `epoch`.
+    pub fn first_height_of(&self, epoch: u64) -> u64 {
+        epoch.saturating_mul(self.epoch_len())
     }
 
     /// The last height of `epoch`.
     pub fn last_height_of(&self, epoch: u64) -> u64 {
-        epoch.saturating_add(1).saturating_mul(self.epoch_len())
+        epoch
+            .saturating_add(1)
+            .saturating_mul(self.epoch_len())
+            .saturating_sub(1)
     }
 }
 
@@ -391,21 +401,26 @@ mod tests {
             epoch_length: 20,
             ..StakingParams::dev()
         };
+        // commonware FixedEpocher: epoch e spans e*L .. (e+1)*L - 1, genesis in epoch 0.
         assert_eq!(p.epoch_of(0), 0);
-        assert_eq!(p.epoch_of(1), 0);
-        assert_eq!(p.epoch_of(20), 0);
-        assert_eq!(p.epoch_of(21), 1);
+        assert_eq!(p.epoch_of(19), 0);
+        assert_eq!(p.epoch_of(20), 1);
         assert!(!p.is_epoch_end(0));
-        assert!(p.is_epoch_end(20));
-        assert!(!p.is_epoch_end(21));
-        assert_eq!(p.last_height_of(0), 20);
-        assert_eq!(p.last_height_of(1), 40);
-        let zero = StakingParams {
-            epoch_length: 0,
-            ..p
-        };
-        assert!(zero.validate().is_err());
-        assert_eq!(zero.epoch_of(5), 4, "a zero length acts as 1");
+        assert!(p.is_epoch_end(19));
+        assert!(!p.is_epoch_end(20));
+        assert!(p.is_epoch_end(39));
+        assert_eq!(p.first_height_of(1), 20);
+        assert_eq!(p.last_height_of(0), 19);
+        assert_eq!(p.last_height_of(1), 39);
+        for bad in [0, 1] {
+            let short = StakingParams {
+                epoch_length: bad,
+                ..p
+            };
+            assert!(short.validate().is_err());
+            assert_eq!(short.epoch_of(5), 2, "a length below 2 acts as 2");
+            assert!(!short.is_epoch_end(0));
+        }
     }
 
     #[test]

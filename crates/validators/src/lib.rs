@@ -6,10 +6,12 @@
 //! `identity`), so the set is a list of accounts.
 //!
 //! ## Epochs
-//! With `L = StakingParams::epoch_length`, epoch `e` covers heights `e*L+1 ..= (e+1)*L`.
+//! With `L = StakingParams::epoch_length` (at least 2), epoch `e` covers heights
+//! `e*L ..= (e+1)*L - 1`: the numbering of the consensus engine's epocher (commonware
+//! `FixedEpocher`), so both agree on every boundary when the engine runs with the same length.
 //! Genesis (height 0) is in epoch 0, whose set is the genesis validators (all of them, with
-//! their `GenesisValidator::stake` bonded). At the end of block `(e+1)*L` (the last block of
-//! epoch `e`, after its transactions) [`on_block_end`] computes the set of epoch `e+1`:
+//! their `GenesisValidator::stake` bonded). At the end of block `(e+1)*L - 1` (the last block
+//! of epoch `e`, after its transactions) [`on_block_end`] computes the set of epoch `e+1`:
 //! - every candidate with `bonded >= min_validator_bond` that is not tombstoned,
 //! - ordered by bonded stake descending, ties by account bytes ascending,
 //! - the first `max_validators`.
@@ -226,7 +228,7 @@ pub fn on_block_end<R: StateRead + ?Sized>(
     if !params.is_epoch_end(height) {
         return Ok(Vec::new());
     }
-    let next = height / params.epoch_len();
+    let next = params.epoch_of(height).saturating_add(1);
     let mut events = Vec::new();
     let mut set = select(s, params)?;
     if set.is_empty() {

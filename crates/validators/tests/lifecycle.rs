@@ -83,8 +83,8 @@ fn bond_unbond_withdraw_lifecycle_across_epochs() {
     assert_eq!(sim.balance(&bob), 800 * UNIT);
     assert_eq!(sim.bonded(&bob), 200 * UNIT);
     sim.check_invariants();
-    // Still epoch 0's set until the boundary; the end of block 10 fixes epoch 1's.
-    let ev = sim.advance_to(10);
+    // Still epoch 0's set until the boundary; the end of block 9 fixes epoch 1's.
+    let ev = sim.advance_to(9);
     assert!(announced(&ev).is_empty());
     assert_eq!(sim.set_accounts(0), vec![key("v0")]);
     let ev = sim.end_block();
@@ -129,15 +129,15 @@ fn bond_unbond_withdraw_lifecycle_across_epochs() {
             next_release_epoch: Some(4)
         }
     );
-    sim.advance_to(40); // last block of epoch 3: still locked
+    sim.advance_to(39); // last block of epoch 3: still locked
     assert_eq!(
         sim.vfails(bob, ValidatorCall::Withdraw),
         ValidatorFailure::NothingToWithdraw {
             next_release_epoch: Some(4)
         }
     );
-    sim.advance_to(41);
-    let v = query::validator(&sim.mem, &bob, 40, &sim.params).expect("view");
+    sim.advance_to(40);
+    let v = query::validator(&sim.mem, &bob, 39, &sim.params).expect("view");
     assert_eq!(v.withdrawable, 200 * UNIT);
     let ev = sim.ok(bob, ValidatorCall::Withdraw);
     assert_eq!(
@@ -235,7 +235,7 @@ fn refusals_are_typed_and_leave_no_trace() {
 #[test]
 fn unbonding_entries_are_bounded() {
     let p = StakingParams {
-        epoch_length: 1,
+        epoch_length: 2,
         min_validator_bond: 1,
         ..params()
     };
@@ -243,6 +243,7 @@ fn unbonding_entries_are_bounded() {
     let v0 = key("v0");
     for _ in 0..MAX_UNBONDING_ENTRIES {
         sim.ok(v0, unbond(1));
+        sim.end_block();
         sim.end_block();
     }
     assert_eq!(
@@ -282,9 +283,9 @@ fn selection_orders_by_stake_then_account_bytes_and_caps_the_size() {
     sim.ok(ties[2], bond(UNIT));
     sim.advance_to_epoch(2);
     assert_eq!(sim.set_accounts(2), vec![key("d"), ties[2], ties[0]]);
-    let view = query::validator_set(&sim.mem, 20, &sim.params).expect("view");
+    let view = query::validator_set(&sim.mem, 19, &sim.params).expect("view");
     assert_eq!(view.epoch, 2);
-    assert_eq!(view.epoch_end_height, 30);
+    assert_eq!(view.epoch_end_height, 29);
     assert_eq!(view.validators.len(), 3);
     sim.check_invariants();
 }

@@ -207,7 +207,7 @@ impl Sim {
 
     /// Opens the first block of `epoch`.
     pub fn advance_to_epoch(&mut self, epoch: u64) -> Vec<Event> {
-        self.advance_to(epoch * self.params.epoch_len() + 1)
+        self.advance_to(self.params.first_height_of(epoch))
     }
 
     pub fn balance(&self, who: &AccountId) -> Balance {
