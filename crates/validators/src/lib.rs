@@ -58,8 +58,25 @@
 //! credits the module account with the genesis validators' stake and counts it in the issuance.
 //!
 //! ## State (`validators/` prefix, see [`state`])
-//! records per account, the candidate set, one set per epoch, the current epoch, totals, and a
-//! marker per punished offence.
+//! the staking parameters (written at genesis, so the state root commits to them), records per
+//! account, the candidate set, one set per epoch (kept for good: evidence is checked against
+//! old sets and the engine re-reads every epoch's set on restart), the current epoch, totals,
+//! and a marker per punished offence.
+//!
+//! ## Wiring (for the node)
+//! - The engine's epoch length must equal `genesis.staking.epoch_length`, and its
+//!   `Application::validator_set(e)` answers from [`set_for_epoch`] on committed state (the set
+//!   of `e` exists once the last block of `e-1` is committed).
+//! - The consensus crate's `verify_equivocation(namespace, validators_of_epoch, evidence)`
+//!   fits [`EquivocationVerifier::verify`] directly (its `Equivocation { offender, epoch, view,
+//!   .. }` maps to [`Offence`]); install it with `Executor::with_equivocation_verifier`.
+//!
+//! ## Limits
+//! - No validator rewards beyond block fees (which go to the proposer), no delegation and no
+//!   commission: a validator bonds its own SYN.
+//! - Equivocation is the only slashable fault (no downtime slashing); tombstoning is forever.
+//! - Selection reads every candidate's record at each boundary; candidates are bounded by the
+//!   supply over `min_validator_bond`.
 
 pub mod query;
 pub mod state;
