@@ -320,3 +320,43 @@ fn equivocation_reports_need_the_injected_verifier() {
         Some(vec![(offender, 1_000 * UNIT)])
     );
 }
+
+/// The verifier's verdict is part of the state: a node without the verifier computes another
+/// result for a block with a report and rejects it, so every node must run the same one.
+#[test]
+fn nodes_must_share_the_verifier() {
+    let mut with = Chain::new(true);
+    let without = Chain::new(false);
+    let offender = with.proposer;
+    let tx = with.alice_tx(ValidatorCall::ReportEquivocation {
+        evidence: evidence(&offender, 0, 1),
+    });
+    let view = with.view();
+    let built = with
+        .exec
+        .build_block(
+            &view,
+            &with.head.block.header,
+            with.proposer,
+            with.head.block.header.timestamp_ms + 1000,
+            [Arc::new(tx)],
+            BlockLimits::default(),
+        )
+        .expect("build");
+    let other = without.exec.execute_block(
+        &without.view(),
+        &without.head.block.header,
+        &built.executed.block,
+        true,
+    );
+    assert!(
+        matches!(
+            other,
+            Err(synod_execution::BlockError::Header {
+                field: "receipts_root",
+                ..
+            })
+        ),
+        "{other:?}"
+    );
+}
