@@ -491,6 +491,41 @@ fn subnet_economy_end_to_end() {
         assert!(m2.emission[uid] > 0);
     }
     assert!(m2.emission[11] > m2.emission[4]);
+    // The epoch is reported as an event of its block (zero tx hash, after the transactions)
+    // whose miner total is exactly the miners' emission; the block before has none.
+    let eb = m2.subnet.last_epoch_block;
+    let evs = ch.rt.block_on(ch.c.get_events(eb)).expect("events");
+    let end = evs.last().expect("block-end events");
+    assert_eq!(
+        (end.height, end.tx_hash),
+        (eb, synod_primitives::Hash::ZERO)
+    );
+    match &end.events[..] {
+        [
+            Event::Subnet(SubnetEvent::EpochRun {
+                netuid,
+                block,
+                epoch_index,
+                miner_alpha,
+                validator_alpha,
+                ..
+            }),
+        ] => {
+            assert_eq!(
+                (*netuid, *block, *epoch_index),
+                (n, eb, m2.subnet.epoch_index)
+            );
+            assert_eq!(*miner_alpha, m2.emission[4..12].iter().sum::<u64>());
+            assert!(*validator_alpha > 0);
+        }
+        other => panic!("{other:?}"),
+    }
+    let before = ch.rt.block_on(ch.c.get_events(eb - 1)).expect("events");
+    assert!(
+        before
+            .iter()
+            .all(|e| e.tx_hash != synod_primitives::Hash::ZERO)
+    );
     // Pending drained at the epoch, reaccumulating since.
     assert!(m2.subnet.pending.server < 410_002_289 * u64::from(TEMPO) / 2 + 410_002_289 * 10);
 

@@ -90,6 +90,9 @@ pub enum BlockError {
     /// Too many transactions.
     #[error("block has {0} transactions, over the limit")]
     TooManyTxs(usize),
+    /// The genesis' subnet parameters cannot run a chain.
+    #[error("genesis: {0}")]
+    InvalidSubnetParams(#[from] synod_subnets::SubnetParamsError),
 }
 
 /// A block together with the result of executing it.
@@ -139,21 +142,23 @@ pub struct Executor {
 }
 
 impl Executor {
-    /// The state machine of the chain described by `genesis`, with the default subnet
-    /// parameters.
+    /// The state machine of the chain described by `genesis`, including its subnet
+    /// parameters (`genesis.subnets`; checked when block 0 is built).
     pub fn new(genesis: Genesis) -> Self {
-        Self::with_subnet_params(genesis, SubnetParams::default())
-    }
-
-    /// The state machine of the chain described by `genesis`, with custom subnet parameters
-    /// (tests and simulations; every node of a chain must use the same ones).
-    pub fn with_subnet_params(genesis: Genesis, params: SubnetParams) -> Self {
         let genesis_hash = genesis.hash();
+        let subnet_params = Arc::new(genesis.subnets.clone());
         Executor {
             genesis: Arc::new(genesis),
             genesis_hash,
-            subnet_params: Arc::new(params),
+            subnet_params,
         }
+    }
+
+    /// The state machine of `genesis` with its subnet parameters replaced by `params` (tests
+    /// and simulations). The genesis, and so its hash, carries the replacement.
+    pub fn with_subnet_params(mut genesis: Genesis, params: SubnetParams) -> Self {
+        genesis.subnets = params;
+        Self::new(genesis)
     }
 
     /// The subnet parameters.
@@ -190,6 +195,7 @@ impl Executor {
 
     /// Builds block 0 on `empty`, a view of an empty database.
     pub fn genesis_block(&self, empty: &StateView) -> Result<ExecutedBlock, BlockError> {
+        self.subnet_params.validate()?;
         let mut ov = Overlay::new(empty);
         let mut issuance: u64 = 0;
         for a in &self.genesis.accounts {

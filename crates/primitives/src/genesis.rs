@@ -4,6 +4,7 @@ use crate::account::AccountId;
 use crate::codec::encode;
 use crate::hash::Hash;
 use crate::keys::{DEV_ACCOUNT_NAMES, Keypair};
+use crate::subnet_params::SubnetParams;
 use crate::token::{Balance, UNIT};
 use crate::tx::FeeSchedule;
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -40,6 +41,10 @@ pub struct Genesis {
     pub validators: Vec<GenesisValidator>,
     /// Fee prices.
     pub fees: FeeSchedule,
+    /// The subnet economy's chain-wide parameters and new subnets' hyperparameters (absent in
+    /// a genesis file: the production defaults).
+    #[serde(default)]
+    pub subnets: SubnetParams,
 }
 
 impl Genesis {
@@ -49,7 +54,8 @@ impl Genesis {
     }
 
     /// The development genesis: chain id `synod-dev`, a fixed timestamp, the dev accounts
-    /// (`alice`, `bob`, ...) with 1,000,000 SYN each, and `validators` as the validator set.
+    /// (`alice`, `bob`, ...) with 1,000,000 SYN each, and `validators` as the validator set, and the devnet's subnet parameters
+    /// ([`SubnetParams::dev`]).
     pub fn dev(validators: Vec<AccountId>) -> Self {
         Genesis {
             chain_id: "synod-dev".into(),
@@ -69,6 +75,7 @@ impl Genesis {
                 })
                 .collect(),
             fees: FeeSchedule::default(),
+            subnets: SubnetParams::dev(),
         }
     }
 }

@@ -20,7 +20,7 @@ use synod_execution::subnets::query::{
 };
 use synod_mempool::{Mempool, MempoolError, SenderState};
 use synod_primitives::{
-    AccountId, Balance, Block, Hash, Height, NetUid, Receipt, SignedTransaction, TxError,
+    AccountId, Balance, Block, Event, Hash, Height, NetUid, Receipt, SignedTransaction, TxError,
 };
 use synod_storage::{StateRead, Store};
 use tokio::sync::broadcast;
@@ -201,6 +201,31 @@ fn tx_events(height: Height, receipts: &[Receipt]) -> Vec<TxEvents> {
             events: r.events.clone(),
         })
         .collect()
+}
+
+/// The events of block `height`'s end step (subnet epochs), as one entry under the zero
+/// transaction hash; `None` when it ran no epoch. State is versioned by height, so the record
+/// read at `height` is that block's only if it carries the same height.
+fn block_end_events(
+    snap: &synod_storage::Snapshot,
+    height: Height,
+) -> Result<Option<TxEvents>, ErrorObjectOwned> {
+    let proof = snap
+        .prove(&synod_execution::subnets::state::block_events_key(), height)
+        .map_err(internal)?;
+    let Some(bytes) = proof.value else {
+        return Ok(None);
+    };
+    let rec: synod_execution::subnets::state::BlockEvents =
+        borsh::from_slice(&bytes).map_err(internal)?;
+    if rec.height != height || rec.events.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(TxEvents {
+        height,
+        tx_hash: Hash::ZERO,
+        events: rec.events.into_iter().map(Event::Subnet).collect(),
+    }))
 }
 
 impl RpcContext {
@@ -411,7 +436,11 @@ impl SynodApiServer for RpcContext {
     async fn get_events(&self, height: Height) -> Result<Vec<TxEvents>, ErrorObjectOwned> {
         let snap = self.store.snapshot().map_err(internal)?;
         let receipts = snap.receipts(height).map_err(internal)?;
-        Ok(tx_events(height, &receipts))
+        let mut out = tx_events(height, &receipts);
+        if snap.height().is_some_and(|head| height <= head) {
+            out.extend(block_end_events(&snap, height)?);
+        }
+        Ok(out)
     }
 
     async fn chain_info(&self) -> Result<ChainInfo, ErrorObjectOwned> {
@@ -515,7 +544,15 @@ impl SynodApiServer for RpcContext {
                 _ = sink.closed() => return Ok(()),
                 item = rx.recv() => match item {
                     Ok(f) => {
-                        for ev in tx_events(f.block.height(), &f.receipts) {
+                        let height = f.block.height();
+                        let mut all = tx_events(height, &f.receipts);
+                        // The block is committed before it is published, so its end-step
+                        // record is readable; a failed read only loses these events.
+                        match self.store.snapshot().map_err(internal).and_then(|snap| block_end_events(&snap, height)) {
+                            Ok(e) => all.extend(e),
+                            Err(e) => tracing::warn!(height, error = %e.message(), "reading epoch events failed"),
+                        }
+                        for ev in all {
                             let msg = serde_json::value::to_raw_value(&ev)?;
                             if sink.send(msg).await.is_err() {
                                 return Ok(());

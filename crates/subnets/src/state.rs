@@ -195,6 +195,19 @@ pub struct HotkeyPool {
     pub shares: u64,
 }
 
+/// The events of the end-of-block step of block `height` (epochs that ran). Written only by
+/// blocks that ran an epoch, so reading it at height `h` (state is versioned by height) and
+/// finding `height != h` means block `h` had none.
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+pub struct BlockEvents {
+    /// The block.
+    pub height: u64,
+    /// Its events, in execution order.
+    pub events: Vec<synod_primitives::SubnetEvent>,
+}
+
 /// Global subnet bookkeeping.
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
@@ -223,6 +236,10 @@ fn key(parts: &[&[u8]]) -> Vec<u8> {
 /// Key of [`Globals`].
 pub fn globals_key() -> Vec<u8> {
     key(&[b"globals"])
+}
+/// Key of the last [`BlockEvents`].
+pub fn block_events_key() -> Vec<u8> {
+    key(&[b"block-events"])
 }
 /// Key of a [`SubnetInfo`].
 pub fn info_key(netuid: NetUid) -> Vec<u8> {

@@ -10,10 +10,12 @@ use synod_primitives::subnets::{Hyperparameter, SubnetCall, SubnetFailure, weigh
 use synod_primitives::token::UNIT;
 use synod_primitives::{AccountId, Event, SubnetEvent};
 use synod_subnets::Params;
+use synod_subnets::state;
 
 fn params() -> Params {
     Params {
         network_rate_limit: 0,
+        min_tempo: 1,
         ..Params::default()
     }
 }
@@ -102,10 +104,21 @@ fn network(v: usize, m: usize) -> Net {
     }
 }
 
-/// Steps until the subnet's next epoch has run; returns its report.
+/// Steps until the subnet's next epoch has run; returns its report. Checks that the block's
+/// stored event record lists exactly the epochs of the report, in order.
 fn until_epoch(sim: &mut Sim, netuid: u16) -> synod_subnets::coinbase::EpochReport {
     for _ in 0..10_000 {
+        let h = sim.height;
         let r = sim.step();
+        let rec: state::BlockEvents =
+            state::get_or_default(&sim.mem, &state::block_events_key()).expect("read");
+        if r.epochs.is_empty() {
+            assert_ne!(rec.height, h, "no epoch, no record for this block");
+        } else {
+            assert_eq!(rec.height, h);
+            let evs: Vec<SubnetEvent> = r.epochs.iter().filter_map(|e| e.event.clone()).collect();
+            assert_eq!(rec.events, evs);
+        }
         if let Some(e) = r.epochs.into_iter().find(|e| e.netuid == netuid) {
             return e;
         }
@@ -126,6 +139,131 @@ fn conserve(e: &synod_subnets::coinbase::EpochReport) {
         e.pending.root_tao,
         "root SYN conservation"
     );
+    // The epoch's event reports the same payout.
+    match e.event.clone().expect("event") {
+        SubnetEvent::EpochRun {
+            netuid,
+            miner_alpha,
+            validator_alpha,
+            owner_alpha,
+            burned_alpha,
+            root_tao,
+            carried_root_tao,
+            ..
+        } => {
+            assert_eq!(netuid, e.netuid);
+            assert_eq!(miner_alpha, p.miner_alpha.iter().sum::<u64>());
+            assert_eq!(validator_alpha, p.validator_alpha.iter().sum::<u64>());
+            assert_eq!(owner_alpha, p.owner_alpha);
+            assert_eq!(burned_alpha, p.burned_alpha);
+            assert_eq!(root_tao, p.root_tao.iter().sum::<u64>());
+            assert_eq!(carried_root_tao, p.carried_root_tao);
+            assert_eq!(
+                miner_alpha + validator_alpha + owner_alpha + burned_alpha,
+                e.pending.server + e.pending.validator + e.pending.owner
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn epoch_events_name_the_block_index_and_totals() {
+    let mut net = network(2, 3);
+    let n = net.netuid;
+    let e1 = until_epoch(&mut net.sim, n);
+    let block1 = net.sim.height - 1;
+    let e2 = until_epoch(&mut net.sim, n);
+    let block2 = net.sim.height - 1;
+    for (e, block) in [(&e1, block1), (&e2, block2)] {
+        conserve(e);
+        match e.event.clone().expect("event") {
+            SubnetEvent::EpochRun {
+                block: b,
+                epoch_index,
+                ..
+            } => {
+                assert_eq!(b, block);
+                assert_eq!(
+                    epoch_index,
+                    net.sim.state(n).epoch_index - u64::from(b == block1)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(block2 - block1, 10, "one epoch per tempo");
+    // Emission flowed between the two epochs, so the second one paid something.
+    match e2.event.expect("event") {
+        SubnetEvent::EpochRun {
+            miner_alpha,
+            validator_alpha,
+            owner_alpha,
+            ..
+        } => assert!(miner_alpha + validator_alpha > 0 && owner_alpha > 0),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn genesis_parameters_drive_new_subnets_and_the_network_rate_limit() {
+    let mut p = Params {
+        network_rate_limit: 5,
+        min_tempo: 1,
+        ..Params::default()
+    };
+    p.default_hyperparams.tempo = 77;
+    p.default_hyperparams.max_allowed_uids = 64;
+    p.default_hyperparams.commit_reveal_enabled = false;
+    p.validate().expect("valid");
+    let mut sim = Sim::new(p.clone());
+    let o = key("o");
+    sim.fund(o, 1_000_000 * UNIT);
+    let hot: Vec<AccountId> = (0..2).map(|i| key(&format!("o-hot-{i}"))).collect();
+    for h in &hot {
+        sim.bind(o, *h);
+    }
+    let create = |sim: &mut Sim, h: AccountId| {
+        sim.call(
+            o,
+            SubnetCall::RegisterNetwork {
+                hotkey: h,
+                max_lock_cost: u64::MAX,
+            },
+        )
+    };
+    let at = sim.height;
+    create(&mut sim, hot[0]).expect("first subnet");
+    let info = synod_subnets::query::hyperparams(&sim.mem, 1)
+        .expect("read")
+        .expect("subnet");
+    assert_eq!(info, p.default_hyperparams);
+    // The genesis rate limit, not a compiled-in one.
+    assert_eq!(
+        sim.fails(
+            o,
+            SubnetCall::RegisterNetwork {
+                hotkey: hot[1],
+                max_lock_cost: u64::MAX,
+            }
+        ),
+        SubnetFailure::NetworkRateLimited { next: at + 5 }
+    );
+    sim.steps(5);
+    create(&mut sim, hot[1]).expect("after the rate limit");
+    // Owners are held to the genesis bounds: below min_tempo is refused.
+    let strict = Params { min_tempo: 50, ..p };
+    sim.params = strict;
+    assert!(matches!(
+        sim.fails(
+            o,
+            SubnetCall::SetHyperparameter {
+                netuid: 1,
+                param: Hyperparameter::Tempo(49)
+            }
+        ),
+        SubnetFailure::InvalidHyperparameter { .. }
+    ));
 }
 
 #[test]
@@ -867,6 +1005,7 @@ fn subnet_limit_dissolves_the_lowest_price_subnet_and_refunds() {
         network_immunity_period: 10,
         moving_alpha_ppb: 100_000_000,
         ema_halving_blocks: 1,
+        min_tempo: 1,
         ..Params::default()
     });
     let o = key("o");
