@@ -707,6 +707,11 @@ fn subnet_economy_end_to_end() {
         "validator_permit",
         "active",
         "last_update",
+        "block_at_registration",
+        "axons",
+        "uids",
+        "root_stake",
+        "total_stake",
         "weights",
         "bonds",
     ] {
@@ -720,6 +725,13 @@ fn subnet_economy_end_to_end() {
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     let stakes = synod_json(&net.rpc, &["stake", "list", "ferdie"], None);
     assert_eq!(stakes.as_array().map(Vec::len), Some(2));
+    // The devnet's genesis parameters are served as they are.
+    let params = synod_json(&net.rpc, &["subnet", "params"], None);
+    let dev = synod_primitives::SubnetParams::dev();
+    assert_eq!(
+        serde_json::from_value::<synod_primitives::SubnetParams>(params).expect("params"),
+        dev
+    );
     let burn = synod_json(&net.rpc, &["subnet", "burn-cost", "1"], None);
     assert!(burn["burn"].as_u64().expect("burn") >= 500_000);
     let sim = synod_json(

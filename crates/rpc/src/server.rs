@@ -484,6 +484,10 @@ impl SynodApiServer for RpcContext {
         self.subnet_query(query::lock_cost).await
     }
 
+    async fn subnet_params(&self) -> Result<synod_primitives::SubnetParams, ErrorObjectOwned> {
+        Ok(self.executor.subnet_params().clone())
+    }
+
     async fn metagraph(&self, netuid: NetUid) -> Result<Option<Metagraph>, ErrorObjectOwned> {
         self.subnet_query(move |s, h, p| query::metagraph(s, netuid, h, p))
             .await

@@ -1250,3 +1250,252 @@ fn axons_commits_and_staking_guards() {
     );
     sim.check_invariants();
 }
+
+/// Creates `count` subnets in one block under `p`; returns the creation height.
+fn subnets_in_one_block(sim: &mut Sim, count: usize) -> u64 {
+    let o = key("o");
+    sim.fund(o, 10_000_000 * UNIT);
+    for i in 0..count {
+        let h = key(&format!("o-hot-{i}"));
+        sim.bind(o, h);
+        sim.ok(
+            o,
+            SubnetCall::RegisterNetwork {
+                hotkey: h,
+                max_lock_cost: u64::MAX,
+            },
+        );
+    }
+    sim.height
+}
+
+#[test]
+fn epochs_are_staggered_by_netuid() {
+    let mut p = params();
+    p.default_hyperparams.tempo = 10;
+    let mut sim = Sim::new(p);
+    // Past the first tempo, so the stagger offset is not cut off at block 0.
+    sim.steps(20);
+    let h0 = subnets_in_one_block(&mut sim, 3);
+    // last_epoch_block = h0 − netuid mod tempo, so subnet k is first due at h0 + 10 − k.
+    let mut first: std::collections::BTreeMap<u16, u64> = Default::default();
+    for _ in 0..12 {
+        let h = sim.height;
+        for e in sim.step().epochs {
+            first.entry(e.netuid).or_insert(h);
+        }
+    }
+    assert_eq!(
+        first.into_iter().collect::<Vec<_>>(),
+        vec![(1, h0 + 9), (2, h0 + 8), (3, h0 + 7)]
+    );
+}
+
+#[test]
+fn at_most_max_epochs_per_block_run_oldest_first() {
+    let mut p = params();
+    p.default_hyperparams.tempo = 1;
+    p.max_epochs_per_block = 2;
+    let mut sim = Sim::new(p);
+    subnets_in_one_block(&mut sim, 3);
+    // Tempo 1: all three are due every block; two run, the one waiting longest first
+    // (ties: lower netuid), so none waits more than one extra block.
+    sim.step();
+    let ran: Vec<Vec<u16>> = (0..4)
+        .map(|_| sim.step().epochs.iter().map(|e| e.netuid).collect())
+        .collect();
+    assert_eq!(ran, vec![vec![1, 2], vec![3, 1], vec![2, 1], vec![3, 1]]);
+}
+
+#[test]
+fn every_hyperparameter_is_owner_settable_within_its_bounds() {
+    use Hyperparameter as H;
+    let mut net = network(1, 2);
+    let n = net.netuid;
+    let owner = net.owner;
+    // (accepted value, read back, refused values)
+    type Read = fn(&synod_subnets::SubnetHyperparams) -> String;
+    let cases: Vec<(H, Read, Vec<H>)> = vec![
+        (
+            H::Tempo(42),
+            |h| h.tempo.to_string(),
+            vec![H::Tempo(0), H::Tempo(50_401)],
+        ),
+        (
+            H::MaxAllowedUids(4_096),
+            |h| h.max_allowed_uids.to_string(),
+            vec![H::MaxAllowedUids(4_097), H::MaxAllowedUids(3)],
+        ),
+        (
+            H::MaxAllowedValidators(16),
+            |h| h.max_allowed_validators.to_string(),
+            vec![H::MaxAllowedValidators(0), H::MaxAllowedValidators(4_097)],
+        ),
+        (
+            H::ImmunityPeriod(7),
+            |h| h.immunity_period.to_string(),
+            vec![H::ImmunityPeriod(1_296_001)],
+        ),
+        (
+            H::MinAllowedWeights(3),
+            |h| h.min_allowed_weights.to_string(),
+            vec![H::MinAllowedWeights(4_097)],
+        ),
+        (
+            H::MaxWeightsLimit(30_000),
+            |h| h.max_weights_limit.to_string(),
+            vec![H::MaxWeightsLimit(0)],
+        ),
+        (
+            H::WeightsRateLimit(3),
+            |h| h.weights_rate_limit.to_string(),
+            vec![H::WeightsRateLimit(50_401)],
+        ),
+        (
+            H::WeightsVersionKey(9),
+            |h| h.weights_version_key.to_string(),
+            vec![],
+        ),
+        (H::Kappa(40_000), |h| h.kappa.to_string(), vec![H::Kappa(0)]),
+        (
+            H::BondsMovingAverage(975_000),
+            |h| h.bonds_moving_average.to_string(),
+            vec![H::BondsMovingAverage(1_000_001)],
+        ),
+        (
+            H::BondsPenalty(100),
+            |h| h.bonds_penalty.to_string(),
+            vec![],
+        ),
+        (
+            H::Yuma3Enabled(false),
+            |h| h.yuma3_enabled.to_string(),
+            vec![],
+        ),
+        (
+            H::LiquidAlphaEnabled(true),
+            |h| h.liquid_alpha_enabled.to_string(),
+            vec![],
+        ),
+        (
+            H::AlphaValues {
+                low: 2_000,
+                high: 60_000,
+            },
+            |h| format!("{:?}", (h.alpha_low, h.alpha_high)),
+            vec![
+                H::AlphaValues {
+                    low: 1_637,
+                    high: 60_000,
+                },
+                H::AlphaValues {
+                    low: 50_000,
+                    high: 40_000,
+                },
+            ],
+        ),
+        (
+            H::AlphaSigmoidSteepness(500),
+            |h| h.alpha_sigmoid_steepness.to_string(),
+            vec![H::AlphaSigmoidSteepness(-1)],
+        ),
+        (
+            H::CommitRevealEnabled(true),
+            |h| h.commit_reveal_enabled.to_string(),
+            vec![],
+        ),
+        (
+            H::RevealPeriodEpochs(3),
+            |h| h.reveal_period_epochs.to_string(),
+            vec![H::RevealPeriodEpochs(0), H::RevealPeriodEpochs(101)],
+        ),
+        (
+            H::ActivityCutoff(777),
+            |h| h.activity_cutoff.to_string(),
+            vec![H::ActivityCutoff(0)],
+        ),
+        (
+            H::MinBurn(1_000_000),
+            |h| h.min_burn.to_string(),
+            vec![H::MinBurn(0), H::MinBurn(101 * UNIT)],
+        ),
+        (
+            H::MaxBurn(50 * UNIT),
+            |h| h.max_burn.to_string(),
+            vec![H::MaxBurn(999_999), H::MaxBurn(1_000_001 * UNIT)],
+        ),
+        (
+            H::RegistrationAllowed(false),
+            |h| h.registration_allowed.to_string(),
+            vec![],
+        ),
+        (
+            H::ServingRateLimit(5),
+            |h| h.serving_rate_limit.to_string(),
+            vec![H::ServingRateLimit(50_401)],
+        ),
+        (
+            H::MinNonImmuneUids(2),
+            |h| h.min_non_immune_uids.to_string(),
+            vec![H::MinNonImmuneUids(4_097)],
+        ),
+    ];
+    assert_eq!(cases.len(), 23, "one case per Hyperparameter variant");
+    let read = |sim: &Sim| {
+        synod_subnets::query::hyperparams(&sim.mem, n)
+            .expect("read")
+            .expect("subnet")
+    };
+    for (ok, get, bad) in cases {
+        let stranger = net.vals[0].0;
+        assert_eq!(
+            net.sim.fails(
+                stranger,
+                SubnetCall::SetHyperparameter {
+                    netuid: n,
+                    param: ok.clone()
+                }
+            ),
+            SubnetFailure::NotSubnetOwner
+        );
+        hp(&mut net.sim, owner, n, ok.clone());
+        let after = get(&read(&net.sim));
+        for b in bad {
+            let before = read(&net.sim);
+            assert!(
+                matches!(
+                    net.sim.fails(
+                        owner,
+                        SubnetCall::SetHyperparameter {
+                            netuid: n,
+                            param: b.clone()
+                        }
+                    ),
+                    SubnetFailure::InvalidHyperparameter { .. }
+                ),
+                "{b:?} accepted"
+            );
+            assert_eq!(read(&net.sim), before, "{b:?} changed state");
+        }
+        // The accepted value is what the subnet now holds.
+        let expect = match ok {
+            H::AlphaValues { low, high } => format!("{:?}", (low, high)),
+            H::Tempo(v) | H::MaxAllowedUids(v) | H::MaxAllowedValidators(v) => v.to_string(),
+            H::MinAllowedWeights(v) | H::MaxWeightsLimit(v) | H::Kappa(v) => v.to_string(),
+            H::BondsPenalty(v) | H::MinNonImmuneUids(v) => v.to_string(),
+            H::ImmunityPeriod(v) | H::WeightsRateLimit(v) | H::WeightsVersionKey(v) => {
+                v.to_string()
+            }
+            H::BondsMovingAverage(v) | H::RevealPeriodEpochs(v) | H::ActivityCutoff(v) => {
+                v.to_string()
+            }
+            H::MinBurn(v) | H::MaxBurn(v) | H::ServingRateLimit(v) => v.to_string(),
+            H::Yuma3Enabled(v)
+            | H::LiquidAlphaEnabled(v)
+            | H::CommitRevealEnabled(v)
+            | H::RegistrationAllowed(v) => v.to_string(),
+            H::AlphaSigmoidSteepness(v) => v.to_string(),
+        };
+        assert_eq!(after, expect);
+    }
+}
