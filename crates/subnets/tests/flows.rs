@@ -1499,3 +1499,105 @@ fn every_hyperparameter_is_owner_settable_within_its_bounds() {
         assert_eq!(after, expect);
     }
 }
+
+#[test]
+fn pruning_order_is_emission_then_registration_then_uid_and_replacement_clears_rows() {
+    let mut net = network(1, 3);
+    let n = net.netuid;
+    for p in [
+        Hyperparameter::ImmunityPeriod(0),
+        Hyperparameter::MinNonImmuneUids(0),
+        Hyperparameter::MaxAllowedValidators(5),
+        Hyperparameter::MaxAllowedUids(5),
+    ] {
+        hp(&mut net.sim, net.owner, n, p);
+    }
+    // Leave the registration blocks behind (an epoch runs on the way; its scores are
+    // replaced below).
+    net.sim.steps(12);
+    // uid 0 owner, 1 validator, 2..4 miners. Pruning scores and registration blocks set
+    // directly: uids 2 and 3 tie on the lowest emission, 3 registered earlier.
+    let set_scores = |sim: &mut Sim, emission: Vec<u64>, registered: &[(u16, u64)]| {
+        let registered = registered.to_vec();
+        sim.with(|ov| {
+            let mut res: state::EpochResults =
+                state::get_or_default(ov, &state::epoch_key(n)).expect("read");
+            res.resize(emission.len());
+            res.emission = emission;
+            state::put(ov, state::epoch_key(n), &res);
+            for (uid, at) in registered {
+                let mut nr: state::Neuron = state::get(ov, &state::neuron_key(n, uid))
+                    .expect("read")
+                    .expect("neuron");
+                nr.registered_at = at;
+                state::put(ov, state::neuron_key(n, uid), &nr);
+            }
+            Ok(vec![])
+        })
+        .expect("write");
+    };
+    set_scores(
+        &mut net.sim,
+        vec![0, 50, 7, 7, 9],
+        &[(2, 5), (3, 4), (4, 5)],
+    );
+    // uid 3 holds weight and bond rows of its own, and the validator weights it.
+    let row = vec![(2u16, 65_535u16)];
+    net.sim
+        .with(|ov| {
+            state::put(ov, state::weights_key(n, 3), &row);
+            state::put(ov, state::bonds_key(n, 3), &row);
+            Ok(vec![])
+        })
+        .expect("write");
+    let reg = |sim: &mut Sim, name: &str| {
+        let (c, h) = (key(&format!("{name}-c")), key(&format!("{name}-h")));
+        sim.fund(c, 1_000 * UNIT);
+        sim.bind(c, h);
+        let ev = sim.ok(
+            c,
+            SubnetCall::BurnedRegister {
+                netuid: n,
+                hotkey: h,
+                max_burn: u64::MAX,
+            },
+        );
+        match &ev[0] {
+            Event::Subnet(SubnetEvent::NeuronRegistered { uid, replaced, .. }) => {
+                (*uid, *replaced, h)
+            }
+            e => panic!("{e:?}"),
+        }
+    };
+    let old3 = net.sim.metagraph(n).hotkeys[3];
+
+    let (uid, replaced, newh) = reg(&mut net.sim, "x");
+    assert_eq!(
+        (uid, replaced),
+        (3, Some(old3)),
+        "lowest emission, earlier registration"
+    );
+    // The replaced UID starts clean: no rows, zero scores, the new hotkey, registered now.
+    let w: Option<Vec<(u16, u16)>> =
+        state::get(&net.sim.mem, &state::weights_key(n, 3)).expect("r");
+    let b: Option<Vec<(u16, u16)>> = state::get(&net.sim.mem, &state::bonds_key(n, 3)).expect("r");
+    assert_eq!((w, b), (None, None));
+    let m = net.sim.metagraph(n);
+    assert_eq!(m.hotkeys[3], newh);
+    assert_eq!(m.emission[3], 0);
+    assert_eq!(m.block_at_registration[3], net.sim.height);
+    assert_eq!(
+        synod_subnets::query::metagraph(&net.sim.mem, n, net.sim.height, &net.sim.params)
+            .expect("read")
+            .expect("subnet")
+            .n,
+        5,
+        "replacement, not growth"
+    );
+    // Full tie on emission and registration: the lower UID goes; the owner never does, even
+    // with the lowest score.
+    set_scores(&mut net.sim, vec![0, 50, 7, 100, 7], &[(2, 5), (4, 5)]);
+    let (uid, _, _) = reg(&mut net.sim, "y");
+    assert_eq!(uid, 2);
+    net.sim.check_invariants();
+}
