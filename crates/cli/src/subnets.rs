@@ -87,6 +87,9 @@ pub enum SubnetCommand {
     },
     /// Current cost of creating a subnet.
     LockCost,
+    /// The chain's subnet parameters (genesis): subnet limit, rate limits, lock and burn
+    /// rules, emission constants, bounds and new subnets' hyperparameters.
+    Params,
     /// The metagraph: every per-UID vector plus pool reserves, price, EMA price, tempo and
     /// pending emission.
     Metagraph {
@@ -710,6 +713,24 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                 let b = c.network_lock_cost().await.map_err(&e)?;
                 emit(cli.json, &serde_json::json!({"lock_cost": b}), || {
                     format!("subnet lock cost: {}", DisplayAmount(b))
+                })
+            }
+            SubnetCommand::Params => {
+                let p = c.subnet_params().await.map_err(&e)?;
+                emit(cli.json, &p, || {
+                    let v = serde_json::to_value(&p).unwrap_or_default();
+                    let mut lines: Vec<String> = v
+                        .as_object()
+                        .map(|m| {
+                            m.iter()
+                                .filter(|(k, _)| *k != "default_hyperparams")
+                                .map(|(k, v)| format!("{k:<26} {v}"))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    lines.push("new subnets start with:".to_string());
+                    lines.push(hyperparams_text(&p.default_hyperparams));
+                    lines.join("\n")
                 })
             }
             SubnetCommand::Metagraph { netuid, full } => {

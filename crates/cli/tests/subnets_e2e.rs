@@ -491,6 +491,47 @@ fn subnet_economy_end_to_end() {
         assert!(m2.emission[uid] > 0);
     }
     assert!(m2.emission[11] > m2.emission[4]);
+    // The epoch is reported in its block's end-block receipt (after the transactions'),
+    // whose miner total is exactly the miners' emission; the block before has none.
+    let eb = m2.subnet.last_epoch_block;
+    let evs = ch.rt.block_on(ch.c.get_events(eb)).expect("events");
+    let end = evs.last().expect("block-end events");
+    assert_eq!(
+        (end.height, end.tx_hash),
+        (eb, synod_primitives::end_block_receipt_hash(eb))
+    );
+    let subnet_events: Vec<&Event> = end
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::Subnet(_)))
+        .collect();
+    match &subnet_events[..] {
+        [
+            Event::Subnet(SubnetEvent::EpochRun {
+                netuid,
+                block,
+                epoch_index,
+                miner_alpha,
+                validator_alpha,
+                ..
+            }),
+        ] => {
+            assert_eq!(
+                (*netuid, *block, *epoch_index),
+                (n, eb, m2.subnet.epoch_index)
+            );
+            assert_eq!(*miner_alpha, m2.emission[4..12].iter().sum::<u64>());
+            assert!(*validator_alpha > 0);
+        }
+        other => panic!("{other:?}"),
+    }
+    let before = ch.rt.block_on(ch.c.get_events(eb - 1)).expect("events");
+    assert!(
+        before
+            .iter()
+            .flat_map(|e| &e.events)
+            .all(|e| !matches!(e, Event::Subnet(SubnetEvent::EpochRun { .. })))
+    );
     // Pending drained at the epoch, reaccumulating since.
     assert!(m2.subnet.pending.server < 410_002_289 * u64::from(TEMPO) / 2 + 410_002_289 * 10);
 
@@ -672,6 +713,11 @@ fn subnet_economy_end_to_end() {
         "validator_permit",
         "active",
         "last_update",
+        "block_at_registration",
+        "axons",
+        "uids",
+        "root_stake",
+        "total_stake",
         "weights",
         "bonds",
     ] {
@@ -685,6 +731,13 @@ fn subnet_economy_end_to_end() {
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     let stakes = synod_json(&net.rpc, &["stake", "list", "ferdie"], None);
     assert_eq!(stakes.as_array().map(Vec::len), Some(2));
+    // The devnet's genesis parameters are served as they are.
+    let params = synod_json(&net.rpc, &["subnet", "params"], None);
+    let dev = synod_primitives::SubnetParams::dev();
+    assert_eq!(
+        serde_json::from_value::<synod_primitives::SubnetParams>(params).expect("params"),
+        dev
+    );
     let burn = synod_json(&net.rpc, &["subnet", "burn-cost", "1"], None);
     assert!(burn["burn"].as_u64().expect("burn") >= 500_000);
     let sim = synod_json(

@@ -92,6 +92,9 @@ pub enum BlockError {
     /// Too many transactions.
     #[error("block has {0} transactions, over the limit")]
     TooManyTxs(usize),
+    /// The genesis' subnet parameters cannot run a chain.
+    #[error("genesis: {0}")]
+    InvalidSubnetParams(#[from] synod_subnets::SubnetParamsError),
 }
 
 /// A block together with the result of executing it.
@@ -156,22 +159,24 @@ impl std::fmt::Debug for Verifier {
 }
 
 impl Executor {
-    /// The state machine of the chain described by `genesis`, with the default subnet
-    /// parameters.
+    /// The state machine of the chain described by `genesis`, including its subnet
+    /// parameters (`genesis.subnets`; checked when block 0 is built).
     pub fn new(genesis: Genesis) -> Self {
-        Self::with_subnet_params(genesis, SubnetParams::default())
-    }
-
-    /// The state machine of the chain described by `genesis`, with custom subnet parameters
-    /// (tests and simulations; every node of a chain must use the same ones).
-    pub fn with_subnet_params(genesis: Genesis, params: SubnetParams) -> Self {
         let genesis_hash = genesis.hash();
+        let subnet_params = Arc::new(genesis.subnets.clone());
         Executor {
             genesis: Arc::new(genesis),
             genesis_hash,
-            subnet_params: Arc::new(params),
+            subnet_params,
             verifier: Verifier::default(),
         }
+    }
+
+    /// The state machine of `genesis` with its subnet parameters replaced by `params` (tests
+    /// and simulations). The genesis, and so its hash, carries the replacement.
+    pub fn with_subnet_params(mut genesis: Genesis, params: SubnetParams) -> Self {
+        genesis.subnets = params;
+        Self::new(genesis)
     }
 
     /// Installs the equivocation verifier that checks `ReportEquivocation` evidence (the node
@@ -202,8 +207,17 @@ impl Executor {
         block_state: &mut Overlay<'_, R>,
         height: u64,
     ) -> Result<Vec<Event>, BlockError> {
-        synod_subnets::on_block_end(block_state, height, &self.subnet_params)?;
-        let events = synod_validators::on_block_end(block_state, height, &self.genesis.staking)?;
+        let report = synod_subnets::on_block_end(block_state, height, &self.subnet_params)?;
+        let mut events: Vec<Event> = report
+            .epochs
+            .into_iter()
+            .filter_map(|e| e.event.map(Event::Subnet))
+            .collect();
+        events.extend(synod_validators::on_block_end(
+            block_state,
+            height,
+            &self.genesis.staking,
+        )?);
         Ok(events)
     }
 
@@ -248,6 +262,7 @@ impl Executor {
 
     /// Builds block 0 on `empty`, a view of an empty database.
     pub fn genesis_block(&self, empty: &StateView) -> Result<ExecutedBlock, BlockError> {
+        self.subnet_params.validate()?;
         let mut ov = Overlay::new(empty);
         let mut issuance: u64 = 0;
         for a in &self.genesis.accounts {

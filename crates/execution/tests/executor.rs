@@ -493,3 +493,29 @@ fn subnet_calls_and_end_block_hook_through_the_executor() {
     let sum: u64 = accounts.iter().map(|a| c.balance(a)).sum();
     assert_eq!(bank::issuance(&c.view()).expect("read"), sum);
 }
+
+#[test]
+fn genesis_subnet_parameters_are_validated_and_committed_to() {
+    let proposer = Keypair::dev("validator").account();
+    let dev = Genesis::dev(vec![proposer]);
+    let exec = Executor::new(dev.clone());
+    assert_eq!(exec.subnet_params(), &dev.subnets);
+    // The genesis hash commits to the subnet parameters.
+    let mut other = dev.clone();
+    other.subnets.network_rate_limit += 1;
+    assert_ne!(other.hash(), dev.hash());
+    assert_eq!(
+        Executor::with_subnet_params(dev.clone(), other.subnets.clone()).genesis_hash(),
+        other.hash()
+    );
+    // A chain whose parameters cannot work never builds block 0.
+    let mut bad = dev;
+    bad.subnets.burn_half_life = 0;
+    let store = Store::in_memory().expect("db");
+    let view = StateView::new(Arc::new(store.snapshot().expect("snap")), vec![]);
+    match Executor::new(bad).genesis_block(&view) {
+        Err(BlockError::InvalidSubnetParams(e)) => assert_eq!(e.param, "burn_half_life"),
+        Err(e) => panic!("wrong error {e}"),
+        Ok(_) => panic!("accepted a zero burn half-life"),
+    }
+}

@@ -4,6 +4,7 @@ use crate::account::AccountId;
 use crate::codec::encode;
 use crate::hash::Hash;
 use crate::keys::{DEV_ACCOUNT_NAMES, Keypair};
+use crate::subnet_params::SubnetParams;
 use crate::token::{Balance, UNIT};
 use crate::tx::FeeSchedule;
 use crate::validators::StakingParams;
@@ -45,6 +46,10 @@ pub struct Genesis {
     /// file means the real-network defaults.
     #[serde(default)]
     pub staking: StakingParams,
+    /// The subnet economy's chain-wide parameters and new subnets' hyperparameters (absent in
+    /// a genesis file: the production defaults).
+    #[serde(default)]
+    pub subnets: SubnetParams,
 }
 
 impl Genesis {
@@ -55,7 +60,8 @@ impl Genesis {
 
     /// The development genesis: chain id `synod-dev`, a fixed timestamp, the dev accounts
     /// (`alice`, `bob`, ...) with 1,000,000 SYN each, `validators` as the validator set with
-    /// 1,000 SYN bonded each, and the devnet staking parameters ([`StakingParams::dev`]).
+    /// 1,000 SYN bonded each, the devnet staking parameters ([`StakingParams::dev`]) and the
+    /// devnet's subnet parameters ([`SubnetParams::dev`]).
     pub fn dev(validators: Vec<AccountId>) -> Self {
         Genesis {
             chain_id: "synod-dev".into(),
@@ -76,6 +82,7 @@ impl Genesis {
                 .collect(),
             fees: FeeSchedule::default(),
             staking: StakingParams::dev(),
+            subnets: SubnetParams::dev(),
         }
     }
 }

@@ -28,7 +28,7 @@ pub const MAX_WEIGHTS_LEN: usize = 4096;
 pub const MAX_SALT_LEN: usize = 64;
 
 /// One owner-settable subnet hyperparameter and its new value. Bounds are checked by the chain
-/// (see `synod-subnets`' `hyperparams` module).
+/// (see [`crate::subnet_params::SubnetHyperparams::apply`]).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(tag = "name", content = "value", rename_all = "snake_case")]
 pub enum Hyperparameter {
@@ -683,6 +683,31 @@ pub enum SubnetEvent {
         /// New take.
         take: u16,
     },
+    /// A subnet's epoch ran at the end of block `block` and paid its pending emission. Not
+    /// part of any transaction's receipt: RPC reports a block's epoch events under the zero
+    /// transaction hash, after the transactions. Alpha adds up to the unit:
+    /// `miner_alpha + validator_alpha + owner_alpha + burned_alpha` is everything that was
+    /// pending for miners, validators and the owner.
+    EpochRun {
+        /// The subnet.
+        netuid: NetUid,
+        /// The block whose end step ran the epoch.
+        block: u64,
+        /// The subnet's epoch count after this one.
+        epoch_index: u64,
+        /// Alpha staked to miners (their Yuma server emission).
+        miner_alpha: Balance,
+        /// Alpha credited to validators and their nominators (take included).
+        validator_alpha: Balance,
+        /// The owner cut, staked to the owner hotkey.
+        owner_alpha: Balance,
+        /// Alpha burned: incentive landing on the owner hotkey, rounding dust, no recipient.
+        burned_alpha: Balance,
+        /// SYN paid to root stakers (auto-staked on root).
+        root_tao: Balance,
+        /// Root SYN left pending for the next epoch (no root-staked validator this time).
+        carried_root_tao: Balance,
+    },
 }
 
 #[cfg(test)]
@@ -843,6 +868,17 @@ mod tests {
                 to_netuid: 2,
                 alpha_in: 1,
                 alpha_out: 1,
+            },
+            SubnetEvent::EpochRun {
+                netuid: 3,
+                block: 90,
+                epoch_index: 4,
+                miner_alpha: 5,
+                validator_alpha: 6,
+                owner_alpha: 7,
+                burned_alpha: 8,
+                root_tao: 9,
+                carried_root_tao: 10,
             },
         ];
         for e in events {

@@ -290,6 +290,13 @@ pub trait SynodApi {
     #[method(name = "networkLockCost")]
     async fn network_lock_cost(&self) -> Result<Balance, jsonrpsee::types::ErrorObjectOwned>;
 
+    /// The chain's subnet parameters (from its genesis): limits, rate limits, lock and burn
+    /// rules, emission constants and new subnets' hyperparameters.
+    #[method(name = "subnetParams")]
+    async fn subnet_params(
+        &self,
+    ) -> Result<synod_primitives::SubnetParams, jsonrpsee::types::ErrorObjectOwned>;
+
     /// The metagraph of a subnet: every per-UID vector plus pool, prices, tempo and pending
     /// emission.
     #[method(name = "metagraph")]

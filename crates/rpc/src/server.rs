@@ -23,7 +23,7 @@ use synod_execution::validators::query::{
 };
 use synod_mempool::{Mempool, MempoolError, SenderState};
 use synod_primitives::{
-    AccountId, Balance, Block, Hash, Height, NetUid, Receipt, SignedTransaction, TxError,
+    AccountId, Balance, Block, Event, Hash, Height, NetUid, Receipt, SignedTransaction, TxError,
 };
 use synod_storage::{StateRead, Store};
 use tokio::sync::broadcast;
@@ -458,6 +458,10 @@ impl SynodApiServer for RpcContext {
         self.subnet_query(query::lock_cost).await
     }
 
+    async fn subnet_params(&self) -> Result<synod_primitives::SubnetParams, ErrorObjectOwned> {
+        Ok(self.executor.subnet_params().clone())
+    }
+
     async fn metagraph(&self, netuid: NetUid) -> Result<Option<Metagraph>, ErrorObjectOwned> {
         self.subnet_query(move |s, h, p| query::metagraph(s, netuid, h, p))
             .await
@@ -530,7 +534,8 @@ impl SynodApiServer for RpcContext {
                 _ = sink.closed() => return Ok(()),
                 item = rx.recv() => match item {
                     Ok(f) => {
-                        for ev in tx_events(f.block.height(), &f.receipts) {
+                        let height = f.block.height();
+                        for ev in tx_events(height, &f.receipts) {
                             let msg = serde_json::value::to_raw_value(&ev)?;
                             if sink.send(msg).await.is_err() {
                                 return Ok(());

@@ -15,7 +15,7 @@ use crate::registration::{globals, subnet_state, uid_of};
 use crate::staking::{self, Position};
 use crate::state::{self, EpochResults, Neuron, SubnetInfo, SubnetState};
 use synod_bank as bank;
-use synod_primitives::subnets::{NetUid, ROOT_NETUID};
+use synod_primitives::subnets::{NetUid, ROOT_NETUID, SubnetEvent};
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
 use synod_storage::typed::{CallError, StateError};
@@ -39,6 +39,9 @@ pub struct EpochReport {
     pub pending: Pending,
     /// How it was paid.
     pub payout: emission::Payout,
+    /// The event recorded for it (`None` when Yuma refused the stored input and the pending
+    /// emission was kept).
+    pub event: Option<SubnetEvent>,
 }
 
 /// Runs the subnet part of a block. Called once per block, after the transactions, inside the
@@ -91,7 +94,7 @@ pub fn on_block_end<R: StateRead + ?Sized>(
         }
     }
     due.sort_unstable();
-    due.truncate(params.max_epochs_per_block);
+    due.truncate(usize::try_from(params.max_epochs_per_block).unwrap_or(usize::MAX));
     for (_, netuid) in due {
         let mut sub = Overlay::new(&*s);
         match run_epoch(&mut sub, netuid, height, params) {
@@ -326,6 +329,7 @@ fn run_epoch<R: StateRead + ?Sized>(
     let pay = emission::payout(&pending, &uids, params.tao_weight);
     let mut burned = pay.burned_alpha;
     let mut root_paid: u64 = 0;
+    let (mut miners_paid, mut validators_paid) = (0u64, 0u64);
     for (i, n) in neurons.iter().enumerate() {
         let Some(owner) = bank::hotkey_owner(s, &n.hotkey)? else {
             burned = burned
@@ -333,6 +337,8 @@ fn run_epoch<R: StateRead + ?Sized>(
                 .saturating_add(pay.validator_alpha[i]);
             continue;
         };
+        miners_paid = miners_paid.saturating_add(pay.miner_alpha[i]);
+        validators_paid = validators_paid.saturating_add(pay.validator_alpha[i]);
         let pos = Position {
             coldkey: owner,
             hotkey: n.hotkey,
@@ -392,6 +398,17 @@ fn run_epoch<R: StateRead + ?Sized>(
     for (uid, row) in out.bonds.iter().enumerate() {
         state::put_or_delete(s, state::bonds_key(netuid, uid as u16), row);
     }
+    report.event = Some(SubnetEvent::EpochRun {
+        netuid,
+        block: height,
+        epoch_index: st.epoch_index,
+        miner_alpha: miners_paid,
+        validator_alpha: validators_paid,
+        owner_alpha: pay.owner_alpha,
+        burned_alpha: burned,
+        root_tao: root_paid,
+        carried_root_tao: st.pending_root_tao,
+    });
     report.pending = pending;
     report.payout = emission::Payout {
         burned_alpha: burned,

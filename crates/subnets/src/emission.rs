@@ -429,6 +429,23 @@ mod tests {
     }
 
     #[test]
+    fn burn_bumps_by_1_26_within_bounds() {
+        assert_eq!(
+            bumped_burn(1_000_000_000, 126, 100, 1, u64::MAX),
+            1_260_000_000
+        );
+        // Clamped to the subnet's bounds both ways, and never overflowing.
+        assert_eq!(bumped_burn(90, 126, 100, 1, 100), 100);
+        assert_eq!(bumped_burn(10, 126, 100, 500, 1_000), 500);
+        assert_eq!(bumped_burn(u64::MAX, 126, 100, 1, u64::MAX), u64::MAX);
+        // The decay is clamped to the maximum too (a lowered max_burn applies at once).
+        assert_eq!(
+            decayed_burn(1_000_000_000, 0, 360, 1, 700_000_000),
+            700_000_000
+        );
+    }
+
+    #[test]
     fn lock_cost_doubles_and_decays() {
         let min = 1_000;
         assert_eq!(lock_cost(0, None, 5, min, 100), min);

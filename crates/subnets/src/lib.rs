@@ -32,7 +32,7 @@ pub mod state;
 mod weights;
 
 pub use coinbase::on_block_end;
-pub use params::{Params, SubnetHyperparams};
+pub use params::{Params, SubnetHyperparams, SubnetParams, SubnetParamsError};
 pub use registration::{current_burn, network_lock_cost};
 pub use staking::stake_of;
 pub use weights::{WeightRow, max_upscale};

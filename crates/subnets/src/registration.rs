@@ -164,7 +164,7 @@ pub(crate) fn register_network<R: StateRead + ?Sized>(
     staking::move_funds(s, sender, &module_account(), seed)?;
     bank::burn(s, sender, cost - seed)?;
 
-    let hyperparams = SubnetHyperparams::default();
+    let hyperparams = params.default_hyperparams.clone();
     let tempo = u64::from(hyperparams.tempo.max(1));
     let info = SubnetInfo {
         netuid,

@@ -10,10 +10,12 @@ use synod_primitives::subnets::{Hyperparameter, SubnetCall, SubnetFailure, weigh
 use synod_primitives::token::UNIT;
 use synod_primitives::{AccountId, Event, SubnetEvent};
 use synod_subnets::Params;
+use synod_subnets::state;
 
 fn params() -> Params {
     Params {
         network_rate_limit: 0,
+        min_tempo: 1,
         ..Params::default()
     }
 }
@@ -102,10 +104,22 @@ fn network(v: usize, m: usize) -> Net {
     }
 }
 
-/// Steps until the subnet's next epoch has run; returns its report.
+/// Steps until the subnet's next epoch has run; returns its report. Checks that every epoch
+/// that ran carries its event (the executor puts them in the block's end-block receipt).
 fn until_epoch(sim: &mut Sim, netuid: u16) -> synod_subnets::coinbase::EpochReport {
     for _ in 0..10_000 {
+        let h = sim.height;
         let r = sim.step();
+        for e in &r.epochs {
+            match &e.event {
+                Some(SubnetEvent::EpochRun { netuid, block, .. }) => {
+                    assert_eq!((*netuid, *block), (e.netuid, h), "event names its epoch");
+                }
+                Some(other) => panic!("unexpected epoch event {other:?}"),
+                // Yuma refused the stored input: the pending emission is kept, no event.
+                None => {}
+            }
+        }
         if let Some(e) = r.epochs.into_iter().find(|e| e.netuid == netuid) {
             return e;
         }
@@ -126,6 +140,131 @@ fn conserve(e: &synod_subnets::coinbase::EpochReport) {
         e.pending.root_tao,
         "root SYN conservation"
     );
+    // The epoch's event reports the same payout.
+    match e.event.clone().expect("event") {
+        SubnetEvent::EpochRun {
+            netuid,
+            miner_alpha,
+            validator_alpha,
+            owner_alpha,
+            burned_alpha,
+            root_tao,
+            carried_root_tao,
+            ..
+        } => {
+            assert_eq!(netuid, e.netuid);
+            assert_eq!(miner_alpha, p.miner_alpha.iter().sum::<u64>());
+            assert_eq!(validator_alpha, p.validator_alpha.iter().sum::<u64>());
+            assert_eq!(owner_alpha, p.owner_alpha);
+            assert_eq!(burned_alpha, p.burned_alpha);
+            assert_eq!(root_tao, p.root_tao.iter().sum::<u64>());
+            assert_eq!(carried_root_tao, p.carried_root_tao);
+            assert_eq!(
+                miner_alpha + validator_alpha + owner_alpha + burned_alpha,
+                e.pending.server + e.pending.validator + e.pending.owner
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn epoch_events_name_the_block_index_and_totals() {
+    let mut net = network(2, 3);
+    let n = net.netuid;
+    let e1 = until_epoch(&mut net.sim, n);
+    let block1 = net.sim.height - 1;
+    let e2 = until_epoch(&mut net.sim, n);
+    let block2 = net.sim.height - 1;
+    for (e, block) in [(&e1, block1), (&e2, block2)] {
+        conserve(e);
+        match e.event.clone().expect("event") {
+            SubnetEvent::EpochRun {
+                block: b,
+                epoch_index,
+                ..
+            } => {
+                assert_eq!(b, block);
+                assert_eq!(
+                    epoch_index,
+                    net.sim.state(n).epoch_index - u64::from(b == block1)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(block2 - block1, 10, "one epoch per tempo");
+    // Emission flowed between the two epochs, so the second one paid something.
+    match e2.event.expect("event") {
+        SubnetEvent::EpochRun {
+            miner_alpha,
+            validator_alpha,
+            owner_alpha,
+            ..
+        } => assert!(miner_alpha + validator_alpha > 0 && owner_alpha > 0),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn genesis_parameters_drive_new_subnets_and_the_network_rate_limit() {
+    let mut p = Params {
+        network_rate_limit: 5,
+        min_tempo: 1,
+        ..Params::default()
+    };
+    p.default_hyperparams.tempo = 77;
+    p.default_hyperparams.max_allowed_uids = 64;
+    p.default_hyperparams.commit_reveal_enabled = false;
+    p.validate().expect("valid");
+    let mut sim = Sim::new(p.clone());
+    let o = key("o");
+    sim.fund(o, 1_000_000 * UNIT);
+    let hot: Vec<AccountId> = (0..2).map(|i| key(&format!("o-hot-{i}"))).collect();
+    for h in &hot {
+        sim.bind(o, *h);
+    }
+    let create = |sim: &mut Sim, h: AccountId| {
+        sim.call(
+            o,
+            SubnetCall::RegisterNetwork {
+                hotkey: h,
+                max_lock_cost: u64::MAX,
+            },
+        )
+    };
+    let at = sim.height;
+    create(&mut sim, hot[0]).expect("first subnet");
+    let info = synod_subnets::query::hyperparams(&sim.mem, 1)
+        .expect("read")
+        .expect("subnet");
+    assert_eq!(info, p.default_hyperparams);
+    // The genesis rate limit, not a compiled-in one.
+    assert_eq!(
+        sim.fails(
+            o,
+            SubnetCall::RegisterNetwork {
+                hotkey: hot[1],
+                max_lock_cost: u64::MAX,
+            }
+        ),
+        SubnetFailure::NetworkRateLimited { next: at + 5 }
+    );
+    sim.steps(5);
+    create(&mut sim, hot[1]).expect("after the rate limit");
+    // Owners are held to the genesis bounds: below min_tempo is refused.
+    let strict = Params { min_tempo: 50, ..p };
+    sim.params = strict;
+    assert!(matches!(
+        sim.fails(
+            o,
+            SubnetCall::SetHyperparameter {
+                netuid: 1,
+                param: Hyperparameter::Tempo(49)
+            }
+        ),
+        SubnetFailure::InvalidHyperparameter { .. }
+    ));
 }
 
 #[test]
@@ -867,6 +1006,7 @@ fn subnet_limit_dissolves_the_lowest_price_subnet_and_refunds() {
         network_immunity_period: 10,
         moving_alpha_ppb: 100_000_000,
         ema_halving_blocks: 1,
+        min_tempo: 1,
         ..Params::default()
     });
     let o = key("o");
@@ -1110,4 +1250,355 @@ fn axons_commits_and_staking_guards() {
         SubnetFailure::TooManyCommits { max: 10 }
     );
     sim.check_invariants();
+}
+
+/// Creates `count` subnets in one block under `p`; returns the creation height.
+fn subnets_in_one_block(sim: &mut Sim, count: usize) -> u64 {
+    let o = key("o");
+    sim.fund(o, 10_000_000 * UNIT);
+    for i in 0..count {
+        let h = key(&format!("o-hot-{i}"));
+        sim.bind(o, h);
+        sim.ok(
+            o,
+            SubnetCall::RegisterNetwork {
+                hotkey: h,
+                max_lock_cost: u64::MAX,
+            },
+        );
+    }
+    sim.height
+}
+
+#[test]
+fn epochs_are_staggered_by_netuid() {
+    let mut p = params();
+    p.default_hyperparams.tempo = 10;
+    let mut sim = Sim::new(p);
+    // Past the first tempo, so the stagger offset is not cut off at block 0.
+    sim.steps(20);
+    let h0 = subnets_in_one_block(&mut sim, 3);
+    // last_epoch_block = h0 − netuid mod tempo, so subnet k is first due at h0 + 10 − k.
+    let mut first: std::collections::BTreeMap<u16, u64> = Default::default();
+    for _ in 0..12 {
+        let h = sim.height;
+        for e in sim.step().epochs {
+            first.entry(e.netuid).or_insert(h);
+        }
+    }
+    assert_eq!(
+        first.into_iter().collect::<Vec<_>>(),
+        vec![(1, h0 + 9), (2, h0 + 8), (3, h0 + 7)]
+    );
+}
+
+#[test]
+fn at_most_max_epochs_per_block_run_oldest_first() {
+    let mut p = params();
+    p.default_hyperparams.tempo = 1;
+    p.max_epochs_per_block = 2;
+    let mut sim = Sim::new(p);
+    subnets_in_one_block(&mut sim, 3);
+    // Tempo 1: all three are due every block; two run, the one waiting longest first
+    // (ties: lower netuid), so none waits more than one extra block.
+    sim.step();
+    let ran: Vec<Vec<u16>> = (0..4)
+        .map(|_| sim.step().epochs.iter().map(|e| e.netuid).collect())
+        .collect();
+    assert_eq!(ran, vec![vec![1, 2], vec![3, 1], vec![2, 1], vec![3, 1]]);
+}
+
+#[test]
+fn every_hyperparameter_is_owner_settable_within_its_bounds() {
+    use Hyperparameter as H;
+    let mut net = network(1, 2);
+    let n = net.netuid;
+    let owner = net.owner;
+    // (accepted value, read back, refused values)
+    type Read = fn(&synod_subnets::SubnetHyperparams) -> String;
+    let cases: Vec<(H, Read, Vec<H>)> = vec![
+        (
+            H::Tempo(42),
+            |h| h.tempo.to_string(),
+            vec![H::Tempo(0), H::Tempo(50_401)],
+        ),
+        (
+            H::MaxAllowedUids(4_096),
+            |h| h.max_allowed_uids.to_string(),
+            vec![H::MaxAllowedUids(4_097), H::MaxAllowedUids(3)],
+        ),
+        (
+            H::MaxAllowedValidators(16),
+            |h| h.max_allowed_validators.to_string(),
+            vec![H::MaxAllowedValidators(0), H::MaxAllowedValidators(4_097)],
+        ),
+        (
+            H::ImmunityPeriod(7),
+            |h| h.immunity_period.to_string(),
+            vec![H::ImmunityPeriod(1_296_001)],
+        ),
+        (
+            H::MinAllowedWeights(3),
+            |h| h.min_allowed_weights.to_string(),
+            vec![H::MinAllowedWeights(4_097)],
+        ),
+        (
+            H::MaxWeightsLimit(30_000),
+            |h| h.max_weights_limit.to_string(),
+            vec![H::MaxWeightsLimit(0)],
+        ),
+        (
+            H::WeightsRateLimit(3),
+            |h| h.weights_rate_limit.to_string(),
+            vec![H::WeightsRateLimit(50_401)],
+        ),
+        (
+            H::WeightsVersionKey(9),
+            |h| h.weights_version_key.to_string(),
+            vec![],
+        ),
+        (H::Kappa(40_000), |h| h.kappa.to_string(), vec![H::Kappa(0)]),
+        (
+            H::BondsMovingAverage(975_000),
+            |h| h.bonds_moving_average.to_string(),
+            vec![H::BondsMovingAverage(1_000_001)],
+        ),
+        (
+            H::BondsPenalty(100),
+            |h| h.bonds_penalty.to_string(),
+            vec![],
+        ),
+        (
+            H::Yuma3Enabled(false),
+            |h| h.yuma3_enabled.to_string(),
+            vec![],
+        ),
+        (
+            H::LiquidAlphaEnabled(true),
+            |h| h.liquid_alpha_enabled.to_string(),
+            vec![],
+        ),
+        (
+            H::AlphaValues {
+                low: 2_000,
+                high: 60_000,
+            },
+            |h| format!("{:?}", (h.alpha_low, h.alpha_high)),
+            vec![
+                H::AlphaValues {
+                    low: 1_637,
+                    high: 60_000,
+                },
+                H::AlphaValues {
+                    low: 50_000,
+                    high: 40_000,
+                },
+            ],
+        ),
+        (
+            H::AlphaSigmoidSteepness(500),
+            |h| h.alpha_sigmoid_steepness.to_string(),
+            vec![H::AlphaSigmoidSteepness(-1)],
+        ),
+        (
+            H::CommitRevealEnabled(true),
+            |h| h.commit_reveal_enabled.to_string(),
+            vec![],
+        ),
+        (
+            H::RevealPeriodEpochs(3),
+            |h| h.reveal_period_epochs.to_string(),
+            vec![H::RevealPeriodEpochs(0), H::RevealPeriodEpochs(101)],
+        ),
+        (
+            H::ActivityCutoff(777),
+            |h| h.activity_cutoff.to_string(),
+            vec![H::ActivityCutoff(0)],
+        ),
+        (
+            H::MinBurn(1_000_000),
+            |h| h.min_burn.to_string(),
+            vec![H::MinBurn(0), H::MinBurn(101 * UNIT)],
+        ),
+        (
+            H::MaxBurn(50 * UNIT),
+            |h| h.max_burn.to_string(),
+            vec![H::MaxBurn(999_999), H::MaxBurn(1_000_001 * UNIT)],
+        ),
+        (
+            H::RegistrationAllowed(false),
+            |h| h.registration_allowed.to_string(),
+            vec![],
+        ),
+        (
+            H::ServingRateLimit(5),
+            |h| h.serving_rate_limit.to_string(),
+            vec![H::ServingRateLimit(50_401)],
+        ),
+        (
+            H::MinNonImmuneUids(2),
+            |h| h.min_non_immune_uids.to_string(),
+            vec![H::MinNonImmuneUids(4_097)],
+        ),
+    ];
+    assert_eq!(cases.len(), 23, "one case per Hyperparameter variant");
+    let read = |sim: &Sim| {
+        synod_subnets::query::hyperparams(&sim.mem, n)
+            .expect("read")
+            .expect("subnet")
+    };
+    for (ok, get, bad) in cases {
+        let stranger = net.vals[0].0;
+        assert_eq!(
+            net.sim.fails(
+                stranger,
+                SubnetCall::SetHyperparameter {
+                    netuid: n,
+                    param: ok.clone()
+                }
+            ),
+            SubnetFailure::NotSubnetOwner
+        );
+        hp(&mut net.sim, owner, n, ok.clone());
+        let after = get(&read(&net.sim));
+        for b in bad {
+            let before = read(&net.sim);
+            assert!(
+                matches!(
+                    net.sim.fails(
+                        owner,
+                        SubnetCall::SetHyperparameter {
+                            netuid: n,
+                            param: b.clone()
+                        }
+                    ),
+                    SubnetFailure::InvalidHyperparameter { .. }
+                ),
+                "{b:?} accepted"
+            );
+            assert_eq!(read(&net.sim), before, "{b:?} changed state");
+        }
+        // The accepted value is what the subnet now holds.
+        let expect = match ok {
+            H::AlphaValues { low, high } => format!("{:?}", (low, high)),
+            H::Tempo(v) | H::MaxAllowedUids(v) | H::MaxAllowedValidators(v) => v.to_string(),
+            H::MinAllowedWeights(v) | H::MaxWeightsLimit(v) | H::Kappa(v) => v.to_string(),
+            H::BondsPenalty(v) | H::MinNonImmuneUids(v) => v.to_string(),
+            H::ImmunityPeriod(v) | H::WeightsRateLimit(v) | H::WeightsVersionKey(v) => {
+                v.to_string()
+            }
+            H::BondsMovingAverage(v) | H::RevealPeriodEpochs(v) | H::ActivityCutoff(v) => {
+                v.to_string()
+            }
+            H::MinBurn(v) | H::MaxBurn(v) | H::ServingRateLimit(v) => v.to_string(),
+            H::Yuma3Enabled(v)
+            | H::LiquidAlphaEnabled(v)
+            | H::CommitRevealEnabled(v)
+            | H::RegistrationAllowed(v) => v.to_string(),
+            H::AlphaSigmoidSteepness(v) => v.to_string(),
+        };
+        assert_eq!(after, expect);
+    }
+}
+
+#[test]
+fn pruning_order_is_emission_then_registration_then_uid_and_replacement_clears_rows() {
+    let mut net = network(1, 3);
+    let n = net.netuid;
+    for p in [
+        Hyperparameter::ImmunityPeriod(0),
+        Hyperparameter::MinNonImmuneUids(0),
+        Hyperparameter::MaxAllowedValidators(5),
+        Hyperparameter::MaxAllowedUids(5),
+    ] {
+        hp(&mut net.sim, net.owner, n, p);
+    }
+    // Leave the registration blocks behind (an epoch runs on the way; its scores are
+    // replaced below).
+    net.sim.steps(12);
+    // uid 0 owner, 1 validator, 2..4 miners. Pruning scores and registration blocks set
+    // directly: uids 2 and 3 tie on the lowest emission, 3 registered earlier.
+    let set_scores = |sim: &mut Sim, emission: Vec<u64>, registered: &[(u16, u64)]| {
+        let registered = registered.to_vec();
+        sim.with(|ov| {
+            let mut res: state::EpochResults =
+                state::get_or_default(ov, &state::epoch_key(n)).expect("read");
+            res.resize(emission.len());
+            res.emission = emission;
+            state::put(ov, state::epoch_key(n), &res);
+            for (uid, at) in registered {
+                let mut nr: state::Neuron = state::get(ov, &state::neuron_key(n, uid))
+                    .expect("read")
+                    .expect("neuron");
+                nr.registered_at = at;
+                state::put(ov, state::neuron_key(n, uid), &nr);
+            }
+            Ok(vec![])
+        })
+        .expect("write");
+    };
+    set_scores(
+        &mut net.sim,
+        vec![0, 50, 7, 7, 9],
+        &[(2, 5), (3, 4), (4, 5)],
+    );
+    // uid 3 holds weight and bond rows of its own, and the validator weights it.
+    let row = vec![(2u16, 65_535u16)];
+    net.sim
+        .with(|ov| {
+            state::put(ov, state::weights_key(n, 3), &row);
+            state::put(ov, state::bonds_key(n, 3), &row);
+            Ok(vec![])
+        })
+        .expect("write");
+    let reg = |sim: &mut Sim, name: &str| {
+        let (c, h) = (key(&format!("{name}-c")), key(&format!("{name}-h")));
+        sim.fund(c, 1_000 * UNIT);
+        sim.bind(c, h);
+        let ev = sim.ok(
+            c,
+            SubnetCall::BurnedRegister {
+                netuid: n,
+                hotkey: h,
+                max_burn: u64::MAX,
+            },
+        );
+        match &ev[0] {
+            Event::Subnet(SubnetEvent::NeuronRegistered { uid, replaced, .. }) => {
+                (*uid, *replaced, h)
+            }
+            e => panic!("{e:?}"),
+        }
+    };
+    let old3 = net.sim.metagraph(n).hotkeys[3];
+
+    let (uid, replaced, newh) = reg(&mut net.sim, "x");
+    assert_eq!(
+        (uid, replaced),
+        (3, Some(old3)),
+        "lowest emission, earlier registration"
+    );
+    // The replaced UID starts clean: no rows, zero scores, the new hotkey, registered now.
+    let w: Option<Vec<(u16, u16)>> =
+        state::get(&net.sim.mem, &state::weights_key(n, 3)).expect("r");
+    let b: Option<Vec<(u16, u16)>> = state::get(&net.sim.mem, &state::bonds_key(n, 3)).expect("r");
+    assert_eq!((w, b), (None, None));
+    let m = net.sim.metagraph(n);
+    assert_eq!(m.hotkeys[3], newh);
+    assert_eq!(m.emission[3], 0);
+    assert_eq!(m.block_at_registration[3], net.sim.height);
+    assert_eq!(
+        synod_subnets::query::metagraph(&net.sim.mem, n, net.sim.height, &net.sim.params)
+            .expect("read")
+            .expect("subnet")
+            .n,
+        5,
+        "replacement, not growth"
+    );
+    // Full tie on emission and registration: the lower UID goes; the owner never does, even
+    // with the lowest score.
+    set_scores(&mut net.sim, vec![0, 50, 7, 100, 7], &[(2, 5), (4, 5)]);
+    let (uid, _, _) = reg(&mut net.sim, "y");
+    assert_eq!(uid, 2);
+    net.sim.check_invariants();
 }

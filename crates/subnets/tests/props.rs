@@ -207,7 +207,7 @@ proptest! {
     /// issuance increase.
     #[test]
     fn random_operations_keep_every_invariant(ops in prop::collection::vec(op(), 1..60)) {
-        let mut sim = Sim::new(Params { network_rate_limit: 0, ..Params::default() });
+        let mut sim = Sim::new(Params { network_rate_limit: 0, min_tempo: 1, ..Params::default() });
         let owner = key("owner");
         sim.fund(owner, 1_000_000 * UNIT);
         let hot: Vec<_> = (0..4).map(|i| key(&format!("hot-{i}"))).collect();

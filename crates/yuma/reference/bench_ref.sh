@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times the numpy float64 reference on exactly the inputs of benches/epoch.rs.
 # Usage: crates/yuma/reference/bench_ref.sh   (from the workspace root)
-# Prints one line per case: name and median milliseconds per epoch.
+# Prints one line per case: name, median wall and CPU milliseconds per epoch.
+# (`cargo bench -p synod-yuma --bench epoch` prints the same comparison itself.)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 tmp="$(mktemp -d)"
@@ -11,6 +12,6 @@ bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys
 for case in "256 64 sparse" "256 64 dense" "4096 256 sparse" "4096 256 dense"; do
   set -- $case
   "$bin" "$1" "$2" "$3" > "$tmp/in.json"
-  ms="$(python3 "$here/yuma_ref.py" --bench "$tmp/in.json" "${REPEATS:-5}")"
-  echo "yuma::epoch/n=$1/$3 numpy ${ms} ms"
+  read -r wall cpu < <(python3 "$here/yuma_ref.py" --bench "$tmp/in.json" "${REPEATS:-5}")
+  echo "yuma::epoch/n=$1/$3 numpy wall ${wall} ms, cpu ${cpu} ms"
 done

@@ -14,7 +14,8 @@ synod-yuma crate docs); stdout is the matching EpochOutput object or array.
 
     python3 yuma_ref.py --bench input.json [repeats]
 
-times `run_epoch` on one input and prints the median wall time in milliseconds.
+times `run_epoch` on one input and prints the median wall time and the median
+process CPU time per epoch, in milliseconds.
 """
 
 import json
@@ -231,12 +232,16 @@ def main():
         repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 5
         run_epoch(inp)
         times = []
+        cpu = []
         for _ in range(repeats):
             t0 = time.perf_counter()
+            c0 = time.process_time()
             run_epoch(inp)
+            cpu.append(time.process_time() - c0)
             times.append(time.perf_counter() - t0)
         times.sort()
-        print(f"{times[len(times) // 2] * 1e3:.3f}")
+        cpu.sort()
+        print(f"{times[len(times) // 2] * 1e3:.3f} {cpu[len(cpu) // 2] * 1e3:.3f}")
         return
     data = json.load(sys.stdin)
     if isinstance(data, list):

@@ -200,14 +200,7 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, YumaError> {
             ema_plain(&wfb, &prev, loaded.as_ref(), alpha)
         };
         // D_i = a_i · Σ_j (B_ij / Σ_k B_kj) · I_j, normalised; store floor(B·65535).
-        let mut col_sums = vec![ZERO; n];
-        for i in 0..n {
-            let (cols, vals) = e.row(i);
-            for (&j, &v) in cols.iter().zip(vals) {
-                let s = &mut col_sums[usize::from(j)];
-                *s = s.sadd(v);
-            }
-        }
+        let col_sums = e.col_sums(n);
         let divisors: Vec<Option<Divisor>> = col_sums.iter().map(|&s| Divisor::new(s)).collect();
         dividends = Vec::with_capacity(n);
         for (i, out) in bonds_out.iter_mut().enumerate() {
@@ -478,26 +471,75 @@ impl Iterator for BondWeightsRow<'_> {
 
 /// Plain Yuma3 EMA `α·W̃ + (1−α)·B` over the union of both patterns, keeping
 /// positive results (subtensor's `mat_ema_sparse`; no clamp, old bonds decay).
+///
+/// Rows whose stored weight and bond columns are the same list (the steady state:
+/// validators keep weighting the miners they hold bonds to) skip the merge and
+/// walk both rows in lockstep; entries that clipping or the registration mask
+/// drop are `None` there exactly as they are absent from the merge, so every
+/// pushed entry is the same.
 fn ema_plain(new: &BondWeights<'_>, prev: &PrevBonds<'_>, loaded: Option<&Csr>, alpha: Fx) -> Csr {
     let keep = ONE.saturating_sub(alpha);
     let n = new.matrix().rows();
     let mut b = CsrBuilder::with_capacity(n, new.nnz() + prev.nnz_hint(loaded));
+    let step = |x: Option<Fx>, y: Option<Fx>| {
+        let mut acc = ZERO;
+        if let Some(x) = x {
+            acc = acc.sadd(alpha.smul(x));
+        }
+        if let Some(y) = y {
+            acc = acc.sadd(keep.smul(y));
+        }
+        acc
+    };
     for i in 0..n {
-        merge_iters(new.row(i), prev.row(loaded, i), |j, x, y| {
-            let mut acc = ZERO;
-            if let Some(x) = x {
-                acc = acc.sadd(alpha.smul(x));
+        let (cols, vals) = new.matrix().row(i);
+        let clip_to = match new {
+            BondWeights::Clipped(_, c) => Some(*c),
+            _ => None,
+        };
+        let new_at = |k: usize| -> Option<Fx> {
+            let v = vals[k];
+            match clip_to {
+                Some(c) => clip(v, c[usize::from(cols[k])]),
+                None => Some(v),
             }
-            if let Some(y) = y {
-                acc = acc.sadd(keep.smul(y));
+        };
+        match prev.raw_row(loaded, i) {
+            RawPrevRow::Stored(row)
+                if row.len() == cols.len() && row.iter().zip(cols).all(|(e, &j)| e.0 == j) =>
+            {
+                for (k, &(j, v)) in row.iter().enumerate() {
+                    let y = prev.unmasked(j).then(|| (prev.value)(v));
+                    let acc = step(new_at(k), y);
+                    if acc > ZERO {
+                        b.push(j, acc);
+                    }
+                }
             }
-            if acc > ZERO {
-                b.push(j, acc);
+            RawPrevRow::Loaded(pc, pv) if pc == cols => {
+                for (k, (&j, &y)) in pc.iter().zip(pv).enumerate() {
+                    let acc = step(new_at(k), Some(y));
+                    if acc > ZERO {
+                        b.push(j, acc);
+                    }
+                }
             }
-        });
+            _ => merge_iters(new.row(i), prev.row(loaded, i), |j, x, y| {
+                let acc = step(x, y);
+                if acc > ZERO {
+                    b.push(j, acc);
+                }
+            }),
+        }
         b.end_row();
     }
     b.finish()
+}
+
+/// One row of [`PrevBonds`] before masking and conversion.
+enum RawPrevRow<'a> {
+    Stored(&'a [(u16, u16)]),
+    Loaded(&'a [u16], &'a [Fx]),
 }
 
 fn ema_liquid(
@@ -548,6 +590,23 @@ impl PrevBonds<'_> {
 
     fn nnz_hint(&self, loaded: Option<&Csr>) -> usize {
         loaded.map_or_else(|| self.rows.iter().map(Vec::len).sum(), Csr::nnz)
+    }
+
+    /// Whether a stored bond to `j` survives the registration mask.
+    #[inline]
+    fn unmasked(&self, j: u16) -> bool {
+        self.last_tempo > self.registered[usize::from(j)]
+    }
+
+    /// Row `i` as stored (or as loaded, already masked), without conversion.
+    fn raw_row<'b>(&'b self, loaded: Option<&'b Csr>, i: usize) -> RawPrevRow<'b> {
+        match loaded {
+            Some(m) => {
+                let (cols, vals) = m.row(i);
+                RawPrevRow::Loaded(cols, vals)
+            }
+            None => RawPrevRow::Stored(self.rows.get(i).map_or(&[][..], Vec::as_slice)),
+        }
     }
 
     /// Row `i` as `(col, value)` in increasing column order, masked.
@@ -605,6 +664,124 @@ mod tests {
         assert_eq!(top_k_nonzero(&v, 2), vec![false, true, true, false]);
         assert_eq!(top_k_nonzero(&v, 9), vec![true, true, true, false]);
         assert_eq!(top_k_nonzero(&v, 0), vec![false; 4]);
+    }
+
+    /// The EMA before the lockstep fast path: a merge of the filtered rows.
+    fn ema_plain_by_merge(
+        new: &BondWeights<'_>,
+        prev: &PrevBonds<'_>,
+        loaded: Option<&Csr>,
+        alpha: Fx,
+    ) -> Vec<Vec<(u16, Fx)>> {
+        let keep = ONE.saturating_sub(alpha);
+        (0..new.matrix().rows())
+            .map(|i| {
+                let mut row = Vec::new();
+                merge_iters(new.row(i), prev.row(loaded, i), |j, x, y| {
+                    let mut acc = ZERO;
+                    if let Some(x) = x {
+                        acc = acc.sadd(alpha.smul(x));
+                    }
+                    if let Some(y) = y {
+                        acc = acc.sadd(keep.smul(y));
+                    }
+                    if acc > ZERO {
+                        row.push((j, acc));
+                    }
+                });
+                row
+            })
+            .collect()
+    }
+
+    fn rows_of(m: &Csr) -> Vec<Vec<(u16, Fx)>> {
+        (0..m.rows())
+            .map(|i| {
+                let (c, v) = m.row(i);
+                c.iter().copied().zip(v.iter().copied()).collect()
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// The lockstep path gives the merge's entries exactly, for same-pattern rows
+        /// (taken), different patterns (merged), clipping drops (consensus 0), the
+        /// registration mask, and loaded as well as in-place bonds.
+        #[test]
+        fn ema_fast_path_equals_the_merge(
+            n in 1usize..24,
+            seed in proptest::prelude::any::<u64>(),
+            beta_one in proptest::prelude::any::<bool>(),
+            bma in 0u64..=1_000_000,
+            loaded_bonds in proptest::prelude::any::<bool>(),
+        ) {
+            let mut rng = crate::synth::SplitMix64::new(seed);
+            let mut weights: Vec<SparseRow> = Vec::new();
+            let mut bonds: Vec<SparseRow> = Vec::new();
+            for _ in 0..n {
+                let cols: Vec<u16> = (0..n as u16).filter(|_| rng.chance(1, 2)).collect();
+                let w: SparseRow = cols.iter().map(|&j| (j, rng.below(65_536) as u16)).collect();
+                let b: SparseRow = if rng.chance(2, 3) {
+                    cols.iter().map(|&j| (j, rng.below(65_536) as u16)).collect()
+                } else {
+                    let mut b = Vec::new();
+                    for j in 0..n as u16 {
+                        if rng.chance(1, 2) {
+                            b.push((j, rng.below(65_536) as u16));
+                        }
+                    }
+                    b
+                };
+                weights.push(w);
+                bonds.push(b);
+            }
+            let registered: Vec<u64> = (0..n).map(|_| rng.below(20)).collect();
+            let consensus: Vec<Fx> = (0..n)
+                .map(|_| if rng.chance(1, 4) { ZERO } else { u16_proportion(rng.below(65_536) as u16) })
+                .collect();
+            let w = Csr::from_input(&weights, n, Matrix::Weights, fx_from_u16, |_| |_| true, true)
+                .expect("weights");
+            let new = if beta_one {
+                BondWeights::Clipped(&w, &consensus)
+            } else {
+                BondWeights::Raw(&w)
+            };
+            let prev = PrevBonds {
+                rows: &bonds,
+                value: u16_proportion,
+                last_tempo: 10,
+                registered: &registered,
+            };
+            let loaded = loaded_bonds.then(|| {
+                Csr::from_input(&bonds, n, Matrix::Bonds, u16_proportion, |_| |j| 10 > registered[j], false)
+                    .expect("bonds")
+            });
+            let alpha = ONE.saturating_sub(Fx::from_bits(((bma as i64) << 32) / 1_000_000));
+            let fast = ema_plain(&new, &prev, loaded.as_ref(), alpha);
+            proptest::prop_assert_eq!(rows_of(&fast), ema_plain_by_merge(&new, &prev, loaded.as_ref(), alpha));
+        }
+    }
+
+    #[test]
+    fn reused_matrix_buffers_do_not_change_results() {
+        use crate::synth::{GraphSpec, graph};
+        let spec = |n, per| GraphSpec {
+            n,
+            validators: 8,
+            weights_per_validator: per,
+            hyperparameters: crate::Hyperparameters::default(),
+        };
+        let (big, small) = (graph(&spec(200, None), 1), graph(&spec(40, Some(5)), 2));
+        let fresh = |input: EpochInput| {
+            std::thread::spawn(move || run_epoch(&input))
+                .join()
+                .expect("thread")
+        };
+        let small_fresh = fresh(small.clone());
+        // This thread's pool now holds the big epoch's buffers, full of its values.
+        let big_here = run_epoch(&big);
+        assert_eq!(big_here, fresh(big));
+        assert_eq!(run_epoch(&small), small_fresh);
     }
 
     #[test]
