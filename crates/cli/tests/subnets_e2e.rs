@@ -498,7 +498,7 @@ fn subnet_economy_end_to_end() {
     let end = evs.last().expect("block-end events");
     assert_eq!(
         (end.height, end.tx_hash),
-        (eb, synod_primitives::end_block_receipt_hash(eb))
+        (eb, synod_primitives::receipt::end_block_receipt_hash(eb))
     );
     let subnet_events: Vec<&Event> = end
         .events

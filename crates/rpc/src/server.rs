@@ -23,7 +23,7 @@ use synod_execution::validators::query::{
 };
 use synod_mempool::{Mempool, MempoolError, SenderState};
 use synod_primitives::{
-    AccountId, Balance, Block, Event, Hash, Height, NetUid, Receipt, SignedTransaction, TxError,
+    AccountId, Balance, Block, Hash, Height, NetUid, Receipt, SignedTransaction, TxError,
 };
 use synod_storage::{StateRead, Store};
 use tokio::sync::broadcast;
