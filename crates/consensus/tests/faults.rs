@@ -4,16 +4,18 @@
 //! Every scenario ends with [`Sim::check_safety`]: one block and one state root per height
 //! across all nodes, gap-free commits, no honest proposal rejected.
 //!
-//! Each scenario runs on several seeds; a failure message names the seed, and rerunning that
-//! seed replays the same execution.
+//! Each scenario runs on several seeds and prints what happened per seed. A run is a pure
+//! function of its seed: replay one or sweep many with `SIM_SEEDS`, e.g.
+//! `SIM_SEEDS=1-50 cargo test -p synod-consensus --test faults -- --nocapture`.
 
 mod sim;
 
 use commonware_p2p::simulated::Link;
 use commonware_utils::probability;
-use sim::{Sim, SimConfig, run};
+use sim::{Sim, SimConfig, run, seeds};
 use std::time::Duration;
 
+/// Default seeds; `SIM_SEEDS` overrides them (see [`sim::seeds`]).
 const SEEDS: [u64; 3] = [1, 2, 3];
 
 /// 20 ms ± 5 ms one-way, nothing lost.
@@ -41,7 +43,7 @@ const SETTLE: Duration = Duration::from_secs(3);
 
 #[test]
 fn four_validators_finalize_over_lossy_links() {
-    for seed in SEEDS {
+    for seed in seeds(&SEEDS) {
         run(seed, LIMIT, async |context| {
             let sim = Sim::start(context, SimConfig::new(4, LOSSY)).await;
             sim.wait_for(&[0, 1, 2, 3], 10, Duration::from_secs(120))
@@ -59,7 +61,7 @@ fn four_validators_finalize_over_lossy_links() {
 
 #[test]
 fn one_crashed_validator_does_not_stop_the_others() {
-    for seed in SEEDS {
+    for seed in seeds(&SEEDS) {
         run(seed, LIMIT, async |context| {
             let mut sim = Sim::start(context, SimConfig::new(4, LOSSY)).await;
             let all = [0, 1, 2, 3];
@@ -83,7 +85,7 @@ fn one_crashed_validator_does_not_stop_the_others() {
 
 #[test]
 fn two_crashed_stall_safely_then_resume_when_one_returns() {
-    for seed in SEEDS {
+    for seed in seeds(&SEEDS) {
         run(seed, LIMIT, async |context| {
             let mut sim = Sim::start(context, SimConfig::new(4, LAN)).await;
             sim.wait_for(&[0, 1, 2, 3], 3, Duration::from_secs(60))
@@ -128,7 +130,7 @@ fn two_crashed_stall_safely_then_resume_when_one_returns() {
 
 #[test]
 fn partition_stalls_and_heals() {
-    for seed in SEEDS {
+    for seed in seeds(&SEEDS) {
         run(seed, LIMIT, async |context| {
             let mut sim = Sim::start(context, SimConfig::new(4, LAN)).await;
             let all = [0, 1, 2, 3];
@@ -161,7 +163,7 @@ fn partition_stalls_and_heals() {
 
 #[test]
 fn twenty_validators_finalize() {
-    for seed in [1, 2] {
+    for seed in seeds(&[1, 2]) {
         run(seed, LIMIT, async |context| {
             let sim = Sim::start(context, SimConfig::new(20, LAN)).await;
             let all: Vec<usize> = (0..20).collect();
@@ -228,11 +230,12 @@ fn safety_checker_flags_conflicting_finality() {
     let (a, b) = (app(0), app(1));
     let g = Arc::new(a.genesis());
     // Different proposers build different blocks at height 1.
-    let block_a = a.propose(&[g.clone()]).expect("a builds");
-    let block_b = b.propose(&[g.clone()]).expect("b builds");
+    let ancestry = [g];
+    let block_a = a.propose(&ancestry).expect("a builds");
+    let block_b = b.propose(&ancestry).expect("b builds");
     assert_ne!(block_a.hash(), block_b.hash());
     assert!(
-        b.verify(&[g.clone()], &block_a),
+        b.verify(&ancestry, &block_a),
         "honest blocks verify elsewhere"
     );
     a.finalized(Arc::new(block_a), None).expect("a commits");

@@ -90,6 +90,23 @@ impl SimConfig {
     }
 }
 
+/// The seeds a scenario runs on: `defaults`, or those in the `SIM_SEEDS` environment variable
+/// (`7`, `1,5,9` or a range `1-100`) to replay one seed or sweep many.
+pub fn seeds(defaults: &[u64]) -> Vec<u64> {
+    let Ok(spec) = std::env::var("SIM_SEEDS") else {
+        return defaults.to_vec();
+    };
+    let parse = |s: &str| -> u64 {
+        s.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("SIM_SEEDS: {s:?} is not a seed"))
+    };
+    match spec.split_once('-') {
+        Some((a, b)) => (parse(a)..=parse(b)).collect(),
+        None => spec.split(',').map(parse).collect(),
+    }
+}
+
 /// Runs `scenario` in a fresh deterministic runtime seeded with `seed`, starting at the genesis
 /// time (so block timestamps are virtual time). Panics if virtual time passes `limit`.
 pub fn run<F, Fut, T>(seed: u64, limit: Duration, scenario: F) -> T
@@ -97,10 +114,23 @@ where
     F: FnOnce(deterministic::Context) -> Fut,
     Fut: Future<Output = T>,
 {
+    run_with_cycle(seed, limit, Duration::from_millis(1), scenario)
+}
+
+/// [`run`] with the runtime advancing `cycle` of virtual time per scheduler iteration (the
+/// default 1 ms makes every pass a message takes through a task cost up to 1 ms).
+pub fn run_with_cycle<F, Fut, T>(seed: u64, limit: Duration, cycle: Duration, scenario: F) -> T
+where
+    F: FnOnce(deterministic::Context) -> Fut,
+    Fut: Future<Output = T>,
+{
+    // Shown with a failing test's output, so a failure names the seed to replay.
+    eprintln!("simulation seed {seed}");
     let genesis_ms = chain_genesis(&[]).timestamp_ms;
     let runner = deterministic::Runner::new(
         deterministic::Config::new()
             .with_seed(seed)
+            .with_cycle(cycle)
             .with_start_time(UNIX_EPOCH + Duration::from_millis(genesis_ms))
             .with_timeout(Some(limit)),
     );
