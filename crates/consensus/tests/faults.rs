@@ -1,6 +1,7 @@
 //! Fault tolerance in deterministic simulation (seeded, virtual time): validators running the
 //! real engine and the real state machine (signed transfers in every block) on the commonware
-//! simulated network with latency, jitter and loss; crashes, restarts from storage, partitions.
+//! simulated network with latency, jitter and loss; crashes, restarts from storage, partitions,
+//! an equivocating validator.
 //! Every scenario ends with [`Sim::check_safety`]: one block and one state root per height
 //! across all nodes, gap-free commits, no honest proposal rejected.
 //!
@@ -155,6 +156,27 @@ fn partition_stalls_and_heals() {
             eprintln!(
                 "seed {seed}: stalled at {stalled:?}; healed to {:?}",
                 sim.heights()
+            );
+            sim.stop().await;
+        });
+    }
+}
+
+#[test]
+fn equivocating_validator_never_splits_finality() {
+    for seed in seeds(&SEEDS) {
+        run(seed, LIMIT, async |context| {
+            let mut cfg = SimConfig::new(4, LAN);
+            cfg.equivocator = Some(0);
+            let sim = Sim::start(context, cfg).await;
+            let honest = sim.honest();
+            sim.wait_for(&honest, 12, Duration::from_secs(120)).await;
+            let equivocations = sim.equivocations();
+            assert!(equivocations > 0, "the twins never equivocated");
+            sim.check_safety();
+            eprintln!(
+                "seed {seed}: {equivocations} conflicting proposal pairs; honest heights {:?}",
+                honest.iter().map(|&i| sim.height(i)).collect::<Vec<_>>()
             );
             sim.stop().await;
         });

@@ -64,7 +64,12 @@ struct Inner {
     /// Dev accounts that send the generated transfers.
     senders: Vec<Keypair>,
     txs_per_block: usize,
+    /// Added to proposal timestamps: an equivocating twin uses it to build a block that
+    /// differs from its sibling's on the same parent.
+    skew_ms: u64,
     clock: ClockFn,
+    /// (parent, block) of every proposal this node built.
+    proposals: Mutex<Vec<(Hash, Hash)>>,
     /// Executed blocks above the committed head (lookups only).
     executed: Mutex<HashMap<Hash, ExecutedBlock>>,
     commits: Mutex<Vec<Commit>>,
@@ -125,13 +130,28 @@ impl ExecApp {
                 genesis: g.block,
                 senders,
                 txs_per_block: txs_per_block.min(DEV_ACCOUNT_NAMES.len()),
+                skew_ms: 0,
                 clock,
+                proposals: Mutex::new(Vec::new()),
                 executed: Mutex::new(HashMap::new()),
                 commits: Mutex::new(commits),
                 rejected: Mutex::new(0),
                 ledger,
             }),
         })
+    }
+
+    /// The same application, building blocks with timestamps `ms` later (a fresh app only).
+    pub fn with_skew(mut self, ms: u64) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.skew_ms = ms;
+        }
+        self
+    }
+
+    /// (parent, block) of every block this node proposed.
+    pub fn proposals(&self) -> Vec<(Hash, Hash)> {
+        lock(&self.inner.proposals).clone()
     }
 
     pub fn me(&self) -> AccountId {
@@ -279,7 +299,7 @@ impl ExecApp {
                 &view,
                 &parent_header,
                 self.inner.me,
-                self.now_ms(),
+                self.now_ms() + self.inner.skew_ms,
                 candidates,
                 BlockLimits::default(),
             )
@@ -377,6 +397,7 @@ impl Application for ExecApp {
         match self.build(ancestry) {
             Ok(block) => {
                 if let Some(b) = &block {
+                    lock(&self.inner.proposals).push((b.header.parent, b.hash()));
                     let at = self.now_ms();
                     lock(&self.inner.ledger).proposed_at.insert(b.hash(), at);
                 }

@@ -77,6 +77,10 @@ pub struct SimConfig {
     pub timing: Timing,
     /// Signed transfers in every proposed block.
     pub txs_per_block: usize,
+    /// A Byzantine validator that equivocates: its key runs two engines ("twins"), each talking
+    /// to one half of the honest validators and building different blocks, so it signs
+    /// conflicting proposals and votes for the same views.
+    pub equivocator: Option<usize>,
 }
 
 impl SimConfig {
@@ -86,6 +90,7 @@ impl SimConfig {
             link,
             timing: Timing::FAST,
             txs_per_block: 2,
+            equivocator: None,
         }
     }
 }
@@ -143,6 +148,8 @@ struct Node {
     store: Store,
     app: ExecApp,
     task: Option<Handle<()>>,
+    /// An equivocator's second engine and its application.
+    twin: Option<(ExecApp, Handle<()>)>,
     /// Times this node was started.
     incarnation: usize,
 }
@@ -155,6 +162,8 @@ pub struct Sim {
     genesis: Genesis,
     nodes: Vec<Node>,
     ledger: Arc<Mutex<Ledger>>,
+    /// What Byzantine nodes finalized (kept apart: only honest nodes must agree).
+    byzantine_ledger: Arc<Mutex<Ledger>>,
     cfg: SimConfig,
     /// Directed links currently cut.
     cut: BTreeSet<(usize, usize)>,
@@ -209,9 +218,15 @@ impl Sim {
         network.start();
 
         let ledger = Arc::new(Mutex::new(Ledger::default()));
+        let byzantine_ledger = Arc::new(Mutex::new(Ledger::default()));
         let mut nodes = Vec::with_capacity(n);
         for (i, config) in configs.into_iter().enumerate() {
             let store = Store::in_memory().expect("in-memory store");
+            let own_ledger = if cfg.equivocator == Some(i) {
+                &byzantine_ledger
+            } else {
+                &ledger
+            };
             let app = new_app(
                 &context,
                 i,
@@ -219,7 +234,7 @@ impl Sim {
                 &genesis,
                 &store,
                 &cfg,
-                &ledger,
+                own_ledger,
                 Vec::new(),
             );
             nodes.push(Node {
@@ -227,6 +242,7 @@ impl Sim {
                 store,
                 app,
                 task: None,
+                twin: None,
                 incarnation: 0,
             });
         }
@@ -237,6 +253,7 @@ impl Sim {
             genesis,
             nodes,
             ledger,
+            byzantine_ledger,
             cfg,
             cut: BTreeSet::new(),
         };
@@ -248,9 +265,144 @@ impl Sim {
             }
         }
         for i in 0..n {
-            sim.launch(i).await;
+            if sim.cfg.equivocator == Some(i) {
+                sim.launch_twins(i).await;
+            } else {
+                sim.launch(i).await;
+            }
         }
         sim
+    }
+
+    /// Honest validators (all but the equivocator).
+    pub fn honest(&self) -> Vec<usize> {
+        (0..self.validators())
+            .filter(|&i| self.cfg.equivocator != Some(i))
+            .collect()
+    }
+
+    /// Starts the equivocator `i` as two engines under one key. The first talks only to the
+    /// first half of the honest validators, the second only to the rest; each builds its own
+    /// blocks (timestamps 1 ms apart), so whenever `i` leads, the halves get conflicting
+    /// proposals signed by the same key.
+    async fn launch_twins(&mut self, i: usize) {
+        use commonware_p2p::{
+            Recipients,
+            simulated::{SplitOrigin, SplitTarget},
+        };
+        let honest = self.honest();
+        let (a, b) = honest.split_at(honest.len() / 2);
+        let side_a: Vec<PublicKey> = a.iter().map(|&j| self.keys[j].clone()).collect();
+        let side_b: Vec<PublicKey> = b.iter().map(|&j| self.keys[j].clone()).collect();
+        let control = self.oracle.control(self.keys[i].clone());
+        let quota = Quota::per_second(NZU32!(10_000));
+        let split = async |ch| {
+            let (sender, receiver) = control.register(ch, quota).await.expect("register");
+            let (fa, fb) = (side_a.clone(), side_b.clone());
+            let senders = sender.split_with(move |origin, to: &Recipients<PublicKey>, _| {
+                let side = match origin {
+                    SplitOrigin::Primary => &fa,
+                    SplitOrigin::Secondary => &fb,
+                };
+                let targets: Vec<PublicKey> = side
+                    .iter()
+                    .filter(|k| match to {
+                        Recipients::All => true,
+                        Recipients::One(p) => p == *k,
+                        Recipients::Some(ps) => ps.contains(k),
+                    })
+                    .cloned()
+                    .collect();
+                (!targets.is_empty()).then_some(Recipients::Some(targets))
+            });
+            let (ra, rb) = (side_a.clone(), side_b.clone());
+            let receivers = receiver.split_with(
+                self.context.child("twin_router"),
+                move |(from, _): &(PublicKey, _)| {
+                    if ra.contains(from) {
+                        SplitTarget::Primary
+                    } else if rb.contains(from) {
+                        SplitTarget::Secondary
+                    } else {
+                        SplitTarget::None
+                    }
+                },
+            );
+            ((senders.0, receivers.0), (senders.1, receivers.1))
+        };
+        let (votes_a, votes_b) = split(channel::VOTES).await;
+        let (certs_a, certs_b) = split(channel::CERTIFICATES).await;
+        let (resolver_a, resolver_b) = split(channel::RESOLVER).await;
+        let (backfill_a, backfill_b) = split(channel::BACKFILL).await;
+        let (broadcast_a, broadcast_b) = split(channel::BROADCAST).await;
+        let channels_a = Channels {
+            votes: votes_a,
+            certificates: certs_a,
+            resolver: resolver_a,
+            backfill: backfill_a,
+            broadcast: broadcast_a,
+        };
+        let channels_b = Channels {
+            votes: votes_b,
+            certificates: certs_b,
+            resolver: resolver_b,
+            backfill: backfill_b,
+            broadcast: broadcast_b,
+        };
+
+        let node = &self.nodes[i];
+        let config_a = node.config.clone();
+        let mut config_b = node.config.clone();
+        config_b.partition_prefix = format!("{}-twin", config_a.partition_prefix);
+        let app_a = node.app.clone();
+        let twin_store = Store::in_memory().expect("in-memory store");
+        let app_b = new_app(
+            &self.context,
+            i,
+            &config_b,
+            &self.genesis,
+            &twin_store,
+            &self.cfg,
+            &self.byzantine_ledger,
+            Vec::new(),
+        )
+        .with_skew(1);
+        let spawn = |name: &'static str, config: EngineConfig, channels, app| {
+            let peers = self.oracle.manager();
+            let control = control.clone();
+            self.context
+                .child(name)
+                .with_attribute("index", i)
+                .spawn(move |ctx| async move {
+                    let engine = start(ctx, &config, channels, peers, control, app)
+                        .await
+                        .expect("engine starts");
+                    engine.join().await.expect("engine runs");
+                })
+        };
+        let task_a = spawn("twin_a", config_a, channels_a, app_a);
+        let task_b = spawn("twin_b", config_b, channels_b, app_b.clone());
+        let node = &mut self.nodes[i];
+        node.task = Some(task_a);
+        node.twin = Some((app_b, task_b));
+        node.incarnation += 1;
+    }
+
+    /// Blocks the equivocator's two engines proposed on the same parent that differ: each
+    /// pair is two conflicting proposals signed by one key.
+    pub fn equivocations(&self) -> usize {
+        let Some(i) = self.cfg.equivocator else {
+            return 0;
+        };
+        let Some((twin, _)) = &self.nodes[i].twin else {
+            return 0;
+        };
+        let first: std::collections::BTreeMap<_, _> =
+            self.nodes[i].app.proposals().into_iter().collect();
+        twin.proposals()
+            .into_iter()
+            .filter(|(parent, block)| first.get(parent).is_some_and(|b| b != block))
+            .count()
     }
 
     async fn link(&self, a: usize, b: usize) {
@@ -373,6 +525,10 @@ impl Sim {
     /// but its committed store.
     pub async fn restart(&mut self, i: usize) {
         assert!(!self.is_up(i), "node {i} is running");
+        assert!(
+            self.cfg.equivocator != Some(i),
+            "restarting the equivocator is not supported"
+        );
         let node = &self.nodes[i];
         let commits = node.app.commits();
         let app = new_app(
@@ -425,8 +581,8 @@ impl Sim {
             .clone()
     }
 
-    /// Safety and agreement over everything committed so far: no violation was recorded (two
-    /// blocks or roots at one height, gaps, failed builds), every node's chain is gap-free from
+    /// Safety and agreement over everything honest nodes committed so far: no violation was
+    /// recorded (two blocks or roots at one height, gaps, failed builds), every node's chain is gap-free from
     /// height 1 and matches the shared ledger block for block and root for root, every block
     /// carried transfers that succeeded, state roots differ from height to height, honest
     /// proposals were never rejected, and each store's head root is the one recorded.
@@ -434,7 +590,8 @@ impl Sim {
         let violations = self.violations();
         assert!(violations.is_empty(), "safety violations: {violations:#?}");
         let ledger = self.ledger.lock().unwrap_or_else(|p| p.into_inner());
-        for (i, node) in self.nodes.iter().enumerate() {
+        for i in self.honest() {
+            let node = &self.nodes[i];
             let commits = node.app.commits();
             for (k, c) in commits.iter().enumerate() {
                 assert_eq!(c.height, k as u64 + 1, "node {i}: commits not gap-free");
@@ -489,6 +646,12 @@ impl Sim {
     pub async fn stop(mut self) {
         for i in self.up() {
             self.crash(i).await;
+        }
+        for node in &mut self.nodes {
+            if let Some((_, task)) = node.twin.take() {
+                task.abort();
+                let _ = task.await;
+            }
         }
     }
 }
