@@ -184,12 +184,20 @@ fn equivocating_validator_never_splits_finality() {
 }
 
 #[test]
-fn twenty_validators_finalize() {
+fn twenty_validators_finalize_and_tolerate_six_crashed() {
     for seed in seeds(&[1, 2]) {
         run(seed, LIMIT, async |context| {
-            let sim = Sim::start(context, SimConfig::new(20, LAN)).await;
+            let mut sim = Sim::start(context, SimConfig::new(20, LAN)).await;
             let all: Vec<usize> = (0..20).collect();
             sim.wait_for(&all, 5, Duration::from_secs(120)).await;
+            // f = 6 of 20 may fail; the remaining 14 are still a quorum. Ten more heights take
+            // the round-robin leader past the crashed ones.
+            for i in 14..20 {
+                sim.crash(i).await;
+            }
+            let live: Vec<usize> = (0..14).collect();
+            let target = sim.max_height(&live) + 10;
+            sim.wait_for(&live, target, Duration::from_secs(120)).await;
             sim.check_safety();
             eprintln!(
                 "seed {seed}: heights {:?} at {}ms",
