@@ -1,8 +1,9 @@
 //! A small harness for deterministic simulations of a Synod validator network: `n` validators
 //! running the real engine ([`synod_consensus::start`]) and a real state machine
 //! ([`app::ExecApp`]) under the commonware deterministic runtime (seeded, virtual time) on its
-//! simulated network. Scenarios crash, restart, partition and heal nodes and wait for heights;
-//! [`Sim::check_safety`] checks agreement on blocks and state roots at every height.
+//! simulated network. Scenarios crash, restart, partition and heal nodes, may run one validator
+//! as equivocating twins, and wait for heights; [`Sim::check_safety`] checks agreement of the
+//! honest nodes on blocks and state roots at every height.
 
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
