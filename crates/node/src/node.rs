@@ -30,6 +30,8 @@ pub struct NodeConfig {
     pub metrics_addr: Option<SocketAddr>,
     /// p2p listen address.
     pub p2p_addr: SocketAddr,
+    /// Address peers dial to reach this node (`None`: `p2p_addr`).
+    pub p2p_dialable: Option<SocketAddr>,
     /// Peers to dial at startup.
     pub bootstrappers: Vec<(AccountId, SocketAddr)>,
     /// Minimum time between blocks.
@@ -155,6 +157,7 @@ impl RunningNode {
             config.data_dir.join("consensus"),
         );
         engine.bootstrappers = config.bootstrappers.clone();
+        engine.dialable = config.p2p_dialable;
         engine.block_interval = config.block_interval;
         engine.validate()?;
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
