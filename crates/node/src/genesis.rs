@@ -81,7 +81,8 @@ pub struct GenesisSpec {
     pub chain_id: String,
     /// Timestamp of block 0, milliseconds since the Unix epoch.
     pub timestamp_ms: u64,
-    /// The initial validator set.
+    /// The initial validator set (empty is refused by validation, with that reason).
+    #[serde(default)]
     pub validators: Vec<ValidatorSpec>,
     /// Funded accounts.
     #[serde(default)]

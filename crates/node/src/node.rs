@@ -9,7 +9,7 @@ use synod_consensus::{EngineConfig, EngineStatus, namespace, run_tokio_with};
 use synod_execution::Executor;
 use synod_execution::executor::BlockLimits;
 use synod_mempool::{ChainRules, Mempool, MempoolConfig};
-use synod_primitives::{AccountId, Genesis, Keypair};
+use synod_primitives::{AccountId, Genesis, Hash, Keypair};
 use synod_rpc::http::start_http;
 use synod_rpc::{Metrics, NodeStatus, RpcContext, start_rpc};
 use synod_storage::Store;
@@ -65,6 +65,45 @@ pub enum NodeError {
     /// The node thread panicked.
     #[error("node thread panicked")]
     Panicked,
+    /// The data directory was created for another genesis.
+    #[error(
+        "the data directory {dir} belongs to genesis {found}, but this node's genesis is {expected}: wrong data directory or genesis file"
+    )]
+    GenesisMismatch {
+        /// The data directory.
+        dir: PathBuf,
+        /// Hash of the configured genesis.
+        expected: Hash,
+        /// Hash recorded in the data directory.
+        found: String,
+    },
+}
+
+/// File in the data directory naming the genesis it was created for. Block 0 alone cannot
+/// tell chains apart: its header commits to the genesis state, but not to the chain id, the
+/// validator set or the fee schedule.
+const GENESIS_HASH_FILE: &str = "genesis-hash";
+
+/// Records the genesis hash in a new data directory, or checks the recorded one.
+fn check_data_dir_genesis(dir: &std::path::Path, genesis: Hash) -> Result<(), NodeError> {
+    let path = dir.join(GENESIS_HASH_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(found) => {
+            if found.trim() != genesis.to_string() {
+                return Err(NodeError::GenesisMismatch {
+                    dir: dir.to_path_buf(),
+                    expected: genesis,
+                    found: found.trim().chars().take(80).collect(),
+                });
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::write(&path, format!("{genesis}\n"))
+                .map_err(io(format!("writing {}", path.display())))
+        }
+        Err(e) => Err(io(format!("reading {}", path.display()))(e)),
+    }
 }
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> NodeError {
@@ -91,6 +130,7 @@ impl RunningNode {
     pub fn start(config: NodeConfig) -> Result<Self, NodeError> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(io(format!("creating {}", config.data_dir.display())))?;
+        check_data_dir_genesis(&config.data_dir, config.genesis.hash())?;
         let store = Store::open(&config.data_dir.join("chain.redb"))?;
         let executor = Executor::new(config.genesis.clone());
         let validators: Vec<AccountId> = config
@@ -233,5 +273,23 @@ impl RunningNode {
 impl Drop for RunningNode {
     fn drop(&mut self) {
         let _ = self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_dir_remembers_its_genesis() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let a = Genesis::dev(vec![Keypair::dev("v").account()]);
+        let mut b = a.clone();
+        b.chain_id = "other".into();
+        check_data_dir_genesis(dir.path(), a.hash()).expect("first start records");
+        check_data_dir_genesis(dir.path(), a.hash()).expect("same genesis");
+        let err = check_data_dir_genesis(dir.path(), b.hash()).expect_err("other chain");
+        assert!(matches!(err, NodeError::GenesisMismatch { .. }), "{err}");
+        assert!(err.to_string().contains("wrong data directory"));
     }
 }
