@@ -26,7 +26,11 @@ pub struct NetworkBenchArgs {
     #[arg(long, default_value_t = 4)]
     pub validators: usize,
     /// Offered loads to step through, in transfers per second.
-    #[arg(long, value_delimiter = ',', default_value = "250,500,1000,2000,4000,8000,16000")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "250,500,1000,2000,4000,8000,16000"
+    )]
     pub rates: Vec<u64>,
     /// Seconds of offered load per step.
     #[arg(long, default_value_t = 10)]
@@ -164,8 +168,9 @@ async fn run_steps(
     let mut senders = Senders::new(args.accounts.max(1));
     let nodes = plan.nodes.len();
     let mut steps: Vec<Step> = Vec::new();
-    let batch = args.submit_batch.max(1);
     for &rate in &args.rates {
+        // At least 20 batches a second, so the offered load is smooth at low rates.
+        let batch = usize::try_from(rate / 20)?.clamp(1, args.submit_batch.max(1));
         let total = usize::try_from(rate.saturating_mul(args.step_secs))?;
         if total / args.accounts.max(1) >= 1000 {
             bail!("step {rate}/s needs more than 1000 nonces per account: raise --accounts");
@@ -321,10 +326,7 @@ pub fn measure(args: &NetworkBenchArgs, validators: usize) -> anyhow::Result<Net
     procs.stop();
     let steps = result.with_context(|| format!("logs in {}", dir.display()))?;
     let _ = std::fs::remove_dir_all(&dir);
-    let saturation_per_s = steps
-        .iter()
-        .map(|s| s.finalized_per_s)
-        .fold(0.0, f64::max);
+    let saturation_per_s = steps.iter().map(|s| s.finalized_per_s).fold(0.0, f64::max);
     let at_1000 = steps.iter().find(|s| s.offered_per_s == 1_000).cloned();
     Ok(NetworkRun {
         validators,
@@ -337,7 +339,12 @@ pub fn measure(args: &NetworkBenchArgs, validators: usize) -> anyhow::Result<Net
 fn line(r: &NetworkRun) -> String {
     let at = r.at_1000.as_ref().map_or_else(
         || "no 1,000 tx/s step".to_string(),
-        |s| format!("at 1,000 tx/s p50 {:.0} ms, p99 {:.0} ms", s.p50_ms, s.p99_ms),
+        |s| {
+            format!(
+                "at 1,000 tx/s p50 {:.0} ms, p99 {:.0} ms",
+                s.p50_ms, s.p99_ms
+            )
+        },
     );
     let last = r.steps.last();
     format!(

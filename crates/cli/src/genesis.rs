@@ -51,7 +51,10 @@ pub fn write_genesis(out: &Path, genesis: &Genesis, force: bool) -> anyhow::Resu
     }
     let mut f = match options.open(out) {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            bail!("{} already exists (use --force to replace it)", out.display())
+            bail!(
+                "{} already exists (use --force to replace it)",
+                out.display()
+            )
         }
         r => r.with_context(|| format!("writing {}", out.display()))?,
     };
@@ -107,7 +110,11 @@ pub fn run(cli: &Cli, cmd: &GenesisCommand) -> anyhow::Result<()> {
                     g.fees.per_weight
                 );
                 for v in &g.validators {
-                    s.push_str(&format!("\n  {}  stake {}", v.account, DisplayAmount(v.stake)));
+                    s.push_str(&format!(
+                        "\n  {}  stake {}",
+                        v.account,
+                        DisplayAmount(v.stake)
+                    ));
                 }
                 s.push_str(&format!("\nfunded accounts: {}", g.accounts.len()));
                 for a in g.accounts.iter().take(20) {

@@ -327,10 +327,7 @@ pub async fn wait_finalized(
     loop {
         let mut ready = true;
         for c in &clients {
-            ready &= c
-                .heads()
-                .await
-                .is_ok_and(|h| h.finalized_height >= height);
+            ready &= c.heads().await.is_ok_and(|h| h.finalized_height >= height);
         }
         if ready {
             return Ok(());
@@ -439,7 +436,11 @@ fn describe(plan: &Plan, pids: Option<&[u32]>) -> String {
         s.push_str(&format!(
             "  {}  {}  rpc {}  p2p {}  metrics http://{}/metrics{}\n",
             n.name,
-            if n.validator { "validator" } else { "full node" },
+            if n.validator {
+                "validator"
+            } else {
+                "full node"
+            },
             n.rpc_url(),
             n.p2p,
             n.metrics,

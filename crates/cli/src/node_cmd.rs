@@ -52,11 +52,19 @@ pub fn run(cli: &Cli, args: &NodeArgs) -> anyhow::Result<()> {
             emit(
                 cli.json,
                 &serde_json::json!({"account": key.account(), "file": out}),
-                || format!("wrote {} (mode 0600)\naccount {}", out.display(), key.account()),
+                || {
+                    format!(
+                        "wrote {} (mode 0600)\naccount {}",
+                        out.display(),
+                        key.account()
+                    )
+                },
             )
         }
         (None, Some(path)) => run_node(cli, path),
-        (None, None) => bail!("give --config FILE (see `synod node --help`) or `synod node keygen`"),
+        (None, None) => {
+            bail!("give --config FILE (see `synod node --help`) or `synod node keygen`")
+        }
     }
 }
 

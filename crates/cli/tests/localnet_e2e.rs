@@ -201,10 +201,21 @@ fn four_validators_survive_kill9_and_the_restarted_node_catches_up() {
         n.start();
     }
     let rt = runtime();
-    wait_height(&rt, &nodes.iter().collect::<Vec<_>>(), 1, Duration::from_secs(90));
+    wait_height(
+        &rt,
+        &nodes.iter().collect::<Vec<_>>(),
+        1,
+        Duration::from_secs(90),
+    );
 
     // Each sender talks to one node; node 3 is the one that will be killed.
-    let plan = [("alice", 0usize), ("bob", 1), ("charlie", 2), ("dave", 3), ("eve", 0)];
+    let plan = [
+        ("alice", 0usize),
+        ("bob", 1),
+        ("charlie", 2),
+        ("dave", 3),
+        ("eve", 0),
+    ];
     let stop = Arc::new(AtomicBool::new(false));
     let loaders: Vec<_> = plan
         .iter()
@@ -251,13 +262,21 @@ fn four_validators_survive_kill9_and_the_restarted_node_catches_up() {
     let deadline = Instant::now() + Duration::from_secs(90);
     for (h, _) in &survived {
         while rt.block_on(c0.get_receipt(*h)).expect("rpc").is_none() {
-            assert!(Instant::now() < deadline, "accepted transaction {h} never finalized");
+            assert!(
+                Instant::now() < deadline,
+                "accepted transaction {h} never finalized"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
     // And the ones dave sent to node 3 after its restart (node 3 proposes again).
     let head = finalized(&rt, &nodes[0]).expect("node 0");
-    wait_height(&rt, &nodes.iter().collect::<Vec<_>>(), head, Duration::from_secs(90));
+    wait_height(
+        &rt,
+        &nodes.iter().collect::<Vec<_>>(),
+        head,
+        Duration::from_secs(90),
+    );
 
     // Same block hash and state root at every height on all four nodes.
     let clients: Vec<_> = nodes.iter().map(Node::client).collect();
@@ -272,7 +291,10 @@ fn four_validators_survive_kill9_and_the_restarted_node_catches_up() {
             })
             .collect();
         for b in &blocks[1..] {
-            assert_eq!(b.hash, blocks[0].hash, "height {height}: block hashes differ");
+            assert_eq!(
+                b.hash, blocks[0].hash,
+                "height {height}: block hashes differ"
+            );
             assert_eq!(
                 b.header.state_root, blocks[0].header.state_root,
                 "height {height}: state roots differ"
@@ -287,7 +309,10 @@ fn four_validators_survive_kill9_and_the_restarted_node_catches_up() {
         }
     }
     for (h, _) in &survived {
-        assert!(included.contains_key(h), "{h} missing from blocks 1..={head}");
+        assert!(
+            included.contains_key(h),
+            "{h} missing from blocks 1..={head}"
+        );
     }
     // Node 3's pool died with it: what it accepted is included at most once (checked above
     // for all), and after the restart its new transactions made it in.
@@ -295,7 +320,10 @@ fn four_validators_survive_kill9_and_the_restarted_node_catches_up() {
         .iter()
         .filter(|(h, _)| included.contains_key(h))
         .count();
-    assert!(dave_included > 0, "nothing sent to node 3 was ever included");
+    assert!(
+        dave_included > 0,
+        "nothing sent to node 3 was ever included"
+    );
     // The restarted node keeps finalizing with the others.
     wait_height(&rt, &[&nodes[3]], head + 3, Duration::from_secs(60));
     eprintln!(
@@ -316,14 +344,25 @@ fn a_full_node_joining_from_genesis_catches_up() {
         n.start();
     }
     let rt = runtime();
-    wait_height(&rt, &nodes.iter().take(4).collect::<Vec<_>>(), 20, Duration::from_secs(120));
+    wait_height(
+        &rt,
+        &nodes.iter().take(4).collect::<Vec<_>>(),
+        20,
+        Duration::from_secs(120),
+    );
     nodes[4].start();
     let head = finalized(&rt, &nodes[0]).expect("node 0");
     wait_height(&rt, &[&nodes[4]], head, Duration::from_secs(120));
     let (c0, c4) = (nodes[0].client(), nodes[4].client());
     for height in [1, head / 2, head] {
-        let a = rt.block_on(c0.get_block(BlockId::Height(height))).expect("rpc").expect("block");
-        let b = rt.block_on(c4.get_block(BlockId::Height(height))).expect("rpc").expect("block");
+        let a = rt
+            .block_on(c0.get_block(BlockId::Height(height)))
+            .expect("rpc")
+            .expect("block");
+        let b = rt
+            .block_on(c4.get_block(BlockId::Height(height)))
+            .expect("rpc")
+            .expect("block");
         assert_eq!((a.hash, a.header.state_root), (b.hash, b.header.state_root));
     }
 }
@@ -331,7 +370,11 @@ fn a_full_node_joining_from_genesis_catches_up() {
 fn alive(pid: u32) -> bool {
     // A zombie (exited, not yet reaped by its parent) is not running.
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| !s.split(") ").nth(1).is_some_and(|rest| rest.starts_with('Z')))
+        .map(|s| {
+            !s.split(") ")
+                .nth(1)
+                .is_some_and(|rest| rest.starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 
@@ -367,8 +410,14 @@ fn localnet(dir: &Path) -> (Child, Vec<u32>, Vec<String>) {
         }
     };
     let nodes = v["nodes"].as_array().expect("nodes");
-    let pids = nodes.iter().map(|n| n["pid"].as_u64().expect("pid") as u32).collect();
-    let rpcs = nodes.iter().map(|n| n["rpc"].as_str().expect("rpc").to_string()).collect();
+    let pids = nodes
+        .iter()
+        .map(|n| n["pid"].as_u64().expect("pid") as u32)
+        .collect();
+    let rpcs = nodes
+        .iter()
+        .map(|n| n["rpc"].as_str().expect("rpc").to_string())
+        .collect();
     (child, pids, rpcs)
 }
 
@@ -391,12 +440,22 @@ fn localnet_serves_the_dev_cli_and_leaves_no_orphans() {
     assert_eq!(pids.len(), 3);
     // The existing CLI works against any node with the dev accounts.
     let out = synod()
-        .args(["--dev", "--json", "--rpc", &rpcs[1], "transfer", "--from", "alice", "--to", "bob", "--amount", "2"])
+        .args([
+            "--dev", "--json", "--rpc", &rpcs[1], "transfer", "--from", "alice", "--to", "bob",
+            "--amount", "2",
+        ])
         .output()
         .expect("transfer");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // Ctrl-C: every node stops.
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
     let status = wait_exit(&mut child, Duration::from_secs(40));
     assert!(status.success(), "localnet exit: {status}");
     for pid in &pids {
@@ -405,7 +464,9 @@ fn localnet_serves_the_dev_cli_and_leaves_no_orphans() {
 
     // The same directory resumes the same chain; a node dying is reported and the rest stop.
     let (mut child, pids, _) = localnet(&net_dir);
-    let _ = Command::new("kill").args(["-9", &pids[2].to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-9", &pids[2].to_string()])
+        .status();
     let status = wait_exit(&mut child, Duration::from_secs(40));
     assert!(!status.success(), "a dead node must fail the localnet");
     for pid in &pids {

@@ -10,7 +10,11 @@ use std::time::{Duration, Instant};
 use synod_primitives::Keypair;
 
 fn run(args: &[&str]) -> (bool, serde_json::Value, String, String) {
-    let out = synod().arg("--json").args(args).output().expect("run synod");
+    let out = synod()
+        .arg("--json")
+        .args(args)
+        .output()
+        .expect("run synod");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let v = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
     (
@@ -27,7 +31,11 @@ fn errmsg(v: &serde_json::Value) -> String {
         .as_array()
         .map(|a| a.iter().filter_map(|c| c.as_str()).collect())
         .unwrap_or_default();
-    format!("{}: {}", v["error"].as_str().unwrap_or("<no error>"), causes.join(": "))
+    format!(
+        "{}: {}",
+        v["error"].as_str().unwrap_or("<no error>"),
+        causes.join(": ")
+    )
 }
 
 fn p(path: &Path) -> &str {
@@ -54,10 +62,7 @@ fn keygen_writes_a_private_file_once_and_never_prints_the_seed() {
     }
     let (ok, v, _, _) = run(&["node", "keygen", "--out", p(&key)]);
     assert!(!ok);
-    assert!(
-        errmsg(&v).contains("already exists"),
-        "{v}"
-    );
+    assert!(errmsg(&v).contains("already exists"), "{v}");
     let again: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&key).expect("read")).expect("json");
     assert_eq!(again["seed"], file["seed"], "key file was overwritten");
@@ -113,12 +118,22 @@ fn genesis_new_show_hash_agree_and_bad_specs_are_refused() {
             spec(&[&v0]).replace("1000000000000000", "20000000000000000"),
             "supply cap",
         ),
-        (spec(&[&v0]).replace("stake = 1000000000000", "stake = -1"), "stake"),
+        (
+            spec(&[&v0]).replace("stake = 1000000000000", "stake = -1"),
+            "stake",
+        ),
     ];
     for (body, want) in bad {
         std::fs::write(&spec_path, body).expect("write");
         let target = dir.path().join("g2.json");
-        let (ok, v, _, _) = run(&["genesis", "new", "--spec", p(&spec_path), "--out", p(&target)]);
+        let (ok, v, _, _) = run(&[
+            "genesis",
+            "new",
+            "--spec",
+            p(&spec_path),
+            "--out",
+            p(&target),
+        ]);
         assert!(!ok, "{want}");
         let err = errmsg(&v);
         assert!(err.contains(want), "{want}: {err}");
@@ -147,7 +162,14 @@ fn single_node(dir: &Path, chain_id: &str, extra: &str) -> std::path::PathBuf {
     .expect("spec");
     let genesis = dir.join("genesis.json");
     let _ = std::fs::remove_file(&genesis);
-    let (ok, _, out, _) = run(&["genesis", "new", "--spec", p(&spec_path), "--out", p(&genesis)]);
+    let (ok, _, out, _) = run(&[
+        "genesis",
+        "new",
+        "--spec",
+        p(&spec_path),
+        "--out",
+        p(&genesis),
+    ]);
     assert!(ok, "{out}");
     let config = dir.join("node.toml");
     std::fs::write(
@@ -176,8 +198,11 @@ fn node_config_errors_are_specific() {
         (
             Box::new(|| {
                 let text = std::fs::read_to_string(&config).expect("read");
-                std::fs::write(dir.path().join("typo.toml"), text.replace("rpc_addr", "rpc_address"))
-                    .expect("write");
+                std::fs::write(
+                    dir.path().join("typo.toml"),
+                    text.replace("rpc_addr", "rpc_address"),
+                )
+                .expect("write");
             }),
             "rpc_address",
         ),
@@ -249,8 +274,12 @@ fn start(config: &Path) -> (std::process::Child, String) {
         }
         line.clear();
     }
-    let v: serde_json::Value = serde_json::from_str(&banner)
-        .unwrap_or_else(|e| panic!("banner {banner:?}: {e}; see {}", config.with_extension("log").display()));
+    let v: serde_json::Value = serde_json::from_str(&banner).unwrap_or_else(|e| {
+        panic!(
+            "banner {banner:?}: {e}; see {}",
+            config.with_extension("log").display()
+        )
+    });
     (child, v["rpc"].as_str().expect("rpc").to_string())
 }
 
@@ -276,7 +305,10 @@ fn node_runs_from_config_stops_on_sigterm_and_refuses_another_chains_data() {
         .expect("client");
     use synod_rpc::SynodApiClient;
     let deadline = Instant::now() + Duration::from_secs(60);
-    while rt.block_on(c.heads()).map_or(true, |h| h.finalized_height < 2) {
+    while rt
+        .block_on(c.heads())
+        .map_or(true, |h| h.finalized_height < 2)
+    {
         assert!(Instant::now() < deadline, "no blocks finalized");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -292,5 +324,8 @@ fn node_runs_from_config_stops_on_sigterm_and_refuses_another_chains_data() {
     let (ok, v, _, _) = run(&["node", "--config", p(&config)]);
     assert!(!ok);
     let err = errmsg(&v);
-    assert!(err.contains("wrong data directory or genesis file"), "{err}");
+    assert!(
+        err.contains("wrong data directory or genesis file"),
+        "{err}"
+    );
 }

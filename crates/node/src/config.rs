@@ -261,7 +261,11 @@ impl NodeFile {
             )));
         }
         let key = read_key_file(&at(&self.key_file))?;
-        let role = if genesis.validators.iter().any(|v| v.account == key.account()) {
+        let role = if genesis
+            .validators
+            .iter()
+            .any(|v| v.account == key.account())
+        {
             NodeRole::Validator
         } else {
             NodeRole::FullNode
@@ -361,11 +365,11 @@ bootstrappers = ["0x010101010101010101010101010101010101010101010101010101010101
         let f = fixture();
         let cases = [
             (BASE.replace("rpc_addr", "rpc_adr"), "rpc_adr"),
-            (format!("{BASE}\nblock_interval_ms = 1000"), "block_interval_ms"),
             (
-                BASE.replace("0x0101", "0x01"),
-                "bad account",
+                format!("{BASE}\nblock_interval_ms = 1000"),
+                "block_interval_ms",
             ),
+            (BASE.replace("0x0101", "0x01"), "bad account"),
             (
                 BASE.replace("@localhost:30334", "localhost:30334"),
                 "ACCOUNT@HOST:PORT",
@@ -377,7 +381,10 @@ bootstrappers = ["0x010101010101010101010101010101010101010101010101010101010101
                 "pins genesis_hash",
             ),
             (format!("{BASE}\n[mempool]\nmax_tx = 5"), "max_tx"),
-            (format!("{BASE}\n[mempool]\nnonce_window = 0"), "nonce_window"),
+            (
+                format!("{BASE}\n[mempool]\nnonce_window = 0"),
+                "nonce_window",
+            ),
         ];
         for (body, want) in cases {
             let err = config(&f, &body).expect_err(want);

@@ -109,12 +109,13 @@ impl GenesisSpec {
 
     /// The genesis this spec describes, validated.
     pub fn build(&self) -> Result<Genesis, GenesisError> {
-        let fees = self.fees.clone().map_or_else(FeeSchedule::default, |f| {
-            FeeSchedule {
+        let fees = self
+            .fees
+            .clone()
+            .map_or_else(FeeSchedule::default, |f| FeeSchedule {
                 per_byte: f.per_byte,
                 per_weight: f.per_weight,
-            }
-        });
+            });
         let genesis = Genesis {
             chain_id: self.chain_id.clone(),
             timestamp_ms: self.timestamp_ms,
@@ -296,14 +297,20 @@ per_byte = 7
         assert!(err.to_string().contains("chain_idd"), "{err}");
         let err = load_str(
             "spec.toml",
-            &spec_toml("").replace("stake = 1000000000000\n\n[[validators]]", "stake = 1\nweight = 2\n\n[[validators]]"),
+            &spec_toml("").replace(
+                "stake = 1000000000000\n\n[[validators]]",
+                "stake = 1\nweight = 2\n\n[[validators]]",
+            ),
         )
         .expect_err("unknown nested");
         assert!(err.to_string().contains("weight"), "{err}");
     }
 
     fn base() -> Genesis {
-        Genesis::dev(vec![Keypair::dev("v0").account(), Keypair::dev("v1").account()])
+        Genesis::dev(vec![
+            Keypair::dev("v0").account(),
+            Keypair::dev("v1").account(),
+        ])
     }
 
     #[test]
@@ -311,34 +318,49 @@ per_byte = 7
         validate(&base()).expect("dev genesis is valid");
         let cases: Vec<(&str, Box<dyn Fn(&mut Genesis)>)> = vec![
             ("empty", Box::new(|g| g.validators.clear())),
-            ("listed twice", Box::new(|g| {
-                let v = g.validators[0].clone();
-                g.validators.push(v);
-            })),
-            ("listed twice", Box::new(|g| {
-                let a = g.accounts[0].clone();
-                g.accounts.push(a);
-            })),
+            (
+                "listed twice",
+                Box::new(|g| {
+                    let v = g.validators[0].clone();
+                    g.validators.push(v);
+                }),
+            ),
+            (
+                "listed twice",
+                Box::new(|g| {
+                    let a = g.accounts[0].clone();
+                    g.accounts.push(a);
+                }),
+            ),
             ("zero stake", Box::new(|g| g.validators[0].stake = 0)),
-            ("supply cap", Box::new(|g| g.accounts[0].balance = MAX_SUPPLY)),
-            ("supply cap", Box::new(|g| {
-                g.accounts[0].balance = u64::MAX;
-                g.accounts[1].balance = u64::MAX;
-            })),
+            (
+                "supply cap",
+                Box::new(|g| g.accounts[0].balance = MAX_SUPPLY),
+            ),
+            (
+                "supply cap",
+                Box::new(|g| {
+                    g.accounts[0].balance = u64::MAX;
+                    g.accounts[1].balance = u64::MAX;
+                }),
+            ),
             ("chain_id", Box::new(|g| g.chain_id = String::new())),
             ("chain_id", Box::new(|g| g.chain_id = "a b".into())),
-            ("ed25519", Box::new(|g| {
-                // The first small y that is not on edwards25519.
-                let not_a_point = (2u8..=255)
-                    .map(|y| {
-                        let mut bytes = [0u8; 32];
-                        bytes[0] = y;
-                        AccountId(bytes)
-                    })
-                    .find(|a| a.verifying_key().is_err())
-                    .expect("some y is off the curve");
-                g.validators[0].account = not_a_point;
-            })),
+            (
+                "ed25519",
+                Box::new(|g| {
+                    // The first small y that is not on edwards25519.
+                    let not_a_point = (2u8..=255)
+                        .map(|y| {
+                            let mut bytes = [0u8; 32];
+                            bytes[0] = y;
+                            AccountId(bytes)
+                        })
+                        .find(|a| a.verifying_key().is_err())
+                        .expect("some y is off the curve");
+                    g.validators[0].account = not_a_point;
+                }),
+            ),
         ];
         for (want, mutate) in cases {
             let mut g = base();

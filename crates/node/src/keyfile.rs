@@ -147,8 +147,8 @@ pub fn read_key_file(path: &Path) -> Result<Keypair, KeyFileError> {
     text.zeroize();
     // serde's message never quotes the seed: it names fields and positions only.
     let parsed = parsed.map_err(|e| malformed(e.to_string()))?;
-    let mut bytes = hex::decode(parsed.seed.trim())
-        .map_err(|_| malformed("the seed is not hex".into()))?;
+    let mut bytes =
+        hex::decode(parsed.seed.trim()).map_err(|_| malformed("the seed is not hex".into()))?;
     let seed: Result<[u8; 32], _> = bytes.as_slice().try_into();
     bytes.zeroize();
     let mut seed = seed.map_err(|_| malformed("the seed must be 32 bytes (64 hex)".into()))?;
@@ -193,7 +193,10 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
         let err = read_key_file(&path).expect_err("must refuse");
-        assert!(matches!(err, KeyFileError::Permissions { mode: 0o644, .. }), "{err}");
+        assert!(
+            matches!(err, KeyFileError::Permissions { mode: 0o644, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("chmod 600"));
     }
 
