@@ -188,7 +188,8 @@ fn single_node(dir: &Path, chain_id: &str, extra: &str) -> std::path::PathBuf {
 fn node_config_errors_are_specific() {
     let dir = tempfile::tempdir().expect("tmp");
     let config = single_node(dir.path(), "synod-cfg", "");
-    let cases: Vec<(Box<dyn Fn()>, &str)> = vec![
+    type Setup<'a> = Box<dyn Fn() + 'a>;
+    let cases: Vec<(Setup<'_>, &str)> = vec![
         (
             Box::new(|| {
                 let _ = std::fs::remove_file(dir.path().join("absent.toml"));

@@ -316,7 +316,8 @@ per_byte = 7
     #[test]
     fn validation_rejects_each_bad_case() {
         validate(&base()).expect("dev genesis is valid");
-        let cases: Vec<(&str, Box<dyn Fn(&mut Genesis)>)> = vec![
+        type Mutation = Box<dyn Fn(&mut Genesis)>;
+        let cases: Vec<(&str, Mutation)> = vec![
             ("empty", Box::new(|g| g.validators.clear())),
             (
                 "listed twice",
