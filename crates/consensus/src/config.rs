@@ -12,6 +12,11 @@ pub fn namespace(chain_id: &str, genesis_hash: &Hash) -> Vec<u8> {
     format!("synod/consensus/{chain_id}/{genesis_hash}").into_bytes()
 }
 
+/// Default largest transaction-gossip payload (a batch of signed transactions): 512 KiB.
+pub const DEFAULT_MAX_GOSSIP_SIZE: usize = 512 * 1024;
+/// Hard cap on [`EngineConfig::max_gossip_size`]: 4 MiB.
+pub const MAX_GOSSIP_SIZE: usize = 4 * 1024 * 1024;
+
 /// Everything the consensus engine needs besides the application and the network channels.
 ///
 /// Build one with [`EngineConfig::devnet`] (sub-second defaults) and adjust fields as needed.
@@ -61,6 +66,13 @@ pub struct EngineConfig {
     pub messages_per_second: u32,
     /// Tokio worker threads for [`crate::run_tokio`] (`None`: one per core).
     pub worker_threads: Option<usize>,
+    /// Largest transaction-gossip payload sent or accepted, in bytes.
+    pub max_gossip_size: usize,
+    /// Per-peer rate of transaction-gossip messages, in messages per second (each message is
+    /// one batch; the node batches transactions, so this bounds batches, not transactions).
+    pub gossip_messages_per_second: u32,
+    /// Capacity of the outbound gossip queue (payloads waiting to be sent).
+    pub gossip_queue: usize,
 }
 
 impl EngineConfig {
@@ -93,6 +105,9 @@ impl EngineConfig {
             max_block_size: synod_primitives::block::MAX_BLOCK_SIZE,
             messages_per_second: 10_000,
             worker_threads: None,
+            max_gossip_size: DEFAULT_MAX_GOSSIP_SIZE,
+            gossip_messages_per_second: 200,
+            gossip_queue: 256,
         }
     }
 
@@ -155,6 +170,15 @@ impl EngineConfig {
         if self.worker_threads == Some(0) {
             return invalid("worker_threads must be positive");
         }
+        if self.max_gossip_size == 0 || self.max_gossip_size > MAX_GOSSIP_SIZE {
+            return invalid("max_gossip_size must be in 1..=4 MiB");
+        }
+        if self.gossip_messages_per_second == 0 {
+            return invalid("gossip_messages_per_second must be positive");
+        }
+        if self.gossip_queue == 0 {
+            return invalid("gossip_queue must be positive");
+        }
         Ok(())
     }
 
@@ -198,6 +222,17 @@ mod tests {
         ));
         let mut c = sample();
         c.block_interval = c.leader_timeout;
+        assert!(c.validate().is_err());
+        for bad in [0, MAX_GOSSIP_SIZE + 1] {
+            let mut c = sample();
+            c.max_gossip_size = bad;
+            assert!(c.validate().is_err(), "max_gossip_size {bad}");
+        }
+        let mut c = sample();
+        c.gossip_messages_per_second = 0;
+        assert!(c.validate().is_err());
+        let mut c = sample();
+        c.gossip_queue = 0;
         assert!(c.validate().is_err());
     }
 

@@ -6,6 +6,7 @@ use crate::{
     Application, ConsensusError, EngineConfig,
     adapter::{BuildVerify, FinalizedReporter, Progress, deliver_finalized},
     block::{ConsensusBlock, to_digest},
+    gossip::{self, TxGossip},
     identity::{self, PublicKey},
 };
 use commonware_broadcast::buffered;
@@ -51,9 +52,11 @@ pub mod channel {
     pub const BACKFILL: u64 = 3;
     /// Block broadcast.
     pub const BROADCAST: u64 = 4;
+    /// Transaction gossip (opaque application payloads, see [`crate::TxGossip`]).
+    pub const TXS: u64 = 5;
 }
 
-/// The five p2p channels the engine needs, as (sender, receiver) pairs.
+/// The six p2p channels the engine needs, as (sender, receiver) pairs.
 pub struct Channels<S, R> {
     /// Votes channel.
     pub votes: (S, R),
@@ -65,11 +68,20 @@ pub struct Channels<S, R> {
     pub backfill: (S, R),
     /// Block broadcast channel.
     pub broadcast: (S, R),
+    /// Transaction gossip channel; register it with [`gossip_quota`].
+    pub txs: (S, R),
 }
 
 /// A per-channel, per-peer rate quota for the configured message rate.
 pub fn channel_quota(config: &EngineConfig) -> Quota {
     Quota::per_second(NonZeroU32::new(config.messages_per_second.max(1)).unwrap_or(NonZeroU32::MIN))
+}
+
+/// The per-peer rate quota of the transaction gossip channel.
+pub fn gossip_quota(config: &EngineConfig) -> Quota {
+    Quota::per_second(
+        NonZeroU32::new(config.gossip_messages_per_second.max(1)).unwrap_or(NonZeroU32::MIN),
+    )
 }
 
 /// The largest p2p payload the engine sends for `validators` participants (size networks with it).
@@ -80,13 +92,15 @@ pub fn max_message_size(config: &EngineConfig) -> u32 {
         &config.block_size_limit(),
     );
     let simplex = simplex::max_payload_size::<Scheme, crate::block::Digest>(participants);
-    u32::try_from(marshal.max(simplex)).unwrap_or(u32::MAX)
+    let gossip = config.max_gossip_size.min(crate::config::MAX_GOSSIP_SIZE);
+    u32::try_from(marshal.max(simplex).max(gossip)).unwrap_or(u32::MAX)
 }
 
 /// A running engine: its tasks and progress counters.
 pub struct EngineHandle {
     tasks: Vec<Handle<()>>,
     progress: Arc<Progress>,
+    gossip: TxGossip,
 }
 
 impl EngineHandle {
@@ -104,7 +118,13 @@ impl EngineHandle {
     pub fn status(&self) -> EngineStatus {
         EngineStatus {
             progress: self.progress.clone(),
+            gossip: self.gossip.clone(),
         }
+    }
+
+    /// The handle to broadcast transaction-gossip payloads to peers.
+    pub fn tx_gossip(&self) -> TxGossip {
+        self.gossip.clone()
     }
 
     /// Aborts every engine task (as a crash would).
@@ -139,6 +159,7 @@ impl EngineHandle {
 #[derive(Clone)]
 pub struct EngineStatus {
     progress: Arc<Progress>,
+    gossip: TxGossip,
 }
 
 impl EngineStatus {
@@ -150,6 +171,11 @@ impl EngineStatus {
     /// Highest height the application committed through this engine since it started.
     pub fn delivered_height(&self) -> u64 {
         self.progress.delivered.load(Ordering::Relaxed)
+    }
+
+    /// The handle to broadcast transaction-gossip payloads to peers.
+    pub fn tx_gossip(&self) -> TxGossip {
+        self.gossip.clone()
     }
 }
 
@@ -358,8 +384,20 @@ where
     let marshal_handle = marshal_actor.start(reporter, buffer, resolver);
     let delivery_handle = context.child("delivery").spawn({
         let progress = progress.clone();
+        let app = app.clone();
         move |context| deliver_finalized(context, app, marshal_mailbox, finalized_rx, progress)
     });
+
+    // Transaction gossip.
+    let (gossip, outbound) = TxGossip::new(config.gossip_queue, config.max_gossip_size);
+    let (gossip_sender, gossip_receiver) = channels.txs;
+    let gossip_send_handle = context
+        .child("gossip_send")
+        .spawn(move |_| gossip::send_loop(gossip_sender, outbound));
+    let max_gossip_size = config.max_gossip_size;
+    let gossip_receive_handle = context
+        .child("gossip_receive")
+        .spawn(move |context| gossip::receive_loop(context, gossip_receiver, app, max_gossip_size));
 
     Ok(EngineHandle {
         tasks: vec![
@@ -367,7 +405,10 @@ where
             marshal_handle,
             simplex_handle,
             delivery_handle,
+            gossip_send_handle,
+            gossip_receive_handle,
         ],
         progress,
+        gossip,
     })
 }

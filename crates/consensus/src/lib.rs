@@ -25,21 +25,30 @@
 //! - One unbounded epoch and a static validator set (no reconfiguration through the engine yet).
 //! - Blocks are verified before voting (marshal's inline mode): the application executes a block
 //!   before the node votes for it.
+//! - Transaction gossip ([`TxGossip`], channel [`channel::TXS`]): opaque payloads of at most
+//!   [`EngineConfig::max_gossip_size`] sent once to every connected peer, not relayed; per-peer
+//!   rate [`EngineConfig::gossip_messages_per_second`] (the channel quota); received payloads go to
+//!   [`Application::gossip_received`] one at a time. Get the handle from
+//!   [`EngineHandle::tx_gossip`] or [`EngineStatus::tx_gossip`] (the `on_start` callback of
+//!   [`run_tokio_with`]).
 
 mod adapter;
 pub mod block;
 mod config;
 mod engine;
 mod finality;
+mod gossip;
 pub mod identity;
 mod tokio_runner;
 
 pub use block::{ConsensusBlock, decode_block};
-pub use config::{EngineConfig, namespace};
+pub use config::{DEFAULT_MAX_GOSSIP_SIZE, EngineConfig, MAX_GOSSIP_SIZE, namespace};
 pub use engine::{
-    Channels, EngineHandle, EngineStatus, channel, channel_quota, max_message_size, start,
+    Channels, EngineHandle, EngineStatus, channel, channel_quota, gossip_quota, max_message_size,
+    start,
 };
 pub use finality::{FinalityError, FinalityProof, verify_finalization};
+pub use gossip::{GossipError, TxGossip};
 pub use tokio_runner::{run_tokio, run_tokio_with};
 
 use std::sync::Arc;
@@ -90,6 +99,15 @@ pub trait Application: Clone + Send + Sync + 'static {
     /// the block was finalized implicitly, through a certificate for a descendant (its hash
     /// chain then links it to that certificate).
     fn finalized(&self, block: Arc<Block>, finalization: Option<Vec<u8>>) -> Result<(), String>;
+
+    /// A transaction-gossip payload broadcast by peer `from` (see [`TxGossip`]). Opaque bytes
+    /// of at most [`EngineConfig::max_gossip_size`]; `from` is the authenticated p2p identity
+    /// of the sender, not proof of who signed what is inside. Called on the blocking thread
+    /// pool, one payload at a time (a slow handler throttles gossip rather than queueing it
+    /// without bound). The default ignores gossip.
+    fn gossip_received(&self, from: AccountId, payload: Vec<u8>) {
+        let _ = (from, payload);
+    }
 }
 
 /// Errors from configuring, starting or running the engine.

@@ -2,7 +2,9 @@
 
 use crate::{
     Application, ConsensusError, EngineConfig,
-    engine::{self, Channels, EngineStatus, channel, channel_quota, max_message_size},
+    engine::{
+        self, Channels, EngineStatus, channel, channel_quota, gossip_quota, max_message_size,
+    },
     identity,
 };
 use commonware_cryptography::ChaCha20Poly1305;
@@ -131,6 +133,7 @@ where
             resolver: network.register(channel::RESOLVER, quota),
             backfill: network.register(channel::BACKFILL, quota),
             broadcast: network.register(channel::BROADCAST, quota),
+            txs: network.register(channel::TXS, gossip_quota(&config)),
         };
         let p2p = network.start();
 

@@ -1,0 +1,195 @@
+//! Multi-validator network features under the deterministic runtime (seeded, virtual time) on
+//! the commonware simulated network: transaction gossip, equivocation evidence, observers.
+
+mod common;
+
+use common::{ToyApp, genesis};
+use commonware_p2p::simulated::{self, Link, Network, Oracle};
+use commonware_runtime::{
+    Clock as _, Handle, Quota, Runner as _, Spawner as _, Supervisor as _, deterministic,
+};
+use commonware_utils::{NZU32, NZUsize, probability};
+use futures::channel::oneshot;
+use std::time::Duration;
+use synod_consensus::{
+    Channels, EngineConfig, EngineStatus, GossipError, channel, gossip_quota, identity,
+    max_message_size, namespace, start,
+};
+use synod_primitives::{AccountId, Keypair};
+
+type PublicKey = identity::PublicKey;
+
+const LINK: Link = Link {
+    latency: Duration::from_millis(20),
+    jitter: Duration::from_millis(5),
+    success_rate: probability!(1.0),
+};
+
+fn key(name: &str) -> Keypair {
+    Keypair::dev(name)
+}
+
+/// Fast timeouts for virtual-time tests; `validators` is the voting set.
+fn config(key: &Keypair, validators: &[AccountId], prefix: &str) -> EngineConfig {
+    let mut c = EngineConfig::devnet(
+        key.clone(),
+        validators.to_vec(),
+        namespace("toy", &genesis().hash()),
+        "127.0.0.1:0".parse().expect("addr"),
+        "/unused",
+    );
+    c.partition_prefix = prefix.to_string();
+    c.block_interval = Duration::from_millis(50);
+    c.leader_timeout = Duration::from_millis(500);
+    c.notarization_timeout = Duration::from_secs(1);
+    c.nullify_retry = Duration::from_millis(500);
+    c.skip_timeout = Duration::from_secs(3);
+    c.fetch_timeout = Duration::from_millis(500);
+    c
+}
+
+/// A simulated network where `primary` (validators) and `secondary` (observers) peers are
+/// tracked at set 0 and every pair is linked both ways.
+async fn network(
+    context: &deterministic::Context,
+    max_size: u32,
+    primary: &[PublicKey],
+    secondary: &[PublicKey],
+) -> Oracle<PublicKey, deterministic::Context> {
+    let (network, oracle) = Network::new_with_split_peers(
+        context.child("network"),
+        simulated::Config {
+            max_size,
+            max_peers_per_set: NZUsize!(primary.len() + secondary.len()),
+            disconnect_on_block: true,
+            tracked_peer_sets: NZUsize!(1),
+        },
+        primary.iter().cloned(),
+        secondary.iter().cloned(),
+    )
+    .await;
+    network.start();
+    let all: Vec<_> = primary.iter().chain(secondary).cloned().collect();
+    for a in &all {
+        for b in &all {
+            if a != b {
+                oracle
+                    .add_link(a.clone(), b.clone(), LINK)
+                    .await
+                    .expect("link");
+            }
+        }
+    }
+    oracle
+}
+
+/// Registers the engine's channels for `config`'s key on `oracle` and starts the engine in its
+/// own task (aborting it is a crash). Returns the task and the engine's status handle.
+async fn spawn_node(
+    context: &deterministic::Context,
+    oracle: &Oracle<PublicKey, deterministic::Context>,
+    config: EngineConfig,
+    app: ToyApp,
+) -> (Handle<()>, EngineStatus) {
+    let me = identity::keypair_public_key(&config.key);
+    let control = oracle.control(me);
+    let quota = Quota::per_second(NZU32!(10_000));
+    let register = async |ch, quota| control.register(ch, quota).await.expect("register");
+    let channels = Channels {
+        votes: register(channel::VOTES, quota).await,
+        certificates: register(channel::CERTIFICATES, quota).await,
+        resolver: register(channel::RESOLVER, quota).await,
+        backfill: register(channel::BACKFILL, quota).await,
+        broadcast: register(channel::BROADCAST, quota).await,
+        txs: register(channel::TXS, gossip_quota(&config)).await,
+    };
+    let peers = oracle.manager();
+    let (status_tx, status_rx) = oneshot::channel();
+    let handle = context
+        .child("node")
+        .with_attribute("prefix", &config.partition_prefix)
+        .spawn(move |ctx| async move {
+            let engine = start(ctx, &config, channels, peers, control, app)
+                .await
+                .expect("engine starts");
+            let _ = status_tx.send(engine.status());
+            engine.join().await.expect("engine runs");
+        });
+    let status = status_rx.await.expect("engine status");
+    (handle, status)
+}
+
+async fn wait_for_height(context: &deterministic::Context, apps: &[ToyApp], height: u64) {
+    while apps.iter().map(ToyApp::committed_height).min().unwrap_or(0) < height {
+        context.sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn runner(seed: u64) -> deterministic::Runner {
+    deterministic::Runner::new(
+        deterministic::Config::new()
+            .with_seed(seed)
+            .with_timeout(Some(Duration::from_secs(600))),
+    )
+}
+
+/// A payload broadcast by one of 4 validators reaches each of the other 3 exactly once (and
+/// not its sender); payloads outside the size limits are refused at the handle.
+#[test]
+fn gossip_reaches_every_other_validator_exactly_once() {
+    runner(21).start(|context| async move {
+        let keys: Vec<_> = (0..4).map(|i| key(&format!("v{i}"))).collect();
+        let validators: Vec<_> = keys.iter().map(Keypair::account).collect();
+        let pks: Vec<_> = keys.iter().map(identity::keypair_public_key).collect();
+        let configs: Vec<_> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| config(k, &validators, &format!("v{i}")))
+            .collect();
+        let oracle = network(&context, max_message_size(&configs[0]), &pks, &[]).await;
+        let mut apps = Vec::new();
+        let mut nodes = Vec::new();
+        for config in configs {
+            let app = ToyApp::new(config.account());
+            apps.push(app.clone());
+            nodes.push(spawn_node(&context, &oracle, config, app).await);
+        }
+        // Consensus running means every pair of peers is connected.
+        wait_for_height(&context, &apps, 2).await;
+
+        let gossip = nodes[0].1.tx_gossip();
+        assert_eq!(gossip.broadcast(Vec::new()), Err(GossipError::Empty));
+        let max = gossip.max_payload_size();
+        assert!(matches!(
+            gossip.broadcast(vec![1; max + 1]),
+            Err(GossipError::TooLarge { .. })
+        ));
+        gossip.broadcast(b"batch-1".to_vec()).expect("queued");
+        gossip.broadcast(vec![7; max]).expect("queued");
+        nodes[2]
+            .1
+            .tx_gossip()
+            .broadcast(b"from-2".to_vec())
+            .expect("queued");
+        context.sleep(Duration::from_secs(3)).await;
+
+        for (i, app) in apps.iter().enumerate() {
+            let received = app.lock().gossip.clone();
+            let mut expected = Vec::new();
+            if i != 0 {
+                expected.push((validators[0], b"batch-1".to_vec()));
+                expected.push((validators[0], vec![7; max]));
+            }
+            if i != 2 {
+                expected.push((validators[2], b"from-2".to_vec()));
+            }
+            let mut received_sorted = received.clone();
+            received_sorted.sort();
+            expected.sort();
+            assert_eq!(received_sorted, expected, "validator {i}: {received:?}");
+        }
+        for (handle, _) in nodes {
+            handle.abort();
+        }
+    });
+}
