@@ -6,6 +6,7 @@ use crate::{
     Application, ConsensusError, EngineConfig,
     adapter::{BuildVerify, FinalizedReporter, Progress, deliver_finalized},
     block::{ConsensusBlock, to_digest},
+    evidence::FaultReporter,
     gossip::{self, TxGossip},
     identity::{self, PublicKey},
 };
@@ -352,7 +353,13 @@ where
             blocker,
             automaton: inline.clone(),
             relay: inline.clone(),
-            reporter: inline,
+            reporter: FaultReporter::new(
+                inline,
+                app.clone(),
+                config.namespace.clone(),
+                0,
+                config.validators.clone(),
+            ),
             strategy: Sequential,
             partition: format!("{}-simplex", config.partition_prefix),
             mailbox_size,

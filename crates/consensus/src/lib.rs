@@ -31,11 +31,17 @@
 //!   [`Application::gossip_received`] one at a time. Get the handle from
 //!   [`EngineHandle::tx_gossip`] or [`EngineStatus::tx_gossip`] (the `on_start` callback of
 //!   [`run_tokio_with`]).
+//! - Equivocation: simplex reports conflicting votes it hears (two notarizes or two finalizes for
+//!   different blocks, or nullify + finalize, in one view by one signer). The engine encodes each
+//!   as evidence bytes, checks them with [`verify_equivocation`] (simplex reports network votes
+//!   unverified), and hands them to [`Application::fault_observed`]. Detection is best effort: a
+//!   validator that sends conflicting votes to disjoint peers is seen only where both arrive.
 
 mod adapter;
 pub mod block;
 mod config;
 mod engine;
+mod evidence;
 mod finality;
 mod gossip;
 pub mod identity;
@@ -47,6 +53,7 @@ pub use engine::{
     Channels, EngineHandle, EngineStatus, channel, channel_quota, gossip_quota, max_message_size,
     start,
 };
+pub use evidence::{EVIDENCE_VERSION, Equivocation, FaultError, FaultKind, verify_equivocation};
 pub use finality::{FinalityError, FinalityProof, verify_finalization};
 pub use gossip::{GossipError, TxGossip};
 pub use tokio_runner::{run_tokio, run_tokio_with};
@@ -107,6 +114,16 @@ pub trait Application: Clone + Send + Sync + 'static {
     /// without bound). The default ignores gossip.
     fn gossip_received(&self, from: AccountId, payload: Vec<u8>) {
         let _ = (from, payload);
+    }
+
+    /// Consensus saw a validator sign two conflicting votes in one view. `evidence` already
+    /// passed [`verify_equivocation`] against the current epoch's validator set; the application
+    /// may include it in a block so the state machine slashes the offender (verifying it again,
+    /// and de-duplicating on [`Equivocation::key`]). Called on the async executor, possibly
+    /// several times for one fault (once per conflicting pair seen): must be cheap and must not
+    /// block. The default ignores it.
+    fn fault_observed(&self, evidence: Vec<u8>) {
+        let _ = evidence;
     }
 }
 

@@ -193,3 +193,135 @@ fn gossip_reaches_every_other_validator_exactly_once() {
         }
     });
 }
+
+/// A Byzantine validator that runs no engine: it answers every notarize and finalize vote it
+/// hears by signing the same vote for a different block as well as the heard one, and sends
+/// both to everybody.
+async fn spawn_conflicter(
+    context: &deterministic::Context,
+    oracle: &Oracle<PublicKey, deterministic::Context>,
+    key: &Keypair,
+    validators: &[AccountId],
+) -> Handle<()> {
+    use commonware_codec::{DecodeExt as _, Encode as _};
+    use commonware_consensus::simplex::{
+        scheme::ed25519::Scheme,
+        types::{Finalize, Notarize, Proposal, Vote},
+    };
+    use commonware_p2p::{Receiver as _, Recipients, Sender as _};
+    use synod_consensus::block::{Digest, to_digest};
+    use synod_primitives::Hash;
+
+    let me = identity::keypair_public_key(key);
+    let control = oracle.control(me);
+    let (mut sender, mut receiver) = control
+        .register(channel::VOTES, Quota::per_second(NZU32!(10_000)))
+        .await
+        .expect("register");
+    let scheme = Scheme::signer(
+        &namespace("toy", &genesis().hash()),
+        identity::participants(validators).expect("set"),
+        identity::signing_key(key),
+    )
+    .expect("a validator");
+    let other = |p: &Proposal<Digest>| {
+        let fake = Hash::digest(&p.round.view().get().to_le_bytes());
+        Proposal::new(p.round, p.parent, to_digest(&fake))
+    };
+    context.child("conflicter").spawn(move |_| async move {
+        while let Ok((_, message)) = receiver.recv().await {
+            let Ok(vote) = Vote::<Scheme, Digest>::decode(message) else {
+                continue;
+            };
+            let votes = match vote {
+                Vote::Notarize(n) => [
+                    Notarize::sign(&scheme, other(&n.proposal)).map(Vote::Notarize),
+                    Notarize::sign(&scheme, n.proposal).map(Vote::Notarize),
+                ],
+                Vote::Finalize(f) => [
+                    Finalize::sign(&scheme, other(&f.proposal)).map(Vote::Finalize),
+                    Finalize::sign(&scheme, f.proposal).map(Vote::Finalize),
+                ],
+                Vote::Nullify(_) => continue,
+            };
+            for vote in votes.into_iter().flatten() {
+                sender.send(Recipients::All, vote.encode(), true);
+            }
+        }
+    })
+}
+
+/// One of 4 validators signs conflicting votes: the honest three keep finalizing one chain,
+/// report evidence that `verify_equivocation` attributes to the Byzantine key (and to nobody
+/// else), and tampered evidence is rejected.
+#[test]
+fn equivocating_validator_is_reported_and_never_forks() {
+    use synod_consensus::{FaultError, verify_equivocation};
+    runner(33).start(|context| async move {
+        let keys: Vec<_> = (0..4).map(|i| key(&format!("v{i}"))).collect();
+        let validators: Vec<_> = keys.iter().map(Keypair::account).collect();
+        let pks: Vec<_> = keys.iter().map(identity::keypair_public_key).collect();
+        let byzantine = 3;
+        let honest_config = config(&keys[0], &validators, "v0");
+        let oracle = network(&context, max_message_size(&honest_config), &pks, &[]).await;
+        let evil = spawn_conflicter(&context, &oracle, &keys[byzantine], &validators).await;
+        let mut apps = Vec::new();
+        let mut nodes = Vec::new();
+        for (i, k) in keys.iter().enumerate().take(byzantine) {
+            let app = ToyApp::new(k.account());
+            apps.push(app.clone());
+            let config = config(k, &validators, &format!("v{i}"));
+            nodes.push(spawn_node(&context, &oracle, config, app).await);
+        }
+        wait_for_height(&context, &apps, 8).await;
+        evil.abort();
+        for (handle, _) in nodes {
+            handle.abort();
+        }
+
+        // Safety: one chain, delivered gap-free.
+        let chains: Vec<_> = apps.iter().map(|a| a.lock().committed.clone()).collect();
+        let longest = chains.iter().max_by_key(|c| c.len()).expect("chains");
+        for (i, chain) in chains.iter().enumerate() {
+            assert_eq!(&longest[..chain.len()], &chain[..], "validator {i} forked");
+            assert!(apps[i].lock().violations.is_empty());
+        }
+
+        // Evidence: reported, attributed to the Byzantine key only.
+        let ns = namespace("toy", &genesis().hash());
+        let set = |e: u64| (e == 0).then(|| validators.clone());
+        let mut reported = 0;
+        let mut kinds = std::collections::BTreeSet::new();
+        for app in &apps {
+            for evidence in app.lock().faults.clone() {
+                let fault = verify_equivocation(&ns, &set, &evidence).expect("valid evidence");
+                assert_eq!(fault.offender, validators[byzantine]);
+                assert_eq!(fault.epoch, 0);
+                kinds.insert(fault.kind);
+                reported += 1;
+
+                let mut tampered = evidence.clone();
+                let last = tampered.len() - 1;
+                tampered[last] ^= 0x80;
+                assert_eq!(
+                    verify_equivocation(&ns, &set, &tampered),
+                    Err(FaultError::BadSignatures)
+                );
+                assert_eq!(
+                    verify_equivocation(b"another chain", &set, &evidence),
+                    Err(FaultError::BadSignatures)
+                );
+            }
+        }
+        eprintln!(
+            "heights {:?}; {reported} evidence reports, kinds {kinds:?}",
+            apps.iter()
+                .map(ToyApp::committed_height)
+                .collect::<Vec<_>>()
+        );
+        assert!(
+            reported > 0,
+            "no honest validator reported the equivocation"
+        );
+    });
+}

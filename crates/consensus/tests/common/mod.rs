@@ -54,6 +54,8 @@ pub struct State {
     pub violations: Vec<String>,
     /// Gossip payloads received, in arrival order, with their sender.
     pub gossip: Vec<(AccountId, Vec<u8>)>,
+    /// Equivocation evidence handed over by the engine, in arrival order.
+    pub faults: Vec<Vec<u8>>,
 }
 
 /// The toy application. Clones share state (so a test can keep it across an engine restart).
@@ -222,5 +224,9 @@ impl Application for ToyApp {
 
     fn gossip_received(&self, from: AccountId, payload: Vec<u8>) {
         self.lock().gossip.push((from, payload));
+    }
+
+    fn fault_observed(&self, evidence: Vec<u8>) {
+        self.lock().faults.push(evidence);
     }
 }
