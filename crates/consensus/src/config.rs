@@ -26,6 +26,11 @@ pub struct EngineConfig {
     pub key: Keypair,
     /// The validator set (consensus public keys = accounts). Order does not matter.
     pub validators: Vec<AccountId>,
+    /// Non-voting full nodes (observers) admitted to the p2p network beside the validators:
+    /// they receive blocks and certificates and backfill from validators, but never vote. A
+    /// node whose key is listed here runs as an observer. p2p admits only listed keys, so every
+    /// node (validators included) must list the same observers. Order does not matter.
+    pub observers: Vec<AccountId>,
     /// Signature namespace, see [`namespace`].
     pub namespace: Vec<u8>,
     /// Address the p2p listener binds to (used by [`crate::run_tokio`]).
@@ -88,6 +93,7 @@ impl EngineConfig {
         Self {
             key,
             validators,
+            observers: Vec::new(),
             namespace,
             listen,
             dialable: None,
@@ -116,6 +122,11 @@ impl EngineConfig {
         self.key.account()
     }
 
+    /// Whether this node votes (its key is in the validator set); otherwise it is an observer.
+    pub fn is_validator(&self) -> bool {
+        self.validators.contains(&self.account())
+    }
+
     /// The address peers dial.
     pub fn dialable(&self) -> SocketAddr {
         self.dialable.unwrap_or(self.listen)
@@ -125,7 +136,8 @@ impl EngineConfig {
     pub fn validate(&self) -> Result<(), ConsensusError> {
         let invalid = |msg: &str| Err(ConsensusError::InvalidConfig(msg.to_string()));
         crate::identity::participants(&self.validators)?;
-        if !self.validators.contains(&self.account()) {
+        crate::identity::observers(&self.validators, &self.observers)?;
+        if !self.is_validator() && !self.observers.contains(&self.account()) {
             return Err(ConsensusError::NotAValidator(self.account()));
         }
         if self.partition_prefix.is_empty()
@@ -223,6 +235,19 @@ mod tests {
         let mut c = sample();
         c.block_interval = c.leader_timeout;
         assert!(c.validate().is_err());
+        let mut c = sample();
+        c.observers = vec![c.account()];
+        assert!(
+            matches!(c.validate(), Err(ConsensusError::ObserverIsValidator(_))),
+            "a validator listed as observer"
+        );
+        let mut c = sample();
+        let bob = Keypair::dev("bob").account();
+        c.observers = vec![bob, bob];
+        assert!(matches!(
+            c.validate(),
+            Err(ConsensusError::DuplicateValidator)
+        ));
         for bad in [0, MAX_GOSSIP_SIZE + 1] {
             let mut c = sample();
             c.max_gossip_size = bad;
@@ -234,6 +259,21 @@ mod tests {
         let mut c = sample();
         c.gossip_queue = 0;
         assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn observer_key_is_accepted() {
+        let mut c = sample();
+        let observer = Keypair::dev("observer");
+        c.key = observer.clone();
+        assert!(matches!(
+            c.validate(),
+            Err(ConsensusError::NotAValidator(_))
+        ));
+        c.observers = vec![Keypair::dev("other").account(), observer.account()];
+        c.validate().expect("an observer is a valid configuration");
+        assert!(!c.is_validator());
+        assert!(sample().is_validator());
     }
 
     #[test]

@@ -214,7 +214,8 @@ fn archive_config<C>(
 /// Starts the engine for `app` on the given runtime `context` and p2p `channels`.
 ///
 /// `peers` supplies the tracked peer set (the caller must have registered the validator set
-/// with its network at id 0) and `blocker` lets the engine block misbehaving peers. Durable
+/// with its network at id 0, as primary peers, and [`EngineConfig::observers`] as secondary
+/// peers) and `blocker` lets the engine block misbehaving peers. Durable
 /// engine state lives in the runtime's storage (partitions named after
 /// [`EngineConfig::partition_prefix`]); restarting over
 /// the same storage resumes consensus and delivery where they stopped.
@@ -237,12 +238,18 @@ where
     config.validate()?;
     let participants = identity::participants(&config.validators)?;
     let me = identity::keypair_public_key(&config.key);
-    let scheme = Scheme::signer(
-        &config.namespace,
-        participants.clone(),
-        identity::signing_key(&config.key),
-    )
-    .ok_or(ConsensusError::NotAValidator(config.account()))?;
+    // An observer runs the same engine with a verify-only scheme: it checks and follows votes
+    // and certificates, and simplex signs nothing without a signing key.
+    let scheme = if config.is_validator() {
+        Scheme::signer(
+            &config.namespace,
+            participants.clone(),
+            identity::signing_key(&config.key),
+        )
+        .ok_or(ConsensusError::NotAValidator(config.account()))?
+    } else {
+        Scheme::verifier(&config.namespace, participants.clone())
+    };
 
     let genesis = app.genesis();
     if genesis.header.height != 0 {

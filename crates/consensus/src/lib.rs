@@ -23,6 +23,14 @@
 //! - A single validator works (quorum of one): every view is notarized and finalized by its own
 //!   votes, so a one-validator devnet finalizes each block as soon as it is built.
 //! - One unbounded epoch and a static validator set (no reconfiguration through the engine yet).
+//! - Observers (non-voting full nodes): a node whose key is in [`EngineConfig::observers`] and
+//!   not in the validator set runs the same engine with a verify-only signing scheme, so it
+//!   follows votes and certificates, executes and commits finalized blocks in order through
+//!   [`Application::finalized`], and never votes or proposes. A late observer backfills from
+//!   genesis through marshal (finalized blocks and certificates are archived by every node).
+//!   p2p tracks observers as secondary peers: validators admit and serve them but do not dial
+//!   them, so an observer needs validators among its bootstrappers, and every node must list
+//!   the same observers.
 //! - Blocks are verified before voting (marshal's inline mode): the application executes a block
 //!   before the node votes for it.
 //! - Transaction gossip ([`TxGossip`], channel [`channel::TXS`]): opaque payloads of at most
@@ -142,9 +150,12 @@ pub enum ConsensusError {
     /// A validator key is not a valid ed25519 public key.
     #[error("validator key {0} is not a valid ed25519 public key")]
     InvalidValidatorKey(AccountId),
-    /// This node's key is not in the validator set.
-    #[error("this node ({0}) is not in the validator set")]
+    /// This node's key is neither in the validator set nor an observer.
+    #[error("this node ({0}) is neither in the validator set nor a listed observer")]
     NotAValidator(AccountId),
+    /// A key is listed both as validator and as observer.
+    #[error("{0} is listed both as validator and as observer")]
+    ObserverIsValidator(AccountId),
     /// The engine's storage could not be opened.
     #[error("consensus storage error: {0}")]
     Storage(String),

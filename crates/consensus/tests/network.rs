@@ -325,3 +325,79 @@ fn equivocating_validator_is_reported_and_never_forks() {
         );
     });
 }
+
+/// An observer (a key outside the validator set, listed in `observers`) started long after 4
+/// validators: it backfills from genesis, commits exactly the validators' finalized sequence in
+/// order, keeps following new blocks, and never proposes.
+#[test]
+fn late_observer_follows_the_finalized_chain() {
+    runner(45).start(|context| async move {
+        let keys: Vec<_> = (0..4).map(|i| key(&format!("v{i}"))).collect();
+        let observer_key = key("observer");
+        let validators: Vec<_> = keys.iter().map(Keypair::account).collect();
+        let pks: Vec<_> = keys.iter().map(identity::keypair_public_key).collect();
+        let observer_pk = identity::keypair_public_key(&observer_key);
+        let with_observer = |k: &Keypair, prefix: &str| {
+            let mut c = config(k, &validators, prefix);
+            c.observers = vec![observer_key.account()];
+            c
+        };
+        let oracle = network(
+            &context,
+            max_message_size(&with_observer(&keys[0], "v0")),
+            &pks,
+            std::slice::from_ref(&observer_pk),
+        )
+        .await;
+        let mut apps = Vec::new();
+        let mut nodes = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            let app = ToyApp::new(k.account());
+            apps.push(app.clone());
+            nodes
+                .push(spawn_node(&context, &oracle, with_observer(k, &format!("v{i}")), app).await);
+        }
+        // Past simplex's view retention (64), so only marshal's archives can serve the start.
+        wait_for_height(&context, &apps, 80).await;
+
+        let observer_config = with_observer(&observer_key, "observer");
+        assert!(!observer_config.is_validator());
+        observer_config
+            .validate()
+            .expect("observer config is valid");
+        let observer = ToyApp::new(observer_key.account());
+        let observer_node = spawn_node(&context, &oracle, observer_config, observer.clone()).await;
+        // Catch up with what was finalized before it started, then follow new blocks.
+        let target = apps.iter().map(ToyApp::committed_height).max().unwrap_or(0) + 5;
+        wait_for_height(&context, std::slice::from_ref(&observer), target).await;
+        wait_for_height(&context, &apps, target).await;
+        for (handle, _) in nodes {
+            handle.abort();
+        }
+        observer_node.0.abort();
+
+        let chain = observer.lock().committed.clone();
+        let validator_chain = apps[0].lock().committed.clone();
+        let n = chain.len().min(validator_chain.len());
+        assert!(n as u64 > target);
+        assert_eq!(chain[..n], validator_chain[..n], "observer diverged");
+        let state = observer.lock();
+        assert!(state.violations.is_empty(), "{:?}", state.violations);
+        let delivered = state.deliveries.len() as u64;
+        assert_eq!(state.deliveries, (1..=delivered).collect::<Vec<_>>());
+        assert!(state.proposed_at.is_empty(), "an observer never proposes");
+        assert!(
+            chain
+                .iter()
+                .all(|b| b.header.proposer != observer_key.account()),
+            "no block proposed by the observer"
+        );
+        eprintln!(
+            "observer committed {} blocks (validators at {:?})",
+            delivered,
+            apps.iter()
+                .map(ToyApp::committed_height)
+                .collect::<Vec<_>>()
+        );
+    });
+}
