@@ -26,7 +26,7 @@ pub struct LocalnetArgs {
     /// Validators (separate `synod node` processes).
     #[arg(long, default_value_t = 4)]
     pub validators: usize,
-    /// Non-voting full nodes (needs observer mode).
+    /// Non-voting full nodes (observers that follow the chain and serve RPC).
     #[arg(long, default_value_t = 0)]
     pub full_nodes: usize,
     /// Directory for keys, genesis, configs, data and logs (default: a fresh temp dir). An
@@ -195,6 +195,11 @@ pub fn prepare(dir: &Path, opts: &Options) -> anyhow::Result<Plan> {
         .filter(|n| n.validator)
         .map(|n| format!("{}@{}", n.account, n.p2p))
         .collect();
+    let observers: Vec<AccountId> = nodes
+        .iter()
+        .filter(|n| !n.validator)
+        .map(|n| n.account)
+        .collect();
     for n in &nodes {
         let file = NodeFile {
             data_dir: "data".into(),
@@ -214,6 +219,7 @@ pub fn prepare(dir: &Path, opts: &Options) -> anyhow::Result<Plan> {
                     .filter(|b| !b.starts_with(&n.account.to_string()))
                     .cloned()
                     .collect(),
+                observers: observers.clone(),
             },
             mempool: MempoolFile::default(),
         };
@@ -364,11 +370,6 @@ fn plan_json(plan: &Plan, pids: Option<&[u32]>) -> serde_json::Value {
 }
 
 pub fn run(cli: &Cli, args: &LocalnetArgs) -> anyhow::Result<()> {
-    if args.full_nodes > 0 && !args.no_start {
-        bail!(
-            "--full-nodes needs observer (non-voting) mode, which this build does not have yet; use --no-start to only write their configs"
-        );
-    }
     let dir = match &args.dir {
         Some(d) => d.clone(),
         None => default_dir()?,

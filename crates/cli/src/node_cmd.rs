@@ -72,11 +72,10 @@ fn run_node(cli: &Cli, path: &std::path::Path) -> anyhow::Result<()> {
     let loaded = load_config(path)?;
     crate::dev::init_logging(&loaded.log);
     let account = loaded.node.key.account();
-    if loaded.role == NodeRole::FullNode {
-        bail!(
-            "key {account} is not in the genesis validator set; running it as a non-voting full node needs observer mode, which this build does not have yet"
-        );
-    }
+    let role = match loaded.role {
+        NodeRole::Validator => "validator",
+        NodeRole::FullNode => "full node",
+    };
     let genesis = loaded.node.genesis.clone();
     let data_dir = loaded.node.data_dir.clone();
     let node = RunningNode::start(loaded.node)
@@ -85,13 +84,13 @@ fn run_node(cli: &Cli, path: &std::path::Path) -> anyhow::Result<()> {
     emit(
         cli.json,
         &serde_json::json!({
-            "chain_id": genesis.chain_id, "genesis_hash": genesis.hash(), "role": "validator",
+            "chain_id": genesis.chain_id, "genesis_hash": genesis.hash(), "role": role,
             "account": account, "rpc": format!("http://{rpc}"), "ws": format!("ws://{rpc}"),
             "metrics": metrics.map(|m| format!("http://{m}/metrics")), "data_dir": data_dir,
         }),
         || {
             format!(
-                "Synod node '{}' (genesis {})\n  validator  {account}\n  JSON-RPC   http://{rpc}{}\n  data dir   {}",
+                "Synod node '{}' (genesis {})\n  {role:<10} {account}\n  JSON-RPC   http://{rpc}{}\n  data dir   {}",
                 genesis.chain_id,
                 genesis.hash(),
                 metrics

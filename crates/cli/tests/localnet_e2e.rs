@@ -336,10 +336,9 @@ fn four_validators_survive_kill9_and_the_restarted_node_catches_up() {
 }
 
 #[test]
-#[ignore = "full-node (observer) mode is not in this build yet: it comes with the epochs branch"]
-fn a_full_node_joining_from_genesis_catches_up() {
+fn a_full_node_joins_from_genesis_catches_up_and_relays_transactions_by_gossip() {
     let dir = tempfile::tempdir().expect("tmp");
-    let (mut nodes, _) = prepare(dir.path(), 4, 1);
+    let (mut nodes, genesis) = prepare(dir.path(), 4, 1);
     for n in nodes.iter_mut().take(4) {
         n.start();
     }
@@ -347,23 +346,85 @@ fn a_full_node_joining_from_genesis_catches_up() {
     wait_height(
         &rt,
         &nodes.iter().take(4).collect::<Vec<_>>(),
-        20,
+        15,
         Duration::from_secs(120),
     );
+    // Joins late, from an empty data directory.
     nodes[4].start();
+    let validators: Vec<&Node> = nodes.iter().take(4).collect();
     let head = finalized(&rt, &nodes[0]).expect("node 0");
     wait_height(&rt, &[&nodes[4]], head, Duration::from_secs(120));
-    let (c0, c4) = (nodes[0].client(), nodes[4].client());
-    for height in [1, head / 2, head] {
+    let (c0, full) = (nodes[0].client(), nodes[4].client());
+    for height in 1..=head {
         let a = rt
             .block_on(c0.get_block(BlockId::Height(height)))
             .expect("rpc")
             .expect("block");
         let b = rt
-            .block_on(c4.get_block(BlockId::Height(height)))
+            .block_on(full.get_block(BlockId::Height(height)))
+            .expect("rpc")
+            .expect("block on the full node");
+        assert_eq!(
+            (a.hash, a.header.state_root),
+            (b.hash, b.header.state_root),
+            "height {height}"
+        );
+    }
+    // The full node never proposes: a transaction sent to it is included only because gossip
+    // carried it to the validators, and exactly once.
+    let alice = Keypair::dev("alice");
+    let nonce = rt
+        .block_on(full.get_account(alice.account(), None))
+        .expect("rpc")
+        .nonce;
+    let mut hashes = Vec::new();
+    for k in 0..5 {
+        let tx = Transaction {
+            chain_id: genesis.chain_id.clone(),
+            sender: alice.account(),
+            nonce: nonce + k,
+            fee: 1_000_000,
+            call: Call::Transfer {
+                to: Keypair::dev("bob").account(),
+                amount: 7 + k,
+            },
+        }
+        .sign(&alice, &genesis.hash());
+        hashes.push(
+            rt.block_on(full.submit_transaction(hex_tx(&tx)))
+                .expect("full node admits"),
+        );
+    }
+    let mut heights = Vec::new();
+    for h in &hashes {
+        heights.push(wait_finalized(&rt, &full, *h));
+    }
+    let last = heights.iter().copied().max().expect("heights");
+    wait_height(&rt, &validators, last, Duration::from_secs(30));
+    let mut count: BTreeMap<Hash, usize> = BTreeMap::new();
+    for height in 1..=last {
+        let b = rt
+            .block_on(c0.get_block(BlockId::Height(height)))
             .expect("rpc")
             .expect("block");
-        assert_eq!((a.hash, a.header.state_root), (b.hash, b.header.state_root));
+        for t in b.transactions {
+            *count.entry(t.hash).or_default() += 1;
+        }
+    }
+    for h in &hashes {
+        assert_eq!(count.get(h), Some(&1), "{h} must be included exactly once");
+    }
+    // And every validator's pool let go of them (no later duplicate proposal).
+    let more = finalized(&rt, &nodes[0]).expect("node 0") + 3;
+    wait_height(&rt, &validators, more, Duration::from_secs(30));
+    for height in last + 1..=more {
+        let b = rt
+            .block_on(c0.get_block(BlockId::Height(height)))
+            .expect("rpc")
+            .expect("block");
+        for t in b.transactions {
+            assert!(!hashes.contains(&t.hash), "{} included again", t.hash);
+        }
     }
 }
 

@@ -8,8 +8,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use synod_execution::bank;
 use synod_execution::executor::BlockLimits;
 use synod_execution::{BlockError, ExecutedBlock, Executor};
-use synod_mempool::Mempool;
-use synod_primitives::{AccountId, Block, Hash, Header, Nonce};
+use synod_mempool::{Mempool, SenderState};
+use synod_primitives::{AccountId, Block, Hash, Header, Nonce, SignedTransaction, decode_exact};
 use synod_rpc::{FinalizedBlock, Metrics, NodeStatus};
 use synod_storage::{BlockCommit, StateView, StorageError, Store};
 use tokio::sync::broadcast;
@@ -306,6 +306,54 @@ impl ChainApp {
     }
 }
 
+impl ChainApp {
+    /// Admits a peer's gossiped transactions to the local pool. Returns how many were new.
+    /// Duplicates and transactions already included are refused by the pool and ignored;
+    /// nothing admitted here is gossiped again.
+    pub fn admit_gossip(&self, from: AccountId, payload: &[u8]) -> usize {
+        let txs: Vec<SignedTransaction> = match decode_exact(payload, payload.len()) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(peer = %from, error = %e, "undecodable transaction gossip");
+                return 0;
+            }
+        };
+        if txs.len() > crate::gossip::MAX_GOSSIP_TXS {
+            tracing::warn!(peer = %from, count = txs.len(), "oversized transaction gossip");
+            return 0;
+        }
+        let batch: Vec<(SignedTransaction, usize)> = txs
+            .into_iter()
+            .map(|t| {
+                let size = t.encode().len();
+                (t, size)
+            })
+            .collect();
+        let snap = match self.inner.store.snapshot() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read state to admit gossip");
+                return 0;
+            }
+        };
+        let results = self.inner.mempool.admit_batch(batch, |who| {
+            let info = bank::account(&snap, who).unwrap_or_default();
+            SenderState {
+                nonce: info.nonce,
+                balance: info.balance,
+            }
+        });
+        let admitted = results.iter().filter(|r| r.is_ok()).count();
+        if admitted > 0 {
+            self.inner
+                .metrics
+                .mempool_size
+                .set(self.inner.mempool.len() as i64);
+        }
+        admitted
+    }
+}
+
 impl synod_consensus::Application for ChainApp {
     fn genesis(&self) -> Block {
         self.inner.genesis.as_ref().clone()
@@ -340,6 +388,10 @@ impl synod_consensus::Application for ChainApp {
 
     fn is_known(&self, hash: &Hash) -> bool {
         self.is_known_block(hash)
+    }
+
+    fn gossip_received(&self, from: AccountId, payload: Vec<u8>) {
+        self.admit_gossip(from, &payload);
     }
 
     fn finalized(&self, block: Arc<Block>, finalization: Option<Vec<u8>>) -> Result<(), String> {

@@ -15,6 +15,7 @@
 //! listen = "0.0.0.0:30333"
 //! dialable = "203.0.113.7:30333"        # optional: what peers dial (default: listen)
 //! bootstrappers = ["0x<account>@10.0.0.2:30333"]
+//! observers = ["0x<full node account>"] # full nodes the network admits (same list everywhere)
 //!
 //! [mempool]                             # optional; each field defaults
 //! max_txs = 200000
@@ -87,6 +88,9 @@ pub struct P2pFile {
     /// `ACCOUNT@HOST:PORT` of peers to dial at startup.
     #[serde(default)]
     pub bootstrappers: Vec<String>,
+    /// Accounts of the full nodes (observers) the network admits; the same list on every node.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observers: Vec<AccountId>,
 }
 
 /// Pool limits; each defaults to [`MempoolConfig::default`].
@@ -261,13 +265,25 @@ impl NodeFile {
             )));
         }
         let key = read_key_file(&at(&self.key_file))?;
+        let mut observers = self.p2p.observers.clone();
         let role = if genesis
             .validators
             .iter()
             .any(|v| v.account == key.account())
         {
+            if observers.contains(&key.account()) {
+                return Err(invalid(format!(
+                    "{} is a genesis validator and cannot also be listed in p2p.observers",
+                    key.account()
+                )));
+            }
             NodeRole::Validator
         } else {
+            // A full node is always an observer of its own network; validators must list it
+            // too, or they will not admit its connections.
+            if !observers.contains(&key.account()) {
+                observers.push(key.account());
+            }
             NodeRole::FullNode
         };
         Ok(LoadedConfig {
@@ -280,6 +296,7 @@ impl NodeFile {
                 p2p_addr: self.p2p.listen,
                 p2p_dialable: self.p2p.dialable,
                 bootstrappers,
+                observers,
                 block_interval: Duration::from_millis(self.block_interval_ms),
                 mempool,
                 limits: BlockLimits {
@@ -358,6 +375,10 @@ bootstrappers = ["0x010101010101010101010101010101010101010101010101010101010101
         let f = fixture();
         let c = config(&f, &BASE.replace("v.key", "other.key")).expect("valid");
         assert_eq!(c.role, NodeRole::FullNode);
+        assert_eq!(c.node.observers, vec![Keypair::dev("o").account()]);
+        let listed = format!("{BASE}observers = [\"{}\"]\n", Keypair::dev("v0").account());
+        let err = config(&f, &listed).expect_err("validator as observer");
+        assert!(err.to_string().contains("cannot also be listed"), "{err}");
     }
 
     #[test]

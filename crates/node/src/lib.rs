@@ -8,6 +8,8 @@
 //! - [`node`] wires storage, mempool, executor, RPC, metrics and the consensus engine from a
 //!   [`node::NodeConfig`], and shuts them down cleanly.
 //!
+//! - [`gossip`] sends transactions the RPC admitted to every peer once, in bounded batches;
+//!   [`ChainApp::admit_gossip`] admits what peers send (never relayed further).
 //! - [`config`] reads the TOML file of `synod node --config`, [`genesis`] builds genesis files
 //!   from an operator's spec and validates them, [`keyfile`] reads and writes node key files
 //!   (JSON, mode 0600, checked on load).
@@ -18,6 +20,7 @@
 pub mod app;
 pub mod config;
 pub mod genesis;
+pub mod gossip;
 pub mod keyfile;
 pub mod node;
 

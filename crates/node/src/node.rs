@@ -34,6 +34,9 @@ pub struct NodeConfig {
     pub p2p_dialable: Option<SocketAddr>,
     /// Peers to dial at startup.
     pub bootstrappers: Vec<(AccountId, SocketAddr)>,
+    /// Accounts of the non-voting full nodes (observers) the network admits. Every node lists
+    /// the same ones; a node whose key is not a validator must be among them.
+    pub observers: Vec<AccountId>,
     /// Minimum time between blocks.
     pub block_interval: Duration,
     /// Pool limits.
@@ -167,6 +170,9 @@ impl RunningNode {
             .enable_all()
             .build()
             .map_err(io("starting the RPC runtime"))?;
+        let gossip_slot = crate::gossip::GossipSlot::default();
+        let on_admitted = crate::gossip::start(mempool.clone(), gossip_slot.clone())
+            .map_err(io("spawning the gossip thread"))?;
         let ctx = RpcContext {
             store: store.clone(),
             mempool,
@@ -175,6 +181,7 @@ impl RunningNode {
             status,
             metrics,
             validators: validators.clone(),
+            on_admitted: Some(on_admitted),
         };
         let (rpc_addr, rpc_handle) = rpc_runtime
             .block_on(start_rpc(config.rpc_addr, ctx.clone()))
@@ -198,6 +205,7 @@ impl RunningNode {
         );
         engine.bootstrappers = config.bootstrappers.clone();
         engine.dialable = config.p2p_dialable;
+        engine.observers = config.observers.clone();
         engine.block_interval = config.block_interval;
         engine.validate()?;
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -210,7 +218,10 @@ impl RunningNode {
                     async move {
                         let _ = stop_rx.await;
                     },
-                    |_status: EngineStatus| tracing::info!("consensus engine started"),
+                    move |status: EngineStatus| {
+                        let _ = gossip_slot.set(status.tx_gossip());
+                        tracing::info!("consensus engine started");
+                    },
                 )
                 .map_err(NodeError::from)
             })
