@@ -401,3 +401,73 @@ impl synod_consensus::Application for ChainApp {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use synod_mempool::{ChainRules, MempoolConfig};
+    use synod_primitives::{Call, Genesis, Keypair, Transaction, encode};
+
+    fn app() -> (ChainApp, Genesis) {
+        let genesis = Genesis::dev(vec![Keypair::dev("v").account()]);
+        let executor = Executor::new(genesis.clone());
+        let mempool = Arc::new(Mempool::new(
+            MempoolConfig::default(),
+            ChainRules {
+                chain_id: genesis.chain_id.clone(),
+                genesis_hash: executor.genesis_hash(),
+                fees: genesis.fees,
+            },
+        ));
+        let app = ChainApp::new(AppParts {
+            executor,
+            store: Store::in_memory().expect("store"),
+            mempool,
+            proposer: Keypair::dev("v").account(),
+            finalized: broadcast::channel(4).0,
+            status: Arc::new(NodeStatus::default()),
+            metrics: Arc::new(Metrics::new()),
+            limits: BlockLimits::default(),
+        })
+        .expect("app");
+        (app, genesis)
+    }
+
+    fn transfer(g: &Genesis, from: &Keypair, nonce: u64, signer: &Keypair) -> SignedTransaction {
+        Transaction {
+            chain_id: g.chain_id.clone(),
+            sender: from.account(),
+            nonce,
+            fee: 1_000_000,
+            call: Call::Transfer {
+                to: Keypair::dev("bob").account(),
+                amount: 1,
+            },
+        }
+        .sign(signer, &g.hash())
+    }
+
+    #[test]
+    fn gossip_is_admitted_once_and_bad_payloads_change_nothing() {
+        let (app, g) = app();
+        let alice = Keypair::dev("alice");
+        let peer = Keypair::dev("peer").account();
+        let good: Vec<SignedTransaction> = (0..3).map(|n| transfer(&g, &alice, n, &alice)).collect();
+        assert_eq!(app.admit_gossip(peer, &encode(&good)), 3);
+        // The same batch again (another peer relayed it, or a resend): all duplicates.
+        assert_eq!(app.admit_gossip(peer, &encode(&good)), 0);
+        assert_eq!(app.inner.mempool.len(), 3);
+        // Forged signature: refused by the pool like an RPC submission would be.
+        let forged = vec![transfer(&g, &alice, 3, &Keypair::dev("mallory"))];
+        assert_eq!(app.admit_gossip(peer, &encode(&forged)), 0);
+        // Not a transaction list at all, or trailing bytes.
+        assert_eq!(app.admit_gossip(peer, b"garbage"), 0);
+        let mut trailing = encode(&good);
+        trailing.push(0);
+        assert_eq!(app.admit_gossip(peer, &trailing), 0);
+        assert_eq!(app.inner.mempool.len(), 3);
+        for t in &good {
+            assert!(app.inner.mempool.contains(&t.hash()));
+        }
+    }
+}
