@@ -452,7 +452,8 @@ mod tests {
         let (app, g) = app();
         let alice = Keypair::dev("alice");
         let peer = Keypair::dev("peer").account();
-        let good: Vec<SignedTransaction> = (0..3).map(|n| transfer(&g, &alice, n, &alice)).collect();
+        let good: Vec<SignedTransaction> =
+            (0..3).map(|n| transfer(&g, &alice, n, &alice)).collect();
         assert_eq!(app.admit_gossip(peer, &encode(&good)), 3);
         // The same batch again (another peer relayed it, or a resend): all duplicates.
         assert_eq!(app.admit_gossip(peer, &encode(&good)), 0);
