@@ -1,6 +1,8 @@
 //! Real processes: 4 `synod node` validators on loopback. Transfers go to several nodes; one
 //! node is `kill -9`ed under load and restarted; it catches up to the same block hashes and
-//! state roots, and no transaction is included twice. Also `synod localnet` itself: it starts
+//! state roots, no transaction is included twice, and what the killed node had accepted
+//! survives through gossip. A full node joining late catches up from genesis, and a
+//! transaction sent to it (it never proposes) is included exactly once. Also `synod localnet` itself: it starts
 //! the nodes, stops them all on Ctrl-C, and stops them all when one dies.
 
 mod common;
@@ -127,15 +129,15 @@ fn wait_height(rt: &tokio::runtime::Runtime, nodes: &[&Node], height: u64, withi
     }
 }
 
-/// Sends transfers from `sender` to one node until `stop`; returns (hash, nonce) of every
-/// transaction the node accepted. Amounts are unique so every transaction is distinct.
+/// Sends transfers from `sender` to one node until `stop`; returns the hash of every
+/// transaction the node accepted, with when it was accepted. Amounts are unique so every transaction is distinct.
 fn load(
     rpc: String,
     genesis: Genesis,
     sender: Keypair,
     stop: Arc<AtomicBool>,
     tag: u64,
-) -> Vec<(Hash, u64)> {
+) -> Vec<(Hash, Instant)> {
     let rt = runtime();
     let c = jsonrpsee::http_client::HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(5))
@@ -178,9 +180,9 @@ fn load(
         match rt.block_on(c.submit_transactions(batch)) {
             Ok(results) => {
                 let mut ok = 0;
-                for (k, r) in results.into_iter().enumerate() {
+                for r in results {
                     if let SubmitResult::Accepted { hash } = r {
-                        accepted.push((hash, n + k as u64));
+                        accepted.push((hash, Instant::now()));
                         ok += 1;
                     }
                 }
@@ -233,6 +235,7 @@ fn four_validators_survive_kill9_and_the_restarted_node_catches_up() {
         .collect();
     std::thread::sleep(Duration::from_secs(4));
 
+    let killed_at = Instant::now();
     nodes[3].kill9();
     let at_kill = finalized(&rt, &nodes[0]).expect("node 0 up");
     // Three of four validators are a quorum: the chain goes on.
@@ -314,8 +317,17 @@ fn four_validators_survive_kill9_and_the_restarted_node_catches_up() {
             "{h} missing from blocks 1..={head}"
         );
     }
-    // Node 3's pool died with it: what it accepted is included at most once (checked above
-    // for all), and after the restart its new transactions made it in.
+    // Node 3's pool died with it, but what it accepted had been gossiped to the others:
+    // everything it accepted well before the kill is included (once, checked above for all),
+    // and after the restart its new transactions made it in too.
+    for (h, at) in &from_killed {
+        if *at + Duration::from_secs(2) < killed_at {
+            assert!(
+                included.contains_key(h),
+                "{h}, accepted by node 3 before its kill, was lost: gossip did not carry it"
+            );
+        }
+    }
     let dave_included = from_killed
         .iter()
         .filter(|(h, _)| included.contains_key(h))
