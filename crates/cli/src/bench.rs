@@ -29,7 +29,11 @@ use synod_rpc::api::{BlockJson, SubmitResult};
 use synod_storage::{BlockCommit, StateView, Store};
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    /// `network`: a multi-validator loopback localnet under stepped load.
+    #[command(subcommand)]
+    pub mode: Option<BenchMode>,
     /// Signatures verified in part (a).
     #[arg(long, default_value_t = 20_000)]
     pub sigs: usize,
@@ -60,6 +64,13 @@ pub struct BenchArgs {
     /// Only run these parts (any of a, b, c).
     #[arg(long, default_value = "abc")]
     pub parts: String,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum BenchMode {
+    /// N validators as separate processes on loopback: finalized transfers/s at saturation
+    /// and submit-to-finality latency at 1,000 tx/s, beside one validator in the same run.
+    Network(crate::bench_network::NetworkBenchArgs),
 }
 
 fn bench_genesis(accounts: usize) -> Genesis {
@@ -488,6 +499,9 @@ mod submit_times {
 }
 
 pub fn run(cli: &Cli, args: &BenchArgs) -> anyhow::Result<()> {
+    if let Some(BenchMode::Network(net)) = &args.mode {
+        return crate::bench_network::run(cli, net);
+    }
     let mut out = serde_json::Map::new();
     let mut text = Vec::new();
     text.push(format!(

@@ -88,7 +88,9 @@ pub fn run(cli: &Cli, args: &DevArgs) -> anyhow::Result<()> {
         rpc_addr: args.rpc_addr,
         metrics_addr: Some(args.metrics_addr),
         p2p_addr: args.p2p_addr,
+        p2p_dialable: None,
         bootstrappers: Vec::new(),
+        observers: Vec::new(),
         block_interval: Duration::from_millis(args.block_interval_ms),
         mempool: MempoolConfig::default(),
         limits: BlockLimits {

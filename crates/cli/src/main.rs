@@ -3,11 +3,15 @@
 #![allow(unreachable_pub, missing_docs)] // a binary: `pub` marks what its modules share, not a public API
 
 mod bench;
+mod bench_network;
 mod blind;
 mod chain;
 mod dev;
+mod genesis;
 mod keys;
 mod keystore;
+mod localnet;
+mod node_cmd;
 mod output;
 mod replay;
 mod subnets;
@@ -45,6 +49,13 @@ pub struct Cli {
 pub enum Command {
     /// Run a single-validator development chain.
     Dev(dev::DevArgs),
+    /// Run a validator from a config file, or generate a node key.
+    Node(node_cmd::NodeArgs),
+    /// Genesis files: create from a spec, show, hash.
+    #[command(subcommand)]
+    Genesis(genesis::GenesisCommand),
+    /// Run N validators as separate processes on loopback.
+    Localnet(localnet::LocalnetArgs),
     /// Manage keys in the keystore.
     #[command(subcommand)]
     Key(keys::KeyCommand),
@@ -103,6 +114,9 @@ fn main() -> std::process::ExitCode {
     let json = cli.json;
     let result = match &cli.command {
         Command::Dev(args) => dev::run(&cli, args),
+        Command::Node(args) => node_cmd::run(&cli, args),
+        Command::Genesis(cmd) => genesis::run(&cli, cmd),
+        Command::Localnet(args) => localnet::run(&cli, args),
         Command::Key(cmd) => keys::run(&cli, cmd),
         Command::Replay(args) => replay::run(&cli, args),
         Command::Bench(args) => bench::run(&cli, args),

@@ -66,7 +66,7 @@ async fn collect_ancestry<A: Application>(
 
 /// Runs a blocking closure off the async executor and returns its result, or `None` if the
 /// task could not complete (runtime shutting down, or the closure panicked).
-async fn run_blocking<E, T, F>(context: E, label: &'static str, f: F) -> Option<T>
+pub(crate) async fn run_blocking<E, T, F>(context: E, label: &'static str, f: F) -> Option<T>
 where
     E: Spawner,
     T: Send + 'static,

@@ -12,6 +12,11 @@ pub fn namespace(chain_id: &str, genesis_hash: &Hash) -> Vec<u8> {
     format!("synod/consensus/{chain_id}/{genesis_hash}").into_bytes()
 }
 
+/// Default largest transaction-gossip payload (a batch of signed transactions): 512 KiB.
+pub const DEFAULT_MAX_GOSSIP_SIZE: usize = 512 * 1024;
+/// Hard cap on [`EngineConfig::max_gossip_size`]: 4 MiB.
+pub const MAX_GOSSIP_SIZE: usize = 4 * 1024 * 1024;
+
 /// Everything the consensus engine needs besides the application and the network channels.
 ///
 /// Build one with [`EngineConfig::devnet`] (sub-second defaults) and adjust fields as needed.
@@ -21,6 +26,11 @@ pub struct EngineConfig {
     pub key: Keypair,
     /// The validator set (consensus public keys = accounts). Order does not matter.
     pub validators: Vec<AccountId>,
+    /// Non-voting full nodes (observers) admitted to the p2p network beside the validators:
+    /// they receive blocks and certificates and backfill from validators, but never vote. A
+    /// node whose key is listed here runs as an observer. p2p admits only listed keys, so every
+    /// node (validators included) must list the same observers. Order does not matter.
+    pub observers: Vec<AccountId>,
     /// Signature namespace, see [`namespace`].
     pub namespace: Vec<u8>,
     /// Address the p2p listener binds to (used by [`crate::run_tokio`]).
@@ -61,6 +71,13 @@ pub struct EngineConfig {
     pub messages_per_second: u32,
     /// Tokio worker threads for [`crate::run_tokio`] (`None`: one per core).
     pub worker_threads: Option<usize>,
+    /// Largest transaction-gossip payload sent or accepted, in bytes.
+    pub max_gossip_size: usize,
+    /// Per-peer rate of transaction-gossip messages, in messages per second (each message is
+    /// one batch; the node batches transactions, so this bounds batches, not transactions).
+    pub gossip_messages_per_second: u32,
+    /// Capacity of the outbound gossip queue (payloads waiting to be sent).
+    pub gossip_queue: usize,
 }
 
 impl EngineConfig {
@@ -76,6 +93,7 @@ impl EngineConfig {
         Self {
             key,
             validators,
+            observers: Vec::new(),
             namespace,
             listen,
             dialable: None,
@@ -93,12 +111,20 @@ impl EngineConfig {
             max_block_size: synod_primitives::block::MAX_BLOCK_SIZE,
             messages_per_second: 10_000,
             worker_threads: None,
+            max_gossip_size: DEFAULT_MAX_GOSSIP_SIZE,
+            gossip_messages_per_second: 200,
+            gossip_queue: 256,
         }
     }
 
     /// This node's account (= consensus public key).
     pub fn account(&self) -> AccountId {
         self.key.account()
+    }
+
+    /// Whether this node votes (its key is in the validator set); otherwise it is an observer.
+    pub fn is_validator(&self) -> bool {
+        self.validators.contains(&self.account())
     }
 
     /// The address peers dial.
@@ -110,7 +136,8 @@ impl EngineConfig {
     pub fn validate(&self) -> Result<(), ConsensusError> {
         let invalid = |msg: &str| Err(ConsensusError::InvalidConfig(msg.to_string()));
         crate::identity::participants(&self.validators)?;
-        if !self.validators.contains(&self.account()) {
+        crate::identity::observers(&self.validators, &self.observers)?;
+        if !self.is_validator() && !self.observers.contains(&self.account()) {
             return Err(ConsensusError::NotAValidator(self.account()));
         }
         if self.partition_prefix.is_empty()
@@ -154,6 +181,15 @@ impl EngineConfig {
         }
         if self.worker_threads == Some(0) {
             return invalid("worker_threads must be positive");
+        }
+        if self.max_gossip_size == 0 || self.max_gossip_size > MAX_GOSSIP_SIZE {
+            return invalid("max_gossip_size must be in 1..=4 MiB");
+        }
+        if self.gossip_messages_per_second == 0 {
+            return invalid("gossip_messages_per_second must be positive");
+        }
+        if self.gossip_queue == 0 {
+            return invalid("gossip_queue must be positive");
         }
         Ok(())
     }
@@ -199,6 +235,45 @@ mod tests {
         let mut c = sample();
         c.block_interval = c.leader_timeout;
         assert!(c.validate().is_err());
+        let mut c = sample();
+        c.observers = vec![c.account()];
+        assert!(
+            matches!(c.validate(), Err(ConsensusError::ObserverIsValidator(_))),
+            "a validator listed as observer"
+        );
+        let mut c = sample();
+        let bob = Keypair::dev("bob").account();
+        c.observers = vec![bob, bob];
+        assert!(matches!(
+            c.validate(),
+            Err(ConsensusError::DuplicateValidator)
+        ));
+        for bad in [0, MAX_GOSSIP_SIZE + 1] {
+            let mut c = sample();
+            c.max_gossip_size = bad;
+            assert!(c.validate().is_err(), "max_gossip_size {bad}");
+        }
+        let mut c = sample();
+        c.gossip_messages_per_second = 0;
+        assert!(c.validate().is_err());
+        let mut c = sample();
+        c.gossip_queue = 0;
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn observer_key_is_accepted() {
+        let mut c = sample();
+        let observer = Keypair::dev("observer");
+        c.key = observer.clone();
+        assert!(matches!(
+            c.validate(),
+            Err(ConsensusError::NotAValidator(_))
+        ));
+        c.observers = vec![Keypair::dev("other").account(), observer.account()];
+        c.validate().expect("an observer is a valid configuration");
+        assert!(!c.is_validator());
+        assert!(sample().is_validator());
     }
 
     #[test]

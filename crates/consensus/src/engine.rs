@@ -6,6 +6,8 @@ use crate::{
     Application, ConsensusError, EngineConfig,
     adapter::{BuildVerify, FinalizedReporter, Progress, deliver_finalized},
     block::{ConsensusBlock, to_digest},
+    evidence::FaultReporter,
+    gossip::{self, TxGossip},
     identity::{self, PublicKey},
 };
 use commonware_broadcast::buffered;
@@ -51,9 +53,11 @@ pub mod channel {
     pub const BACKFILL: u64 = 3;
     /// Block broadcast.
     pub const BROADCAST: u64 = 4;
+    /// Transaction gossip (opaque application payloads, see [`crate::TxGossip`]).
+    pub const TXS: u64 = 5;
 }
 
-/// The five p2p channels the engine needs, as (sender, receiver) pairs.
+/// The six p2p channels the engine needs, as (sender, receiver) pairs.
 pub struct Channels<S, R> {
     /// Votes channel.
     pub votes: (S, R),
@@ -65,11 +69,20 @@ pub struct Channels<S, R> {
     pub backfill: (S, R),
     /// Block broadcast channel.
     pub broadcast: (S, R),
+    /// Transaction gossip channel; register it with [`gossip_quota`].
+    pub txs: (S, R),
 }
 
 /// A per-channel, per-peer rate quota for the configured message rate.
 pub fn channel_quota(config: &EngineConfig) -> Quota {
     Quota::per_second(NonZeroU32::new(config.messages_per_second.max(1)).unwrap_or(NonZeroU32::MIN))
+}
+
+/// The per-peer rate quota of the transaction gossip channel.
+pub fn gossip_quota(config: &EngineConfig) -> Quota {
+    Quota::per_second(
+        NonZeroU32::new(config.gossip_messages_per_second.max(1)).unwrap_or(NonZeroU32::MIN),
+    )
 }
 
 /// The largest p2p payload the engine sends for `validators` participants (size networks with it).
@@ -80,13 +93,15 @@ pub fn max_message_size(config: &EngineConfig) -> u32 {
         &config.block_size_limit(),
     );
     let simplex = simplex::max_payload_size::<Scheme, crate::block::Digest>(participants);
-    u32::try_from(marshal.max(simplex)).unwrap_or(u32::MAX)
+    let gossip = config.max_gossip_size.min(crate::config::MAX_GOSSIP_SIZE);
+    u32::try_from(marshal.max(simplex).max(gossip)).unwrap_or(u32::MAX)
 }
 
 /// A running engine: its tasks and progress counters.
 pub struct EngineHandle {
     tasks: Vec<Handle<()>>,
     progress: Arc<Progress>,
+    gossip: TxGossip,
 }
 
 impl EngineHandle {
@@ -104,7 +119,13 @@ impl EngineHandle {
     pub fn status(&self) -> EngineStatus {
         EngineStatus {
             progress: self.progress.clone(),
+            gossip: self.gossip.clone(),
         }
+    }
+
+    /// The handle to broadcast transaction-gossip payloads to peers.
+    pub fn tx_gossip(&self) -> TxGossip {
+        self.gossip.clone()
     }
 
     /// Aborts every engine task (as a crash would).
@@ -139,6 +160,7 @@ impl EngineHandle {
 #[derive(Clone)]
 pub struct EngineStatus {
     progress: Arc<Progress>,
+    gossip: TxGossip,
 }
 
 impl EngineStatus {
@@ -150,6 +172,11 @@ impl EngineStatus {
     /// Highest height the application committed through this engine since it started.
     pub fn delivered_height(&self) -> u64 {
         self.progress.delivered.load(Ordering::Relaxed)
+    }
+
+    /// The handle to broadcast transaction-gossip payloads to peers.
+    pub fn tx_gossip(&self) -> TxGossip {
+        self.gossip.clone()
     }
 }
 
@@ -187,7 +214,8 @@ fn archive_config<C>(
 /// Starts the engine for `app` on the given runtime `context` and p2p `channels`.
 ///
 /// `peers` supplies the tracked peer set (the caller must have registered the validator set
-/// with its network at id 0) and `blocker` lets the engine block misbehaving peers. Durable
+/// with its network at id 0, as primary peers, and [`EngineConfig::observers`] as secondary
+/// peers) and `blocker` lets the engine block misbehaving peers. Durable
 /// engine state lives in the runtime's storage (partitions named after
 /// [`EngineConfig::partition_prefix`]); restarting over
 /// the same storage resumes consensus and delivery where they stopped.
@@ -210,12 +238,18 @@ where
     config.validate()?;
     let participants = identity::participants(&config.validators)?;
     let me = identity::keypair_public_key(&config.key);
-    let scheme = Scheme::signer(
-        &config.namespace,
-        participants.clone(),
-        identity::signing_key(&config.key),
-    )
-    .ok_or(ConsensusError::NotAValidator(config.account()))?;
+    // An observer runs the same engine with a verify-only scheme: it checks and follows votes
+    // and certificates, and simplex signs nothing without a signing key.
+    let scheme = if config.is_validator() {
+        Scheme::signer(
+            &config.namespace,
+            participants.clone(),
+            identity::signing_key(&config.key),
+        )
+        .ok_or(ConsensusError::NotAValidator(config.account()))?
+    } else {
+        Scheme::verifier(&config.namespace, participants.clone())
+    };
 
     let genesis = app.genesis();
     if genesis.header.height != 0 {
@@ -326,7 +360,13 @@ where
             blocker,
             automaton: inline.clone(),
             relay: inline.clone(),
-            reporter: inline,
+            reporter: FaultReporter::new(
+                inline,
+                app.clone(),
+                config.namespace.clone(),
+                0,
+                config.validators.clone(),
+            ),
             strategy: Sequential,
             partition: format!("{}-simplex", config.partition_prefix),
             mailbox_size,
@@ -358,8 +398,20 @@ where
     let marshal_handle = marshal_actor.start(reporter, buffer, resolver);
     let delivery_handle = context.child("delivery").spawn({
         let progress = progress.clone();
+        let app = app.clone();
         move |context| deliver_finalized(context, app, marshal_mailbox, finalized_rx, progress)
     });
+
+    // Transaction gossip.
+    let (gossip, outbound) = TxGossip::new(config.gossip_queue, config.max_gossip_size);
+    let (gossip_sender, gossip_receiver) = channels.txs;
+    let gossip_send_handle = context
+        .child("gossip_send")
+        .spawn(move |_| gossip::send_loop(gossip_sender, outbound));
+    let max_gossip_size = config.max_gossip_size;
+    let gossip_receive_handle = context
+        .child("gossip_receive")
+        .spawn(move |context| gossip::receive_loop(context, gossip_receiver, app, max_gossip_size));
 
     Ok(EngineHandle {
         tasks: vec![
@@ -367,7 +419,10 @@ where
             marshal_handle,
             simplex_handle,
             delivery_handle,
+            gossip_send_handle,
+            gossip_receive_handle,
         ],
         progress,
+        gossip,
     })
 }

@@ -57,6 +57,22 @@ pub fn participants(validators: &[AccountId]) -> Result<Set<PublicKey>, Consensu
     Set::try_from(keys).map_err(|_| ConsensusError::DuplicateValidator)
 }
 
+/// The observer set as the network tracks it (sorted). Rejects duplicates, invalid keys and
+/// keys that are also validators; may be empty.
+pub fn observers(
+    validators: &[AccountId],
+    observers: &[AccountId],
+) -> Result<Set<PublicKey>, ConsensusError> {
+    if let Some(both) = observers.iter().find(|o| validators.contains(o)) {
+        return Err(ConsensusError::ObserverIsValidator(*both));
+    }
+    let keys = observers
+        .iter()
+        .map(public_key)
+        .collect::<Result<Vec<_>, _>>()?;
+    Set::try_from(keys).map_err(|_| ConsensusError::DuplicateValidator)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,23 +23,47 @@
 //! - A single validator works (quorum of one): every view is notarized and finalized by its own
 //!   votes, so a one-validator devnet finalizes each block as soon as it is built.
 //! - One unbounded epoch and a static validator set (no reconfiguration through the engine yet).
+//! - Observers (non-voting full nodes): a node whose key is in [`EngineConfig::observers`] and
+//!   not in the validator set runs the same engine with a verify-only signing scheme, so it
+//!   follows votes and certificates, executes and commits finalized blocks in order through
+//!   [`Application::finalized`], and never votes or proposes. A late observer backfills from
+//!   genesis through marshal (finalized blocks and certificates are archived by every node).
+//!   p2p tracks observers as secondary peers: validators admit and serve them but do not dial
+//!   them, so an observer needs validators among its bootstrappers, and every node must list
+//!   the same observers.
 //! - Blocks are verified before voting (marshal's inline mode): the application executes a block
 //!   before the node votes for it.
+//! - Transaction gossip ([`TxGossip`], channel [`channel::TXS`]): opaque payloads of at most
+//!   [`EngineConfig::max_gossip_size`] sent once to every connected peer, not relayed; per-peer
+//!   rate [`EngineConfig::gossip_messages_per_second`] (the channel quota); received payloads go to
+//!   [`Application::gossip_received`] one at a time. Get the handle from
+//!   [`EngineHandle::tx_gossip`] or [`EngineStatus::tx_gossip`] (the `on_start` callback of
+//!   [`run_tokio_with`]).
+//! - Equivocation: simplex reports conflicting votes it hears (two notarizes or two finalizes for
+//!   different blocks, or nullify + finalize, in one view by one signer). The engine encodes each
+//!   as evidence bytes, checks them with [`verify_equivocation`] (simplex reports network votes
+//!   unverified), and hands them to [`Application::fault_observed`]. Detection is best effort: a
+//!   validator that sends conflicting votes to disjoint peers is seen only where both arrive.
 
 mod adapter;
 pub mod block;
 mod config;
 mod engine;
+mod evidence;
 mod finality;
+mod gossip;
 pub mod identity;
 mod tokio_runner;
 
 pub use block::{ConsensusBlock, decode_block};
-pub use config::{EngineConfig, namespace};
+pub use config::{DEFAULT_MAX_GOSSIP_SIZE, EngineConfig, MAX_GOSSIP_SIZE, namespace};
 pub use engine::{
-    Channels, EngineHandle, EngineStatus, channel, channel_quota, max_message_size, start,
+    Channels, EngineHandle, EngineStatus, channel, channel_quota, gossip_quota, max_message_size,
+    start,
 };
+pub use evidence::{EVIDENCE_VERSION, Equivocation, FaultError, FaultKind, verify_equivocation};
 pub use finality::{FinalityError, FinalityProof, verify_finalization};
+pub use gossip::{GossipError, TxGossip};
 pub use tokio_runner::{run_tokio, run_tokio_with};
 
 use std::sync::Arc;
@@ -90,6 +114,25 @@ pub trait Application: Clone + Send + Sync + 'static {
     /// the block was finalized implicitly, through a certificate for a descendant (its hash
     /// chain then links it to that certificate).
     fn finalized(&self, block: Arc<Block>, finalization: Option<Vec<u8>>) -> Result<(), String>;
+
+    /// A transaction-gossip payload broadcast by peer `from` (see [`TxGossip`]). Opaque bytes
+    /// of at most [`EngineConfig::max_gossip_size`]; `from` is the authenticated p2p identity
+    /// of the sender, not proof of who signed what is inside. Called on the blocking thread
+    /// pool, one payload at a time (a slow handler throttles gossip rather than queueing it
+    /// without bound). The default ignores gossip.
+    fn gossip_received(&self, from: AccountId, payload: Vec<u8>) {
+        let _ = (from, payload);
+    }
+
+    /// Consensus saw a validator sign two conflicting votes in one view. `evidence` already
+    /// passed [`verify_equivocation`] against the current epoch's validator set; the application
+    /// may include it in a block so the state machine slashes the offender (verifying it again,
+    /// and de-duplicating on [`Equivocation::key`]). Called on the async executor, possibly
+    /// several times for one fault (once per conflicting pair seen): must be cheap and must not
+    /// block. The default ignores it.
+    fn fault_observed(&self, evidence: Vec<u8>) {
+        let _ = evidence;
+    }
 }
 
 /// Errors from configuring, starting or running the engine.
@@ -107,9 +150,12 @@ pub enum ConsensusError {
     /// A validator key is not a valid ed25519 public key.
     #[error("validator key {0} is not a valid ed25519 public key")]
     InvalidValidatorKey(AccountId),
-    /// This node's key is not in the validator set.
-    #[error("this node ({0}) is not in the validator set")]
+    /// This node's key is neither in the validator set nor an observer.
+    #[error("this node ({0}) is neither in the validator set nor a listed observer")]
     NotAValidator(AccountId),
+    /// A key is listed both as validator and as observer.
+    #[error("{0} is listed both as validator and as observer")]
+    ObserverIsValidator(AccountId),
     /// The engine's storage could not be opened.
     #[error("consensus storage error: {0}")]
     Storage(String),

@@ -2,11 +2,13 @@
 
 use crate::{
     Application, ConsensusError, EngineConfig,
-    engine::{self, Channels, EngineStatus, channel, channel_quota, max_message_size},
+    engine::{
+        self, Channels, EngineStatus, channel, channel_quota, gossip_quota, max_message_size,
+    },
     identity,
 };
 use commonware_cryptography::ChaCha20Poly1305;
-use commonware_p2p::{Ingress, Manager as _, authenticated::discovery};
+use commonware_p2p::{Ingress, Manager as _, TrackedPeers, authenticated::discovery};
 use commonware_runtime::{Runner as _, Spawner as _, Supervisor as _, tokio};
 use commonware_stream::{
     cups::{self, Cups},
@@ -19,7 +21,7 @@ use tracing::{info, warn};
 /// How long a clean shutdown may take before tasks are abandoned.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Runs one validator until `stop` resolves (or the engine fails), then shuts down cleanly.
+/// Runs one validator (or observer, see [`EngineConfig::observers`]) until `stop` resolves (or the engine fails), then shuts down cleanly.
 ///
 /// Starts the commonware tokio runtime (storage rooted at `config.storage_dir`), authenticated
 /// p2p on `config.listen` (peers found through `config.bootstrappers`), and the engine for `app`.
@@ -90,6 +92,7 @@ where
     }
     tokio::Runner::new(runtime).start(|context| async move {
         let participants = identity::participants(&config.validators)?;
+        let observers = identity::observers(&config.validators, &config.observers)?;
         let me = config.account();
         let bootstrappers = config
             .bootstrappers
@@ -108,7 +111,8 @@ where
             cups::Version::V1,
         );
         let p2p_namespace = [config.namespace.as_slice(), b"/p2p"].concat();
-        let max_peers = NonZeroUsize::new(participants.len()).unwrap_or(NonZeroUsize::MIN);
+        let max_peers = NonZeroUsize::new(participants.len().saturating_add(observers.len()))
+            .unwrap_or(NonZeroUsize::MIN);
         let mailbox = NonZeroUsize::new(config.mailbox_size).unwrap_or(NonZeroUsize::MIN);
         let mut p2p_config = discovery::Config::local(
             handshake,
@@ -122,7 +126,8 @@ where
         );
         p2p_config.allow_private_ips = config.allow_private_ips;
         let (mut network, mut oracle) = discovery::Network::new(context.child("p2p"), p2p_config);
-        oracle.track(0, participants);
+        // Observers are secondary peers: admitted and served, never dialed (they dial in).
+        oracle.track(0, TrackedPeers::new(participants, observers));
 
         let quota = channel_quota(&config);
         let channels = Channels {
@@ -131,6 +136,7 @@ where
             resolver: network.register(channel::RESOLVER, quota),
             backfill: network.register(channel::BACKFILL, quota),
             broadcast: network.register(channel::BROADCAST, quota),
+            txs: network.register(channel::TXS, gossip_quota(&config)),
         };
         let p2p = network.start();
 
@@ -143,7 +149,12 @@ where
             app,
         )
         .await?;
-        info!(validator = %me, listen = %config.listen, "consensus engine started");
+        info!(
+            account = %me,
+            observer = !config.is_validator(),
+            listen = %config.listen,
+            "consensus engine started"
+        );
         on_start(engine.status());
 
         let running = futures::future::select(engine.join().boxed(), p2p);

@@ -94,6 +94,7 @@ fn run(seed: u64, crash_at: u64, extra: u64) -> Vec<ToyApp> {
                 resolver: register(channel::RESOLVER).await,
                 backfill: register(channel::BACKFILL).await,
                 broadcast: register(channel::BROADCAST).await,
+                txs: register(channel::TXS).await,
             };
             let mut app = ToyApp::new(config.account());
             app.tamper = i == 1;

@@ -1,5 +1,6 @@
 //! Four validators in one process, each on its own tokio runtime, talking authenticated p2p
-//! over loopback TCP (discovery through bootstrappers).
+//! over loopback TCP (discovery through bootstrappers); a late observer dials in and follows,
+//! and transaction gossip reaches every other node.
 
 mod common;
 
@@ -10,7 +11,7 @@ use std::{
     thread,
     time::{Duration, Instant},
 };
-use synod_consensus::{EngineConfig, namespace, run_tokio};
+use synod_consensus::{EngineConfig, EngineStatus, namespace, run_tokio_with};
 use synod_primitives::Keypair;
 
 fn free_port() -> SocketAddr {
@@ -25,6 +26,7 @@ fn four_validators_over_loopback_tcp() {
         .map(|_| tempfile::tempdir().expect("tempdir"))
         .collect();
     let keys: Vec<_> = (0..N).map(|i| Keypair::dev(&format!("tcp-{i}"))).collect();
+    let observer_key = Keypair::dev("tcp-observer");
     let validators: Vec<_> = keys.iter().map(Keypair::account).collect();
     let addrs: Vec<_> = (0..N).map(|_| free_port()).collect();
     let bootstrappers: Vec<_> = validators
@@ -36,44 +38,112 @@ fn four_validators_over_loopback_tcp() {
     let mut apps = Vec::new();
     let mut stops = Vec::new();
     let mut threads = Vec::new();
-    for i in 0..N {
+    let (status_tx, status_rx) = std::sync::mpsc::channel::<EngineStatus>();
+    let spawn = |key: &Keypair, addr, dir: &std::path::Path, app: ToyApp| {
         let mut config = EngineConfig::devnet(
-            keys[i].clone(),
+            key.clone(),
             validators.clone(),
             namespace("toy", &genesis().hash()),
-            addrs[i],
-            dirs[i].path(),
+            addr,
+            dir,
         );
+        config.observers = vec![observer_key.account()];
         config.bootstrappers = bootstrappers.clone();
         config.block_interval = Duration::from_millis(20);
         config.worker_threads = Some(1);
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let status_tx = status_tx.clone();
+        let thread = thread::spawn(move || {
+            run_tokio_with(
+                config,
+                app,
+                async move {
+                    let _ = stop_rx.await;
+                },
+                move |status| {
+                    let _ = status_tx.send(status);
+                },
+            )
+        });
+        (stop_tx, thread)
+    };
+    for i in 0..N {
         let app = ToyApp::new(validators[i]);
         apps.push(app.clone());
-        let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        stops.push(stop_tx);
-        threads.push(thread::spawn(move || {
-            run_tokio(config, app, async move {
-                let _ = stop_rx.await;
-            })
-        }));
+        let (stop, thread) = spawn(&keys[i], addrs[i], dirs[i].path(), app);
+        stops.push(stop);
+        threads.push(thread);
     }
+    let statuses: Vec<EngineStatus> = (0..N)
+        .map(|_| status_rx.recv().expect("engine started"))
+        .collect();
 
     let start = Instant::now();
+    let wait_for = |apps: &[ToyApp], target: u64| {
+        while apps.iter().map(ToyApp::committed_height).min().unwrap_or(0) < target {
+            assert!(
+                start.elapsed() < Duration::from_secs(90),
+                "timed out: heights {:?}",
+                apps.iter()
+                    .map(ToyApp::committed_height)
+                    .collect::<Vec<_>>()
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    };
     let target = 10;
-    while apps.iter().map(ToyApp::committed_height).min().unwrap_or(0) < target {
-        assert!(
-            start.elapsed() < Duration::from_secs(90),
-            "timed out: heights {:?}",
-            apps.iter()
-                .map(ToyApp::committed_height)
-                .collect::<Vec<_>>()
-        );
-        thread::sleep(Duration::from_millis(20));
-    }
+    wait_for(&apps, target);
     eprintln!(
         "4 validators over TCP reached height {target} in {:?}",
         start.elapsed()
     );
+
+    // A late observer: it dials the validators (it is not one), catches up and follows.
+    let observer_dir = tempfile::tempdir().expect("tempdir");
+    let observer = ToyApp::new(observer_key.account());
+    let (stop, thread) = spawn(
+        &observer_key,
+        free_port(),
+        observer_dir.path(),
+        observer.clone(),
+    );
+    stops.push(stop);
+    threads.push(thread);
+    let observer_status = status_rx.recv().expect("observer started");
+    let target = apps.iter().map(ToyApp::committed_height).max().unwrap_or(0) + 5;
+    wait_for(std::slice::from_ref(&observer), target);
+    eprintln!("observer reached height {target} at {:?}", start.elapsed());
+
+    // Gossip from a validator reaches the other validators and the observer, once each.
+    statuses[0]
+        .tx_gossip()
+        .broadcast(b"tcp-gossip".to_vec())
+        .expect("queued");
+    let mut everyone = apps.clone();
+    everyone.push(observer.clone());
+    let gossip_count = |app: &ToyApp| {
+        app.lock()
+            .gossip
+            .iter()
+            .filter(|(_, p)| p == b"tcp-gossip")
+            .count()
+    };
+    while everyone[1..].iter().any(|a| gossip_count(a) == 0) {
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "gossip not delivered"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    thread::sleep(Duration::from_millis(200));
+    for (i, app) in everyone.iter().enumerate() {
+        let expected = usize::from(i != 0);
+        assert_eq!(gossip_count(app), expected, "node {i}");
+        if expected == 1 {
+            assert_eq!(app.lock().gossip[0].0, validators[0]);
+        }
+    }
+    assert!(observer_status.delivered_height() >= target);
     for stop in stops {
         let _ = stop.send(());
     }
@@ -91,6 +161,17 @@ fn four_validators_over_loopback_tcp() {
         );
         assert!(apps[i].lock().violations.is_empty());
     }
+    let observed = observer.lock().committed.clone();
+    assert_eq!(
+        &longest[..observed.len()],
+        &observed[..],
+        "observer diverged"
+    );
+    assert!(observer.lock().violations.is_empty());
+    assert!(
+        observer.lock().proposed_at.is_empty(),
+        "an observer never proposes"
+    );
     let proposers: std::collections::HashSet<_> =
         longest.iter().skip(1).map(|b| b.header.proposer).collect();
     assert!(

@@ -8,8 +8,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use synod_execution::bank;
 use synod_execution::executor::BlockLimits;
 use synod_execution::{BlockError, ExecutedBlock, Executor};
-use synod_mempool::Mempool;
-use synod_primitives::{AccountId, Block, Hash, Header, Nonce};
+use synod_mempool::{Mempool, SenderState};
+use synod_primitives::{AccountId, Block, Hash, Header, Nonce, SignedTransaction, decode_exact};
 use synod_rpc::{FinalizedBlock, Metrics, NodeStatus};
 use synod_storage::{BlockCommit, StateView, StorageError, Store};
 use tokio::sync::broadcast;
@@ -306,6 +306,54 @@ impl ChainApp {
     }
 }
 
+impl ChainApp {
+    /// Admits a peer's gossiped transactions to the local pool. Returns how many were new.
+    /// Duplicates and transactions already included are refused by the pool and ignored;
+    /// nothing admitted here is gossiped again.
+    pub fn admit_gossip(&self, from: AccountId, payload: &[u8]) -> usize {
+        let txs: Vec<SignedTransaction> = match decode_exact(payload, payload.len()) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(peer = %from, error = %e, "undecodable transaction gossip");
+                return 0;
+            }
+        };
+        if txs.len() > crate::gossip::MAX_GOSSIP_TXS {
+            tracing::warn!(peer = %from, count = txs.len(), "oversized transaction gossip");
+            return 0;
+        }
+        let batch: Vec<(SignedTransaction, usize)> = txs
+            .into_iter()
+            .map(|t| {
+                let size = t.encode().len();
+                (t, size)
+            })
+            .collect();
+        let snap = match self.inner.store.snapshot() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read state to admit gossip");
+                return 0;
+            }
+        };
+        let results = self.inner.mempool.admit_batch(batch, |who| {
+            let info = bank::account(&snap, who).unwrap_or_default();
+            SenderState {
+                nonce: info.nonce,
+                balance: info.balance,
+            }
+        });
+        let admitted = results.iter().filter(|r| r.is_ok()).count();
+        if admitted > 0 {
+            self.inner
+                .metrics
+                .mempool_size
+                .set(self.inner.mempool.len() as i64);
+        }
+        admitted
+    }
+}
+
 impl synod_consensus::Application for ChainApp {
     fn genesis(&self) -> Block {
         self.inner.genesis.as_ref().clone()
@@ -342,10 +390,85 @@ impl synod_consensus::Application for ChainApp {
         self.is_known_block(hash)
     }
 
+    fn gossip_received(&self, from: AccountId, payload: Vec<u8>) {
+        self.admit_gossip(from, &payload);
+    }
+
     fn finalized(&self, block: Arc<Block>, finalization: Option<Vec<u8>>) -> Result<(), String> {
         self.commit(&block, finalization).map_err(|e| {
             tracing::error!(height = block.height(), error = %e, "failed to commit a finalized block");
             e.to_string()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use synod_mempool::{ChainRules, MempoolConfig};
+    use synod_primitives::{Call, Genesis, Keypair, Transaction, encode};
+
+    fn app() -> (ChainApp, Genesis) {
+        let genesis = Genesis::dev(vec![Keypair::dev("v").account()]);
+        let executor = Executor::new(genesis.clone());
+        let mempool = Arc::new(Mempool::new(
+            MempoolConfig::default(),
+            ChainRules {
+                chain_id: genesis.chain_id.clone(),
+                genesis_hash: executor.genesis_hash(),
+                fees: genesis.fees,
+            },
+        ));
+        let app = ChainApp::new(AppParts {
+            executor,
+            store: Store::in_memory().expect("store"),
+            mempool,
+            proposer: Keypair::dev("v").account(),
+            finalized: broadcast::channel(4).0,
+            status: Arc::new(NodeStatus::default()),
+            metrics: Arc::new(Metrics::new()),
+            limits: BlockLimits::default(),
+        })
+        .expect("app");
+        (app, genesis)
+    }
+
+    fn transfer(g: &Genesis, from: &Keypair, nonce: u64, signer: &Keypair) -> SignedTransaction {
+        Transaction {
+            chain_id: g.chain_id.clone(),
+            sender: from.account(),
+            nonce,
+            fee: 1_000_000,
+            call: Call::Transfer {
+                to: Keypair::dev("bob").account(),
+                amount: 1,
+            },
+        }
+        .sign(signer, &g.hash())
+    }
+
+    #[test]
+    fn gossip_is_admitted_once_and_bad_payloads_change_nothing() {
+        let (app, g) = app();
+        let alice = Keypair::dev("alice");
+        let peer = Keypair::dev("peer").account();
+        let good: Vec<SignedTransaction> =
+            (0..3).map(|n| transfer(&g, &alice, n, &alice)).collect();
+        assert_eq!(app.admit_gossip(peer, &encode(&good)), 3);
+        // The same batch again (another peer relayed it, or a resend): all duplicates.
+        assert_eq!(app.admit_gossip(peer, &encode(&good)), 0);
+        assert_eq!(app.inner.mempool.len(), 3);
+        // Forged signature: refused by the pool like an RPC submission would be.
+        let forged = vec![transfer(&g, &alice, 3, &Keypair::dev("mallory"))];
+        assert_eq!(app.admit_gossip(peer, &encode(&forged)), 0);
+        // Not a transaction list at all, or trailing bytes.
+        assert_eq!(app.admit_gossip(peer, b"garbage"), 0);
+        let mut trailing = encode(&good);
+        trailing.push(0);
+        assert_eq!(app.admit_gossip(peer, &trailing), 0);
+        assert_eq!(app.inner.mempool.len(), 3);
+        for t in &good {
+            assert!(app.inner.mempool.contains(&t.hash()));
+        }
     }
 }

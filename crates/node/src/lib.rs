@@ -8,10 +8,20 @@
 //! - [`node`] wires storage, mempool, executor, RPC, metrics and the consensus engine from a
 //!   [`node::NodeConfig`], and shuts them down cleanly.
 //!
+//! - [`gossip`] sends transactions the RPC admitted to every peer once, in bounded batches;
+//!   [`ChainApp::admit_gossip`] admits what peers send (never relayed further).
+//! - [`config`] reads the TOML file of `synod node --config`, [`genesis`] builds genesis files
+//!   from an operator's spec and validates them, [`keyfile`] reads and writes node key files
+//!   (JSON, mode 0600, checked on load).
+//!
 //! Data directory layout: `chain.redb` (state, blocks, receipts), `consensus/` (the engine's
-//! journals and archives), `node-key` is not stored here (keys live in the keystore).
+//! journals and archives). The node key is a separate file named by the config.
 
 pub mod app;
+pub mod config;
+pub mod genesis;
+pub mod gossip;
+pub mod keyfile;
 pub mod node;
 
 pub use app::ChainApp;

@@ -9,7 +9,7 @@ use synod_consensus::{EngineConfig, EngineStatus, namespace, run_tokio_with};
 use synod_execution::Executor;
 use synod_execution::executor::BlockLimits;
 use synod_mempool::{ChainRules, Mempool, MempoolConfig};
-use synod_primitives::{AccountId, Genesis, Keypair};
+use synod_primitives::{AccountId, Genesis, Hash, Keypair};
 use synod_rpc::http::start_http;
 use synod_rpc::{Metrics, NodeStatus, RpcContext, start_rpc};
 use synod_storage::Store;
@@ -30,8 +30,13 @@ pub struct NodeConfig {
     pub metrics_addr: Option<SocketAddr>,
     /// p2p listen address.
     pub p2p_addr: SocketAddr,
+    /// Address peers dial to reach this node (`None`: `p2p_addr`).
+    pub p2p_dialable: Option<SocketAddr>,
     /// Peers to dial at startup.
     pub bootstrappers: Vec<(AccountId, SocketAddr)>,
+    /// Accounts of the non-voting full nodes (observers) the network admits. Every node lists
+    /// the same ones; a node whose key is not a validator must be among them.
+    pub observers: Vec<AccountId>,
     /// Minimum time between blocks.
     pub block_interval: Duration,
     /// Pool limits.
@@ -63,6 +68,45 @@ pub enum NodeError {
     /// The node thread panicked.
     #[error("node thread panicked")]
     Panicked,
+    /// The data directory was created for another genesis.
+    #[error(
+        "the data directory {dir} belongs to genesis {found}, but this node's genesis is {expected}: wrong data directory or genesis file"
+    )]
+    GenesisMismatch {
+        /// The data directory.
+        dir: PathBuf,
+        /// Hash of the configured genesis.
+        expected: Hash,
+        /// Hash recorded in the data directory.
+        found: String,
+    },
+}
+
+/// File in the data directory naming the genesis it was created for. Block 0 alone cannot
+/// tell chains apart: its header commits to the genesis state, but not to the chain id, the
+/// validator set or the fee schedule.
+const GENESIS_HASH_FILE: &str = "genesis-hash";
+
+/// Records the genesis hash in a new data directory, or checks the recorded one.
+fn check_data_dir_genesis(dir: &std::path::Path, genesis: Hash) -> Result<(), NodeError> {
+    let path = dir.join(GENESIS_HASH_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(found) => {
+            if found.trim() != genesis.to_string() {
+                return Err(NodeError::GenesisMismatch {
+                    dir: dir.to_path_buf(),
+                    expected: genesis,
+                    found: found.trim().chars().take(80).collect(),
+                });
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::write(&path, format!("{genesis}\n"))
+                .map_err(io(format!("writing {}", path.display())))
+        }
+        Err(e) => Err(io(format!("reading {}", path.display()))(e)),
+    }
 }
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> NodeError {
@@ -89,6 +133,7 @@ impl RunningNode {
     pub fn start(config: NodeConfig) -> Result<Self, NodeError> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(io(format!("creating {}", config.data_dir.display())))?;
+        check_data_dir_genesis(&config.data_dir, config.genesis.hash())?;
         let store = Store::open(&config.data_dir.join("chain.redb"))?;
         let executor = Executor::new(config.genesis.clone());
         let validators: Vec<AccountId> = config
@@ -125,6 +170,9 @@ impl RunningNode {
             .enable_all()
             .build()
             .map_err(io("starting the RPC runtime"))?;
+        let gossip_slot = crate::gossip::GossipSlot::default();
+        let on_admitted = crate::gossip::start(mempool.clone(), gossip_slot.clone())
+            .map_err(io("spawning the gossip thread"))?;
         let ctx = RpcContext {
             store: store.clone(),
             mempool,
@@ -133,6 +181,7 @@ impl RunningNode {
             status,
             metrics,
             validators: validators.clone(),
+            on_admitted: Some(on_admitted),
         };
         let (rpc_addr, rpc_handle) = rpc_runtime
             .block_on(start_rpc(config.rpc_addr, ctx.clone()))
@@ -155,6 +204,8 @@ impl RunningNode {
             config.data_dir.join("consensus"),
         );
         engine.bootstrappers = config.bootstrappers.clone();
+        engine.dialable = config.p2p_dialable;
+        engine.observers = config.observers.clone();
         engine.block_interval = config.block_interval;
         engine.validate()?;
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -167,7 +218,10 @@ impl RunningNode {
                     async move {
                         let _ = stop_rx.await;
                     },
-                    |_status: EngineStatus| tracing::info!("consensus engine started"),
+                    move |status: EngineStatus| {
+                        let _ = gossip_slot.set(status.tx_gossip());
+                        tracing::info!("consensus engine started");
+                    },
                 )
                 .map_err(NodeError::from)
             })
@@ -230,5 +284,23 @@ impl RunningNode {
 impl Drop for RunningNode {
     fn drop(&mut self) {
         let _ = self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_dir_remembers_its_genesis() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let a = Genesis::dev(vec![Keypair::dev("v").account()]);
+        let mut b = a.clone();
+        b.chain_id = "other".into();
+        check_data_dir_genesis(dir.path(), a.hash()).expect("first start records");
+        check_data_dir_genesis(dir.path(), a.hash()).expect("same genesis");
+        let err = check_data_dir_genesis(dir.path(), b.hash()).expect_err("other chain");
+        assert!(matches!(err, NodeError::GenesisMismatch { .. }), "{err}");
+        assert!(err.to_string().contains("wrong data directory"));
     }
 }

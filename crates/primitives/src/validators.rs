@@ -20,7 +20,7 @@ pub const BPS_DENOMINATOR: u64 = 10_000;
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct StakingParams {
     /// Blocks per epoch (at least 2, as the engine's epocher requires). The validator set
     /// changes only at epoch boundaries. Must equal the consensus engine's epoch length.

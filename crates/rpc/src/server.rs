@@ -61,7 +61,13 @@ pub struct RpcContext {
     pub metrics: Arc<Metrics>,
     /// Consensus validator keys.
     pub validators: Vec<AccountId>,
+    /// Called with the hashes of transactions this API just admitted to the pool (the node
+    /// gossips them to its peers). Never called for transactions that arrive by gossip.
+    pub on_admitted: Option<AdmittedHook>,
 }
+
+/// See [`RpcContext::on_admitted`].
+pub type AdmittedHook = Arc<dyn Fn(Vec<Hash>) + Send + Sync>;
 
 /// Largest number of transactions in one `submitTransactions` call.
 pub const MAX_SUBMIT_BATCH: usize = 10_000;
@@ -153,6 +159,15 @@ impl RpcContext {
             .map(|r| r.unwrap_or_else(|| Err(MempoolError::Unavailable("no result".into()))))
             .collect();
         let ok = out.iter().filter(|r| r.is_ok()).count() as u64;
+        if ok > 0
+            && let Some(hook) = &self.on_admitted
+        {
+            hook(
+                out.iter()
+                    .filter_map(|r| r.as_ref().ok().copied())
+                    .collect(),
+            );
+        }
         self.metrics.txs_admitted.inc_by(ok);
         self.metrics.txs_rejected.inc_by(out.len() as u64 - ok);
         self.metrics

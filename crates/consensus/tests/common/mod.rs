@@ -52,6 +52,10 @@ pub struct State {
     pub rejected: usize,
     /// Violations of the delivery contract seen (gaps, forks).
     pub violations: Vec<String>,
+    /// Gossip payloads received, in arrival order, with their sender.
+    pub gossip: Vec<(AccountId, Vec<u8>)>,
+    /// Equivocation evidence handed over by the engine, in arrival order.
+    pub faults: Vec<Vec<u8>>,
 }
 
 /// The toy application. Clones share state (so a test can keep it across an engine restart).
@@ -216,5 +220,13 @@ impl Application for ToyApp {
         state.certificates.insert(height, finalization);
         state.committed_at.push((height, Instant::now()));
         Ok(())
+    }
+
+    fn gossip_received(&self, from: AccountId, payload: Vec<u8>) {
+        self.lock().gossip.push((from, payload));
+    }
+
+    fn fault_observed(&self, evidence: Vec<u8>) {
+        self.lock().faults.push(evidence);
     }
 }

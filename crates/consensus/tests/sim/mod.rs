@@ -336,12 +336,14 @@ impl Sim {
         let (resolver_a, resolver_b) = split(channel::RESOLVER).await;
         let (backfill_a, backfill_b) = split(channel::BACKFILL).await;
         let (broadcast_a, broadcast_b) = split(channel::BROADCAST).await;
+        let (txs_a, txs_b) = split(channel::TXS).await;
         let channels_a = Channels {
             votes: votes_a,
             certificates: certs_a,
             resolver: resolver_a,
             backfill: backfill_a,
             broadcast: broadcast_a,
+            txs: txs_a,
         };
         let channels_b = Channels {
             votes: votes_b,
@@ -349,6 +351,7 @@ impl Sim {
             resolver: resolver_b,
             backfill: backfill_b,
             broadcast: broadcast_b,
+            txs: txs_b,
         };
 
         let node = &self.nodes[i];
@@ -429,6 +432,7 @@ impl Sim {
             resolver: register(channel::RESOLVER).await,
             backfill: register(channel::BACKFILL).await,
             broadcast: register(channel::BROADCAST).await,
+            txs: register(channel::TXS).await,
         };
         let node = &mut self.nodes[i];
         let config = node.config.clone();
