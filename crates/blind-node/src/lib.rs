@@ -49,6 +49,7 @@
 
 pub mod client;
 pub mod config;
+pub mod envelope;
 pub mod error;
 pub mod exec;
 pub mod frame;

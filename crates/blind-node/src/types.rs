@@ -75,6 +75,11 @@ hex_id!(
     /// Identifier of a committee: hash of its members (ids, keys, addresses).
     CommitteeId
 );
+hex_id!(
+    /// A node's static X25519 public key: clients seal requests for it
+    /// (see [`crate::envelope`]).
+    NodeEncKey
+);
 
 impl SecretId {
     /// A fresh random id.

@@ -59,6 +59,10 @@ pub struct ClientArgs {
     /// Signing key (keystore name, or a dev name with --dev).
     #[arg(long)]
     pub from: String,
+    /// How long to wait for each node's answer, in milliseconds; a node
+    /// that is down or hung fails the command with its index after this.
+    #[arg(long, env = "SYNOD_BLIND_TIMEOUT_MS", default_value_t = 5_000)]
+    pub timeout_ms: u64,
 }
 
 #[derive(Args, Debug)]
@@ -264,7 +268,11 @@ pub fn run(cli: &Cli, cmd: &BlindCommand) -> anyhow::Result<()> {
 fn client(cli: &Cli, a: &ClientArgs) -> anyhow::Result<BlindClient> {
     let committee = Committee::load(&a.committee)?;
     let key = crate::keys::signer(cli, &a.from)?;
-    Ok(BlindClient::new(committee, key)?)
+    Ok(BlindClient::with_timeout(
+        committee,
+        key,
+        Duration::from_millis(a.timeout_ms),
+    )?)
 }
 
 fn parse_type(s: &str) -> anyhow::Result<ScalarType> {
