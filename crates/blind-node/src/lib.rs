@@ -11,6 +11,10 @@
 //!   keys from the committee file, then ChaCha20-Poly1305 frames with counter
 //!   nonces. Frames are length-prefixed with a maximum size checked before
 //!   allocation ([`frame`]); malformed frames close the link, never panic.
+//!   A round's message to a peer travels in pieces of at most
+//!   `mpc_piece_elements` field elements (default 16 Ki, 512 KiB), so
+//!   encoding, encryption, transfer and decoding of a large round overlap
+//!   and no frame grows with the batch.
 //! * **Transport**: [`mesh::JobTransport`] implements
 //!   [`synod_mpc::Transport`]: one round = one message per peer, with the
 //!   sender checked against the authenticated link, a round timeout, and
@@ -22,14 +26,22 @@
 //! * **API** ([`rpc`], [`node`]): JSON-RPC `blind_request` carrying a borsh
 //!   [`types::SignedRequest`]: ed25519 signature over a domain tag, the
 //!   committee id, the target node index, a timestamp (freshness window)
-//!   and a random nonce (remembered on disk, so a replay is refused).
+//!   and a random nonce (remembered on disk, so a replay is refused). The
+//!   request travels sealed for the target node ([`envelope`]: ephemeral
+//!   X25519 with the node's static key from the committee file,
+//!   ChaCha20-Poly1305, header as associated data) and the answer comes back
+//!   sealed for the caller, so no share crosses the client link in the
+//!   clear. The client gives every node a bounded time to answer
+//!   ([`client::DEFAULT_REQUEST_TIMEOUT`], 5 s, configurable): a down or
+//!   hung member fails the call with an error naming it.
 //! * **Programs and jobs**: programs are canonical MIR from
 //!   `synod-blind-lang`; each node recomputes `program_id = blake3(bytes)`
 //!   and applies the analyser's admission limits. Invocations bind inputs
 //!   to stored secrets (compute permission required) or inline shares, and
 //!   parties to users; the job id is derived from the invoker and the public
 //!   part of the invocation so every node agrees on it. Results are kept as
-//!   shares per output user ([`exec`]).
+//!   shares per output user ([`exec`]); anybody else, the invoker included,
+//!   is refused.
 //!
 //! ## Measured
 //!
@@ -60,7 +72,7 @@ pub mod secure;
 pub mod store;
 pub mod types;
 
-pub use client::{BlindClient, ClientInput, JobOutputs, Retrieved};
+pub use client::{BlindClient, ClientInput, DEFAULT_REQUEST_TIMEOUT, JobOutputs, Retrieved};
 pub use config::{Committee, Member, NodeConfig};
 pub use error::BlindError;
 pub use node::{NodeState, RunningNode, start_node};

@@ -305,6 +305,8 @@ pub enum BenchKind {
     Mul,
     /// Batched 32-bit comparisons (preprocessing + online).
     Compare,
+    /// Batched 64-bit signed comparisons (preprocessing + online).
+    Compare64,
 }
 
 /// What an invocation runs.
