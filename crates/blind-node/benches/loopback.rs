@@ -5,7 +5,8 @@
 //! re-executes itself once per committee member (env
 //! `SYNOD_BLIND_BENCH_NODE=<config>`), then drives the committee as a
 //! client. Environment knobs: `MUL_BATCH` (default 50000), `MUL_REPS` (20),
-//! `CMP_BATCH` (2000), `RUNS` (5).
+//! `CMP_BATCH` (2000), `RUNS` (5), `PIECE` (elements per MPC frame, default
+//! `frame::DEFAULT_PIECE_ELEMENTS`).
 #![allow(missing_docs)]
 
 use std::process::{Child, Command, Stdio};
@@ -51,6 +52,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let dir = tempfile::tempdir()?;
     let configs = write_localnet(dir.path(), 3, 30_000, true)?;
+    // PIECE overrides the MPC piece size (elements per frame), e.g. to
+    // compare with unpieced rounds (PIECE=2000000).
+    if let Ok(piece) = std::env::var("PIECE") {
+        let piece: usize = piece.parse()?;
+        for c in &configs {
+            let mut cfg = NodeConfig::load(c)?;
+            cfg.mpc_piece_elements = piece;
+            std::fs::write(c, serde_json::to_string_pretty(&cfg)?)?;
+        }
+    }
     let exe = std::env::current_exe()?;
     let mut kids = Kids(Vec::new());
     for c in &configs {
@@ -91,18 +102,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 t.elapsed().as_secs_f64()
             );
         }
-        let t = Instant::now();
-        let job = client.start_bench(BenchKind::Compare, cb, 1).await?;
-        let out = client.result(job, Duration::from_secs(600)).await?;
-        let s = out.stats.iter().map(|(_, s)| *s).max_by_key(|s| s.online_us).unwrap_or_default();
-        println!(
-            "cmp: {cb} u32 comparisons: {:.0}/s online ({} online rounds), {:.0}/s incl. preprocessing ({} prep rounds, {:.2} s)",
-            f64::from(cb) * 1e6 / s.online_us.max(1) as f64,
-            s.rounds[2],
-            f64::from(cb) / t.elapsed().as_secs_f64(),
-            s.rounds[1],
-            t.elapsed().as_secs_f64()
-        );
+        for (kind, name) in [(BenchKind::Compare, "u32"), (BenchKind::Compare64, "i64")] {
+            let t = Instant::now();
+            let job = client.start_bench(kind, cb, 1).await?;
+            let out = client.result(job, Duration::from_secs(600)).await?;
+            let s = out.stats.iter().map(|(_, s)| *s).max_by_key(|s| s.online_us).unwrap_or_default();
+            println!(
+                "cmp: {cb} {name} comparisons: {:.0}/s online ({} online rounds), {:.0}/s incl. preprocessing ({} prep rounds, {:.2} s)",
+                f64::from(cb) * 1e6 / s.online_us.max(1) as f64,
+                s.rounds[2],
+                f64::from(cb) / t.elapsed().as_secs_f64(),
+                s.rounds[1],
+                t.elapsed().as_secs_f64()
+            );
+        }
         let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../blind-lang/examples/auction.blind"))?;
         let compiled = synod_blind_lang::compile(&src, &Default::default()).map_err(|e| e.to_string())?;
         let program = client.store_program(compiled.bytes.clone()).await?;

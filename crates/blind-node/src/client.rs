@@ -1,5 +1,12 @@
 //! The client library: secret-shares inputs locally, sends one share per
 //! node, and reconstructs what comes back.
+//!
+//! Every request is sealed for the node it goes to and every answer comes
+//! back sealed for this client ([`crate::envelope`]), so a share never
+//! crosses the network in the clear. Every request has a bounded timeout
+//! ([`DEFAULT_REQUEST_TIMEOUT`] unless set with
+//! [`BlindClient::with_timeout`]): a member that is down or hung fails the
+//! call with an error naming it instead of stalling the caller.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -11,8 +18,10 @@ use rand::rngs::StdRng;
 use synod_blind_lang::{ScalarType, Value};
 use synod_mpc::{Fr, Params, PartyId, Share, from_i128, shamir, to_i128};
 use synod_primitives::{AccountId, Keypair};
+use zeroize::Zeroizing;
 
 use crate::config::Committee;
+use crate::envelope::{MAX_ENVELOPE_BYTES, seal_request};
 use crate::error::{BlindError, Result};
 use crate::rpc::{BlindApiClient, NodeInfo};
 use crate::types::{
@@ -222,6 +231,9 @@ pub struct JobOutputs {
     pub stats: Vec<(usize, JobStats)>,
 }
 
+/// How long a client waits for one node's answer by default.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A client of one committee, acting as one user.
 pub struct BlindClient {
     committee: Committee,
@@ -229,17 +241,24 @@ pub struct BlindClient {
     params: Params,
     key: Keypair,
     clients: Vec<HttpClient>,
+    timeout: Duration,
 }
 
 impl BlindClient {
-    /// Connect (lazily) to every member.
+    /// Connect (lazily) to every member; requests time out after
+    /// [`DEFAULT_REQUEST_TIMEOUT`].
     pub fn new(committee: Committee, key: Keypair) -> Result<Self> {
-        committee.validate()?;
-        Self::with_timeout(committee, key, Duration::from_secs(60))
+        Self::with_timeout(committee, key, DEFAULT_REQUEST_TIMEOUT)
     }
 
-    /// As [`BlindClient::new`] with a per-request timeout.
+    /// As [`BlindClient::new`] with a per-request, per-node timeout.
     pub fn with_timeout(committee: Committee, key: Keypair, timeout: Duration) -> Result<Self> {
+        committee.validate()?;
+        if timeout.is_zero() {
+            return Err(BlindError::Config(
+                "request timeout must be positive".into(),
+            ));
+        }
         let params = committee.params()?;
         let clients = committee
             .members
@@ -247,8 +266,8 @@ impl BlindClient {
             .map(|m| {
                 HttpClientBuilder::default()
                     .request_timeout(timeout)
-                    .max_request_size((2 * MAX_MESSAGE_BYTES + 4096) as u32)
-                    .max_response_size((2 * MAX_MESSAGE_BYTES + 4096) as u32)
+                    .max_request_size((2 * MAX_ENVELOPE_BYTES + 4096) as u32)
+                    .max_response_size((2 * MAX_ENVELOPE_BYTES + 4096) as u32)
                     .build(&m.rpc)
                     .map_err(|e| BlindError::Config(format!("{}: {e}", m.rpc)))
             })
@@ -259,7 +278,13 @@ impl BlindClient {
             params,
             key,
             clients,
+            timeout,
         })
+    }
+
+    /// The per-node request timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// The user's account.
@@ -295,19 +320,29 @@ impl BlindClient {
         self.send_signed(node, &req).await
     }
 
-    /// Send an already signed request to node `node`.
+    /// Send an already signed request to node `node`, sealed for that
+    /// node's published key; the answer is opened with this request's key.
     pub async fn send_signed(&self, node: usize, req: &SignedRequest) -> Result<Response> {
         let node_err = |message: String| BlindError::Node { node, message };
-        let hex_req = hex::encode(borsh::to_vec(&req).map_err(|e| node_err(e.to_string()))?);
-        let client = self
+        let (client, member) = self
             .clients
             .get(node)
+            .zip(self.committee.members.get(node))
             .ok_or_else(|| node_err("no such node".into()))?;
+        let plain = Zeroizing::new(borsh::to_vec(&req).map_err(|e| node_err(e.to_string()))?);
+        let index = u16::try_from(node).map_err(|_| node_err("node index too large".into()))?;
+        let (env, answer) = seal_request(&self.cid, index, &member.x25519, &plain)?;
+        let hex_req = hex::encode(borsh::to_vec(&env).map_err(|e| node_err(e.to_string()))?);
         let resp = client.call(hex_req).await.map_err(|e| match e {
             jsonrpsee::core::ClientError::Call(obj) => node_err(obj.message().to_string()),
+            jsonrpsee::core::ClientError::RequestTimeout => node_err(format!(
+                "no answer within {} ms (node down or hung)",
+                self.timeout.as_millis()
+            )),
             other => node_err(format!("unreachable: {other}")),
         })?;
-        let bytes = hex::decode(resp).map_err(|e| node_err(format!("bad response hex: {e}")))?;
+        let sealed = hex::decode(resp).map_err(|e| node_err(format!("bad response hex: {e}")))?;
+        let bytes = Zeroizing::new(answer.open(&sealed).map_err(|e| node_err(e.to_string()))?);
         decode_bounded(&bytes, MAX_MESSAGE_BYTES).map_err(|e| node_err(e.to_string()))
     }
 

@@ -8,7 +8,7 @@ use synod_mpc::Params;
 use synod_primitives::{AccountId, Keypair};
 
 use crate::error::BlindError;
-use crate::types::CommitteeId;
+use crate::types::{CommitteeId, NodeEncKey};
 
 /// One committee member.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +19,21 @@ pub struct Member {
     pub p2p: SocketAddr,
     /// URL of its client JSON-RPC endpoint (`http://host:port`).
     pub rpc: String,
+    /// Its static X25519 key: clients encrypt requests for it
+    /// ([`crate::envelope`]); derived from the identity seed.
+    pub x25519: NodeEncKey,
+}
+
+impl Member {
+    /// The public entry of the member holding `key`.
+    pub fn new(key: &Keypair, p2p: SocketAddr, rpc: String) -> Self {
+        Member {
+            key: key.account(),
+            p2p,
+            rpc,
+            x25519: crate::envelope::node_x25519_public(key),
+        }
+    }
 }
 
 /// The committee: members in index order (index = MPC party id). This is
@@ -42,13 +57,14 @@ impl Committee {
             .map_err(|e| BlindError::Config(format!("committee of {n}: {e}")))
     }
 
-    /// Hash of the member list: binds handshakes and client requests to
-    /// this committee.
+    /// Hash of the member list (identity keys, encryption keys, peer
+    /// addresses): binds handshakes and client requests to this committee.
     pub fn id(&self) -> CommitteeId {
         let mut h = blake3::Hasher::new_derive_key("synod/blind/committee/v1");
         h.update(&(self.members.len() as u64).to_le_bytes());
         for m in &self.members {
             h.update(&m.key.0);
+            h.update(&m.x25519.0);
             let addr = m.p2p.to_string();
             h.update(&(addr.len() as u64).to_le_bytes());
             h.update(addr.as_bytes());
@@ -70,6 +86,11 @@ impl Committee {
                 .map_err(|_| BlindError::Config(format!("member {i}: invalid public key")))?;
             if self.members[..i].iter().any(|o| o.key == m.key) {
                 return Err(BlindError::Config(format!("member {i}: duplicate key")));
+            }
+            if self.members[..i].iter().any(|o| o.x25519 == m.x25519) {
+                return Err(BlindError::Config(format!(
+                    "member {i}: duplicate x25519 key"
+                )));
             }
         }
         Ok(())
@@ -111,6 +132,11 @@ pub struct NodeConfig {
     /// Freshness window for client request timestamps.
     #[serde(default = "default_skew_ms")]
     pub max_clock_skew_ms: u64,
+    /// Largest number of field elements per MPC frame: a round's larger
+    /// message to a peer is sent as several pieces so encoding, encryption,
+    /// transfer and decoding overlap.
+    #[serde(default = "default_piece_elements")]
+    pub mpc_piece_elements: usize,
 }
 
 fn default_round_timeout_ms() -> u64 {
@@ -121,6 +147,9 @@ fn default_max_frame() -> usize {
 }
 fn default_skew_ms() -> u64 {
     120_000
+}
+fn default_piece_elements() -> usize {
+    crate::frame::DEFAULT_PIECE_ELEMENTS
 }
 
 impl NodeConfig {
@@ -138,15 +167,28 @@ impl NodeConfig {
         Ok(c)
     }
 
-    /// Read the key file and check it matches the committee entry.
+    /// Read the key file and check it matches the committee entry (the
+    /// identity key and the X25519 key derived from it).
     pub fn keypair(&self) -> Result<Keypair, BlindError> {
         let kp = read_key_file(&self.key_file)?;
-        if self.committee.members[self.index].key != kp.account() {
+        let member = self
+            .committee
+            .members
+            .get(self.index)
+            .ok_or_else(|| BlindError::Config(format!("no committee member {}", self.index)))?;
+        if member.key != kp.account() {
             return Err(BlindError::Config(format!(
                 "key {} does not match committee member {} ({})",
                 kp.account(),
                 self.index,
-                self.committee.members[self.index].key
+                member.key
+            )));
+        }
+        if member.x25519 != crate::envelope::node_x25519_public(&kp) {
+            return Err(BlindError::Config(format!(
+                "the x25519 key of committee member {} is not the one derived from key file {}",
+                self.index,
+                self.key_file.display()
             )));
         }
         Ok(kp)
@@ -233,18 +275,18 @@ pub fn write_localnet(
                 && c.members
                     .iter()
                     .zip(&keys)
-                    .all(|(m, (_, k))| m.key == k.account()) =>
+                    .all(|(m, (_, k))| *m == Member::new(k, m.p2p, m.rpc.clone())) =>
         {
             c
         }
         _ => {
             let mut members = Vec::new();
             for (_, k) in &keys {
-                members.push(Member {
-                    key: k.account(),
-                    p2p: SocketAddr::from(([127, 0, 0, 1], free_port()?)),
-                    rpc: format!("http://127.0.0.1:{}", free_port()?),
-                });
+                members.push(Member::new(
+                    k,
+                    SocketAddr::from(([127, 0, 0, 1], free_port()?)),
+                    format!("http://127.0.0.1:{}", free_port()?),
+                ));
             }
             Committee { members }
         }
@@ -270,6 +312,7 @@ pub fn write_localnet(
             max_frame_bytes: crate::frame::DEFAULT_MAX_FRAME,
             allow_bench,
             max_clock_skew_ms: default_skew_ms(),
+            mpc_piece_elements: default_piece_elements(),
         };
         let p = dir.join(format!("node-{i}.json"));
         std::fs::write(&p, to_json(&cfg)?).map_err(io)?;

@@ -131,10 +131,15 @@ pub async fn run_bench(
             stats.online_us = online.elapsed().as_micros() as u64;
             stats.operations = count as u64 * u64::from(reps);
         }
-        BenchKind::Compare => {
+        BenchKind::Compare | BenchKind::Compare64 => {
+            let ty = if kind == BenchKind::Compare {
+                IntType::U32
+            } else {
+                IntType::I64
+            };
             let total = count * reps as usize;
             party
-                .preprocess(&Requirements::compare(IntType::U32, total as u64))
+                .preprocess(&Requirements::compare(ty, total as u64))
                 .await
                 .map_err(mpc)?;
             let x: Vec<Share<Fr>> = (0..count)
@@ -145,7 +150,7 @@ pub async fn run_bench(
                 .collect();
             let online = Instant::now();
             for _ in 0..reps {
-                party.lt(&x, &y, IntType::U32).await.map_err(mpc)?;
+                party.lt(&x, &y, ty).await.map_err(mpc)?;
             }
             stats.online_us = online.elapsed().as_micros() as u64;
             stats.operations = total as u64;

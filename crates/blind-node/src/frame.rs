@@ -7,9 +7,18 @@
 //!
 //! | bytes | field |
 //! |---|---|
-//! | 1 | kind: 1 = MPC message, 2 = job abort |
+//! | 1 | kind: 1 = MPC message (or the last piece of one), 3 = a non-final piece of an MPC message, 2 = job abort |
 //! | 32 | job id |
 //! | rest | MPC: a `synod_mpc::Message` encoding; abort: UTF-8 reason (≤ 512 bytes) |
+//!
+//! A large MPC message (one round's payload for one peer) is cut into
+//! pieces of bounded size, each a complete `Message` encoding carrying a
+//! slice of the payload: kind 3 for every piece but the last, kind 1 for
+//! the last. A link is one ordered stream and a job sends a round's pieces
+//! in order, so the receiver appends pieces per sender until the kind-1
+//! piece completes the message. Pieces let the sender encode, the link
+//! encrypt and write, and the receiver read, decrypt and decode at the same
+//! time instead of one stage after the other on a multi-megabyte frame.
 //!
 //! [`PeerFrame::decode`] and [`decode_mpc`] never panic on any input (fuzzed
 //! in `crates/blind-node/fuzz`, property-tested below).
@@ -27,17 +36,25 @@ pub const DEFAULT_MAX_FRAME: usize = 64 << 20;
 pub const MAX_ABORT_REASON: usize = 512;
 /// Peer frame header length.
 pub const PEER_HEADER: usize = 33;
+/// Room left in a frame buffer for the AEAD tag, so sealing never reallocates.
+const TAG_RESERVE: usize = 16;
+/// Default largest number of field elements in one MPC frame (512 KiB of
+/// payload); larger messages are sent as several pieces.
+pub const DEFAULT_PIECE_ELEMENTS: usize = 16 * 1024;
 
 const KIND_MPC: u8 = 1;
 const KIND_ABORT: u8 = 2;
+const KIND_MPC_PART: u8 = 3;
 
 /// A decrypted frame from a peer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PeerFrame {
-    /// An MPC protocol message for a job (still encoded).
+    /// An MPC protocol message for a job (still encoded), or one piece of it.
     Mpc {
         /// Job.
         job: JobId,
+        /// Whether more pieces of the same message follow.
+        more: bool,
         /// `Message` encoding.
         bytes: Vec<u8>,
     },
@@ -53,17 +70,37 @@ pub enum PeerFrame {
 impl PeerFrame {
     /// Encode an MPC frame without an intermediate copy of the message.
     pub fn encode_mpc(job: &JobId, msg: &Message<Fr>) -> Vec<u8> {
-        let mut out = Vec::with_capacity(PEER_HEADER + msg.encoded_len() + 16);
-        out.push(KIND_MPC);
+        Self::encode_mpc_piece(job, msg, 0..msg.payload.len(), false)
+    }
+
+    /// Encode the piece `range` of `msg`'s payload as one frame; `more`
+    /// says that further pieces of the same message follow. Out-of-range
+    /// bounds are clamped to the payload.
+    pub fn encode_mpc_piece(
+        job: &JobId,
+        msg: &Message<Fr>,
+        range: std::ops::Range<usize>,
+        more: bool,
+    ) -> Vec<u8> {
+        let end = range.end.min(msg.payload.len());
+        let slice = msg.payload.get(range.start.min(end)..end).unwrap_or(&[]);
+        let mut out = Vec::with_capacity(
+            PEER_HEADER + synod_mpc::message::HEADER_LEN + slice.len() * 32 + TAG_RESERVE,
+        );
+        out.push(if more { KIND_MPC_PART } else { KIND_MPC });
         out.extend_from_slice(&job.0);
-        msg.encode_into(&mut out);
+        Message::encode_slice_into(msg.round, msg.from, msg.to, slice, &mut out);
         out
     }
 
     /// Encode.
     pub fn encode(&self) -> Vec<u8> {
         let (kind, job, body) = match self {
-            PeerFrame::Mpc { job, bytes } => (KIND_MPC, job, bytes.as_slice()),
+            PeerFrame::Mpc { job, more, bytes } => (
+                if *more { KIND_MPC_PART } else { KIND_MPC },
+                job,
+                bytes.as_slice(),
+            ),
             PeerFrame::Abort { job, reason } => {
                 let r = reason.as_bytes();
                 (KIND_ABORT, job, &r[..r.len().min(MAX_ABORT_REASON)])
@@ -88,8 +125,9 @@ impl PeerFrame {
         let body = rest.get(32..).unwrap_or(&[]);
         let job = JobId(job);
         match kind {
-            KIND_MPC => Ok(PeerFrame::Mpc {
+            KIND_MPC | KIND_MPC_PART => Ok(PeerFrame::Mpc {
                 job,
+                more: kind == KIND_MPC_PART,
                 bytes: body.to_vec(),
             }),
             KIND_ABORT => {
@@ -104,12 +142,16 @@ impl PeerFrame {
     }
 }
 
-/// The job id of an MPC frame (`None` for any other or a malformed frame).
-pub fn mpc_job(frame: &[u8]) -> Option<JobId> {
-    if frame.first() != Some(&KIND_MPC) {
-        return None;
-    }
-    frame.get(1..PEER_HEADER)?.try_into().ok().map(JobId)
+/// The job id of an MPC frame or piece, and whether more pieces of its
+/// message follow (`None` for any other or a malformed frame).
+pub fn mpc_job(frame: &[u8]) -> Option<(JobId, bool)> {
+    let more = match frame.first() {
+        Some(&KIND_MPC) => false,
+        Some(&KIND_MPC_PART) => true,
+        _ => return None,
+    };
+    let job = frame.get(1..PEER_HEADER)?.try_into().ok().map(JobId)?;
+    Some((job, more))
 }
 
 /// Decode an MPC message received from committee member `from`: bounded by
@@ -135,6 +177,73 @@ pub fn decode_mpc(
         )));
     }
     Ok(m)
+}
+
+/// Joins the pieces of MPC messages arriving from each peer of one job.
+///
+/// Pieces of one message arrive in order on the sender's link; a piece for
+/// another round before the previous message is complete, a sender other
+/// than the link's peer, or a message growing past the element limit is a
+/// protocol error. Memory held per sender is bounded by
+/// [`DecodeLimits::max_elements`].
+pub struct Reassembler {
+    me: usize,
+    limits: DecodeLimits,
+    partial: Vec<Option<Message<Fr>>>,
+}
+
+impl Reassembler {
+    /// Reassembler for member `me` of a committee of `limits.parties`.
+    pub fn new(me: usize, limits: DecodeLimits) -> Self {
+        Reassembler {
+            me,
+            limits,
+            partial: (0..limits.parties).map(|_| None).collect(),
+        }
+    }
+
+    /// Add one piece (a `Message` encoding) received from `from`; `more`
+    /// says further pieces follow. Returns the message once complete.
+    pub fn push(
+        &mut self,
+        from: usize,
+        more: bool,
+        bytes: &[u8],
+    ) -> Result<Option<Message<Fr>>, BlindError> {
+        let mut m = decode_mpc(bytes, from, self.me, &self.limits)?;
+        let slot = self
+            .partial
+            .get_mut(from)
+            .ok_or_else(|| BlindError::Network(format!("unknown sender node {from}")))?;
+        if let Some(mut head) = slot.take() {
+            if head.round != m.round {
+                return Err(BlindError::Network(format!(
+                    "node {from} sent round {} before finishing its round {} message",
+                    m.round, head.round
+                )));
+            }
+            let total = head.payload.len() as u64 + m.payload.len() as u64;
+            if total > self.limits.max_elements {
+                return Err(BlindError::Network(format!(
+                    "node {from} sent a message of more than {} elements",
+                    self.limits.max_elements
+                )));
+            }
+            head.payload.append(&mut m.payload);
+            m = head;
+        }
+        if more {
+            *slot = Some(m);
+            Ok(None)
+        } else {
+            Ok(Some(m))
+        }
+    }
+
+    /// Whether a message from `from` is partly received.
+    pub fn pending(&self, from: usize) -> bool {
+        self.partial.get(from).is_some_and(Option::is_some)
+    }
 }
 
 /// Read one length-prefixed frame of at most `max` bytes.
@@ -197,10 +306,16 @@ mod tests {
             payload: vec![Fr::from(5u64), Fr::from(6u64)],
         };
         let f = PeerFrame::encode_mpc(&job, &m);
-        let PeerFrame::Mpc { job: j, bytes } = PeerFrame::decode(&f).expect("decodes") else {
+        let PeerFrame::Mpc {
+            job: j,
+            more,
+            bytes,
+        } = PeerFrame::decode(&f).expect("decodes")
+        else {
             panic!("kind")
         };
         assert_eq!(j, job);
+        assert!(!more);
         let lim = DecodeLimits {
             max_elements: 10,
             parties: 3,
@@ -219,6 +334,92 @@ mod tests {
         assert_eq!(reason.len(), MAX_ABORT_REASON);
     }
 
+    fn msg(round: u64, from: usize, len: u64) -> Message<Fr> {
+        Message {
+            round,
+            from,
+            to: 0,
+            payload: (0..len).map(|k| Fr::from(k * 7 + round)).collect(),
+        }
+    }
+
+    /// Frames of `m` cut into pieces of `step` elements, as `(more, body)`.
+    fn pieces(m: &Message<Fr>, step: usize) -> Vec<(bool, Vec<u8>)> {
+        let count = m.payload.len().div_ceil(step).max(1);
+        (0..count)
+            .map(|k| {
+                let f = PeerFrame::encode_mpc_piece(
+                    &JobId([4; 32]),
+                    m,
+                    k * step..(k + 1) * step,
+                    k + 1 < count,
+                );
+                let (job, more) = mpc_job(&f).expect("an MPC frame");
+                assert_eq!(job, JobId([4; 32]));
+                (more, f[PEER_HEADER..].to_vec())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pieces_reassemble_per_sender() {
+        let lim = DecodeLimits {
+            max_elements: 100,
+            parties: 3,
+        };
+        let mut r = Reassembler::new(0, lim);
+        let (a, b) = (msg(5, 1, 10), msg(5, 2, 7));
+        let (pa, pb) = (pieces(&a, 3), pieces(&b, 3));
+        assert_eq!(pa.len(), 4);
+        assert!(pa[..3].iter().all(|(more, _)| *more) && !pa[3].0);
+        // Interleaved senders, each in order.
+        let mut done = Vec::new();
+        for k in 0..4 {
+            for (from, p) in [(1, &pa), (2, &pb)] {
+                if let Some((more, body)) = p.get(k)
+                    && let Some(m) = r.push(from, *more, body).expect("valid piece")
+                {
+                    done.push(m);
+                }
+            }
+        }
+        assert_eq!(done, vec![b.clone(), a.clone()]);
+        assert!(!r.pending(1) && !r.pending(2));
+        // A message that fits one piece is one frame with `more` unset.
+        let single = pieces(&msg(6, 1, 2), 3);
+        assert_eq!(single.len(), 1);
+        assert_eq!(r.push(1, false, &single[0].1), Ok(Some(msg(6, 1, 2))));
+        let empty = pieces(&msg(7, 1, 0), 3);
+        assert_eq!(r.push(1, empty[0].0, &empty[0].1), Ok(Some(msg(7, 1, 0))));
+    }
+
+    #[test]
+    fn bad_piece_sequences_are_refused() {
+        let lim = DecodeLimits {
+            max_elements: 8,
+            parties: 3,
+        };
+        // A piece of the next round before the message is complete.
+        let mut r = Reassembler::new(0, lim);
+        let p5 = pieces(&msg(5, 1, 6), 3);
+        let p6 = pieces(&msg(6, 1, 6), 3);
+        assert_eq!(r.push(1, p5[0].0, &p5[0].1), Ok(None));
+        let e = r
+            .push(1, p6[1].0, &p6[1].1)
+            .expect_err("interleaved rounds");
+        assert!(e.to_string().contains("before finishing"), "{e}");
+        // Pieces adding up past the element limit.
+        let mut r = Reassembler::new(0, lim);
+        let big = pieces(&msg(1, 2, 12), 4);
+        assert_eq!(r.push(2, big[0].0, &big[0].1), Ok(None));
+        assert_eq!(r.push(2, big[1].0, &big[1].1), Ok(None));
+        let e = r.push(2, big[2].0, &big[2].1).expect_err("too large");
+        assert!(e.to_string().contains("more than 8 elements"), "{e}");
+        // A piece relayed on another sender's link.
+        let mut r = Reassembler::new(0, lim);
+        assert!(r.push(2, p5[0].0, &p5[0].1).is_err());
+    }
+
     #[tokio::test]
     async fn oversized_length_prefix_is_refused_before_allocating() {
         let mut bytes = u32::MAX.to_le_bytes().to_vec();
@@ -235,8 +436,11 @@ mod tests {
         #[test]
         fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             let lim = DecodeLimits { max_elements: 4, parties: 3 };
-            if let Ok(PeerFrame::Mpc { bytes: b, .. }) = PeerFrame::decode(&bytes) {
+            if let Ok(PeerFrame::Mpc { bytes: b, more, .. }) = PeerFrame::decode(&bytes) {
                 let _ = decode_mpc(&b, 1, 0, &lim);
+                let mut r = Reassembler::new(0, lim);
+                let _ = r.push(1, more, &b);
+                let _ = r.push(1, !more, &b);
             }
             let _ = decode_mpc(&bytes, 0, 1, &lim);
         }

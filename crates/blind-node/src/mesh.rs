@@ -24,7 +24,7 @@ use synod_primitives::Keypair;
 
 use crate::config::Committee;
 use crate::error::BlindError;
-use crate::frame::{PEER_HEADER, PeerFrame, check_len, decode_mpc, read_frame, write_frame};
+use crate::frame::{PEER_HEADER, PeerFrame, Reassembler, check_len, read_frame, write_frame};
 use crate::secure::{self, Established, RecvCipher, SendCipher, TAG_LEN};
 use crate::types::JobId;
 
@@ -43,10 +43,12 @@ pub type WireTap = Arc<dyn Fn(TapPoint, usize, &[u8]) + Send + Sync>;
 /// An incoming event for a job.
 #[derive(Debug)]
 pub enum Incoming {
-    /// Encoded MPC message from a member.
+    /// Encoded MPC message (or one piece of it) from a member.
     Mpc {
         /// Sender index.
         from: usize,
+        /// Whether more pieces of the same message follow.
+        more: bool,
         /// The whole peer frame; the `Message` encoding starts at
         /// [`crate::frame::PEER_HEADER`].
         frame: Vec<u8>,
@@ -304,11 +306,12 @@ impl Mesh {
             cipher.open(&mut buf)?;
             // MPC frames (the bulk of the traffic) are handed on without
             // copying their body: the job decodes past the header.
-            if let Some(job) = crate::frame::mpc_job(&buf) {
+            if let Some((job, more)) = crate::frame::mpc_job(&buf) {
                 self.deliver(
                     job,
                     Incoming::Mpc {
                         from: peer,
+                        more,
                         frame: buf,
                     },
                 );
@@ -411,18 +414,22 @@ pub struct JobTransport {
     inbox: mpsc::UnboundedReceiver<Incoming>,
     pending: BTreeMap<u64, Vec<Message<Fr>>>,
     round_timeout: Duration,
-    limits: DecodeLimits,
+    pieces: Reassembler,
+    piece_elements: usize,
     /// Bytes of MPC messages sent.
     pub bytes_sent: u64,
 }
 
 impl JobTransport {
-    /// Claim `job`'s inbox on `mesh`.
+    /// Claim `job`'s inbox on `mesh`. One round's message to a peer may
+    /// hold up to `max_frame / 32` elements; it travels in pieces of at
+    /// most `piece_elements` elements.
     pub fn new(
         mesh: Arc<Mesh>,
         job: JobId,
         round_timeout: Duration,
         max_frame: usize,
+        piece_elements: usize,
     ) -> Result<Self, BlindError> {
         let inbox = mesh.open_job(job)?;
         let limits = DecodeLimits {
@@ -431,11 +438,12 @@ impl JobTransport {
         };
         Ok(JobTransport {
             job,
+            pieces: Reassembler::new(mesh.me, limits),
             mesh,
             inbox,
             pending: BTreeMap::new(),
             round_timeout,
-            limits,
+            piece_elements: piece_elements.clamp(1, (max_frame / 32).max(1)),
             bytes_sent: 0,
         })
     }
@@ -451,10 +459,22 @@ impl JobTransport {
     ) -> Result<Vec<Message<Fr>>, MpcError> {
         let me = self.mesh.me;
         let n = self.mesh.committee.n();
-        for m in &outgoing {
-            let frame = PeerFrame::encode_mpc(&self.job, m);
-            self.bytes_sent += frame.len() as u64;
-            self.mesh.send(m.to, frame).map_err(Self::err)?;
+        // Pieces go out round-robin over the peers so every link is busy
+        // while the next piece is being encoded.
+        let step = self.piece_elements;
+        let pieces = |m: &Message<Fr>| m.payload.len().div_ceil(step).max(1);
+        let most = outgoing.iter().map(pieces).max().unwrap_or(0);
+        for k in 0..most {
+            for m in &outgoing {
+                let count = pieces(m);
+                if k >= count {
+                    continue;
+                }
+                let range = k * step..(k + 1) * step;
+                let frame = PeerFrame::encode_mpc_piece(&self.job, m, range, k + 1 < count);
+                self.bytes_sent += frame.len() as u64;
+                self.mesh.send(m.to, frame).map_err(Self::err)?;
+            }
         }
         let mut got = self.pending.remove(&round).unwrap_or_default();
         let deadline = tokio::time::Instant::now() + self.round_timeout;
@@ -473,9 +493,11 @@ impl JobTransport {
                 Ok(Some(Incoming::Abort { from, reason })) => {
                     return Err(Self::err(format!("node {from} aborted the job: {reason}")));
                 }
-                Ok(Some(Incoming::Mpc { from, frame })) => {
+                Ok(Some(Incoming::Mpc { from, more, frame })) => {
                     let bytes = frame.get(PEER_HEADER..).unwrap_or(&[]);
-                    let m = decode_mpc(bytes, from, me, &self.limits).map_err(Self::err)?;
+                    let Some(m) = self.pieces.push(from, more, bytes).map_err(Self::err)? else {
+                        continue;
+                    };
                     if m.round == round {
                         got.push(m);
                     } else if m.round > round && m.round <= round + 2 {

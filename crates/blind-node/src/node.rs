@@ -13,14 +13,17 @@ use synod_primitives::{AccountId, Keypair};
 use tokio::net::TcpListener;
 
 use crate::config::{Committee, NodeConfig};
+use crate::envelope::{
+    Envelope, MAX_ENVELOPE_BYTES, node_x25519_public, node_x25519_secret, open_request,
+};
 use crate::error::{BlindError, Result};
 use crate::exec::{JobInput, run_bench, run_program};
 use crate::mesh::{JobTransport, Mesh, MeshConfig};
 use crate::store::Store;
 use crate::types::{
     Access, CommitteeId, InputSource, Invocation, JobId, JobKind, JobRecord, JobStats, JobStatus,
-    MAX_MESSAGE_BYTES, Operation, OutputShare, ProgramKey, ProgramRecord, Response, SecretRecord,
-    SharedValue, SignedRequest, decode_bounded, fr_to_bytes, random_bytes,
+    MAX_MESSAGE_BYTES, NodeEncKey, Operation, OutputShare, ProgramKey, ProgramRecord, Response,
+    SecretRecord, SharedValue, SignedRequest, decode_bounded, fr_to_bytes, random_bytes,
 };
 
 /// How long a job waits for missing committee links before failing.
@@ -65,6 +68,9 @@ pub struct NodeState {
     mesh: Arc<Mesh>,
     cfg: NodeConfig,
     runtime: tokio::runtime::Handle,
+    /// Static X25519 key clients seal requests for.
+    enc_secret: zeroize::Zeroizing<[u8; 32]>,
+    enc_public: NodeEncKey,
 }
 
 impl NodeState {
@@ -83,7 +89,21 @@ impl NodeState {
         &self.store
     }
 
-    /// Authenticate and execute one encoded [`SignedRequest`].
+    /// Open one encoded [`Envelope`], authenticate and execute the signed
+    /// request inside, and return the response sealed for the client.
+    pub fn handle_envelope(self: &Arc<Self>, bytes: &[u8]) -> Result<Vec<u8>> {
+        let env: Envelope = decode_bounded(bytes, MAX_ENVELOPE_BYTES)?;
+        let (plain, answer) =
+            open_request(&env, &self.cid, self.me, &self.enc_secret, &self.enc_public)?;
+        let resp = self.handle_bytes(&plain)?;
+        let encoded = zeroize::Zeroizing::new(
+            borsh::to_vec(&resp).map_err(|e| BlindError::Invalid(format!("encode: {e}")))?,
+        );
+        answer.seal(&encoded)
+    }
+
+    /// Authenticate and execute one encoded [`SignedRequest`] (already
+    /// decrypted).
     pub fn handle_bytes(self: &Arc<Self>, bytes: &[u8]) -> Result<Response> {
         let req: SignedRequest = decode_bounded(bytes, MAX_MESSAGE_BYTES)?;
         self.handle(req)
@@ -211,15 +231,19 @@ impl NodeState {
                 match rec.status {
                     JobStatus::Running => Err(BlindError::JobRunning),
                     JobStatus::Failed(msg) => Err(BlindError::JobFailed(msg)),
+                    // Only users an output is addressed to get anything
+                    // back; invoking a job does not entitle one to its
+                    // results (benchmark jobs address their figures to the
+                    // invoker).
                     JobStatus::Done => match rec.outputs.get(&user) {
                         Some(outs) => Ok(Response::JobResult {
                             outputs: outs.clone(),
                             stats: rec.stats,
                         }),
-                        None if rec.invoker == user => Ok(Response::JobResult {
-                            outputs: Vec::new(),
-                            stats: rec.stats,
-                        }),
+                        None if rec.invoker == user => Err(BlindError::Unauthorised(format!(
+                            "job {job} finished, but user {user} invoked it without being bound \
+                             to an output party: no output is addressed to it"
+                        ))),
                         None => Err(BlindError::Unauthorised(format!(
                             "no output of job {job} is addressed to user {user}"
                         ))),
@@ -301,6 +325,7 @@ impl NodeState {
             job,
             Duration::from_millis(self.cfg.round_timeout_ms),
             self.cfg.max_frame_bytes,
+            self.cfg.mpc_piece_elements,
         )?;
         let me = Arc::clone(self);
         self.runtime.spawn(async move {
@@ -429,7 +454,7 @@ impl NodeState {
         transport: JobTransport,
     ) {
         let start = std::time::Instant::now();
-        let result = self.run_job_inner(prepared, transport).await;
+        let result = self.run_job_inner(user, prepared, transport).await;
         let mut rec = JobRecord {
             invoker: user,
             status: JobStatus::Done,
@@ -461,6 +486,7 @@ impl NodeState {
 
     async fn run_job_inner(
         &self,
+        invoker: AccountId,
         prepared: Prepared,
         transport: JobTransport,
     ) -> Result<(BTreeMap<AccountId, Vec<OutputShare>>, JobStats)> {
@@ -487,7 +513,9 @@ impl NodeState {
         match prepared {
             Prepared::Bench { kind, count, reps } => {
                 let stats = run_bench(&mut party, kind, count, reps).await?;
-                Ok((BTreeMap::new(), stats))
+                // The figures are the benchmark's only output, addressed
+                // to whoever ran it.
+                Ok((BTreeMap::from([(invoker, Vec::new())]), stats))
             }
             Prepared::Program {
                 mir,
@@ -549,6 +577,8 @@ impl RunningNode {
 /// Open the store, start the mesh and the client RPC server.
 pub async fn start_node(cfg: NodeConfig) -> Result<RunningNode> {
     let key: Keypair = cfg.keypair()?;
+    let enc_secret = node_x25519_secret(&key);
+    let enc_public = node_x25519_public(&key);
     let committee = cfg.committee.clone();
     let params = committee.params()?;
     std::fs::create_dir_all(&cfg.data_dir)
@@ -574,6 +604,8 @@ pub async fn start_node(cfg: NodeConfig) -> Result<RunningNode> {
     mesh.start(listener);
     let state = Arc::new(NodeState {
         me,
+        enc_secret,
+        enc_public,
         cid: committee.id(),
         committee,
         params,

@@ -1,9 +1,11 @@
 //! The client-facing JSON-RPC API of a node.
 //!
 //! One method carries every operation: `blind_request(hex)` takes the hex of
-//! a borsh [`crate::types::SignedRequest`] and returns the hex of a borsh
-//! [`crate::types::Response`]; refusals are JSON-RPC errors whose code is
-//! [`BlindError::code`] and whose message is the refusal text.
+//! a borsh [`crate::envelope::Envelope`] (a [`crate::types::SignedRequest`]
+//! encrypted for this node) and returns the hex of the borsh
+//! [`crate::types::Response`] encrypted for the caller; refusals are
+//! JSON-RPC errors whose code is [`BlindError::code`] and whose message is
+//! the refusal text (never share data).
 //! `blind_info` returns public facts about the node.
 
 use std::net::SocketAddr;
@@ -15,9 +17,10 @@ use jsonrpsee::types::ErrorObjectOwned;
 use serde::{Deserialize, Serialize};
 use synod_primitives::AccountId;
 
+use crate::envelope::MAX_ENVELOPE_BYTES;
 use crate::error::BlindError;
 use crate::node::NodeState;
-use crate::types::{CommitteeId, MAX_MESSAGE_BYTES};
+use crate::types::CommitteeId;
 
 /// Public facts about a node.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +40,8 @@ pub struct NodeInfo {
 /// The blind-node JSON-RPC API.
 #[rpc(server, client, namespace = "blind")]
 pub trait BlindApi {
-    /// Execute one signed request (hex of borsh); returns hex of borsh response.
+    /// Execute one sealed request (hex of a borsh envelope); returns the hex
+    /// of the sealed borsh response.
     #[method(name = "request")]
     async fn call(&self, request_hex: String) -> Result<String, ErrorObjectOwned>;
 
@@ -57,17 +61,17 @@ struct Api {
 #[jsonrpsee::core::async_trait]
 impl BlindApiServer for Api {
     async fn call(&self, request_hex: String) -> Result<String, ErrorObjectOwned> {
-        if request_hex.len() > 2 * MAX_MESSAGE_BYTES {
+        if request_hex.len() > 2 * MAX_ENVELOPE_BYTES {
             return Err(rpc_err(BlindError::Invalid("request too large".into())));
         }
         let bytes = hex::decode(&request_hex)
             .map_err(|e| rpc_err(BlindError::Invalid(format!("request hex: {e}"))))?;
         let state = Arc::clone(&self.state);
-        let resp = tokio::task::spawn_blocking(move || state.handle_bytes(&bytes))
+        let sealed = tokio::task::spawn_blocking(move || state.handle_envelope(&bytes))
             .await
             .map_err(|e| rpc_err(BlindError::Storage(format!("worker: {e}"))))?
             .map_err(rpc_err)?;
-        Ok(hex::encode(borsh::to_vec(&resp).unwrap_or_default()))
+        Ok(hex::encode(sealed))
     }
 
     async fn info(&self) -> Result<NodeInfo, ErrorObjectOwned> {
@@ -93,8 +97,8 @@ pub async fn start_rpc(
     state: Arc<NodeState>,
 ) -> Result<(SocketAddr, ServerHandle), BlindError> {
     let config = ServerConfig::builder()
-        .max_request_body_size((2 * MAX_MESSAGE_BYTES + 4096) as u32)
-        .max_response_body_size((2 * MAX_MESSAGE_BYTES + 4096) as u32)
+        .max_request_body_size((2 * MAX_ENVELOPE_BYTES + 4096) as u32)
+        .max_response_body_size((2 * MAX_ENVELOPE_BYTES + 4096) as u32)
         .max_connections(1_000)
         .build();
     let server = Server::builder()

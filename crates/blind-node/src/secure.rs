@@ -291,10 +291,12 @@ mod tests {
             members: keys
                 .iter()
                 .enumerate()
-                .map(|(i, k)| Member {
-                    key: k.account(),
-                    p2p: format!("127.0.0.1:{}", 1000 + i).parse().expect("addr"),
-                    rpc: String::new(),
+                .map(|(i, k)| {
+                    Member::new(
+                        k,
+                        format!("127.0.0.1:{}", 1000 + i).parse().expect("addr"),
+                        String::new(),
+                    )
                 })
                 .collect(),
         }

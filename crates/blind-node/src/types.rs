@@ -75,6 +75,11 @@ hex_id!(
     /// Identifier of a committee: hash of its members (ids, keys, addresses).
     CommitteeId
 );
+hex_id!(
+    /// A node's static X25519 public key: clients seal requests for it
+    /// (see [`crate::envelope`]).
+    NodeEncKey
+);
 
 impl SecretId {
     /// A fresh random id.
@@ -300,6 +305,8 @@ pub enum BenchKind {
     Mul,
     /// Batched 32-bit comparisons (preprocessing + online).
     Compare,
+    /// Batched 64-bit signed comparisons (preprocessing + online).
+    Compare64,
 }
 
 /// What an invocation runs.

@@ -44,10 +44,12 @@ async fn start(n: usize) -> Net {
         members: keys
             .iter()
             .zip(&rpc_ports)
-            .map(|(k, p)| Member {
-                key: k.account(),
-                p2p: format!("127.0.0.1:{}", free_port()).parse().expect("addr"),
-                rpc: format!("http://127.0.0.1:{p}"),
+            .map(|(k, p)| {
+                Member::new(
+                    k,
+                    format!("127.0.0.1:{}", free_port()).parse().expect("addr"),
+                    format!("http://127.0.0.1:{p}"),
+                )
             })
             .collect(),
     };
@@ -66,6 +68,7 @@ async fn start(n: usize) -> Net {
             max_frame_bytes: 64 << 20,
             allow_bench: true,
             max_clock_skew_ms: 60_000,
+            mpc_piece_elements: 1024,
         };
         nodes.push(start_node(cfg).await.expect("node starts"));
     }
@@ -255,6 +258,22 @@ async fn permissions_every_request_type() {
         .await
         .expect_err("not addressed to carol");
     assert!(e.to_string().contains("unauthorised"), "{e}");
+    // Invoking is not being an output party: bob gets a refusal from every
+    // node, not an empty result.
+    let e = bob
+        .result(job, Duration::from_secs(5))
+        .await
+        .expect_err("bob is no output party");
+    assert!(e.to_string().contains("unauthorised"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("without being bound to an output party"),
+        "{e}"
+    );
+    for r in bob.call_all(Operation::GetResult { job }).await {
+        let e = r.expect_err("every node refuses");
+        assert!(e.to_string().contains("no output is addressed"), "{e}");
+    }
 
     // Replay: the same signed request twice.
     let req = alice
@@ -335,9 +354,68 @@ async fn program_rejected_by_analyser_and_decoder() {
     }
 }
 
-/// Capture every frame the nodes send (plaintext before encryption and the
-/// bytes on the socket) while a program runs on secret inputs; none may
-/// contain an input's field encoding or its raw little-endian bytes.
+/// Relay TCP connections from a fresh loopback port to `target`, appending
+/// every byte that passes, in each direction, to its own entry of `log`.
+async fn relay(target: std::net::SocketAddr, log: Arc<Mutex<Vec<Vec<u8>>>>) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind relay");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((inbound, _)) = listener.accept().await {
+            let log = Arc::clone(&log);
+            tokio::spawn(async move {
+                let Ok(outbound) = tokio::net::TcpStream::connect(target).await else {
+                    return;
+                };
+                let (ri, wi) = inbound.into_split();
+                let (ro, wo) = outbound.into_split();
+                tokio::join!(pump(ri, wo, &log), pump(ro, wi, &log));
+            });
+        }
+    });
+    port
+}
+
+async fn pump(
+    mut r: tokio::net::tcp::OwnedReadHalf,
+    mut w: tokio::net::tcp::OwnedWriteHalf,
+    log: &Mutex<Vec<Vec<u8>>>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let slot = {
+        let mut l = log.lock();
+        l.push(Vec::new());
+        l.len() - 1
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match r.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        log.lock()[slot].extend_from_slice(&buf[..n]);
+        if w.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
+    let _ = w.shutdown().await;
+}
+
+/// Needles for one field element: its canonical bytes, a prefix, and the
+/// lowercase hex of both (client traffic is hex inside JSON).
+fn element_needles(fe: &[u8; 32]) -> Vec<Vec<u8>> {
+    let mut out = vec![fe.to_vec(), fe[..8].to_vec()];
+    out.push(hex::encode(fe).into_bytes());
+    out.push(hex::encode(&fe[..8]).into_bytes());
+    out
+}
+
+/// Capture every frame the nodes send to each other (plaintext before
+/// encryption and the bytes on the socket), and every byte between the
+/// clients and the nodes (through a recording relay), while secrets are
+/// stored, a program runs on them and its result is fetched. Neither an
+/// input value nor any share the clients send or receive may appear.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_input_on_the_wire() {
     let net = start(3).await;
@@ -350,8 +428,16 @@ async fn no_secret_input_on_the_wire() {
                 f.lock().push((p, bytes.to_vec()))
             }));
     }
-    let alice = client(&net, "alice");
-    let bob = client(&net, "bob");
+    // Clients reach every node only through a recording relay.
+    let client_log: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let mut relayed = net.committee.clone();
+    for (m, node) in relayed.members.iter_mut().zip(&net.nodes) {
+        let port = relay(node.rpc_addr, Arc::clone(&client_log)).await;
+        m.rpc = format!("http://127.0.0.1:{port}");
+    }
+    assert_eq!(relayed.id(), net.committee.id());
+    let alice = BlindClient::new(relayed.clone(), Keypair::dev("alice")).expect("client");
+    let bob = BlindClient::new(relayed, Keypair::dev("bob")).expect("client");
     let secret_a: i128 = 0x5eed_c0de;
     let secret_b: i128 = 0x0bad_f00d;
     let compiled = synod_blind_lang::compile(PROGRAM, &Default::default()).expect("compiles");
@@ -362,10 +448,25 @@ async fn no_secret_input_on_the_wire() {
         .entry(alice.account())
         .or_default()
         .insert(program);
-    let b_id = bob
-        .store_secret(ScalarType::U32, &Value::Int(secret_b), Some(perms))
-        .await
-        .expect("store b");
+    // Bob shares b himself so the test knows every share that is sent.
+    let b_shares = synod_blind_node::client::share_value(
+        &bob.params(),
+        ScalarType::U32,
+        &Value::Int(secret_b),
+    )
+    .expect("share");
+    let b_id = SecretId::random().expect("rng");
+    let ops = b_shares
+        .iter()
+        .map(|value| Operation::StoreSecret {
+            id: b_id,
+            value: value.clone(),
+            permissions: perms.clone(),
+        })
+        .collect();
+    for r in bob.call_each(ops).await {
+        r.expect("store b");
+    }
     let job = alice
         .invoke(
             program,
@@ -385,18 +486,34 @@ async fn no_secret_input_on_the_wire() {
         .await
         .expect("invoke");
     let result = alice.result(job, Duration::from_secs(60)).await;
+    // The output shares alice received, for the needle list.
+    let mut out_shares = Vec::new();
+    for r in alice.call_all(Operation::GetResult { job }).await {
+        if let Ok(synod_blind_node::types::Response::JobResult { outputs, .. }) = r {
+            for o in outputs {
+                out_shares.extend(o.value.elements);
+            }
+        }
+    }
     let frames = frames.lock().clone();
+    let client_streams = client_log.lock().clone();
     assert!(!frames.is_empty(), "the job sent frames");
     let mut needles: Vec<Vec<u8>> = Vec::new();
     for v in [secret_a, secret_b] {
         let fe = synod_blind_node::types::fr_to_bytes(&synod_mpc::from_i128(v));
-        needles.push(fe.to_vec());
-        needles.push(fe[..8].to_vec());
+        needles.extend(element_needles(&fe));
         needles.push((v as u32).to_le_bytes().to_vec());
         needles.push((v as u32).to_be_bytes().to_vec());
+        needles.push(format!("{v}").into_bytes());
         let neg = synod_blind_node::types::fr_to_bytes(&synod_mpc::from_i128(-v));
-        needles.push(neg.to_vec());
+        needles.extend(element_needles(&neg));
     }
+    let mut share_needles = 0;
+    for s in b_shares.iter().flat_map(|v| &v.elements).chain(&out_shares) {
+        needles.extend(element_needles(s));
+        share_needles += 1;
+    }
+    assert_eq!(share_needles, 3 + 3, "three input and three output shares");
     let mut plaintext = 0;
     for (point, f) in &frames {
         if *point == TapPoint::Plaintext {
@@ -405,16 +522,79 @@ async fn no_secret_input_on_the_wire() {
         for n in &needles {
             assert!(
                 !f.windows(n.len()).any(|w| w == n.as_slice()),
-                "a {point:?} frame contains a secret input encoding"
+                "a {point:?} frame contains a secret input or share encoding"
+            );
+        }
+    }
+    let client_bytes: usize = client_streams.iter().map(Vec::len).sum();
+    assert!(
+        client_streams
+            .iter()
+            .any(|c| c.windows(13).any(|w| w == b"blind_request")),
+        "the relay saw the client requests"
+    );
+    for (k, c) in client_streams.iter().enumerate() {
+        for n in &needles {
+            assert!(
+                !c.windows(n.len()).any(|w| w == n.as_slice()),
+                "client stream {k} carries a secret input or share in the clear"
             );
         }
     }
     assert!(plaintext > 0);
+    assert!(
+        client_bytes > 10_000,
+        "client traffic captured ({client_bytes} bytes)"
+    );
     let out = result.expect("job result");
     assert_eq!(out.values["bigger"], Value::Int(secret_a.max(secret_b)));
     assert!(
         plaintext >= 3 * 2 * 3,
         "setup, preprocessing and online rounds were captured ({plaintext})"
+    );
+    for n in net.nodes {
+        n.stop().await;
+    }
+}
+
+/// A member that accepts connections but never answers (hung) fails a
+/// client call within the client's timeout, with an error naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hung_member_fails_a_call_within_the_client_timeout() {
+    let net = start(3).await;
+    // A listener that accepts and then says nothing stands in for node 1.
+    let hole = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hole_addr = hole.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = hole.accept().await {
+            held.push(s);
+        }
+    });
+    let mut committee = net.committee.clone();
+    committee.members[1].rpc = format!("http://{hole_addr}");
+    let c = BlindClient::with_timeout(committee, Keypair::dev("alice"), Duration::from_millis(700))
+        .expect("client");
+    assert_eq!(c.timeout(), Duration::from_millis(700));
+    let t = std::time::Instant::now();
+    let e = c
+        .store_secret(ScalarType::U32, &Value::Int(9), None)
+        .await
+        .expect_err("node 1 never answers");
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        t.elapsed()
+    );
+    let msg = e.to_string();
+    assert!(msg.contains("node 1"), "{msg}");
+    assert!(msg.contains("no answer within 700 ms"), "{msg}");
+    assert!(!msg.contains("node 0") && !msg.contains("node 2"), "{msg}");
+    assert!(
+        BlindClient::with_timeout(net.committee.clone(), Keypair::dev("a"), Duration::ZERO)
+            .is_err()
     );
     for n in net.nodes {
         n.stop().await;

@@ -59,6 +59,10 @@ pub struct ClientArgs {
     /// Signing key (keystore name, or a dev name with --dev).
     #[arg(long)]
     pub from: String,
+    /// How long to wait for each node's answer, in milliseconds; a node
+    /// that is down or hung fails the command with its index after this.
+    #[arg(long, env = "SYNOD_BLIND_TIMEOUT_MS", default_value_t = 5_000)]
+    pub timeout_ms: u64,
 }
 
 #[derive(Args, Debug)]
@@ -264,7 +268,11 @@ pub fn run(cli: &Cli, cmd: &BlindCommand) -> anyhow::Result<()> {
 fn client(cli: &Cli, a: &ClientArgs) -> anyhow::Result<BlindClient> {
     let committee = Committee::load(&a.committee)?;
     let key = crate::keys::signer(cli, &a.from)?;
-    Ok(BlindClient::new(committee, key)?)
+    Ok(BlindClient::with_timeout(
+        committee,
+        key,
+        Duration::from_millis(a.timeout_ms),
+    )?)
 }
 
 fn parse_type(s: &str) -> anyhow::Result<ScalarType> {
@@ -640,7 +648,7 @@ fn bench(cli: &Cli, a: &BenchArgs) -> anyhow::Result<()> {
     let rt = rt()?;
     let mut report = serde_json::Map::new();
     let mut lines = Vec::new();
-    let run = |kind: BenchKind, count: u32, reps: u32| -> anyhow::Result<(f64, f64, u64)> {
+    let run = |kind: BenchKind, count: u32, reps: u32| -> anyhow::Result<(f64, f64, u64, u64)> {
         let t = Instant::now();
         let job = rt.block_on(c.start_bench(kind, count, reps))?;
         let out = rt.block_on(c.result(job, Duration::from_secs(600)))?;
@@ -653,10 +661,16 @@ fn bench(cli: &Cli, a: &BenchArgs) -> anyhow::Result<()> {
             .unwrap_or(1)
             .max(1);
         let ops = out.stats.first().map(|(_, s)| s.operations).unwrap_or(0);
-        Ok((ops as f64 / (online as f64 / 1e6), ops as f64 / wall, ops))
+        let rounds = out.stats.first().map(|(_, s)| s.rounds[2]).unwrap_or(0);
+        Ok((
+            ops as f64 / (online as f64 / 1e6),
+            ops as f64 / wall,
+            ops,
+            rounds,
+        ))
     };
     if matches!(a.op, BenchOp::Mul | BenchOp::All) {
-        let (online, wall, ops) = run(BenchKind::Mul, a.mul_batch, a.mul_reps)?;
+        let (online, wall, ops, _) = run(BenchKind::Mul, a.mul_batch, a.mul_reps)?;
         report.insert(
             "mul".into(),
             serde_json::json!({"ops": ops, "online_per_s": online, "job_per_s": wall}),
@@ -667,12 +681,16 @@ fn bench(cli: &Cli, a: &BenchArgs) -> anyhow::Result<()> {
         ));
     }
     if matches!(a.op, BenchOp::Cmp | BenchOp::All) {
-        let (online, wall, ops) = run(BenchKind::Compare, a.cmp_batch, 1)?;
-        report.insert("cmp".into(), serde_json::json!({"ops": ops, "online_per_s": online, "with_preprocessing_per_s": wall}));
-        lines.push(format!(
-            "u32 comparisons: {ops}: {:.0}/s online, {:.0}/s incl. preprocessing",
-            online, wall
-        ));
+        for (kind, key, name) in [
+            (BenchKind::Compare, "cmp", "u32"),
+            (BenchKind::Compare64, "cmp64", "i64"),
+        ] {
+            let (online, wall, ops, rounds) = run(kind, a.cmp_batch, 1)?;
+            report.insert(key.into(), serde_json::json!({"ops": ops, "online_per_s": online, "online_rounds": rounds, "with_preprocessing_per_s": wall}));
+            lines.push(format!(
+                "{name} comparisons: {ops}: {online:.0}/s online ({rounds} rounds), {wall:.0}/s incl. preprocessing"
+            ));
+        }
     }
     if matches!(a.op, BenchOp::Program | BenchOp::All) {
         let (bytes, mir) = load_program(&a.program)?;

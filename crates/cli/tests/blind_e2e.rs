@@ -1,7 +1,9 @@
 //! End to end with real processes: a 3-node `synod blind localnet`, secrets
 //! stored by several users, the sealed-bid auction, result delivery only to
 //! the designated party, a killed node failing the next job cleanly, the
-//! survivors still serving shares, and a restarted node restoring its store.
+//! survivors still serving shares, a restarted node restoring its store, and
+//! a hung (SIGSTOPped) node failing calls within the client timeout and the
+//! committee recovering once it resumes.
 #![allow(missing_docs)]
 
 mod common;
@@ -313,6 +315,78 @@ fn auction_on_a_three_process_localnet_with_a_node_failure() {
         }
         std::thread::sleep(Duration::from_millis(300));
     }
+
+    // Hang node 1 (SIGSTOP: its sockets stay open but nothing answers).
+    // Client calls give up on it after their per-node timeout, so the job
+    // fails fast with an error naming it instead of waiting.
+    let hung = Hung::stop(net.pids[1]);
+    let mut quick = args.clone();
+    quick.extend(["--timeout-ms", "2000"]);
+    let t = Instant::now();
+    let e = err_text(&blind(&net, "alice", &quick), "invoke with a hung node");
+    let took = t.elapsed();
+    assert!(took < Duration::from_secs(10), "failure took {took:?}");
+    assert!(
+        e.contains("node 1") && e.contains("no answer within 2000 ms"),
+        "the error names the hung node: {e}"
+    );
+    assert!(!e.contains("node 0:") && !e.contains("node 2:"), "{e}");
+    // Reads still succeed from the t + 1 members that answer.
+    let t = Instant::now();
+    let r = ok_json(
+        &blind(&net, "eve", &["retrieve", &ids[3], "--timeout-ms", "2000"]),
+        "retrieve while node 1 hangs",
+    );
+    assert_eq!(r["value"], 449);
+    assert_eq!(r["answered"], serde_json::json!([0, 2]));
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    // Resume it: the committee recovers and the auction runs again.
+    drop(hung);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = blind(&net, "alice", &args);
+        if out.status.success() {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+            let job = v["job"].as_str().expect("job").to_string();
+            let res = blind(&net, "alice", &["result", &job]);
+            if res.status.success() {
+                let res: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
+                assert_eq!(res["price"], 450);
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no recovery after SIGCONT: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
     let _ = restarted.kill();
     let _ = restarted.wait();
+}
+
+/// A process stopped with SIGSTOP until dropped (then SIGCONT), so a
+/// failing assertion never leaves it frozen.
+struct Hung(u32);
+
+impl Hung {
+    fn stop(pid: u32) -> Self {
+        assert!(
+            Command::new("kill")
+                .args(["-STOP", &pid.to_string()])
+                .status()
+                .expect("kill -STOP")
+                .success()
+        );
+        Hung(pid)
+    }
+}
+
+impl Drop for Hung {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-CONT", &self.0.to_string()])
+            .status();
+    }
 }

@@ -32,32 +32,71 @@ pub const KAPPA: u32 = 40;
 pub trait MpcField: PrimeField {
     /// Uniformly random field element.
     fn random<R: Rng + ?Sized>(rng: &mut R) -> Self;
+
+    /// Bytes consumed by one rejection-sampling candidate
+    /// ([`MpcField::from_candidate`]).
+    fn candidate_bytes() -> usize;
+
+    /// One rejection-sampling step over a pseudo-random byte stream: the
+    /// first [`MpcField::candidate_bytes`] little-endian bytes, with the bits
+    /// above the modulus size cleared, taken as a Montgomery representative
+    /// if below `p`. Accepted candidates of uniform bytes are uniform field
+    /// elements (the Montgomery map is a bijection on `[0, p)`); `None`
+    /// (rejected, < 10% of candidates for [`Fr`]) means: take the next bytes.
+    /// Costs no field multiplication, unlike reducing 64 bytes modulo `p`.
+    fn from_candidate(bytes: &[u8]) -> Option<Self>;
+}
+
+/// `limbs` with the bits above the modulus size cleared, if below `p`.
+#[inline]
+fn masked_candidate<P: MontConfig<N>, const N: usize>(
+    mut limbs: [u64; N],
+) -> Option<Fp<MontBackend<P, N>, N>> {
+    // Rejection sampling directly in Montgomery form: the Montgomery map is
+    // a bijection on [0, p), so a uniform representative gives a uniform
+    // element and we save the conversion multiplication.
+    let bits = <Fp<MontBackend<P, N>, N> as PrimeField>::MODULUS_BIT_SIZE as usize;
+    let top_bits = bits - 64 * (N - 1);
+    let mask = if top_bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << top_bits) - 1
+    };
+    limbs[N - 1] &= mask;
+    let candidate = BigInt(limbs);
+    (candidate < P::MODULUS).then(|| Fp::new_unchecked(candidate))
 }
 
 impl<P: MontConfig<N>, const N: usize> MpcField for Fp<MontBackend<P, N>, N> {
     #[inline]
     fn random<R: Rng + ?Sized>(rng: &mut R) -> Self {
-        // Rejection sampling directly in Montgomery form: the Montgomery map is
-        // a bijection on [0, p), so a uniform representative gives a uniform
-        // element and we save the conversion multiplication.
-        let bits = Self::MODULUS_BIT_SIZE as usize;
-        let top_bits = bits - 64 * (N - 1);
-        let mask = if top_bits >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << top_bits) - 1
-        };
         loop {
             let mut limbs = [0u64; N];
             for l in limbs.iter_mut() {
                 *l = rng.next_u64();
             }
-            limbs[N - 1] &= mask;
-            let candidate = BigInt(limbs);
-            if candidate < P::MODULUS {
-                return Fp::new_unchecked(candidate);
+            if let Some(x) = masked_candidate::<P, N>(limbs) {
+                return x;
             }
         }
+    }
+
+    fn candidate_bytes() -> usize {
+        8 * N
+    }
+
+    #[inline]
+    fn from_candidate(bytes: &[u8]) -> Option<Self> {
+        let mut limbs = [0u64; N];
+        if bytes.len() < 8 * N {
+            return None;
+        }
+        for (l, c) in limbs.iter_mut().zip(bytes.chunks_exact(8)) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            *l = u64::from_le_bytes(b);
+        }
+        masked_candidate::<P, N>(limbs)
     }
 }
 
@@ -264,6 +303,40 @@ pub(crate) fn canonical_sqrt<F: PrimeField>(x: F) -> Option<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn candidates_are_masked_and_checked_against_p() {
+        let w = Fr::candidate_bytes();
+        assert_eq!(w, 32);
+        // Zero and small values are accepted as Montgomery representatives.
+        let mut bytes = vec![0u8; w];
+        assert_eq!(Fr::from_candidate(&bytes), Some(Fr::from(0u64)));
+        bytes[0] = 5;
+        let x = Fr::from_candidate(&bytes).expect("below p");
+        assert_eq!(x, Fr::new_unchecked(BigInt([5, 0, 0, 0])));
+        // p itself (after masking the top bit) is rejected; p - 1 is not.
+        let mut p = Vec::new();
+        for l in <Fr as PrimeField>::MODULUS.0 {
+            p.extend_from_slice(&l.to_le_bytes());
+        }
+        assert_eq!(Fr::from_candidate(&p), None);
+        p[31] |= 0x80; // above the modulus size: masked away first
+        assert_eq!(Fr::from_candidate(&p), None);
+        p[31] &= 0x7f;
+        p[0] -= 1;
+        assert!(Fr::from_candidate(&p).is_some());
+        assert_eq!(Fr::from_candidate(&p[..31]), None, "too few bytes");
+        // Acceptance rate for uniform bytes is p / 2^255 (about 0.91).
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+        let accepted = (0..10_000)
+            .filter(|_| {
+                let b: [u8; 32] = rng.random();
+                Fr::from_candidate(&b).is_some()
+            })
+            .count();
+        assert!((8_800..9_300).contains(&accepted), "{accepted}");
+    }
 
     #[test]
     fn signed_round_trip() {

@@ -59,12 +59,13 @@
 //!
 //! ## Measured (release, in process, all parties on one thread)
 //!
-//! On the shared 2-core development box under load average 6–8, so treat as
-//! pessimistic: batched GRR multiplication (100 k per round) n = 3:
-//! 1.2–1.4 M/s (0.6–0.75 M/s with every message encoded and decoded);
-//! n = 5: 0.35–0.55 M/s; n = 7: 0.19–0.33 M/s. 64-bit comparison, n = 3:
-//! online 12–50 k/s (4 rounds, 2.6 kB per comparison), preprocessing
-//! 200–600/s (5 rounds per chunk), preprocessing + online ≈ 460/s.
+//! On the shared 2-core development box (load average 5–7, so treat as
+//! pessimistic): batched GRR multiplication (100 k per round) n = 3:
+//! 1.8–2.1 M/s (0.83–0.94 M/s with every message encoded and decoded);
+//! earlier, at load 6–8: 1.2–1.4 M/s; n = 5: 0.35–0.55 M/s; n = 7:
+//! 0.19–0.33 M/s. 64-bit comparison, n = 3 (1 000 per batch): online
+//! 20.7 k/s (4 rounds, 2.6 kB per comparison), preprocessing 407/s
+//! (10 rounds).
 //!
 //! ## Example
 //!

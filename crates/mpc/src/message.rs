@@ -93,19 +93,33 @@ impl<F: PrimeField> Message<F> {
     /// [`MAX_PARTIES`]), so larger values are saturated, which the decoder
     /// then rejects.
     pub fn encode_into(&self, out: &mut Vec<u8>) {
-        out.reserve(self.encoded_len());
+        Self::encode_slice_into(self.round, self.from, self.to, &self.payload, out);
+    }
+
+    /// Append the encoding of a message with these header fields and
+    /// `payload`, without building a [`Message`]. A network layer uses it to
+    /// cut one large message into several bounded ones (each a valid
+    /// encoding carrying a slice of the payload) with no extra copy.
+    pub fn encode_slice_into(
+        round: u64,
+        from: PartyId,
+        to: PartyId,
+        payload: &[F],
+        out: &mut Vec<u8>,
+    ) {
+        out.reserve(HEADER_LEN + payload.len() * element_bytes::<F>());
         out.extend_from_slice(&MAGIC);
         out.push(VERSION);
         out.push(u8::try_from(element_bytes::<F>()).unwrap_or(u8::MAX));
-        out.extend_from_slice(&u16::try_from(self.from).unwrap_or(u16::MAX).to_le_bytes());
-        out.extend_from_slice(&u16::try_from(self.to).unwrap_or(u16::MAX).to_le_bytes());
-        out.extend_from_slice(&self.round.to_le_bytes());
+        out.extend_from_slice(&u16::try_from(from).unwrap_or(u16::MAX).to_le_bytes());
+        out.extend_from_slice(&u16::try_from(to).unwrap_or(u16::MAX).to_le_bytes());
+        out.extend_from_slice(&round.to_le_bytes());
         out.extend_from_slice(
-            &u32::try_from(self.payload.len())
+            &u32::try_from(payload.len())
                 .unwrap_or(u32::MAX)
                 .to_le_bytes(),
         );
-        for x in &self.payload {
+        for x in payload {
             write_element(x, out);
         }
     }

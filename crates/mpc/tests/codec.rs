@@ -25,6 +25,22 @@ fn sample(round: u64, from: usize, to: usize, vals: &[i64]) -> Message<Fr> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
+    /// Slices encoded with `encode_slice_into` are complete messages whose
+    /// payloads concatenate back to the original.
+    #[test]
+    fn slices_encode_as_messages(vals in prop::collection::vec(any::<i64>(), 0..40), step in 1usize..9) {
+        let m = sample(3, 1, 2, &vals);
+        let mut joined = Vec::new();
+        for chunk in m.payload.chunks(step) {
+            let mut bytes = Vec::new();
+            Message::encode_slice_into(m.round, m.from, m.to, chunk, &mut bytes);
+            let part = Message::<Fr>::decode(&bytes, &limits()).unwrap();
+            prop_assert_eq!((part.round, part.from, part.to), (3, 1, 2));
+            joined.extend(part.payload);
+        }
+        prop_assert_eq!(joined, m.payload);
+    }
+
     #[test]
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         if let Ok(m) = Message::<Fr>::decode(&bytes, &limits()) {
