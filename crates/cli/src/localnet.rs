@@ -168,6 +168,12 @@ pub fn prepare(dir: &Path, opts: &Options) -> anyhow::Result<Plan> {
             balance: 1_000_000 * UNIT,
         })
         .collect();
+    // Node keys hold a little SYN so a validator can pay for the equivocation reports its
+    // engine files.
+    accounts.extend(nodes.iter().map(|n| AccountSpec {
+        account: n.account,
+        balance: 10_000 * UNIT,
+    }));
     accounts.extend((0..opts.bench_accounts).map(|i| AccountSpec {
         account: bench_key(i).account(),
         balance: BENCH_BALANCE,

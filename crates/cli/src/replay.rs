@@ -7,7 +7,6 @@ use clap::Args;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
-use synod_execution::Executor;
 use synod_primitives::Genesis;
 use synod_storage::{BlockCommit, StateView, Store};
 
@@ -46,7 +45,7 @@ pub fn run(cli: &Cli, args: &ReplayArgs) -> anyhow::Result<()> {
     })?;
     let stored = stored.snapshot()?;
     let head = stored.height().context("the database has no blocks")?;
-    let executor = Executor::new(genesis);
+    let executor = synod_node::evidence::chain_executor(genesis);
     let replica = Store::in_memory()?;
     let started = Instant::now();
     let view = StateView::new(Arc::new(replica.snapshot()?), vec![]);

@@ -208,3 +208,122 @@ fn validators_bond_unbond_list_show_and_the_boundary_set() {
     assert!(text.contains("validators (3)"), "{text}");
     assert!(text.contains(&alice.to_string()), "{text}");
 }
+
+/// Slashing through the real node: evidence of the devnet validator signing two notarize votes
+/// in one view (made with the consensus crate's drill, byte-identical to what the engine
+/// reports) is filed by alice over the CLI; the node's installed verifier (the consensus
+/// engine's) attributes it, 5% of the bond is taken, 10% of that paid to alice, the rest
+/// burned, and the validator is tombstoned. Repeats, tampered evidence and evidence under
+/// another chain's namespace are refused with their own kinds.
+#[test]
+fn a_reported_equivocation_slashes_the_offender() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let net = Devnet::start(&dir.path().join("dev"));
+    let rt = runtime();
+    let c = net.client();
+    let params = StakingParams::dev();
+    let validator0 = Keypair::dev("validator-0");
+    let alice = Keypair::dev("alice").account();
+    let info = rt.block_on(c.chain_info()).expect("chain info");
+    let ns = synod_consensus::namespace(&info.chain_id, &info.genesis_hash);
+    let set = [validator0.account()];
+    let evidence = synod_consensus::drill::double_notarize(&validator0, &set, &ns, 0, 3)
+        .expect("drill evidence");
+    let hex_evidence = hex::encode(&evidence);
+
+    let issuance_before = rt.block_on(c.total_issuance()).expect("issuance");
+    let r = ok_receipt(
+        &net.rpc,
+        &[
+            "validator",
+            "report-equivocation",
+            "--from",
+            "alice",
+            "--evidence",
+            &hex_evidence,
+        ],
+    );
+    let slashed = 1_000 * UNIT * u64::from(params.slash_bps) / 10_000;
+    let reward = slashed * u64::from(params.reporter_reward_bps) / 10_000;
+    assert!(
+        r.events
+            .contains(&Event::Validator(ValidatorEvent::Slashed {
+                offender: validator0.account(),
+                epoch: 0,
+                view: 3,
+                slashed,
+                burned: slashed - reward,
+                reporter: alice,
+                reward,
+            })),
+        "{:?}",
+        r.events
+    );
+    let issuance_after = rt.block_on(c.total_issuance()).expect("issuance");
+    assert_eq!(issuance_before - issuance_after, slashed - reward, "burned");
+    let alice_at = |h| {
+        rt.block_on(c.get_account(alice, Some(h)))
+            .expect("alice")
+            .balance
+    };
+    let (alice_before, alice_after) = (alice_at(r.height - 1), alice_at(r.height));
+    assert_eq!(alice_after, alice_before - r.fee_paid + reward);
+
+    let (ok, out) = cli(
+        &net.rpc,
+        &["validator", "show", &validator0.account().to_string()],
+    );
+    assert!(ok, "{out}");
+    let v: ValidatorView = serde_json::from_str(&out).expect("validator JSON");
+    assert_eq!(v.bonded, 1_000 * UNIT - slashed);
+    assert!(v.tombstoned);
+
+    // The same offence again, tampered evidence, another chain's evidence: refused.
+    assert_eq!(
+        failure_kind(
+            &net.rpc,
+            &[
+                "validator",
+                "report-equivocation",
+                "--from",
+                "bob",
+                "--evidence",
+                &hex_evidence
+            ]
+        ),
+        "duplicate_evidence"
+    );
+    let mut tampered = evidence.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    assert_eq!(
+        failure_kind(
+            &net.rpc,
+            &[
+                "validator",
+                "report-equivocation",
+                "--from",
+                "bob",
+                "--evidence",
+                &hex::encode(&tampered)
+            ]
+        ),
+        "invalid_evidence"
+    );
+    let foreign = synod_consensus::drill::double_notarize(&validator0, &set, b"other-chain", 0, 4)
+        .expect("drill evidence");
+    assert_eq!(
+        failure_kind(
+            &net.rpc,
+            &[
+                "validator",
+                "report-equivocation",
+                "--from",
+                "bob",
+                "--evidence",
+                &hex::encode(&foreign)
+            ]
+        ),
+        "invalid_evidence"
+    );
+}

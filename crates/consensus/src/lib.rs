@@ -48,6 +48,7 @@
 mod adapter;
 pub mod block;
 mod config;
+pub mod drill;
 mod engine;
 mod evidence;
 mod finality;

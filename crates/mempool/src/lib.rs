@@ -173,6 +173,22 @@ impl Mempool {
         self.inner.lock().by_hash.contains_key(hash)
     }
 
+    /// The nonce `sender`'s next transaction should use: the first gap in its pooled nonces at
+    /// or above `committed` (its nonce in committed state).
+    pub fn next_nonce(&self, sender: &AccountId, committed: Nonce) -> Nonce {
+        let inner = self.inner.lock();
+        let mut next = committed;
+        if let Some(pooled) = inner.by_sender.get(sender) {
+            for &n in pooled.range(committed..).map(|(n, _)| n) {
+                if n != next {
+                    break;
+                }
+                next = next.saturating_add(1);
+            }
+        }
+        next
+    }
+
     /// The pooled transaction with `hash`.
     pub fn get(&self, hash: &Hash) -> Option<Arc<SignedTransaction>> {
         self.inner.lock().by_hash.get(hash).map(|e| e.tx.clone())

@@ -9,7 +9,10 @@ use synod_execution::bank;
 use synod_execution::executor::BlockLimits;
 use synod_execution::{BlockError, ExecutedBlock, Executor};
 use synod_mempool::{Mempool, SenderState};
-use synod_primitives::{AccountId, Block, Hash, Header, Nonce, SignedTransaction, decode_exact};
+use synod_primitives::{
+    AccountId, Block, Call, Hash, Header, Keypair, Nonce, SignedTransaction, Transaction,
+    ValidatorCall, decode_exact,
+};
 use synod_rpc::{FinalizedBlock, Metrics, NodeStatus};
 use synod_storage::{BlockCommit, StateView, StorageError, Store};
 use tokio::sync::broadcast;
@@ -56,6 +59,7 @@ struct Inner {
     status: Arc<NodeStatus>,
     metrics: Arc<Metrics>,
     limits: BlockLimits,
+    reporter: Option<Keypair>,
 }
 
 /// Connects consensus to execution, storage and the mempool. Cheap to clone.
@@ -82,6 +86,9 @@ pub struct AppParts {
     pub metrics: Arc<Metrics>,
     /// Block filling limits.
     pub limits: BlockLimits,
+    /// The key this node signs equivocation reports with (its validator key); `None` files
+    /// none.
+    pub reporter: Option<Keypair>,
 }
 
 fn now_ms() -> u64 {
@@ -134,6 +141,7 @@ impl ChainApp {
                 status: parts.status,
                 metrics: parts.metrics,
                 limits: parts.limits,
+                reporter: parts.reporter,
             }),
         })
     }
@@ -307,6 +315,42 @@ impl ChainApp {
 }
 
 impl ChainApp {
+    /// Files an equivocation report signed by this node's key into the local pool, so that the
+    /// next block this node proposes (or one built from gossip) slashes the offender. Returns
+    /// the report's hash, or why none was pooled (no key, no funds for the fee, or an identical
+    /// report already pooled).
+    pub fn report_equivocation(&self, evidence: Vec<u8>) -> Result<Hash, String> {
+        let key = self.inner.reporter.as_ref().ok_or("this node files no reports")?;
+        let me = key.account();
+        let snap = self.inner.store.snapshot().map_err(|e| e.to_string())?;
+        let info = bank::account(&snap, &me).map_err(|e| e.to_string())?;
+        let genesis = self.inner.executor.genesis();
+        let call = Call::Validators(ValidatorCall::ReportEquivocation { evidence });
+        let mut tx = Transaction {
+            chain_id: genesis.chain_id.clone(),
+            sender: me,
+            nonce: self.inner.mempool.next_nonce(&me, info.nonce),
+            fee: 0,
+            call,
+        };
+        // The fee depends on the encoded size, which depends (slightly) on the fee.
+        let sized = tx.clone().sign(key, &self.inner.executor.genesis_hash());
+        tx.fee = genesis
+            .fees
+            .min_fee(sized.encode().len() + 16, &tx.call);
+        let signed = tx.sign(key, &self.inner.executor.genesis_hash());
+        let size = signed.encode().len();
+        let mut results = self.inner.mempool.admit_batch(vec![(signed, size)], |_| SenderState {
+            nonce: info.nonce,
+            balance: info.balance,
+        });
+        match results.pop() {
+            Some(Ok(hash)) => Ok(hash),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Err("the pool returned no result".into()),
+        }
+    }
+
     /// Admits a peer's gossiped transactions to the local pool. Returns how many were new.
     /// Duplicates and transactions already included are refused by the pool and ignored;
     /// nothing admitted here is gossiped again.
@@ -394,6 +438,13 @@ impl synod_consensus::Application for ChainApp {
         self.admit_gossip(from, &payload);
     }
 
+    fn fault_observed(&self, evidence: Vec<u8>) {
+        match self.report_equivocation(evidence) {
+            Ok(hash) => tracing::warn!(%hash, "equivocation observed: report filed"),
+            Err(e) => tracing::warn!("equivocation observed, no report filed: {e}"),
+        }
+    }
+
     fn finalized(&self, block: Arc<Block>, finalization: Option<Vec<u8>>) -> Result<(), String> {
         self.commit(&block, finalization).map_err(|e| {
             tracing::error!(height = block.height(), error = %e, "failed to commit a finalized block");
@@ -409,8 +460,11 @@ mod tests {
     use synod_primitives::{Call, Genesis, Keypair, Transaction, encode};
 
     fn app() -> (ChainApp, Genesis) {
-        let genesis = Genesis::dev(vec![Keypair::dev("v").account()]);
-        let executor = Executor::new(genesis.clone());
+        app_with(Genesis::dev(vec![Keypair::dev("v").account()]))
+    }
+
+    fn app_with(genesis: Genesis) -> (ChainApp, Genesis) {
+        let executor = crate::evidence::chain_executor(genesis.clone());
         let mempool = Arc::new(Mempool::new(
             MempoolConfig::default(),
             ChainRules {
@@ -428,6 +482,7 @@ mod tests {
             status: Arc::new(NodeStatus::default()),
             metrics: Arc::new(Metrics::new()),
             limits: BlockLimits::default(),
+            reporter: Some(Keypair::dev("v")),
         })
         .expect("app");
         (app, genesis)
@@ -445,6 +500,38 @@ mod tests {
             },
         }
         .sign(signer, &g.hash())
+    }
+
+    /// What the engine hands over on an observed equivocation becomes a pooled report signed
+    /// by this node, and the next block built here slashes the offender.
+    #[test]
+    fn an_observed_fault_is_reported_and_slashed_in_the_next_block() {
+        use synod_consensus::Application as _;
+        let v = Keypair::dev("v");
+        let mut genesis = Genesis::dev(vec![v.account()]);
+        genesis.accounts.push(synod_primitives::GenesisAccount {
+            account: v.account(),
+            balance: 10 * synod_primitives::token::UNIT,
+        });
+        let (app, genesis) = app_with(genesis);
+        let ns = synod_consensus::namespace(&genesis.chain_id, &genesis.hash());
+        let evidence =
+            synod_consensus::drill::double_notarize(&v, &[v.account()], &ns, 0, 2).expect("drill");
+        app.fault_observed(evidence.clone());
+        assert_eq!(app.inner.mempool.len(), 1, "report pooled");
+        let block = app.propose(&[app.inner.genesis.clone()]).expect("block");
+        let executed = app.inner.executed.read()[&block.hash()].clone();
+        let slashed = executed.receipts.iter().any(|r| {
+            r.events.iter().any(|e| {
+                matches!(
+                    e,
+                    synod_primitives::Event::Validator(
+                        synod_primitives::ValidatorEvent::Slashed { offender, .. }
+                    ) if offender == &v.account()
+                )
+            })
+        });
+        assert!(slashed, "{:?}", executed.receipts);
     }
 
     #[test]

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use synod_consensus::{EngineConfig, EngineStatus, namespace, run_tokio_with};
-use synod_execution::Executor;
 use synod_execution::executor::BlockLimits;
 use synod_mempool::{ChainRules, Mempool, MempoolConfig};
 use synod_primitives::{AccountId, Genesis, Hash, Keypair};
@@ -135,7 +134,7 @@ impl RunningNode {
             .map_err(io(format!("creating {}", config.data_dir.display())))?;
         check_data_dir_genesis(&config.data_dir, config.genesis.hash())?;
         let store = Store::open(&config.data_dir.join("chain.redb"))?;
-        let executor = Executor::new(config.genesis.clone());
+        let executor = crate::evidence::chain_executor(config.genesis.clone());
         let validators: Vec<AccountId> = config
             .genesis
             .validators
@@ -162,6 +161,7 @@ impl RunningNode {
             status: status.clone(),
             metrics: metrics.clone(),
             limits: config.limits,
+            reporter: Some(config.key.clone()),
         })?;
 
         let rpc_runtime = tokio::runtime::Builder::new_multi_thread()
