@@ -38,7 +38,9 @@ pub fn double_notarize(
     };
     let a = Notarize::sign(&scheme, proposal(b"drill-a"))?;
     let b = Notarize::sign(&scheme, proposal(b"drill-b"))?;
-    encode_fault(&Activity::ConflictingNotarize(ConflictingNotarize::new(a, b)))
+    encode_fault(&Activity::ConflictingNotarize(ConflictingNotarize::new(
+        a, b,
+    )))
 }
 
 #[cfg(test)]
@@ -53,8 +55,8 @@ mod tests {
             .collect();
         let key = Keypair::dev("d3");
         let ev = double_notarize(&key, &set, b"ns", 2, 17).expect("evidence");
-        let got = verify_equivocation(b"ns", &|e| (e == 2).then(|| set.clone()), &ev)
-            .expect("verifies");
+        let got =
+            verify_equivocation(b"ns", &|e| (e == 2).then(|| set.clone()), &ev).expect("verifies");
         assert_eq!((got.offender, got.epoch, got.view), (key.account(), 2, 17));
         assert!(double_notarize(&Keypair::dev("outsider"), &set, b"ns", 2, 17).is_none());
         assert!(verify_equivocation(b"other", &|_| Some(set.clone()), &ev).is_err());

@@ -320,7 +320,11 @@ impl ChainApp {
     /// the report's hash, or why none was pooled (no key, no funds for the fee, or an identical
     /// report already pooled).
     pub fn report_equivocation(&self, evidence: Vec<u8>) -> Result<Hash, String> {
-        let key = self.inner.reporter.as_ref().ok_or("this node files no reports")?;
+        let key = self
+            .inner
+            .reporter
+            .as_ref()
+            .ok_or("this node files no reports")?;
         let me = key.account();
         let snap = self.inner.store.snapshot().map_err(|e| e.to_string())?;
         let info = bank::account(&snap, &me).map_err(|e| e.to_string())?;
@@ -335,15 +339,16 @@ impl ChainApp {
         };
         // The fee depends on the encoded size, which depends (slightly) on the fee.
         let sized = tx.clone().sign(key, &self.inner.executor.genesis_hash());
-        tx.fee = genesis
-            .fees
-            .min_fee(sized.encode().len() + 16, &tx.call);
+        tx.fee = genesis.fees.min_fee(sized.encode().len() + 16, &tx.call);
         let signed = tx.sign(key, &self.inner.executor.genesis_hash());
         let size = signed.encode().len();
-        let mut results = self.inner.mempool.admit_batch(vec![(signed, size)], |_| SenderState {
-            nonce: info.nonce,
-            balance: info.balance,
-        });
+        let mut results = self
+            .inner
+            .mempool
+            .admit_batch(vec![(signed, size)], |_| SenderState {
+                nonce: info.nonce,
+                balance: info.balance,
+            });
         match results.pop() {
             Some(Ok(hash)) => Ok(hash),
             Some(Err(e)) => Err(e.to_string()),
@@ -519,7 +524,9 @@ mod tests {
             synod_consensus::drill::double_notarize(&v, &[v.account()], &ns, 0, 2).expect("drill");
         app.fault_observed(evidence.clone());
         assert_eq!(app.inner.mempool.len(), 1, "report pooled");
-        let block = app.propose(&[app.inner.genesis.clone()]).expect("block");
+        let block = app
+            .propose(std::slice::from_ref(&app.inner.genesis))
+            .expect("block");
         let executed = app.inner.executed.read()[&block.hash()].clone();
         let slashed = executed.receipts.iter().any(|r| {
             r.events.iter().any(|e| {

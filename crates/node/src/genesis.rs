@@ -144,7 +144,7 @@ impl GenesisSpec {
                 })
                 .collect(),
             fees,
-            staking: self.staking.clone().unwrap_or_default(),
+            staking: self.staking.unwrap_or_default(),
             subnets: self.subnets.clone().unwrap_or_default(),
         };
         validate(&genesis)?;

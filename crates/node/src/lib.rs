@@ -18,8 +18,8 @@
 //! journals and archives). The node key is a separate file named by the config.
 
 pub mod app;
-pub mod evidence;
 pub mod config;
+pub mod evidence;
 pub mod genesis;
 pub mod gossip;
 pub mod keyfile;
