@@ -12,7 +12,7 @@ use std::{
     time::{Duration, Instant},
 };
 use synod_consensus::{EngineConfig, EngineStatus, namespace, run_tokio_with};
-use synod_primitives::Keypair;
+use synod_primitives::{AccountId, Keypair};
 
 fn free_port() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -38,7 +38,7 @@ fn four_validators_over_loopback_tcp() {
     let mut apps = Vec::new();
     let mut stops = Vec::new();
     let mut threads = Vec::new();
-    let (status_tx, status_rx) = std::sync::mpsc::channel::<EngineStatus>();
+    let (status_tx, status_rx) = std::sync::mpsc::channel::<(AccountId, EngineStatus)>();
     let spawn = |key: &Keypair, addr, dir: &std::path::Path, app: ToyApp| {
         let mut config = EngineConfig::devnet(
             key.clone(),
@@ -53,6 +53,7 @@ fn four_validators_over_loopback_tcp() {
         config.worker_threads = Some(1);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let status_tx = status_tx.clone();
+        let account = key.account();
         let thread = thread::spawn(move || {
             run_tokio_with(
                 config,
@@ -61,7 +62,7 @@ fn four_validators_over_loopback_tcp() {
                     let _ = stop_rx.await;
                 },
                 move |status| {
-                    let _ = status_tx.send(status);
+                    let _ = status_tx.send((account, status));
                 },
             )
         });
@@ -74,7 +75,8 @@ fn four_validators_over_loopback_tcp() {
         stops.push(stop);
         threads.push(thread);
     }
-    let statuses: Vec<EngineStatus> = (0..N)
+    // Engines report in start order, not index order.
+    let statuses: std::collections::BTreeMap<AccountId, EngineStatus> = (0..N)
         .map(|_| status_rx.recv().expect("engine started"))
         .collect();
 
@@ -109,13 +111,13 @@ fn four_validators_over_loopback_tcp() {
     );
     stops.push(stop);
     threads.push(thread);
-    let observer_status = status_rx.recv().expect("observer started");
+    let (_, observer_status) = status_rx.recv().expect("observer started");
     let target = apps.iter().map(ToyApp::committed_height).max().unwrap_or(0) + 5;
     wait_for(std::slice::from_ref(&observer), target);
     eprintln!("observer reached height {target} at {:?}", start.elapsed());
 
     // Gossip from a validator reaches the other validators and the observer, once each.
-    statuses[0]
+    statuses[&validators[0]]
         .tx_gossip()
         .broadcast(b"tcp-gossip".to_vec())
         .expect("queued");
