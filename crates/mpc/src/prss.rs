@@ -172,3 +172,121 @@ impl<F: MpcField> Prss<F> {
 pub(crate) fn sample_key<F: MpcField, R: Rng + ?Sized>(rng: &mut R) -> Vec<F> {
     (0..key_elements::<F>()).map(|_| F::random(rng)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::{Fr, to_u128};
+    use crate::shamir::reconstruct_checked;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    /// Every party's PRSS from one table of set keys, handing each party exactly the keys of
+    /// the sets it is outside of (what the dealer-free setup delivers).
+    fn committee(n: usize, t: usize, keys: &[(u32, Vec<Fr>)]) -> Vec<Prss<Fr>> {
+        let params = Params::new(n, t).expect("params");
+        (0..n)
+            .map(|me| {
+                let mine = keys
+                    .iter()
+                    .filter(|(set, _)| set & (1 << me) == 0)
+                    .cloned()
+                    .collect();
+                Prss::new(&params, me, mine).expect("prss")
+            })
+            .collect()
+    }
+
+    fn keys(n: usize, t: usize, seed: u64) -> Vec<(u32, Vec<Fr>)> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        unqualified_sets(n, t)
+            .into_iter()
+            .map(|set| (set, sample_key::<Fr, _>(&mut rng)))
+            .collect()
+    }
+
+    fn open(parties: &mut [Prss<Fr>], t: usize, ints: Option<u32>) -> Vec<Fr> {
+        let shares: Vec<Vec<Share<Fr>>> = parties
+            .iter_mut()
+            .map(|p| match ints {
+                Some(bits) => p.random_ints(8, bits),
+                None => p.random_field(8),
+            })
+            .collect();
+        (0..8)
+            .map(|k| {
+                let all: Vec<_> = shares.iter().enumerate().map(|(i, s)| (i, s[k])).collect();
+                // All n shares lie on one polynomial of degree t.
+                reconstruct_checked(&all, t).expect("consistent degree-t sharing")
+            })
+            .collect()
+    }
+
+    fn binomial(n: u128, k: u128) -> u128 {
+        (0..k).fold(1, |acc, i| acc * (n - i) / (i + 1))
+    }
+
+    #[test]
+    fn sets_and_key_owners() {
+        for (n, t) in [(3, 1), (5, 2), (7, 3)] {
+            let sets = unqualified_sets(n, t);
+            assert_eq!(sets.len() as u128, binomial(n as u128, t as u128));
+            for set in sets {
+                assert_eq!(set.count_ones() as usize, t);
+                let owner = key_owner(set, n);
+                assert_eq!(
+                    set & (1 << owner),
+                    0,
+                    "the owner of a set's key is outside it"
+                );
+                assert!(
+                    (0..owner).all(|j| set & (1 << j) != 0),
+                    "and the lowest such"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn shares_are_consistent_degree_t_sharings_and_fresh_each_call() {
+        for (n, t) in [(3, 1), (5, 2), (7, 3)] {
+            let table = keys(n, t, n as u64);
+            let mut parties = committee(n, t, &table);
+            let first = open(&mut parties, t, None);
+            let second = open(&mut parties, t, None);
+            assert_ne!(first, second, "each call draws new values (n={n})");
+            let mut distinct = first.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(distinct.len(), first.len(), "values within a batch differ");
+            // Bounded integers: r = Σ_A r_A with every r_A < 2^bits.
+            for bits in [1, 40, 64, 104] {
+                let bound = binomial(n as u128, t as u128) << bits;
+                for r in open(&mut parties, t, Some(bits)) {
+                    let r = to_u128(r).expect("small value");
+                    assert!(r < bound, "n={n} bits={bits}: {r} >= {bound}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_sets_key_changes_the_value() {
+        // The t parties of a set never hold its key; the shared value depends on that key, so
+        // they cannot compute it from the keys they do hold.
+        let (n, t) = (5, 2);
+        let table = keys(n, t, 9);
+        let base = open(&mut committee(n, t, &table), t, None);
+        let mut rng = StdRng::seed_from_u64(99);
+        for i in 0..table.len() {
+            let mut changed = table.clone();
+            changed[i].1 = sample_key::<Fr, _>(&mut rng);
+            let other = open(&mut committee(n, t, &changed), t, None);
+            assert!(
+                base.iter().zip(&other).all(|(a, b)| a != b),
+                "set {:#b}'s key must affect every value",
+                table[i].0
+            );
+        }
+    }
+}

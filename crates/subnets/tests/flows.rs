@@ -1112,6 +1112,92 @@ fn subnet_limit_dissolves_the_lowest_price_subnet_and_refunds() {
 }
 
 #[test]
+fn subnet_limit_spares_immune_subnets_and_refuses_when_all_are_immune() {
+    let mut sim = Sim::new(Params {
+        network_rate_limit: 0,
+        subnet_limit: 2,
+        network_immunity_period: 50,
+        min_tempo: 1,
+        ..Params::default()
+    });
+    let o = key("o");
+    sim.fund(o, 1_000_000 * UNIT);
+    let hot: Vec<_> = (0..4)
+        .map(|i| {
+            let h = key(&format!("imm-hot-{i}"));
+            sim.bind(o, h);
+            h
+        })
+        .collect();
+    for h in &hot[..2] {
+        sim.ok(
+            o,
+            SubnetCall::RegisterNetwork {
+                hotkey: *h,
+                max_lock_cost: u64::MAX,
+            },
+        );
+        sim.steps(10);
+    }
+    // Both subnets are inside their immunity period: nothing may be dissolved, and the
+    // refusal leaves the lock with the caller.
+    let before = sim.balance(&o);
+    assert_eq!(
+        sim.fails(
+            o,
+            SubnetCall::RegisterNetwork {
+                hotkey: hot[2],
+                max_lock_cost: u64::MAX,
+            },
+        ),
+        SubnetFailure::SubnetLimitReached
+    );
+    assert_eq!(sim.balance(&o), before);
+    assert_eq!(
+        sim.globals().netuids.into_iter().collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    // Subnet 1 leaves immunity first (registered first): with subnet 2 still immune, subnet 1
+    // is the one dissolved, whatever the prices.
+    let registered_1 = sim.metagraph(1).subnet.registered_at;
+    let registered_2 = sim.metagraph(2).subnet.registered_at;
+    assert!(registered_2 >= registered_1 + 10);
+    while sim.metagraph(1).block < registered_1 + 50 {
+        sim.step();
+    }
+    let ev = sim.ok(
+        o,
+        SubnetCall::RegisterNetwork {
+            hotkey: hot[2],
+            max_lock_cost: u64::MAX,
+        },
+    );
+    assert!(
+        matches!(
+            &ev[0],
+            Event::Subnet(SubnetEvent::NetworkDissolved { netuid: 1, .. })
+        ),
+        "{ev:?}"
+    );
+    // The new subnet is itself immune now, and so is subnet 2: the next creation is refused.
+    let ids: Vec<_> = sim.globals().netuids.into_iter().collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.contains(&2), "the immune subnet 2 survives: {ids:?}");
+    assert!(sim.metagraph(1).block < registered_2 + 50);
+    assert_eq!(
+        sim.fails(
+            o,
+            SubnetCall::RegisterNetwork {
+                hotkey: hot[3],
+                max_lock_cost: u64::MAX,
+            },
+        ),
+        SubnetFailure::SubnetLimitReached
+    );
+    sim.check_invariants();
+}
+
+#[test]
 fn axons_commits_and_staking_guards() {
     let mut sim = Sim::new(params());
     let (o, h) = (key("o"), key("o-hot"));
