@@ -379,16 +379,61 @@ pub fn print_submission(cli: &Cli, r: Result<Receipt, Hash>) -> anyhow::Result<(
 }
 
 /// Checks a proven state value end to end: proof against the header's state root, header
-/// against a finality certificate signed by a quorum of `validators`. When the header at the
-/// height has no certificate of its own (finalized through a descendant), walks forward along
-/// parent links to the first certified descendant.
+/// against a finality certificate signed by a quorum of the validator set of its epoch.
+///
+/// `trusted` is the genesis set. A chain whose engine never rotates (the devnet) or whose set
+/// never changed verifies with it directly. Otherwise the set of the header's epoch is learned
+/// the way a light client would: for each epoch `k` before it, the last block of `k` is checked
+/// against the set of `k`, and the set of `k + 1`, which that block's state commits to, is
+/// read from it with a proof. Nothing the node says is trusted beyond the genesis set.
 async fn verify_proven(
     c: &HttpClient,
     e: &impl Fn(jsonrpsee::core::client::Error) -> anyhow::Error,
     info: &ChainInfo,
-    validators: &[synod_primitives::AccountId],
+    trusted: &[synod_primitives::AccountId],
+    epoch_length: u64,
     v: &StateValueJson,
 ) -> anyhow::Result<u64> {
+    verify_value(v)?;
+    let namespace = synod_consensus::namespace(&info.chain_id, &info.genesis_hash);
+    let direct = certified_view(
+        c,
+        e,
+        &namespace,
+        trusted,
+        &v.header,
+        v.finalization.clone(),
+        None,
+    )
+    .await;
+    let epoch = v.header.height / epoch_length.max(1);
+    match direct {
+        Ok(view) => Ok(view),
+        Err(first) if epoch == 0 => Err(first),
+        Err(first) => {
+            let set = epoch_set(c, e, &namespace, trusted, epoch_length, epoch)
+                .await
+                .with_context(|| {
+                    format!("the genesis set does not certify the header ({first:#}), and")
+                })?;
+            let epoch_end = (epoch + 1).saturating_mul(epoch_length).saturating_sub(1);
+            certified_view(
+                c,
+                e,
+                &namespace,
+                &set,
+                &v.header,
+                v.finalization.clone(),
+                Some(epoch_end),
+            )
+            .await
+            .with_context(|| format!("checking the header against the set of epoch {epoch}"))
+        }
+    }
+}
+
+/// The proof in `v` matches its key and value and verifies against its header's state root.
+fn verify_value(v: &StateValueJson) -> anyhow::Result<()> {
     let proof_hex = v
         .proof
         .as_deref()
@@ -399,18 +444,38 @@ async fn verify_proven(
         bail!("proof does not match the returned key/value");
     }
     proof.verify(&v.header.state_root)?;
-    let namespace = synod_consensus::namespace(&info.chain_id, &info.genesis_hash);
-    let mut header = v.header.clone();
-    let mut cert = v.finalization.clone();
+    Ok(())
+}
+
+/// Checks `header` against a finality certificate of `validators`: its own, or, when it was
+/// finalized through a descendant, the first certified descendant's (following parent links,
+/// never past `last_height`). Returns the certificate's view.
+async fn certified_view(
+    c: &HttpClient,
+    e: &impl Fn(jsonrpsee::core::client::Error) -> anyhow::Error,
+    namespace: &[u8],
+    validators: &[synod_primitives::AccountId],
+    header: &synod_primitives::Header,
+    cert: Option<String>,
+    last_height: Option<u64>,
+) -> anyhow::Result<u64> {
+    let mut header = header.clone();
+    let mut cert = cert;
     for _ in 0..64 {
         if let Some(cert_hex) = cert {
             let proof = synod_consensus::verify_finalization(
-                &namespace,
+                namespace,
                 validators,
                 &header.hash(),
                 &hex::decode(cert_hex)?,
             )?;
             return Ok(proof.view);
+        }
+        if last_height.is_some_and(|last| header.height >= last) {
+            bail!(
+                "height {} has no finality certificate of its own and is the last of its epoch",
+                header.height
+            );
         }
         let next = c
             .get_finalized_header(header.height + 1)
@@ -424,6 +489,52 @@ async fn verify_proven(
         cert = next.finalization;
     }
     bail!("no finality certificate found within 64 blocks")
+}
+
+/// The validator set of `epoch`, learned from `genesis_set` one boundary at a time.
+async fn epoch_set(
+    c: &HttpClient,
+    e: &impl Fn(jsonrpsee::core::client::Error) -> anyhow::Error,
+    namespace: &[u8],
+    genesis_set: &[synod_primitives::AccountId],
+    epoch_length: u64,
+    epoch: u64,
+) -> anyhow::Result<Vec<synod_primitives::AccountId>> {
+    let mut set = genesis_set.to_vec();
+    for k in 0..epoch {
+        let boundary = (k + 1)
+            .checked_mul(epoch_length)
+            .and_then(|h| h.checked_sub(1))
+            .ok_or_else(|| anyhow!("epoch {k} has no last block"))?;
+        let key = synod_execution::validators::state::set_key(k + 1);
+        let v = c
+            .get_state_value(hex::encode(&key), Some(boundary), Some(true))
+            .await
+            .map_err(e)?;
+        verify_value(&v).with_context(|| format!("the set of epoch {} at {boundary}", k + 1))?;
+        certified_view(
+            c,
+            e,
+            namespace,
+            &set,
+            &v.header,
+            v.finalization.clone(),
+            Some(boundary),
+        )
+        .await
+        .with_context(|| format!("checking block {boundary} against the set of epoch {k}"))?;
+        let bytes = v
+            .value
+            .as_deref()
+            .map(hex::decode)
+            .transpose()?
+            .ok_or_else(|| anyhow!("block {boundary} stores no set for epoch {}", k + 1))?;
+        let members: Vec<(synod_primitives::AccountId, synod_primitives::Balance)> =
+            borsh::from_slice(&bytes)
+                .with_context(|| format!("decoding the set of epoch {}", k + 1))?;
+        set = members.into_iter().map(|(account, _)| account).collect();
+    }
+    Ok(set)
 }
 
 async fn query_state(
@@ -443,7 +554,7 @@ async fn query_state(
     let mut verified = None;
     if prove {
         let info = c.chain_info().await.map_err(&e)?;
-        let validators = match genesis {
+        let (validators, epoch_length) = match genesis {
             Some(path) => {
                 let g: synod_primitives::Genesis = serde_json::from_slice(&std::fs::read(path)?)
                     .with_context(|| format!("reading genesis {}", path.display()))?;
@@ -454,11 +565,17 @@ async fn query_state(
                         path.display()
                     );
                 }
-                g.validators.iter().map(|v| v.account).collect()
+                (
+                    g.validators.iter().map(|v| v.account).collect(),
+                    g.staking.epoch_length,
+                )
             }
-            None => info.validators.clone(),
+            None => (
+                info.validators.clone(),
+                c.validators().await.map_err(&e)?.epoch_length,
+            ),
         };
-        let view = verify_proven(c, &e, &info, &validators, &v).await?;
+        let view = verify_proven(c, &e, &info, &validators, epoch_length, &v).await?;
         verified = Some(view);
     }
     let decoded = if as_account {

@@ -97,6 +97,7 @@ pub fn run(cli: &Cli, args: &DevArgs) -> anyhow::Result<()> {
             max_txs: args.max_block_txs,
             ..BlockLimits::default()
         },
+        rotate_validators: false,
     };
     let node = RunningNode::start(config).context("starting the devnet")?;
     let rpc = node.rpc_addr;

@@ -3,7 +3,8 @@
 //! state roots, no transaction is included twice, and what the killed node had accepted
 //! survives through gossip. A full node joining late catches up from genesis, and a
 //! transaction sent to it (it never proposes) is included exactly once. Also `synod localnet` itself: it starts
-//! the nodes, stops them all on Ctrl-C, and stops them all when one dies.
+//! the nodes, stops them all on Ctrl-C, and stops them all when one dies. And the validator set
+//! rotating across processes: a full node bonds into the set, a genesis validator leaves it.
 
 mod common;
 
@@ -14,7 +15,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use synod_primitives::{Call, Genesis, Hash, Keypair, Transaction};
+use synod_node::keyfile::read_key_file;
+use synod_primitives::token::UNIT;
+use synod_primitives::validators::ValidatorCall;
+use synod_primitives::{AccountId, Call, Genesis, Hash, Keypair, Transaction, TxOutcome};
 use synod_rpc::SynodApiClient;
 use synod_rpc::api::{BlockId, SubmitResult};
 
@@ -544,5 +548,164 @@ fn localnet_serves_the_dev_cli_and_leaves_no_orphans() {
     assert!(!status.success(), "a dead node must fail the localnet");
     for pid in &pids {
         assert!(!alive(*pid), "node {pid} outlived the localnet");
+    }
+}
+
+/// Submits `call` from `key` through `c` and waits for it to succeed.
+fn submit_ok(
+    rt: &tokio::runtime::Runtime,
+    c: &jsonrpsee::http_client::HttpClient,
+    genesis: &Genesis,
+    key: &Keypair,
+    call: Call,
+) {
+    let nonce = rt
+        .block_on(c.get_account(key.account(), None))
+        .expect("rpc")
+        .nonce;
+    let tx = Transaction {
+        chain_id: genesis.chain_id.clone(),
+        sender: key.account(),
+        nonce,
+        fee: 1_000_000,
+        call,
+    }
+    .sign(key, &genesis.hash());
+    let hash = rt
+        .block_on(c.submit_transaction(hex_tx(&tx)))
+        .expect("admitted");
+    wait_finalized(rt, c, hash);
+    let receipt = rt
+        .block_on(c.get_receipt(hash))
+        .expect("rpc")
+        .expect("receipt");
+    assert_eq!(receipt.outcome, TxOutcome::Success, "{receipt:?}");
+}
+
+/// Consensus follows the staking set across processes: a full node's key bonds and a genesis
+/// validator unbonds everything; from the boundary on, the full node votes and the leaver may
+/// stop. Proven by killing the leaver and one more genesis validator: the three left are a
+/// quorum of the new set of four only if the former full node signs. `synod query --prove`
+/// then checks a state value against a header certified by the rotated set, walking the sets
+/// from genesis (the genesis set alone cannot certify it).
+#[test]
+fn a_bonded_full_node_enters_the_set_and_a_leaving_validator_may_stop() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut nodes, genesis) = prepare(dir.path(), 4, 1);
+    for n in nodes.iter_mut() {
+        n.start();
+    }
+    let rt = runtime();
+    wait_height(
+        &rt,
+        &nodes.iter().collect::<Vec<_>>(),
+        3,
+        Duration::from_secs(120),
+    );
+    let key = |n: &Node| read_key_file(&n.config.with_file_name("node.key")).expect("node key");
+    let (leaver, joiner) = (key(&nodes[0]), key(&nodes[4]));
+    let c = nodes[1].client();
+    submit_ok(
+        &rt,
+        &c,
+        &genesis,
+        &joiner,
+        Call::Validators(ValidatorCall::Bond {
+            amount: 1_000 * UNIT,
+        }),
+    );
+    submit_ok(
+        &rt,
+        &c,
+        &genesis,
+        &leaver,
+        Call::Validators(ValidatorCall::Unbond {
+            amount: 1_000 * UNIT,
+        }),
+    );
+    let mut expected: Vec<AccountId> = nodes[1..].iter().map(|n| key(n).account()).collect();
+    expected.sort();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let entered = loop {
+        let view = rt.block_on(c.validators()).expect("validators");
+        let mut set: Vec<AccountId> = view.validators.iter().map(|m| m.account).collect();
+        set.sort();
+        if set == expected {
+            break view.epoch;
+        }
+        assert!(Instant::now() < deadline, "the set never changed: {view:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // Every member of the new set is in the new epoch's engine before two validators go.
+    let h = finalized(&rt, &nodes[1]).expect("node 1");
+    wait_height(
+        &rt,
+        &nodes[1..].iter().collect::<Vec<_>>(),
+        h + 5,
+        Duration::from_secs(60),
+    );
+    nodes[0].kill9();
+    nodes[1].kill9();
+    let rest: Vec<&Node> = nodes[2..].iter().collect();
+    let h = finalized(&rt, &nodes[2]).expect("node 2");
+    // Past at least one more boundary, so the next epoch's engine starts without them too.
+    let epoch_length = genesis.staking.epoch_length;
+    wait_height(&rt, &rest, h + epoch_length + 5, Duration::from_secs(120));
+    let full = nodes[4].client();
+    let view = rt.block_on(full.validators()).expect("validators");
+    assert!(view.epoch > entered, "{} !> {entered}", view.epoch);
+    // A node keeps the vote journals of its current epoch and the one before (and, for a
+    // moment at a boundary, the one before that), not one per epoch for ever.
+    let consensus_dir = nodes[2].config.with_file_name("data").join("consensus");
+    let journals: Vec<String> = std::fs::read_dir(&consensus_dir)
+        .expect("consensus dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("-simplex"))
+        .collect();
+    assert!(
+        !journals.is_empty() && journals.len() <= 3,
+        "{view:?} {journals:?}"
+    );
+
+    let out = synod()
+        .args([
+            "--rpc",
+            &nodes[4].rpc,
+            "--dev",
+            "--json",
+            "query",
+            "account",
+            "alice",
+            "--prove",
+        ])
+        .output()
+        .expect("run query");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["verified"], true, "{v}");
+    let proven_height = v["height"].as_u64().expect("height");
+    assert!(proven_height / epoch_length >= entered, "{v}");
+    // The genesis set alone does not certify that header: the walk above was needed.
+    let header = rt
+        .block_on(full.get_finalized_header(proven_height))
+        .expect("rpc")
+        .expect("header");
+    if let Some(cert) = header.finalization {
+        let info = rt.block_on(full.chain_info()).expect("info");
+        let ns = synod_consensus::namespace(&info.chain_id, &info.genesis_hash);
+        assert!(
+            synod_consensus::verify_finalization(
+                &ns,
+                &info.validators,
+                &header.hash,
+                &hex::decode(cert).expect("hex"),
+            )
+            .is_err(),
+            "a quorum of the genesis set signed a block it no longer validates"
+        );
     }
 }

@@ -4,6 +4,7 @@
 use crate::{
     Application,
     block::{ConsensusBlock, Digest},
+    epochs::Boundary,
     identity::PublicKey,
 };
 use commonware_actor::Feedback;
@@ -12,6 +13,7 @@ use commonware_consensus::{
     Heightable as _, Reporter,
     marshal::{Update, ancestry::Ancestry, core::Mailbox, standard::Standard},
     simplex::{scheme::ed25519::Scheme, types::Context},
+    types::{Epocher as _, FixedEpocher},
 };
 use commonware_cryptography::{Digested, Digestible as _};
 use commonware_runtime::{Clock, Spawner};
@@ -226,12 +228,17 @@ impl Reporter for FinalizedReporter {
 /// Delivers finalized blocks to the application in height order, acknowledging each to marshal
 /// only after the application committed it. Returns when the stream closes or the application
 /// fails (leaving the failed block unacknowledged, which halts marshal).
+///
+/// After the last block of an epoch is committed (its state holds the next epoch's validator
+/// set), the orchestrator is told to start the next epoch on top of it.
 pub(crate) async fn deliver_finalized<E, A>(
     context: E,
     app: A,
     marshal: Mailbox<Scheme, Standard<ConsensusBlock>>,
     mut blocks: mpsc::UnboundedReceiver<(Digested<ConsensusBlock>, Exact)>,
     progress: Arc<Progress>,
+    epocher: FixedEpocher,
+    boundaries: mpsc::UnboundedSender<Boundary>,
 ) where
     E: Spawner,
     A: Application,
@@ -262,6 +269,14 @@ pub(crate) async fn deliver_finalized<E, A>(
                     .finalized_tip
                     .fetch_max(height.get(), Ordering::Relaxed);
                 ack.acknowledge();
+                if let Some(bounds) = epocher.containing(height)
+                    && bounds.last() == height
+                {
+                    let _ = boundaries.unbounded_send(Boundary {
+                        next: bounds.epoch().get().saturating_add(1),
+                        boundary: block.digest(),
+                    });
+                }
             }
             Some(Err(e)) => {
                 error!(height = height.get(), error = %e, "application failed to commit finalized block; halting");

@@ -67,7 +67,10 @@ pub struct EngineConfig {
     pub mailbox_size: usize,
     /// Largest accepted encoded block, in bytes (capped by the primitives' limit).
     pub max_block_size: usize,
-    /// Per-peer message rate allowed on each p2p channel, in messages per second.
+    /// Per-peer message rate allowed on each p2p channel, in messages per second. p2p
+    /// preallocates its router queue for a full burst from every peer of a set on every
+    /// channel, so this multiplies memory (about 6 KB per peer per unit): a view costs a
+    /// validator a few messages per channel, and catching up is bounded by it per peer.
     pub messages_per_second: u32,
     /// Tokio worker threads for [`crate::run_tokio`] (`None`: one per core).
     pub worker_threads: Option<usize>,
@@ -78,6 +81,11 @@ pub struct EngineConfig {
     pub gossip_messages_per_second: u32,
     /// Capacity of the outbound gossip queue (payloads waiting to be sent).
     pub gossip_queue: usize,
+    /// Blocks per consensus epoch (at least 2): epoch `e` covers heights `e*L ..= (e+1)*L - 1`
+    /// and runs with the validator set the application returns for it
+    /// ([`crate::Application::validator_set`]; epoch 0 uses [`Self::validators`]). `None`: one
+    /// unbounded epoch with [`Self::validators`]. Every node of a network must agree on it.
+    pub epoch_length: Option<u64>,
 }
 
 impl EngineConfig {
@@ -109,11 +117,12 @@ impl EngineConfig {
             fetch_timeout: Duration::from_secs(2),
             mailbox_size: 1024,
             max_block_size: synod_primitives::block::MAX_BLOCK_SIZE,
-            messages_per_second: 10_000,
+            messages_per_second: 1_000,
             worker_threads: None,
             max_gossip_size: DEFAULT_MAX_GOSSIP_SIZE,
             gossip_messages_per_second: 200,
             gossip_queue: 256,
+            epoch_length: None,
         }
     }
 
@@ -188,6 +197,9 @@ impl EngineConfig {
         if self.gossip_messages_per_second == 0 {
             return invalid("gossip_messages_per_second must be positive");
         }
+        if self.epoch_length.is_some_and(|l| l < 2) {
+            return invalid("epoch_length must be at least 2");
+        }
         if self.gossip_queue == 0 {
             return invalid("gossip_queue must be positive");
         }
@@ -259,6 +271,14 @@ mod tests {
         let mut c = sample();
         c.gossip_queue = 0;
         assert!(c.validate().is_err());
+        let mut c = sample();
+        c.epoch_length = Some(1);
+        assert!(
+            c.validate().is_err(),
+            "an epoch needs a boundary block and a successor"
+        );
+        c.epoch_length = Some(2);
+        assert!(c.validate().is_ok());
     }
 
     #[test]

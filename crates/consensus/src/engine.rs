@@ -6,7 +6,7 @@ use crate::{
     Application, ConsensusError, EngineConfig,
     adapter::{BuildVerify, FinalizedReporter, Progress, deliver_finalized},
     block::{ConsensusBlock, to_digest},
-    evidence::FaultReporter,
+    epochs::{self, EpochSchemes, Orchestrator},
     gossip::{self, TxGossip},
     identity::{self, PublicKey},
 };
@@ -18,16 +18,11 @@ use commonware_consensus::{
         resolver::p2p as marshal_resolver,
         standard::{Inline, Standard},
     },
-    simplex::{
-        self,
-        config::{Floor, ForwardPolicy, SkipBudget, SkipPolicy},
-        elector::RoundRobin,
-        scheme::ed25519::Scheme,
-    },
-    types::{Epoch, FixedEpocher, ViewDelta},
+    simplex::{self, scheme::ed25519::Scheme},
+    types::ViewDelta,
 };
-use commonware_cryptography::{Digested, certificate::ConstantProvider, sha256::Sha256};
-use commonware_p2p::{Blocker, Provider, Receiver, Sender};
+use commonware_cryptography::Digested;
+use commonware_p2p::{Blocker, Manager, Receiver, Sender};
 use commonware_parallel::Sequential;
 use commonware_runtime::{
     Clock, Handle, Metrics, Quota, Spawner, Storage, buffer::paged::CacheRef,
@@ -40,6 +35,7 @@ use std::{
     sync::{Arc, atomic::Ordering},
     time::Duration,
 };
+use tracing::error;
 
 /// P2P channel ids used by [`crate::run_tokio`]; simulated networks in tests may use the same.
 pub mod channel {
@@ -87,7 +83,8 @@ pub fn gossip_quota(config: &EngineConfig) -> Quota {
 
 /// The largest p2p payload the engine sends for `validators` participants (size networks with it).
 pub fn max_message_size(config: &EngineConfig) -> u32 {
-    let participants = u32::try_from(config.validators.len()).unwrap_or(u32::MAX);
+    // A later epoch's set may be larger than the genesis one (bounded like a p2p peer set).
+    let participants = u32::try_from(epochs::max_peers_per_set(config)).unwrap_or(u32::MAX);
     let marshal = marshal::max_payload_size::<Standard<ConsensusBlock>, Scheme>(
         participants,
         &config.block_size_limit(),
@@ -231,25 +228,19 @@ where
     E: Clock + CryptoRng + Spawner + Storage + Metrics,
     S: Sender<PublicKey = PublicKey>,
     R: Receiver<PublicKey = PublicKey>,
-    P: Provider<PublicKey = PublicKey>,
-    B: Blocker<PublicKey = PublicKey>,
+    P: Manager<PublicKey = PublicKey> + Clone + Sync,
+    B: Blocker<PublicKey = PublicKey> + Clone + Sync,
     A: Application,
 {
     config.validate()?;
-    let participants = identity::participants(&config.validators)?;
     let me = identity::keypair_public_key(&config.key);
-    // An observer runs the same engine with a verify-only scheme: it checks and follows votes
-    // and certificates, and simplex signs nothing without a signing key.
-    let scheme = if config.is_validator() {
-        Scheme::signer(
-            &config.namespace,
-            participants.clone(),
-            identity::signing_key(&config.key),
-        )
-        .ok_or(ConsensusError::NotAValidator(config.account()))?
-    } else {
-        Scheme::verifier(&config.namespace, participants.clone())
-    };
+    // Each epoch's set and this node's scheme for it (signing when it is a member; an
+    // observer, or a validator outside an epoch's set, runs that epoch with a verify-only
+    // scheme: it checks and follows votes and certificates and signs nothing).
+    let schemes = EpochSchemes::new(app.clone(), config);
+    if schemes.get(0).is_none() {
+        return Err(ConsensusError::NotAValidator(config.account()));
+    }
 
     let genesis = app.genesis();
     if genesis.header.height != 0 {
@@ -267,8 +258,7 @@ where
         .ok_or_else(|| ConsensusError::InvalidConfig("fetch_timeout must be positive".into()))?;
     let block_cfg = config.block_size_limit();
     let page_cache = CacheRef::new(PAGE_SIZE, PAGE_CACHE_PAGES);
-    // A single, unbounded epoch: Synod does not rotate validator sets through the engine (yet).
-    let epocher = FixedEpocher::new(NZU64!(u64::MAX));
+    let epocher = epochs::epocher(config);
 
     // Backfill resolver for marshal.
     let resolver = marshal_resolver::init(
@@ -325,7 +315,7 @@ where
         finalizations,
         blocks,
         marshal::Config {
-            provider: ConstantProvider::new(scheme.clone()),
+            provider: schemes.clone(),
             epocher: epocher.clone(),
             start: marshal::Start::Genesis(genesis),
             partition_prefix: format!("{}-marshal", config.partition_prefix),
@@ -349,57 +339,59 @@ where
         context.child("application"),
         BuildVerify::new(app.clone(), config.block_interval),
         marshal_mailbox.clone(),
-        epocher,
+        epocher.clone(),
     );
 
-    let simplex_engine = simplex::Engine::new(
-        context.child("simplex"),
-        simplex::Config {
-            scheme,
-            elector: RoundRobin::<Sha256>::default(),
-            blocker,
-            automaton: inline.clone(),
-            relay: inline.clone(),
-            reporter: FaultReporter::new(
-                inline,
-                app.clone(),
-                config.namespace.clone(),
-                0,
-                config.validators.clone(),
-            ),
-            strategy: Sequential,
-            partition: format!("{}-simplex", config.partition_prefix),
-            mailbox_size,
-            epoch: Epoch::zero(),
-            floor: Floor::Genesis(genesis_digest),
-            replay_buffer: IO_BUFFER,
-            write_buffer: IO_BUFFER,
-            page_cache,
-            leader_timeout: config.leader_timeout,
-            certification_timeout: config.notarization_timeout,
-            timeout_retry: config.nullify_retry,
-            view_retention: ViewDelta::new(64),
-            skip: SkipPolicy::Enabled {
-                timeout: config.skip_timeout,
-                budget: SkipBudget::Participants,
-            },
-            fetch_timeout,
-            fetch_retry_delay: Duration::from_millis(100),
-            forward: ForwardPolicy::SilentLeader,
-            track_historical_votes: false,
-        },
-    );
-    let simplex_handle =
-        simplex_engine.start(channels.votes, channels.certificates, channels.resolver);
-
-    // Ordered delivery to the application.
+    // Ordered delivery to the application; committed boundary blocks start the next epoch.
     let progress = Arc::new(Progress::default());
     let (reporter, finalized_rx) = FinalizedReporter::new(progress.clone());
     let marshal_handle = marshal_actor.start(reporter, buffer, resolver);
+    let (boundary_tx, boundaries) = futures::channel::mpsc::unbounded();
     let delivery_handle = context.child("delivery").spawn({
         let progress = progress.clone();
         let app = app.clone();
-        move |context| deliver_finalized(context, app, marshal_mailbox, finalized_rx, progress)
+        let marshal = marshal_mailbox.clone();
+        let epocher = epocher.clone();
+        move |context| {
+            deliver_finalized(
+                context,
+                app,
+                marshal,
+                finalized_rx,
+                progress,
+                epocher,
+                boundary_tx,
+            )
+        }
+    });
+
+    // One simplex engine per epoch.
+    let orchestrator = Orchestrator {
+        context: context.child("epochs"),
+        config: config.clone(),
+        app: app.clone(),
+        schemes,
+        inline,
+        marshal: marshal_mailbox.clone(),
+        blocker,
+        manager: peers.clone(),
+        genesis: genesis_digest,
+        page_cache,
+        boundaries,
+    };
+    let (votes, certificates, resolver_channel) =
+        (channels.votes, channels.certificates, channels.resolver);
+    let orchestrator_handle = context.child("orchestrator").spawn({
+        let progress = progress.clone();
+        move |_| async move {
+            if let Err(e) = orchestrator
+                .run(votes, certificates, resolver_channel)
+                .await
+            {
+                error!(error = %e, "consensus epochs stopped");
+                *progress.failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+            }
+        }
     });
 
     // Transaction gossip.
@@ -417,7 +409,7 @@ where
         tasks: vec![
             broadcast_handle,
             marshal_handle,
-            simplex_handle,
+            orchestrator_handle,
             delivery_handle,
             gossip_send_handle,
             gossip_receive_handle,

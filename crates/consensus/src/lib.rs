@@ -22,7 +22,10 @@
 //!
 //! - A single validator works (quorum of one): every view is notarized and finalized by its own
 //!   votes, so a one-validator devnet finalizes each block as soon as it is built.
-//! - One unbounded epoch and a static validator set (no reconfiguration through the engine yet).
+//! - Validator-set rotation ([`EngineConfig::epoch_length`]): epochs of fixed length, one
+//!   simplex instance each, with the set the application committed for it
+//!   ([`Application::validator_set`]); without an epoch length, one unbounded epoch with the
+//!   configured set. See the `epochs` module for the handover at a boundary.
 //! - Observers (non-voting full nodes): a node whose key is in [`EngineConfig::observers`] and
 //!   not in the validator set runs the same engine with a verify-only signing scheme, so it
 //!   follows votes and certificates, executes and commits finalized blocks in order through
@@ -50,6 +53,7 @@ pub mod block;
 mod config;
 pub mod drill;
 mod engine;
+mod epochs;
 mod evidence;
 mod finality;
 mod gossip;
@@ -62,6 +66,7 @@ pub use engine::{
     Channels, EngineHandle, EngineStatus, channel, channel_quota, gossip_quota, max_message_size,
     start,
 };
+pub use epochs::max_peers_per_set;
 pub use evidence::{EVIDENCE_VERSION, Equivocation, FaultError, FaultKind, verify_equivocation};
 pub use finality::{FinalityError, FinalityProof, verify_finalization};
 pub use gossip::{GossipError, TxGossip};
@@ -133,6 +138,17 @@ pub trait Application: Clone + Send + Sync + 'static {
     /// block. The default ignores it.
     fn fault_observed(&self, evidence: Vec<u8>) {
         let _ = evidence;
+    }
+
+    /// The validator set of consensus epoch `epoch` (at least 1), as the committed state fixed
+    /// it, or `None` while the application has not committed the block that fixes it (the last
+    /// block of epoch `epoch - 1`). Asked only when [`EngineConfig::epoch_length`] is set,
+    /// from the async executor, and at most once per epoch per node that succeeds: must be
+    /// cheap. Every honest node must answer the same for the same epoch. The default knows no
+    /// set (rotation then halts at the first boundary).
+    fn validator_set(&self, epoch: u64) -> Option<Vec<AccountId>> {
+        let _ = epoch;
+        None
     }
 }
 

@@ -111,7 +111,7 @@ where
             cups::Version::V1,
         );
         let p2p_namespace = [config.namespace.as_slice(), b"/p2p"].concat();
-        let max_peers = NonZeroUsize::new(participants.len().saturating_add(observers.len()))
+        let max_peers = NonZeroUsize::new(crate::epochs::max_peers_per_set(&config))
             .unwrap_or(NonZeroUsize::MIN);
         let mailbox = NonZeroUsize::new(config.mailbox_size).unwrap_or(NonZeroUsize::MIN);
         let mut p2p_config = discovery::Config::local(

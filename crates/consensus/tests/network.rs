@@ -214,10 +214,18 @@ async fn spawn_conflicter(
 
     let me = identity::keypair_public_key(key);
     let control = oracle.control(me);
-    let (mut sender, mut receiver) = control
+    let (raw_sender, raw_receiver) = control
         .register(channel::VOTES, Quota::per_second(NZU32!(10_000)))
         .await
         .expect("register");
+    // Votes travel on per-epoch subchannels of the votes channel; this one speaks epoch 0.
+    let (mux, mut mux_handle) = commonware_p2p::utils::mux::Muxer::new(
+        context.child("conflicter_mux"),
+        raw_sender,
+        raw_receiver,
+    );
+    mux.start();
+    let (mut sender, mut receiver) = mux_handle.register(0).await.expect("epoch 0 subchannel");
     let scheme = Scheme::signer(
         &namespace("toy", &genesis().hash()),
         identity::participants(validators).expect("set"),

@@ -519,3 +519,61 @@ fn genesis_subnet_parameters_are_validated_and_committed_to() {
         Ok(_) => panic!("accepted a zero burn half-life"),
     }
 }
+
+/// The transaction size limit is a consensus rule, not only a decoding one: a block carries its
+/// transactions inside its own encoding, so an oversized one must be caught by execution.
+#[test]
+fn oversized_transactions_are_left_out_and_invalidate_a_block() {
+    let mut c = Chain::new();
+    let alice = Keypair::dev("alice");
+    let huge = c.tx(
+        &alice,
+        0,
+        Call::Validators(
+            synod_primitives::validators::ValidatorCall::ReportEquivocation {
+                evidence: vec![7; synod_primitives::tx::MAX_TX_SIZE],
+            },
+        ),
+    );
+    assert!(huge.encode().len() > synod_primitives::tx::MAX_TX_SIZE);
+    let (blk, rejected) = c.produce(vec![huge.clone()]);
+    assert!(blk.block.txs.is_empty());
+    assert_eq!(rejected, 1);
+
+    let view = c.view();
+    let parent = c.head.block.header.clone();
+    let mut forged = c
+        .exec
+        .build_block(
+            &view,
+            &parent,
+            c.proposer,
+            parent.timestamp_ms + 1,
+            vec![],
+            BlockLimits::default(),
+        )
+        .expect("build")
+        .executed
+        .block
+        .as_ref()
+        .clone();
+    forged.txs.push(huge);
+    let err = c
+        .exec
+        .execute_block(&view, &parent, &forged, true)
+        .expect_err("invalid");
+    assert!(
+        matches!(
+            err,
+            BlockError::InvalidTx {
+                index: 0,
+                reason: Inadmissible::Static(synod_primitives::TxError::Decode(
+                    synod_primitives::codec::CodecError::TooLarge { .. }
+                )),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(c.nonce(&alice.account()), 0, "nothing of it was applied");
+}

@@ -450,6 +450,23 @@ impl synod_consensus::Application for ChainApp {
         }
     }
 
+    fn validator_set(&self, epoch: u64) -> Option<Vec<AccountId>> {
+        let snap = match self.inner.store.snapshot() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(epoch, error = %e, "cannot read the validator set");
+                return None;
+            }
+        };
+        match synod_execution::validators::set_for_epoch(&snap, epoch) {
+            Ok(set) => set.map(|members| members.into_iter().map(|(a, _)| a).collect()),
+            Err(e) => {
+                tracing::error!(epoch, error = %e, "cannot read the validator set");
+                None
+            }
+        }
+    }
+
     fn finalized(&self, block: Arc<Block>, finalization: Option<Vec<u8>>) -> Result<(), String> {
         self.commit(&block, finalization).map_err(|e| {
             tracing::error!(height = block.height(), error = %e, "failed to commit a finalized block");

@@ -303,6 +303,7 @@ impl NodeFile {
                     max_txs: self.max_block_txs,
                     ..BlockLimits::default()
                 },
+                rotate_validators: true,
             },
             role,
             log: self.log.clone(),

@@ -42,6 +42,11 @@ pub struct NodeConfig {
     pub mempool: MempoolConfig,
     /// Block filling limits.
     pub limits: BlockLimits,
+    /// Whether consensus follows the staking module's validator set, switching at every
+    /// epoch boundary (`genesis.staking.epoch_length` blocks). Off for the single-process
+    /// devnet, whose one validator keeps voting alone whatever dev accounts bond (a bonded
+    /// account without a node would otherwise halt it); on for networks.
+    pub rotate_validators: bool,
 }
 
 /// Why the node could not start or stopped with an error.
@@ -207,6 +212,9 @@ impl RunningNode {
         engine.dialable = config.p2p_dialable;
         engine.observers = config.observers.clone();
         engine.block_interval = config.block_interval;
+        if config.rotate_validators {
+            engine.epoch_length = Some(config.genesis.staking.epoch_length);
+        }
         engine.validate()?;
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let consensus = std::thread::Builder::new()

@@ -196,14 +196,22 @@ impl SignedTransaction {
         Hash::tagged("synod/tx", encoded)
     }
 
-    /// Checks everything that does not depend on state except the signature: chain id and fee
-    /// floor. `size` is the encoded length.
+    /// Checks everything that does not depend on state except the signature: size limit, chain
+    /// id and fee floor. `size` is the encoded length.
     pub fn check_static(
         &self,
         chain_id: &str,
         fees: &FeeSchedule,
         size: usize,
     ) -> Result<(), TxError> {
+        // Decoding enforces the limit on the wire; a block carries its transactions inside its
+        // own encoding, so the rule is checked here as well, where every path passes.
+        if size > MAX_TX_SIZE {
+            return Err(TxError::Decode(CodecError::TooLarge {
+                size,
+                max: MAX_TX_SIZE,
+            }));
+        }
         if self.tx.chain_id != chain_id {
             return Err(TxError::WrongChainId {
                 expected: chain_id.to_string(),

@@ -175,7 +175,7 @@ pub struct ChainInfo {
     pub fee_per_byte: Balance,
     /// Fee per weight unit.
     pub fee_per_weight: Balance,
-    /// Validator set (consensus keys).
+    /// Genesis validator set (consensus keys); later epochs' sets are in state (`validators`).
     pub validators: Vec<AccountId>,
     /// Node software version.
     pub node_version: String,

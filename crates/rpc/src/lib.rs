@@ -15,4 +15,4 @@ pub mod server;
 
 pub use api::{SynodApiClient, SynodApiServer};
 pub use metrics::Metrics;
-pub use server::{AdmittedHook, FinalizedBlock, NodeStatus, RpcContext, start_rpc};
+pub use server::{AdmittedHook, FinalizedBlock, InMemoryError, NodeStatus, RpcContext, start_rpc};

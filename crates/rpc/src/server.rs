@@ -59,7 +59,7 @@ pub struct RpcContext {
     pub status: Arc<NodeStatus>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
-    /// Consensus validator keys.
+    /// Genesis validator keys (the set of epoch 0; later sets are in state).
     pub validators: Vec<AccountId>,
     /// Called with the hashes of transactions this API just admitted to the pool (the node
     /// gossips them to its peers). Never called for transactions that arrive by gossip.
@@ -106,6 +106,54 @@ pub fn rejection_kind(e: &MempoolError) -> &'static str {
         MempoolError::SenderLimit(_) => "sender_limit",
         MempoolError::PoolFull { .. } => "pool_full",
         MempoolError::Unavailable(_) => "node_unavailable",
+    }
+}
+
+/// Why an in-memory API could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum InMemoryError {
+    /// The in-memory database failed.
+    #[error(transparent)]
+    Storage(#[from] synod_storage::StorageError),
+    /// The genesis does not build a valid first block.
+    #[error("invalid genesis: {0}")]
+    Genesis(#[from] synod_execution::BlockError),
+}
+
+impl RpcContext {
+    /// The full API over a fresh in-memory chain that holds only `genesis`'s block, with a
+    /// default pool and no node behind it (nothing is ever finalized): the request path alone,
+    /// for fuzzing and tests.
+    pub fn in_memory(genesis: synod_primitives::Genesis) -> Result<Self, InMemoryError> {
+        let executor = Executor::new(genesis.clone());
+        let store = Store::in_memory()?;
+        let view = synod_storage::StateView::new(Arc::new(store.snapshot()?), vec![]);
+        let first = executor.genesis_block(&view)?;
+        store.commit_block(synod_storage::BlockCommit {
+            block: &first.block,
+            pending: &first.pending,
+            receipts: &first.receipts,
+            finalization: &[],
+        })?;
+        let mempool = Arc::new(Mempool::new(
+            synod_mempool::MempoolConfig::default(),
+            synod_mempool::ChainRules {
+                chain_id: genesis.chain_id.clone(),
+                genesis_hash: genesis.hash(),
+                fees: genesis.fees,
+            },
+        ));
+        let (finalized, _) = broadcast::channel(16);
+        Ok(RpcContext {
+            store,
+            mempool,
+            executor,
+            finalized,
+            status: Arc::new(NodeStatus::default()),
+            metrics: Arc::new(Metrics::new()),
+            validators: genesis.validators.iter().map(|v| v.account).collect(),
+            on_admitted: None,
+        })
     }
 }
 
@@ -582,4 +630,82 @@ pub async fn start_rpc(
     let bound = server.local_addr()?;
     let handle = server.start(ctx.into_rpc());
     Ok((bound, handle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use synod_primitives::Keypair;
+
+    fn api() -> (jsonrpsee::RpcModule<RpcContext>, Store) {
+        let genesis = synod_primitives::Genesis::dev(vec![Keypair::dev("validator-0").account()]);
+        let ctx = RpcContext::in_memory(genesis).expect("in-memory api");
+        let store = ctx.store.clone();
+        (ctx.into_rpc(), store)
+    }
+
+    async fn call(module: &jsonrpsee::RpcModule<RpcContext>, request: &str) -> serde_json::Value {
+        let (response, _) = module
+            .raw_json_request(request, 1)
+            .await
+            .expect("a JSON-RPC request");
+        serde_json::from_str(response.get()).expect("a JSON response")
+    }
+
+    /// Bad parameters get a JSON-RPC error naming the problem, and leave the chain as it was.
+    #[tokio::test]
+    async fn bad_requests_get_clear_errors_and_change_nothing() {
+        let (module, store) = api();
+        let root = |s: &Store| {
+            let snap = s.snapshot().expect("snapshot");
+            let head = snap.height().expect("genesis committed");
+            snap.block(head)
+                .expect("read")
+                .expect("block")
+                .header
+                .state_root
+        };
+        let before = root(&store);
+        let req = |method: &str, params: &str| {
+            format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#)
+        };
+        let cases = [
+            (
+                req("synod_getStateValue", r#"["zz", null, true]"#),
+                "not hex",
+            ),
+            (
+                req(
+                    "synod_getStateValue",
+                    &format!(r#"["{}"]"#, "00".repeat(1025)),
+                ),
+                "longer than 1024",
+            ),
+            (
+                req("synod_getStateValue", r#"["00", 99]"#),
+                "above the finalized head",
+            ),
+            (req("synod_submitTransaction", r#"["0102"]"#), "decode"),
+            (req("synod_submitTransaction", r#"["xyz"]"#), "hex"),
+            (req("synod_getBlock", r#"[{"nonsense": 1}]"#), "invalid"),
+            (req("synod_noSuchMethod", "[]"), "not found"),
+        ];
+        for (request, expected) in cases {
+            let v = call(&module, &request).await;
+            let message = v["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_lowercase();
+            let data = v["error"]["data"].to_string().to_lowercase();
+            assert!(
+                message.contains(expected) || data.contains(expected),
+                "{request} -> {v}"
+            );
+            assert!(v.get("result").is_none(), "{request} -> {v}");
+        }
+        // A good request still works afterwards.
+        let info = call(&module, &req("synod_chainInfo", "[]")).await;
+        assert!(info["result"]["chain_id"].is_string(), "{info}");
+        assert_eq!(root(&store), before);
+    }
 }

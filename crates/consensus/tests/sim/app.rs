@@ -75,6 +75,9 @@ struct Inner {
     commits: Mutex<Vec<Commit>>,
     rejected: Mutex<usize>,
     ledger: Arc<Mutex<Ledger>>,
+    /// Calls to include once each, signed by their key at a fixed nonce (so a block built on
+    /// an ancestor that already carries one does not repeat it).
+    queued: Mutex<Vec<(Keypair, u64, Call)>>,
 }
 
 /// The simulated node's application. Clones share state; a restart builds a new one over the
@@ -137,6 +140,7 @@ impl ExecApp {
                 commits: Mutex::new(commits),
                 rejected: Mutex::new(0),
                 ledger,
+                queued: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -179,6 +183,28 @@ impl ExecApp {
 
     pub fn commits(&self) -> Vec<Commit> {
         lock(&self.inner.commits).clone()
+    }
+
+    /// Queues `call` from `key` at `nonce` for this node's proposals (until some block has it).
+    pub fn queue(&self, key: Keypair, nonce: u64, call: Call) {
+        lock(&self.inner.queued).push((key, nonce, call));
+    }
+
+    /// The proposer of the committed block at `height`.
+    pub fn proposer(&self, height: u64) -> Option<AccountId> {
+        let snap = self.inner.store.snapshot().ok()?;
+        snap.block(height).ok().flatten().map(|b| b.header.proposer)
+    }
+
+    /// Whether nothing queued is still waiting.
+    pub fn queue_empty(&self) -> bool {
+        lock(&self.inner.queued).is_empty()
+    }
+
+    /// The committed nonce of `account`.
+    pub fn nonce(&self, account: &AccountId) -> u64 {
+        let snap = self.inner.store.snapshot().expect("snapshot");
+        bank::account(&snap, account).map(|a| a.nonce).unwrap_or(0)
     }
 
     /// Number of proposals this node's execution rejected.
@@ -258,13 +284,36 @@ impl ExecApp {
         let genesis = self.inner.executor.genesis();
         let n = self.inner.senders.len();
         let gh = self.inner.executor.genesis_hash();
-        (0..self.inner.txs_per_block)
+        let queued = lock(&self.inner.queued).clone();
+        let mut out: Vec<Arc<SignedTransaction>> = Vec::new();
+        for (key, nonce, call) in &queued {
+            let current = bank::account(view, &key.account()).map_or(0, |a| a.nonce);
+            // One per sender and block, in nonce order; earlier ones already in the ancestry.
+            if current != *nonce || out.iter().any(|t| t.tx.sender == key.account()) {
+                continue;
+            }
+            let mut tx = Transaction {
+                chain_id: genesis.chain_id.clone(),
+                sender: key.account(),
+                nonce: *nonce,
+                fee: 0,
+                call: call.clone(),
+            };
+            let size = tx.clone().sign(key, &gh).encode().len();
+            tx.fee = genesis.fees.min_fee(size, &tx.call);
+            out.push(Arc::new(tx.sign(key, &gh)));
+        }
+        let busy: Vec<AccountId> = queued.iter().map(|(k, _, _)| k.account()).collect();
+        let generated: Vec<Arc<SignedTransaction>> = (0..self.inner.txs_per_block)
             .filter_map(|j| {
                 let s = (height as usize)
                     .wrapping_mul(self.inner.txs_per_block)
                     .wrapping_add(j)
                     % n;
                 let key = &self.inner.senders[s];
+                if busy.contains(&key.account()) {
+                    return None;
+                }
                 let to = self.inner.senders[(s + 1) % n].account();
                 let nonce = bank::account(view, &key.account()).ok()?.nonce;
                 let mut tx = Transaction {
@@ -282,7 +331,9 @@ impl ExecApp {
                 tx.fee = genesis.fees.min_fee(size, &tx.call);
                 Some(Arc::new(tx.sign(key, &gh)))
             })
-            .collect()
+            .collect();
+        out.extend(generated);
+        out
     }
 
     fn build(&self, ancestry: &[Arc<Block>]) -> Result<Option<Block>, String> {
@@ -428,6 +479,21 @@ impl Application for ExecApp {
     }
 
     fn finalized(&self, block: Arc<Block>, finalization: Option<Vec<u8>>) -> Result<(), String> {
-        self.commit(&block, finalization)
+        self.commit(&block, finalization)?;
+        lock(&self.inner.queued).retain(|(key, nonce, _)| {
+            !block
+                .txs
+                .iter()
+                .any(|t| t.tx.sender == key.account() && t.tx.nonce == *nonce)
+        });
+        Ok(())
+    }
+
+    fn validator_set(&self, epoch: u64) -> Option<Vec<AccountId>> {
+        let snap = self.inner.store.snapshot().ok()?;
+        synod_execution::validators::set_for_epoch(&snap, epoch)
+            .ok()
+            .flatten()
+            .map(|set| set.into_iter().map(|(a, _)| a).collect())
     }
 }

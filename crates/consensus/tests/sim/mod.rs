@@ -21,7 +21,8 @@ use std::{
     time::{Duration, UNIX_EPOCH},
 };
 use synod_consensus::{
-    Channels, EngineConfig, channel, identity, max_message_size, namespace, start,
+    Channels, EngineConfig, channel, identity, max_message_size, max_peers_per_set, namespace,
+    start,
 };
 use synod_primitives::{Genesis, Keypair};
 use synod_storage::Store;
@@ -82,6 +83,12 @@ pub struct SimConfig {
     /// to one half of the honest validators and building different blocks, so it signs
     /// conflicting proposals and votes for the same views.
     pub equivocator: Option<usize>,
+    /// Nodes after the validators (indices `validators..validators + observers`): keys outside
+    /// the genesis set, listed as observers, free to bond and join a later epoch's set.
+    pub observers: usize,
+    /// Consensus epoch length (rotation on, the state machine's validator sets); `None`: one
+    /// epoch with the genesis set. Must equal the genesis staking epoch length.
+    pub epoch_length: Option<u64>,
 }
 
 impl SimConfig {
@@ -92,6 +99,8 @@ impl SimConfig {
             timing: Timing::FAST,
             txs_per_block: 2,
             equivocator: None,
+            observers: 0,
+            epoch_length: None,
         }
     }
 }
@@ -173,9 +182,11 @@ pub struct Sim {
 impl Sim {
     /// Builds the network (every pair linked with `cfg.link`) and starts every validator.
     pub async fn start(context: deterministic::Context, cfg: SimConfig) -> Sim {
-        let n = cfg.validators;
+        let n = cfg.validators + cfg.observers;
         let keypairs: Vec<Keypair> = (0..n).map(|i| Keypair::dev(&format!("v{i}"))).collect();
-        let accounts: Vec<_> = keypairs.iter().map(Keypair::account).collect();
+        let all: Vec<_> = keypairs.iter().map(Keypair::account).collect();
+        let (accounts, observers) = all.split_at(cfg.validators);
+        let (accounts, observers) = (accounts.to_vec(), observers.to_vec());
         let genesis = chain_genesis(&accounts);
         let ns = namespace(&genesis.chain_id, &genesis.hash());
         let configs: Vec<EngineConfig> = keypairs
@@ -191,6 +202,8 @@ impl Sim {
                     "/unused",
                 );
                 c.partition_prefix = format!("v{i}");
+                c.observers = observers.clone();
+                c.epoch_length = cfg.epoch_length;
                 c.block_interval = t.block_interval;
                 c.leader_timeout = t.leader_timeout;
                 c.notarization_timeout = t.notarization_timeout;
@@ -209,9 +222,10 @@ impl Sim {
             context.child("network"),
             simulated::Config {
                 max_size: max_message_size(&configs[0]),
-                max_peers_per_set: NZUsize!(n),
+                max_peers_per_set: std::num::NonZeroUsize::new(max_peers_per_set(&configs[0]))
+                    .expect("non-empty"),
                 disconnect_on_block: true,
-                tracked_peer_sets: NZUsize!(1),
+                tracked_peer_sets: NZUsize!(4),
             },
             keys.clone(),
         )
@@ -453,8 +467,16 @@ impl Sim {
         node.incarnation += 1;
     }
 
+    /// Number of nodes (genesis validators and observers).
     pub fn validators(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// Queues `call` signed by `key` at `nonce` at every node, for whichever proposes next.
+    pub fn submit(&self, key: &Keypair, nonce: u64, call: synod_primitives::Call) {
+        for node in &self.nodes {
+            node.app.queue(key.clone(), nonce, call.clone());
+        }
     }
 
     pub fn app(&self, i: usize) -> &ExecApp {
@@ -607,11 +629,16 @@ impl Sim {
                     "node {i} height {}: root differs",
                     c.height
                 );
-                assert_eq!(
-                    c.txs, self.cfg.txs_per_block,
-                    "node {i} height {}",
-                    c.height
-                );
+                // Scenarios that queue their own transactions (rotation) vary the count.
+                if self.cfg.epoch_length.is_none() {
+                    assert_eq!(
+                        c.txs, self.cfg.txs_per_block,
+                        "node {i} height {}",
+                        c.height
+                    );
+                } else {
+                    assert!(c.txs > 0, "node {i} height {}: empty block", c.height);
+                }
                 assert_eq!(c.succeeded, c.txs, "node {i} height {}", c.height);
             }
             assert_eq!(
