@@ -50,9 +50,21 @@ pub struct NetworkBenchArgs {
     /// A step whose p99 exceeds this multiple of the first step's p99 (and 1 s) is degraded.
     #[arg(long, default_value_t = 3)]
     pub degrade_factor: u64,
+    /// Blocks per validator epoch. Every boundary starts a fresh consensus instance, whose
+    /// first views can lose up to the notarization timeout to a split vote; the default is a
+    /// real network's epoch, so the figures are steady state. Use 20 (the localnet default) to
+    /// measure handovers.
+    #[arg(long, default_value_t = synod_primitives::StakingParams::default().epoch_length)]
+    pub epoch_length: u64,
     /// Skip the single-validator comparison.
     #[arg(long)]
     pub skip_single: bool,
+    /// Node log filter (node logs are in the run's directory).
+    #[arg(long, default_value = "warn")]
+    pub node_log: String,
+    /// Keep the run's directory (genesis, configs, node logs) instead of removing it.
+    #[arg(long)]
+    pub keep: bool,
 }
 
 /// One step's outcome.
@@ -296,6 +308,9 @@ async fn run_steps(
     Ok(steps)
 }
 
+/// Height every node must have finalized before the load starts.
+const WARM_UP_HEIGHT: u64 = 10;
+
 /// Starts a localnet of `validators`, runs the steps, stops it.
 pub fn measure(args: &NetworkBenchArgs, validators: usize) -> anyhow::Result<NetworkRun> {
     let mut suffix = [0u8; 6];
@@ -308,9 +323,10 @@ pub fn measure(args: &NetworkBenchArgs, validators: usize) -> anyhow::Result<Net
             full_nodes: 0,
             base_port: 0,
             block_interval_ms: args.block_interval_ms,
+            epoch_length: args.epoch_length,
             max_block_txs: args.block_txs,
             bench_accounts: args.accounts,
-            log: "warn".into(),
+            log: args.node_log.clone(),
         },
     )?;
     let genesis = crate::localnet::genesis_of(&plan)?;
@@ -320,12 +336,18 @@ pub fn measure(args: &NetworkBenchArgs, validators: usize) -> anyhow::Result<Net
         .enable_all()
         .build()?;
     let result = rt.block_on(async {
-        wait_finalized(&plan, &mut procs, 1, Duration::from_secs(120)).await?;
+        // Warm up first: until every node has finalized a few blocks, p2p may still be
+        // connecting, and a view whose leader is not yet reachable by everyone costs a timeout.
+        wait_finalized(&plan, &mut procs, WARM_UP_HEIGHT, Duration::from_secs(120)).await?;
         run_steps(args, &plan, &genesis, &mut procs).await
     });
     procs.stop();
     let steps = result.with_context(|| format!("logs in {}", dir.display()))?;
-    let _ = std::fs::remove_dir_all(&dir);
+    if args.keep {
+        eprintln!("  logs kept in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     let saturation_per_s = steps.iter().map(|s| s.finalized_per_s).fold(0.0, f64::max);
     let at_1000 = steps.iter().find(|s| s.offered_per_s == 1_000).cloned();
     Ok(NetworkRun {
@@ -363,7 +385,10 @@ pub fn run(cli: &crate::Cli, args: &NetworkBenchArgs) -> anyhow::Result<()> {
     if args.validators == 0 || args.rates.is_empty() || args.step_secs == 0 {
         bail!("need at least one validator, one rate and a positive --step-secs");
     }
-    eprintln!("{} validators on loopback...", args.validators);
+    eprintln!(
+        "{} validators on loopback ({}-block epochs)...",
+        args.validators, args.epoch_length
+    );
     let net = measure(args, args.validators)?;
     let single = if args.skip_single || args.validators == 1 {
         None

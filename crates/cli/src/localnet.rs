@@ -39,6 +39,10 @@ pub struct LocalnetArgs {
     /// Minimum milliseconds between blocks.
     #[arg(long, default_value_t = 250)]
     pub block_interval_ms: u64,
+    /// Blocks per validator epoch (the set can change, and consensus hands over, at each
+    /// boundary). Short by default so bonding shows up quickly; a real network uses 600.
+    #[arg(long, default_value_t = synod_primitives::StakingParams::dev().epoch_length)]
+    pub epoch_length: u64,
     /// Write keys, genesis and configs, print the plan, and exit without starting nodes.
     #[arg(long)]
     pub no_start: bool,
@@ -54,6 +58,8 @@ pub struct Options {
     pub full_nodes: usize,
     pub base_port: u16,
     pub block_interval_ms: u64,
+    /// Blocks per validator epoch.
+    pub epoch_length: u64,
     pub max_block_txs: usize,
     /// Also fund `bench-0..bench-N` with 100 SYN each (load generators).
     pub bench_accounts: usize,
@@ -192,7 +198,10 @@ pub fn prepare(dir: &Path, opts: &Options) -> anyhow::Result<Plan> {
         accounts,
         fees: None,
         // Devnet-friendly module parameters: short validator epochs, no subnet rate limits.
-        staking: Some(synod_primitives::StakingParams::dev()),
+        staking: Some(synod_primitives::StakingParams {
+            epoch_length: opts.epoch_length,
+            ..synod_primitives::StakingParams::dev()
+        }),
         subnets: Some(synod_primitives::SubnetParams::dev()),
     };
     std::fs::write(dir.join("genesis-spec.toml"), toml::to_string(&spec)?)?;
@@ -390,6 +399,7 @@ pub fn run(cli: &Cli, args: &LocalnetArgs) -> anyhow::Result<()> {
             full_nodes: args.full_nodes,
             base_port: args.base_port,
             block_interval_ms: args.block_interval_ms,
+            epoch_length: args.epoch_length,
             max_block_txs: 20_000,
             bench_accounts: 0,
             log: args.log.clone(),
