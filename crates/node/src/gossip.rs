@@ -6,11 +6,15 @@
 //! hash (`already_known`). Payloads are borsh `Vec<SignedTransaction>` of at most
 //! [`MAX_GOSSIP_TXS`] transactions and the engine's gossip size limit. Gossip is best effort:
 //! when the outbound queue is full a batch is dropped, and the transactions still wait in
-//! this node's pool for its own proposals.
+//! this node's pool for its own proposals. A node that never proposes (a full node, or a
+//! validator outside the current set) would strand such a transaction, so what the RPC
+//! admitted and is still pooled [`RESEND_AFTER`] later is sent again, with doubling delays, up
+//! to [`MAX_RESENDS`] times.
 
-use std::sync::mpsc::{Receiver, TrySendError, sync_channel};
+use std::collections::BTreeMap;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TrySendError, sync_channel};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use synod_consensus::{GossipError, TxGossip};
 use synod_mempool::Mempool;
 use synod_primitives::{Hash, SignedTransaction, encode};
@@ -21,6 +25,16 @@ pub const MAX_GOSSIP_TXS: usize = 1_024;
 
 /// Admitted-transaction batches waiting for the pump; beyond this, batches are dropped.
 const PENDING_BATCHES: usize = 1_024;
+
+/// How long an RPC-admitted transaction may sit in the pool before it is gossiped again
+/// (well above submit-to-finality on a healthy network, so resends are rare).
+pub const RESEND_AFTER: Duration = Duration::from_secs(5);
+
+/// Most times one transaction is gossiped again.
+pub const MAX_RESENDS: u32 = 3;
+
+/// Most RPC-admitted transactions tracked for resending; beyond this, new ones are not.
+const MAX_TRACKED: usize = 100_000;
 
 /// The engine's gossip handle, available once consensus has started.
 pub type GossipSlot = Arc<OnceLock<TxGossip>>;
@@ -67,11 +81,63 @@ pub fn payloads(txs: &[Arc<SignedTransaction>], max_txs: usize, max_bytes: usize
     out
 }
 
+/// When each gossiped transaction is due to be sent again.
+#[derive(Debug, Default)]
+pub struct Resends {
+    due: BTreeMap<Hash, (Instant, u32)>,
+}
+
+impl Resends {
+    /// Starts tracking transactions just gossiped at `now`.
+    pub fn track(&mut self, hashes: &[Hash], now: Instant) {
+        for h in hashes {
+            if self.due.len() >= MAX_TRACKED {
+                break;
+            }
+            self.due.entry(*h).or_insert((now + RESEND_AFTER, 0));
+        }
+    }
+
+    /// The transactions to send again at `now`: due and still pooled. Forgets what left the
+    /// pool and what was sent [`MAX_RESENDS`] times.
+    pub fn take_due(&mut self, now: Instant, pooled: impl Fn(&Hash) -> bool) -> Vec<Hash> {
+        let mut out = Vec::new();
+        self.due.retain(|h, (at, sent)| {
+            if !pooled(h) {
+                return false;
+            }
+            if *at > now {
+                return true;
+            }
+            out.push(*h);
+            *sent += 1;
+            *at = now + RESEND_AFTER * 2u32.saturating_pow(*sent);
+            *sent < MAX_RESENDS
+        });
+        out
+    }
+
+    /// How many transactions are tracked.
+    pub fn len(&self) -> usize {
+        self.due.len()
+    }
+
+    /// Whether nothing is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.due.is_empty()
+    }
+}
+
 fn pump(rx: Receiver<Vec<Hash>>, mempool: &Mempool, slot: &OnceLock<TxGossip>) {
-    while let Ok(first) = rx.recv() {
+    let mut resends = Resends::default();
+    loop {
+        let mut hashes = match rx.recv_timeout(Duration::from_secs(1)) {
+            Ok(first) => first,
+            Err(RecvTimeoutError::Timeout) => Vec::new(),
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
         // Coalesce whatever else is waiting, so a burst of single submissions becomes few
         // payloads (peers rate-limit messages, not bytes).
-        let mut hashes = first;
         while hashes.len() < MAX_GOSSIP_TXS {
             match rx.try_recv() {
                 Ok(more) => hashes.extend(more),
@@ -81,6 +147,9 @@ fn pump(rx: Receiver<Vec<Hash>>, mempool: &Mempool, slot: &OnceLock<TxGossip>) {
         let Some(gossip) = slot.get() else {
             continue; // consensus not started yet: nobody to gossip to
         };
+        let now = Instant::now();
+        resends.track(&hashes, now);
+        hashes.extend(resends.take_due(now, |h| mempool.get(h).is_some()));
         // Already included (and pruned) transactions need not travel.
         let txs: Vec<Arc<SignedTransaction>> =
             hashes.iter().filter_map(|h| mempool.get(h)).collect();
@@ -131,6 +200,37 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn resends_wait_back_off_stop_and_forget_what_left_the_pool() {
+        let all: Vec<Hash> = txs(3).iter().map(|t| t.hash()).collect();
+        let (a, b, c) = (all[0], all[1], all[2]);
+        let t0 = Instant::now();
+        let mut r = Resends::default();
+        r.track(&[a, b, c], t0);
+        r.track(&[a], t0 + RESEND_AFTER); // already tracked: its clock does not restart
+        let pooled = |gone: Hash| move |h: &Hash| *h != gone;
+        assert!(r.take_due(t0, pooled(Hash::ZERO)).is_empty(), "not yet due");
+        // b left the pool (included): forgotten, never resent.
+        let mut sends = Vec::new();
+        let mut at = t0;
+        for _ in 0..40 {
+            at += Duration::from_secs(1);
+            let due = r.take_due(at, pooled(b));
+            if !due.is_empty() {
+                sends.push((at.duration_since(t0).as_secs(), due));
+            }
+        }
+        let secs: Vec<u64> = sends.iter().map(|(s, _)| *s).collect();
+        // Due at 5 s, then 10 s later, then 20 s later; then given up.
+        assert_eq!(secs, vec![5, 15, 35], "{sends:?}");
+        let mut want = vec![a, c];
+        want.sort();
+        for (_, due) in &sends {
+            assert_eq!(due, &want);
+        }
+        assert!(r.is_empty(), "{} still tracked", r.len());
     }
 
     #[test]
