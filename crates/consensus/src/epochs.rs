@@ -87,6 +87,9 @@ pub(crate) struct EpochSchemes<A> {
     inner: Arc<SchemesInner<A>>,
 }
 
+/// Epoch schemes kept in memory (the newest by epoch number).
+const KNOWN_EPOCHS: usize = 16;
+
 /// An epoch's validator set and this node's scheme for it.
 type EpochScheme = (Vec<AccountId>, Arc<Scheme>);
 
@@ -155,11 +158,12 @@ impl<A: Application> EpochSchemes<A> {
             Scheme::verifier(&inner.namespace, participants)
         };
         let entry = (set, Arc::new(scheme));
-        inner
-            .known
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(epoch, entry.clone());
+        let mut known = inner.known.lock().unwrap_or_else(|p| p.into_inner());
+        known.insert(epoch, entry.clone());
+        // A cache, not a record: an evicted epoch is asked of the application again.
+        while known.len() > KNOWN_EPOCHS {
+            known.pop_first();
+        }
         Some(entry)
     }
 }
