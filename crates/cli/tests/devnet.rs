@@ -59,18 +59,9 @@ fn devnet_transfers_proofs_restart_and_replay() {
     }
 
     // A proof checked by the CLI against a finalized header and its certificate.
-    let out = synod()
-        .args([
-            "--rpc", &net.rpc, "--dev", "--json", "query", "account", "charlie", "--prove",
-        ])
-        .output()
-        .expect("run query");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v = synod_json(&[
+        "--rpc", &net.rpc, "--dev", "--json", "query", "account", "charlie", "--prove",
+    ]);
     assert_eq!(v["verified"], true);
     assert_eq!(v["account"]["balance"], c0 + sent_a + sent_b);
 

@@ -65,24 +65,10 @@ fn validators_join_and_leave_at_epoch_boundaries() {
             sim.wait_for(&everyone, 3, WAIT).await;
 
             // Fund the observer and validator 0 (fees), then the observer bonds.
-            include(
-                &sim,
-                &alice,
-                Call::Transfer {
-                    to: keys[4].account(),
-                    amount: 1_000 * UNIT,
-                },
-            )
-            .await;
-            include(
-                &sim,
-                &alice,
-                Call::Transfer {
-                    to: keys[0].account(),
-                    amount: 10 * UNIT,
-                },
-            )
-            .await;
+            for (to, amount) in [(&keys[4], 1_000 * UNIT), (&keys[0], 10 * UNIT)] {
+                let to = to.account();
+                include(&sim, &alice, Call::Transfer { to, amount }).await;
+            }
             let bonded_at = include(
                 &sim,
                 &keys[4],

@@ -7,7 +7,8 @@ use synod_execution::executor::{BlockLimits, Inadmissible};
 use synod_execution::{BlockError, ExecutedBlock, Executor};
 use synod_primitives::tx::hotkey_binding_message;
 use synod_primitives::{
-    AccountId, Call, Genesis, Keypair, SignedTransaction, Transaction, TxFailure, TxOutcome,
+    AccountId, Block, Call, Genesis, Header, Keypair, SignedTransaction, Transaction, TxFailure,
+    TxOutcome,
 };
 use synod_storage::{BlockCommit, StateView, Store};
 
@@ -86,6 +87,30 @@ impl Chain {
         self.commit(&verified);
         self.head = verified.clone();
         (verified, built.rejected.len())
+    }
+
+    /// A block on the head as the proposer would build it empty, then carrying `txs`
+    /// regardless of the rules; with the view and parent a verifier would check it against.
+    fn forge(&self, txs: Vec<SignedTransaction>) -> (StateView, Header, Block) {
+        let view = self.view();
+        let parent = self.head.block.header.clone();
+        let mut forged = self
+            .exec
+            .build_block(
+                &view,
+                &parent,
+                self.proposer,
+                parent.timestamp_ms + 1,
+                vec![],
+                BlockLimits::default(),
+            )
+            .expect("build")
+            .executed
+            .block
+            .as_ref()
+            .clone();
+        forged.txs = txs;
+        (view, parent, forged)
     }
 
     fn balance(&self, a: &AccountId) -> u64 {
@@ -215,24 +240,7 @@ fn proposer_skips_inadmissible_and_verifier_rejects_them() {
     assert_eq!(rejected, 3);
 
     // A block that smuggles in a bad-nonce transaction is invalid as a whole.
-    let view = c.view();
-    let parent = c.head.block.header.clone();
-    let mut forged = c
-        .exec
-        .build_block(
-            &view,
-            &parent,
-            c.proposer,
-            parent.timestamp_ms + 1,
-            vec![],
-            BlockLimits::default(),
-        )
-        .expect("build")
-        .executed
-        .block
-        .as_ref()
-        .clone();
-    forged.txs.push(future);
+    let (view, parent, mut forged) = c.forge(vec![future]);
     let err = c
         .exec
         .execute_block(&view, &parent, &forged, true)
@@ -540,24 +548,7 @@ fn oversized_transactions_are_left_out_and_invalidate_a_block() {
     assert!(blk.block.txs.is_empty());
     assert_eq!(rejected, 1);
 
-    let view = c.view();
-    let parent = c.head.block.header.clone();
-    let mut forged = c
-        .exec
-        .build_block(
-            &view,
-            &parent,
-            c.proposer,
-            parent.timestamp_ms + 1,
-            vec![],
-            BlockLimits::default(),
-        )
-        .expect("build")
-        .executed
-        .block
-        .as_ref()
-        .clone();
-    forged.txs.push(huge);
+    let (view, parent, forged) = c.forge(vec![huge]);
     let err = c
         .exec
         .execute_block(&view, &parent, &forged, true)

@@ -451,17 +451,18 @@ impl synod_consensus::Application for ChainApp {
     }
 
     fn validator_set(&self, epoch: u64) -> Option<Vec<AccountId>> {
-        let snap = match self.inner.store.snapshot() {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(epoch, error = %e, "cannot read the validator set");
-                return None;
-            }
-        };
-        match synod_execution::validators::set_for_epoch(&snap, epoch) {
+        let read = self
+            .inner
+            .store
+            .snapshot()
+            .map_err(|e| e.to_string())
+            .and_then(|snap| {
+                synod_execution::validators::set_for_epoch(&snap, epoch).map_err(|e| e.to_string())
+            });
+        match read {
             Ok(set) => set.map(|members| members.into_iter().map(|(a, _)| a).collect()),
-            Err(e) => {
-                tracing::error!(epoch, error = %e, "cannot read the validator set");
+            Err(error) => {
+                tracing::error!(epoch, %error, "cannot read the validator set");
                 None
             }
         }

@@ -33,6 +33,9 @@ pub const RESEND_AFTER: Duration = Duration::from_secs(5);
 /// Most times one transaction is gossiped again.
 pub const MAX_RESENDS: u32 = 3;
 
+/// How often the pump looks for transactions due to be sent again.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
 /// Most RPC-admitted transactions tracked for resending; beyond this, new ones are not.
 const MAX_TRACKED: usize = 100_000;
 
@@ -130,8 +133,10 @@ impl Resends {
 
 fn pump(rx: Receiver<Vec<Hash>>, mempool: &Mempool, slot: &OnceLock<TxGossip>) {
     let mut resends = Resends::default();
+    // A sweep visits every tracked transaction: once a second, not once per batch.
+    let mut next_sweep = Instant::now();
     loop {
-        let mut hashes = match rx.recv_timeout(Duration::from_secs(1)) {
+        let mut hashes = match rx.recv_timeout(SWEEP_EVERY) {
             Ok(first) => first,
             Err(RecvTimeoutError::Timeout) => Vec::new(),
             Err(RecvTimeoutError::Disconnected) => return,
@@ -149,7 +154,10 @@ fn pump(rx: Receiver<Vec<Hash>>, mempool: &Mempool, slot: &OnceLock<TxGossip>) {
         };
         let now = Instant::now();
         resends.track(&hashes, now);
-        hashes.extend(resends.take_due(now, |h| mempool.get(h).is_some()));
+        if now >= next_sweep {
+            hashes.extend(resends.take_due(now, |h| mempool.get(h).is_some()));
+            next_sweep = now + SWEEP_EVERY;
+        }
         // Already included (and pruned) transactions need not travel.
         let txs: Vec<Arc<SignedTransaction>> =
             hashes.iter().filter_map(|h| mempool.get(h)).collect();

@@ -20,6 +20,17 @@ pub fn synod() -> Command {
     Command::new(env!("CARGO_BIN_EXE_synod"))
 }
 
+/// Runs `synod ARGS` (which should include `--json`), requires success, returns its output.
+pub fn synod_json(args: &[&str]) -> serde_json::Value {
+    let out = synod().args(args).output().expect("run synod");
+    assert!(
+        out.status.success(),
+        "synod {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
 /// A `synod dev` process on free loopback ports.
 pub struct Devnet {
     pub child: Child,
