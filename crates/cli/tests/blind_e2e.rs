@@ -136,7 +136,7 @@ fn err_text(out: &Output, what: &str) -> String {
 
 fn auction_src() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../blind-lang/examples/auction.blind")
+        .join("../blind/lang/examples/auction.blind")
         .to_str()
         .expect("utf8")
         .to_string()

@@ -16,8 +16,8 @@ use synod_mpc::{
     Fr, Message, MpcError, Params, Party, PrepKind, SimOptions, Simulation, Transport, from_i128,
 };
 
-const AUCTION: &str = include_str!("../../blind-lang/examples/auction.blind");
-const MINER: &str = include_str!("../../blind-lang/examples/miner_score.blind");
+const AUCTION: &str = include_str!("../../lang/examples/auction.blind");
+const MINER: &str = include_str!("../../lang/examples/miner_score.blind");
 
 fn inputs(entries: &[(&str, &str, Value)]) -> Inputs {
     let mut m = Inputs::new();

@@ -116,7 +116,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 t.elapsed().as_secs_f64()
             );
         }
-        let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../blind-lang/examples/auction.blind"))?;
+        let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../lang/examples/auction.blind"))?;
         let compiled = synod_blind_lang::compile(&src, &Default::default()).map_err(|e| e.to_string())?;
         let program = client.store_program(compiled.bytes.clone()).await?;
         let me = client.account();

@@ -7,9 +7,9 @@ mod common;
 use synod_blind_exec::{OutputData, reconstruct_outputs};
 use synod_blind_lang::{Compiled, Inputs, Options, Value, compile};
 
-const AUCTION: &str = include_str!("../../blind-lang/examples/auction.blind");
-const AVERAGE: &str = include_str!("../../blind-lang/examples/private_average.blind");
-const MINER: &str = include_str!("../../blind-lang/examples/miner_score.blind");
+const AUCTION: &str = include_str!("../../lang/examples/auction.blind");
+const AVERAGE: &str = include_str!("../../lang/examples/private_average.blind");
+const MINER: &str = include_str!("../../lang/examples/miner_score.blind");
 
 fn build(src: &str) -> Compiled {
     compile(src, &Options::default()).unwrap()

@@ -15,7 +15,7 @@ use synod_blind_lang::interp::NamedValues;
 use synod_blind_lang::{Compiled, Inputs, Options, Value, compile};
 use synod_mpc::{Fr, Params, Simulation};
 
-const AUCTION: &str = include_str!("../../blind-lang/examples/auction.blind");
+const AUCTION: &str = include_str!("../../lang/examples/auction.blind");
 
 fn inputs() -> Inputs {
     let mut m = Inputs::new();
