@@ -2,7 +2,7 @@
 //! Arbitrary bytes through the block decoder: never a panic, canonical round trip.
 
 use libfuzzer_sys::fuzz_target;
-use synod_primitives::Block;
+use synod_runtime::Block;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(block) = Block::decode(data) {

@@ -5,8 +5,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
-use synod_primitives::{Genesis, Keypair};
+use synod_primitives::Keypair;
 use synod_rpc::{RpcContext, SynodApiServer};
+use synod_runtime::Genesis;
 
 struct Harness {
     rt: tokio::runtime::Runtime,

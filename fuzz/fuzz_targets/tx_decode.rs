@@ -3,8 +3,9 @@
 //! re-encodes to the same bytes (the encoding is canonical) and survives the static checks.
 
 use libfuzzer_sys::fuzz_target;
+use synod_primitives::Hash;
 use synod_primitives::tx::FeeSchedule;
-use synod_primitives::{Hash, SignedTransaction};
+use synod_runtime::SignedTransaction;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(tx) = SignedTransaction::decode(data) {

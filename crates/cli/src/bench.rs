@@ -18,14 +18,15 @@ use jsonrpsee::core::client::SubscriptionClientT;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use synod_bank::BankCall;
+use synod_bank::GenesisAccount;
 use synod_execution::Executor;
 use synod_execution::executor::BlockLimits;
 use synod_primitives::account::verify_batch;
-use synod_primitives::{
-    AccountId, Call, Genesis, GenesisAccount, Hash, Keypair, SignedTransaction, Transaction,
-};
+use synod_primitives::{AccountId, Hash, Keypair};
 use synod_rpc::SynodApiClient;
 use synod_rpc::api::{BlockJson, SubmitResult};
+use synod_runtime::{Call, Genesis, SignedTransaction, Transaction};
 use synod_storage::{BlockCommit, StateView, Store};
 
 #[derive(Args, Debug)]
@@ -94,10 +95,10 @@ fn signed_transfers(g: &Genesis, keys: &[Keypair], n: usize) -> Vec<SignedTransa
                 sender: from.account(),
                 nonce: (k / keys.len()) as u64,
                 fee: 1_000_000,
-                call: Call::Transfer {
+                call: Call::Bank(BankCall::Transfer {
                     to,
                     amount: 1 + (k as u64 % 1000),
-                },
+                }),
             }
             .sign(from, &gh)
         })

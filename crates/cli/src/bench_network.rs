@@ -16,9 +16,11 @@ use clap::Args;
 use jsonrpsee::core::client::SubscriptionClientT;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-use synod_primitives::{Call, Genesis, Hash, Keypair, SignedTransaction, Transaction};
+use synod_bank::BankCall;
+use synod_primitives::{Hash, Keypair};
 use synod_rpc::SynodApiClient;
 use synod_rpc::api::{BlockJson, SubmitResult};
+use synod_runtime::{Call, Genesis, SignedTransaction, Transaction};
 
 #[derive(Args, Debug, Clone)]
 pub struct NetworkBenchArgs {
@@ -54,7 +56,7 @@ pub struct NetworkBenchArgs {
     /// first views can lose up to the notarization timeout to a split vote; the default is a
     /// real network's epoch, so the figures are steady state. Use 20 (the localnet default) to
     /// measure handovers.
-    #[arg(long, default_value_t = synod_primitives::StakingParams::default().epoch_length)]
+    #[arg(long, default_value_t = synod_validators::StakingParams::default().epoch_length)]
     pub epoch_length: u64,
     /// Skip the single-validator comparison.
     #[arg(long)]
@@ -125,10 +127,10 @@ impl Senders {
                 sender: self.keys[k].account(),
                 nonce: self.nonces[k],
                 fee: 1_000_000,
-                call: Call::Transfer {
+                call: Call::Bank(BankCall::Transfer {
                     to,
                     amount: 1 + (self.cursor as u64 % 1000),
-                },
+                }),
             }
             .sign(&self.keys[k], &gh);
             self.nonces[k] += 1;

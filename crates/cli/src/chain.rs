@@ -7,12 +7,16 @@ use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use std::time::{Duration, Instant};
+use synod_bank::BankCall;
+use synod_bank::hotkey_binding_message;
 use synod_primitives::token::{DisplayAmount, parse_amount};
-use synod_primitives::tx::{FeeSchedule, hotkey_binding_message};
-use synod_primitives::{Call, Hash, Keypair, Receipt, Transaction, TxOutcome};
+use synod_primitives::tx::FeeSchedule;
+use synod_primitives::{Hash, Keypair};
 use synod_rpc::SynodApiClient;
 use synod_rpc::api::{BlockId, ChainInfo, StateValueJson, TxStatus};
+use synod_runtime::{Call, Receipt, Transaction, TxOutcome};
 use synod_storage::StateProof;
+use synod_validators::rpc::ValidatorsApiClient;
 
 #[derive(Args, Debug)]
 pub struct BalanceArgs {
@@ -153,6 +157,9 @@ async fn run_async(cli: &Cli) -> anyhow::Result<()> {
     if let Command::Validator(cmd) = &cli.command {
         return crate::validators::run(cli, cmd).await;
     }
+    if let Command::Token(cmd) = &cli.command {
+        return crate::tokens::run(cli, cmd).await;
+    }
     let c = client(&cli.rpc)?;
     let e = rpc_err(&cli.rpc);
     match &cli.command {
@@ -177,7 +184,7 @@ async fn run_async(cli: &Cli) -> anyhow::Result<()> {
                 cli,
                 &c,
                 &key,
-                Call::Transfer { to, amount },
+                Call::Bank(BankCall::Transfer { to, amount }),
                 t.fee,
                 t.nonce,
                 !t.no_wait,
@@ -194,10 +201,10 @@ async fn run_async(cli: &Cli) -> anyhow::Result<()> {
                 cli,
                 &c,
                 &cold,
-                Call::BindHotkey {
+                Call::Bank(BankCall::BindHotkey {
                     hotkey: hot.account(),
                     proof,
-                },
+                }),
                 None,
                 None,
                 true,
@@ -556,7 +563,7 @@ async fn query_state(
         let info = c.chain_info().await.map_err(&e)?;
         let (validators, epoch_length) = match genesis {
             Some(path) => {
-                let g: synod_primitives::Genesis = serde_json::from_slice(&std::fs::read(path)?)
+                let g: synod_runtime::Genesis = serde_json::from_slice(&std::fs::read(path)?)
                     .with_context(|| format!("reading genesis {}", path.display()))?;
                 if g.hash() != info.genesis_hash {
                     bail!(

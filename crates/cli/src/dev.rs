@@ -6,12 +6,14 @@ use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+use synod_bank::GenesisAccount;
 use synod_execution::executor::BlockLimits;
 use synod_mempool::MempoolConfig;
 use synod_node::{NodeConfig, RunningNode};
+use synod_primitives::Keypair;
 use synod_primitives::keys::DEV_ACCOUNT_NAMES;
 use synod_primitives::token::DisplayAmount;
-use synod_primitives::{Genesis, GenesisAccount, Keypair};
+use synod_runtime::Genesis;
 
 #[derive(Args, Debug)]
 pub struct DevArgs {
@@ -36,6 +38,11 @@ pub struct DevArgs {
     /// Most transactions per block.
     #[arg(long, default_value_t = 20_000)]
     pub max_block_txs: usize,
+    /// Blocks a token's admin actions (mint, emission, authority changes) wait in the queue;
+    /// default: the production 48 hours. A non-default value is part of the genesis, so a data
+    /// directory keeps the value it was created with.
+    #[arg(long)]
+    pub token_timelock: Option<u64>,
     /// Also prefund this many deterministic load-test accounts (`bench-0`, `bench-1`, ...).
     #[arg(long, default_value_t = 0, hide = true)]
     pub bench_accounts: usize,
@@ -81,6 +88,9 @@ pub fn run(cli: &Cli, args: &DevArgs) -> anyhow::Result<()> {
             account: bench_key(i).account(),
             balance: 1_000 * synod_primitives::token::UNIT,
         }));
+    if let Some(blocks) = args.token_timelock {
+        genesis.tokens.admin_timelock_blocks = blocks;
+    }
     let config = NodeConfig {
         data_dir: data_dir.clone(),
         genesis: genesis.clone(),

@@ -6,8 +6,8 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 use synod_node::genesis::{GenesisSpec, load_genesis};
-use synod_primitives::Genesis;
 use synod_primitives::token::DisplayAmount;
+use synod_runtime::Genesis;
 
 #[derive(Subcommand, Debug)]
 pub enum GenesisCommand {

@@ -18,8 +18,9 @@ use synod_node::genesis::{AccountSpec, GenesisSpec, ValidatorSpec, load_genesis}
 use synod_node::keyfile::{generate_key_file, read_key_file};
 use synod_primitives::keys::DEV_ACCOUNT_NAMES;
 use synod_primitives::token::UNIT;
-use synod_primitives::{AccountId, Genesis, Keypair};
+use synod_primitives::{AccountId, Keypair};
 use synod_rpc::SynodApiClient;
+use synod_runtime::Genesis;
 
 #[derive(Args, Debug)]
 pub struct LocalnetArgs {
@@ -41,7 +42,7 @@ pub struct LocalnetArgs {
     pub block_interval_ms: u64,
     /// Blocks per validator epoch (the set can change, and consensus hands over, at each
     /// boundary). Short by default so bonding shows up quickly; a real network uses 600.
-    #[arg(long, default_value_t = synod_primitives::StakingParams::dev().epoch_length)]
+    #[arg(long, default_value_t = synod_validators::StakingParams::dev().epoch_length)]
     pub epoch_length: u64,
     /// Write keys, genesis and configs, print the plan, and exit without starting nodes.
     #[arg(long)]
@@ -198,11 +199,12 @@ pub fn prepare(dir: &Path, opts: &Options) -> anyhow::Result<Plan> {
         accounts,
         fees: None,
         // Devnet-friendly module parameters: short validator epochs, no subnet rate limits.
-        staking: Some(synod_primitives::StakingParams {
+        staking: Some(synod_validators::StakingParams {
             epoch_length: opts.epoch_length,
-            ..synod_primitives::StakingParams::dev()
+            ..synod_validators::StakingParams::dev()
         }),
-        subnets: Some(synod_primitives::SubnetParams::dev()),
+        subnets: Some(synod_subnets::SubnetParams::dev()),
+        tokens: None,
     };
     std::fs::write(dir.join("genesis-spec.toml"), toml::to_string(&spec)?)?;
     let genesis = spec.build()?;

@@ -1,5 +1,10 @@
-//! `synod`: run a devnet, manage keys, send transactions, query (with proofs), replay, bench,
-//! subnets, validators.
+//! `synod`: run a devnet, a node or a localnet, manage keys, send transactions, query (with
+//! proofs), replay, bench, and one command group per module (subnets, validators, tokens) plus
+//! blind computation.
+//!
+//! It must not hold chain logic: it builds calls from the modules' types, signs them, and talks
+//! to a node over JSON-RPC (or starts one); anything a user can do here is a transaction or a
+//! query any other client can make too.
 #![allow(unreachable_pub, missing_docs)] // a binary: `pub` marks what its modules share, not a public API
 
 mod bench;
@@ -15,6 +20,7 @@ mod node_cmd;
 mod output;
 mod replay;
 mod subnets;
+mod tokens;
 mod validators;
 
 use clap::{Parser, Subcommand};
@@ -107,6 +113,9 @@ pub enum Command {
     /// Validators: bond, unbond, withdraw, report-equivocation, list, show.
     #[command(subcommand)]
     Validator(validators::ValidatorCommand),
+    /// Tokens: create, info, list, balance, transfer, approve, burn, emit, mint, vest, claim, admin.
+    #[command(subcommand)]
+    Token(tokens::TokenCommand),
 }
 
 fn main() -> std::process::ExitCode {

@@ -7,7 +7,7 @@ use clap::Args;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
-use synod_primitives::Genesis;
+use synod_runtime::Genesis;
 use synod_storage::{BlockCommit, StateView, Store};
 
 #[derive(Args, Debug)]
@@ -50,7 +50,9 @@ pub fn run(cli: &Cli, args: &ReplayArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let view = StateView::new(Arc::new(replica.snapshot()?), vec![]);
     let genesis_block = executor.genesis_block(&view)?;
-    let stored_genesis = stored.block(0)?.context("block 0 missing")?;
+    let stored_genesis = stored
+        .block::<synod_runtime::Call>(0)?
+        .context("block 0 missing")?;
     if stored_genesis.hash() != genesis_block.block.hash() {
         bail!(
             "stored genesis {} differs from this genesis {}",

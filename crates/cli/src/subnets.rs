@@ -11,12 +11,13 @@ use crate::output::emit;
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 use std::io::Read;
-use synod_execution::subnets::SubnetHyperparams;
-use synod_execution::subnets::query::{Metagraph, StakePositionView, SubnetView};
-use synod_primitives::subnets::{Hyperparameter, NetUid, SubnetCall, Uid, weights_commit_hash};
+use synod_primitives::AccountId;
 use synod_primitives::token::{DisplayAmount, parse_amount};
-use synod_primitives::{AccountId, Call};
-use synod_rpc::SynodApiClient;
+use synod_runtime::Call;
+use synod_subnets::SubnetHyperparams;
+use synod_subnets::query::{Metagraph, StakePositionView, SubnetView};
+use synod_subnets::rpc::SubnetsApiClient;
+use synod_subnets::{Hyperparameter, NetUid, SubnetCall, Uid, weights_commit_hash};
 
 /// `synod subnet ...`
 #[derive(Subcommand, Debug)]
@@ -920,10 +921,8 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                     }
                     match r {
                         Ok(receipt) => {
-                            let failed = matches!(
-                                receipt.outcome,
-                                synod_primitives::TxOutcome::Failed { .. }
-                            );
+                            let failed =
+                                matches!(receipt.outcome, synod_runtime::TxOutcome::Failed { .. });
                             emit(
                                 cli.json,
                                 &serde_json::json!({"receipt": receipt, "commit_hash": commit_hash, "salt": salt_hex}),

@@ -9,11 +9,11 @@ use crate::keys::{account, signer};
 use crate::output::emit;
 use anyhow::Context;
 use clap::Subcommand;
-use synod_execution::validators::query::{ValidatorSetView, ValidatorView};
-use synod_primitives::Call;
 use synod_primitives::token::{DisplayAmount, parse_amount};
-use synod_primitives::validators::{MAX_EVIDENCE_LEN, ValidatorCall};
-use synod_rpc::SynodApiClient;
+use synod_runtime::Call;
+use synod_validators::query::{ValidatorSetView, ValidatorView};
+use synod_validators::rpc::ValidatorsApiClient;
+use synod_validators::{MAX_EVIDENCE_LEN, ValidatorCall};
 
 /// `synod validator ...`
 #[derive(Subcommand, Debug)]

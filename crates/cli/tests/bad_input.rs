@@ -3,9 +3,11 @@
 mod common;
 
 use common::*;
-use synod_primitives::{Call, Keypair, Transaction, TxFailure, TxOutcome};
+use synod_primitives::Keypair;
 use synod_rpc::SynodApiClient;
 use synod_rpc::api::SubmitResult;
+use synod_runtime::{BankCall, BankFailure};
+use synod_runtime::{Call, Transaction, TxFailure, TxOutcome};
 
 fn rejected_kind(r: &SubmitResult) -> &str {
     match r {
@@ -95,10 +97,10 @@ fn bad_transactions_and_requests_get_specific_errors() {
         sender: alice.account(),
         nonce: 1,
         fee: 1_000_000,
-        call: Call::Transfer {
+        call: Call::Bank(BankCall::Transfer {
             to: bob.account(),
             amount: u64::MAX,
-        },
+        }),
     }
     .sign(&alice, &g.hash());
     let h = rt
@@ -112,7 +114,7 @@ fn bad_transactions_and_requests_get_specific_errors() {
     assert!(matches!(
         receipt.outcome,
         TxOutcome::Failed {
-            failure: TxFailure::InsufficientBalance { .. }
+            failure: TxFailure::Bank(BankFailure::InsufficientBalance { .. })
         }
     ));
     let alice1 = rt

@@ -4,9 +4,10 @@
 mod common;
 
 use common::*;
-use synod_primitives::{Keypair, TxOutcome};
+use synod_primitives::Keypair;
 use synod_rpc::SynodApiClient;
 use synod_rpc::api::{BlockId, SubmitResult};
+use synod_runtime::TxOutcome;
 
 #[test]
 fn devnet_transfers_proofs_restart_and_replay() {

@@ -17,10 +17,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use synod_node::keyfile::read_key_file;
 use synod_primitives::token::UNIT;
-use synod_primitives::validators::ValidatorCall;
-use synod_primitives::{AccountId, Call, Genesis, Hash, Keypair, Transaction, TxOutcome};
+use synod_primitives::{AccountId, Hash, Keypair};
 use synod_rpc::SynodApiClient;
 use synod_rpc::api::{BlockId, SubmitResult};
+use synod_runtime::BankCall;
+use synod_runtime::{Call, Genesis, Transaction, TxOutcome};
+use synod_validators::ValidatorCall;
+use synod_validators::rpc::ValidatorsApiClient;
 
 struct Node {
     config: PathBuf,
@@ -172,10 +175,10 @@ fn load(
                         sender: sender.account(),
                         nonce: n + k,
                         fee: 1_000_000,
-                        call: Call::Transfer {
+                        call: Call::Bank(BankCall::Transfer {
                             to,
                             amount: tag * 1_000_000 + serial,
-                        },
+                        }),
                     }
                     .sign(&sender, &gh),
                 )
@@ -400,10 +403,10 @@ fn a_full_node_joins_from_genesis_catches_up_and_relays_transactions_by_gossip()
             sender: alice.account(),
             nonce: nonce + k,
             fee: 1_000_000,
-            call: Call::Transfer {
+            call: Call::Bank(BankCall::Transfer {
                 to: Keypair::dev("bob").account(),
                 amount: 7 + k,
-            },
+            }),
         }
         .sign(&alice, &genesis.hash());
         hashes.push(

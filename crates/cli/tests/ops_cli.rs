@@ -95,7 +95,7 @@ fn genesis_new_show_hash_agree_and_bad_specs_are_refused() {
     let out = dir.path().join("genesis.json");
     let (ok, made, stdout, _) = run(&["genesis", "new", "--spec", p(&spec_path), "--out", p(&out)]);
     assert!(ok, "{stdout}");
-    let g: synod_primitives::Genesis =
+    let g: synod_runtime::Genesis =
         serde_json::from_slice(&std::fs::read(&out).expect("read")).expect("genesis json");
     assert_eq!(made["hash"], serde_json::json!(g.hash()));
     assert_eq!(g.validators.len(), 2);

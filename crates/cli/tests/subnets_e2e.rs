@@ -13,17 +13,18 @@ use common::*;
 use jsonrpsee::http_client::HttpClient;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+use synod_bank::hotkey_binding_message;
 use synod_execution::subnets::query::Metagraph;
 use synod_execution::subnets::state::{self as sstate, SubnetState};
-use synod_primitives::subnets::{Hyperparameter, SubnetCall, weights_commit_hash};
 use synod_primitives::token::UNIT;
-use synod_primitives::tx::hotkey_binding_message;
-use synod_primitives::{
-    AccountId, Call, Event, Keypair, Receipt, SubnetEvent, SubnetFailure, Transaction, TxFailure,
-    TxOutcome,
-};
+use synod_primitives::{AccountId, Keypair};
 use synod_rpc::SynodApiClient;
 use synod_rpc::api::{BlockId, SubmitResult};
+use synod_runtime::BankCall;
+use synod_runtime::{Call, Event, Receipt, Transaction, TxFailure, TxOutcome};
+use synod_subnets::rpc::SubnetsApiClient;
+use synod_subnets::{Hyperparameter, SubnetCall, weights_commit_hash};
+use synod_subnets::{SubnetEvent, SubnetFailure};
 
 const FEE: u64 = 20_000_000;
 const TEMPO: u16 = 30;
@@ -187,10 +188,10 @@ fn sub(c: SubnetCall) -> Call {
 
 fn bind(cold: &Keypair, hot: &Keypair) -> Call {
     let msg = hotkey_binding_message(&dev_genesis().chain_id, &cold.account());
-    Call::BindHotkey {
+    Call::Bank(BankCall::BindHotkey {
         hotkey: hot.account(),
         proof: hot.sign(&msg),
-    }
+    })
 }
 
 fn events(r: &Receipt) -> Vec<SubnetEvent> {
@@ -733,9 +734,9 @@ fn subnet_economy_end_to_end() {
     assert_eq!(stakes.as_array().map(Vec::len), Some(2));
     // The devnet's genesis parameters are served as they are.
     let params = synod_json(&net.rpc, &["subnet", "params"], None);
-    let dev = synod_primitives::SubnetParams::dev();
+    let dev = synod_subnets::SubnetParams::dev();
     assert_eq!(
-        serde_json::from_value::<synod_primitives::SubnetParams>(params).expect("params"),
+        serde_json::from_value::<synod_subnets::SubnetParams>(params).expect("params"),
         dev
     );
     let burn = synod_json(&net.rpc, &["subnet", "burn-cost", "1"], None);

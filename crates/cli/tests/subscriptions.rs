@@ -5,9 +5,11 @@ mod common;
 use common::*;
 use jsonrpsee::core::client::{Subscription, SubscriptionClientT};
 use std::time::Duration;
-use synod_primitives::{Event, Keypair};
+use synod_primitives::Keypair;
 use synod_rpc::SynodApiClient;
 use synod_rpc::api::{BlockJson, TxEvents};
+use synod_runtime::BankEvent;
+use synod_runtime::Event;
 
 #[test]
 fn finalized_blocks_and_events_stream_over_websocket() {
@@ -80,11 +82,14 @@ fn finalized_blocks_and_events_stream_over_websocket() {
         .await
         .expect("events of the transfer arrive");
         assert_eq!(ev.height, found_block);
-        assert!(ev.events.contains(&Event::Transfer {
+        assert!(ev.events.contains(&Event::Bank(BankEvent::Transfer {
             from: alice.account(),
             to: bob.account(),
             amount: 42
-        }));
-        assert!(matches!(ev.events[0], Event::FeePaid { .. }));
+        })));
+        assert!(matches!(
+            ev.events[0],
+            Event::Bank(BankEvent::FeePaid { .. })
+        ));
     });
 }

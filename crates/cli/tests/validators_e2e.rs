@@ -9,12 +9,16 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};
+use synod_bank::rpc::BankApiClient;
 use synod_execution::validators::query::{ValidatorSetView, ValidatorView};
+use synod_primitives::Keypair;
 use synod_primitives::receipt::end_block_receipt_hash;
 use synod_primitives::token::UNIT;
-use synod_primitives::validators::{SetMember, UnbondingEntry, ValidatorEvent};
-use synod_primitives::{Event, Keypair, Receipt, StakingParams, TxOutcome};
 use synod_rpc::SynodApiClient;
+use synod_runtime::{Event, Receipt, TxOutcome};
+use synod_validators::StakingParams;
+use synod_validators::rpc::ValidatorsApiClient;
+use synod_validators::{SetMember, UnbondingEntry, ValidatorEvent};
 
 /// Runs `synod --rpc URL --dev --json ARGS`; returns (success, stdout).
 fn cli(rpc: &str, args: &[&str]) -> (bool, String) {

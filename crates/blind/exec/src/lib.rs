@@ -9,6 +9,9 @@
 //! boolean operations, multiplexers, casts, `reveal`, and division-by-zero
 //! *poison* that fails only outputs that need it. Pure: no I/O, no clock.
 //!
+//! It must not do I/O or know the network: messages go through the `synod_mpc::Transport` it is
+//! given, and results must equal the reference interpreter's bit for bit.
+//!
 //! ## API
 //!
 //! * [`plan`]`(mir) -> `[`Plan`] — validate, compute priorities, predict the

@@ -1,6 +1,9 @@
 //! `synod-blind-lang` — the secure-program language of Synod's
 //! blind-computation engine.
 //!
+//! It must not execute anything securely nor do I/O: secure execution is `synod-blind-exec`'s,
+//! and a program's identity is the hash of its canonical MIR, which must never change meaning.
+//!
 //! This crate owns the language end to end, up to (not including) secure
 //! execution:
 //!

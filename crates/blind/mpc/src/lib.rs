@@ -6,6 +6,8 @@
 //! deterministic. A network layer plugs in through [`Transport`]; a language
 //! executor drives a [`Party`] with batched vector operations.
 //!
+//! It must not do I/O, read clocks or pick randomness outside the seeds it is given.
+//!
 //! ## Model
 //!
 //! * Semi-honest (passive) adversary corrupting up to `t < n/2` parties,

@@ -6,6 +6,9 @@
 //! locally, sends one share per node, and reconstructs what is addressed to
 //! the caller.
 //!
+//! It must not put shares on chain or let any node see another node's share; it runs beside the
+//! chain and does not touch chain state.
+//!
 //! * **Links** ([`secure`], [`mesh`]): one TCP connection per pair of
 //!   members; an X25519 handshake signed by the members' ed25519 identity
 //!   keys from the committee file, then ChaCha20-Poly1305 frames with counter

@@ -26,7 +26,7 @@ use std::{
     },
     time::{Duration, UNIX_EPOCH},
 };
-use synod_primitives::Block;
+use synod_runtime::Block;
 use tracing::{debug, error, warn};
 
 /// Implements commonware's marshal-level application over a Synod [`Application`].

@@ -14,7 +14,8 @@ use commonware_codec::{Buf, Copying, EncodeSize, Error as CodecError, RangeCfg, 
 use commonware_consensus::{BoundedBlock, Heightable, types::Height};
 use commonware_cryptography::{Digestible, blake3};
 use std::sync::Arc;
-use synod_primitives::{Block, Hash};
+use synod_primitives::Hash;
+use synod_runtime::Block;
 
 /// The digest type the engine uses to name blocks (32 bytes, equal to [`Block::hash`]).
 pub type Digest = blake3::Digest;

@@ -3,6 +3,9 @@
 //! This crate owns everything about agreeing on the chain, and is the only place where the
 //! commonware consensus stack (and its generics) appears:
 //!
+//! It must not hold state-machine logic: blocks are built, executed and committed by the
+//! `Application` it is given, and no other crate names commonware types.
+//!
 //! - [simplex](commonware_consensus::simplex) BFT consensus (ed25519 votes, round-robin leaders,
 //!   2-hop block time, 3-hop finality), with
 //! - marshal, which turns finalization certificates into an ordered, gap-free stream of finalized
@@ -73,7 +76,8 @@ pub use gossip::{GossipError, TxGossip};
 pub use tokio_runner::{run_tokio, run_tokio_with};
 
 use std::sync::Arc;
-use synod_primitives::{AccountId, Block, Hash};
+use synod_primitives::{AccountId, Hash};
+use synod_runtime::Block;
 
 /// What the consensus engine needs from the application. Engine-agnostic: only Synod types.
 ///

@@ -33,7 +33,8 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// ```no_run
 /// # use std::sync::Arc;
-/// # use synod_primitives::{Block, Hash, Keypair};
+/// # use synod_primitives::{Hash, Keypair};
+/// # use synod_runtime::Block;
 /// # #[derive(Clone)] struct MyApp;
 /// # impl synod_consensus::Application for MyApp {
 /// #     fn genesis(&self) -> Block { unimplemented!() }

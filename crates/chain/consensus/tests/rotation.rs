@@ -15,7 +15,10 @@ use commonware_p2p::simulated::Link;
 use commonware_utils::probability;
 use sim::{Sim, SimConfig, run, seeds};
 use std::time::Duration;
-use synod_primitives::{AccountId, Call, Keypair, ValidatorCall, token::UNIT};
+use synod_primitives::{AccountId, Keypair, token::UNIT};
+use synod_runtime::BankCall;
+use synod_runtime::Call;
+use synod_runtime::validators::ValidatorCall;
 
 const LAN: Link = Link {
     latency: Duration::from_millis(10),
@@ -67,7 +70,7 @@ fn validators_join_and_leave_at_epoch_boundaries() {
             // Fund the observer and validator 0 (fees), then the observer bonds.
             for (to, amount) in [(&keys[4], 1_000 * UNIT), (&keys[0], 10 * UNIT)] {
                 let to = to.account();
-                include(&sim, &alice, Call::Transfer { to, amount }).await;
+                include(&sim, &alice, Call::Bank(BankCall::Transfer { to, amount })).await;
             }
             let bonded_at = include(
                 &sim,

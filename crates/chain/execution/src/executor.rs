@@ -1,22 +1,21 @@
 //! Genesis, block building (proposer side) and block execution (verifier side).
 
 use std::sync::Arc;
-use synod_bank::{self as bank, AccountInfo, CallError};
+use synod_module::{BlockCtx, CallError, GenesisError, GenesisFailure};
 use synod_primitives::block::MAX_BLOCK_TXS;
 use synod_primitives::hash::merkle_root;
 use synod_primitives::receipt::end_block_receipt_hash;
 use synod_primitives::tx::verify_signatures;
-use synod_primitives::{
-    AccountId, Block, Call, Event, Genesis, Hash, Header, Receipt, SignedTransaction, TxError,
-    TxOutcome,
-};
+use synod_primitives::{AccountId, Hash, Header, TxError};
+use synod_runtime::bank::{self, AccountInfo};
+use synod_runtime::subnets::Params as SubnetParams;
+use synod_runtime::validators::{EquivocationVerifier, StakingParams};
+use synod_runtime::{Block, Event, Genesis, Receipt, Runtime, SignedTransaction, TxOutcome};
 use synod_storage::delta::Overlay;
 use synod_storage::typed::StateError;
 use synod_storage::{
     ChangeSet, PendingBlock, StateRead, StateView, StorageError, compute_state_root,
 };
-use synod_subnets::Params as SubnetParams;
-use synod_validators::EquivocationVerifier;
 
 /// Why a transaction cannot be included in a block on top of the current state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,9 +91,9 @@ pub enum BlockError {
     /// Too many transactions.
     #[error("block has {0} transactions, over the limit")]
     TooManyTxs(usize),
-    /// The genesis' subnet parameters cannot run a chain.
-    #[error("genesis: {0}")]
-    InvalidSubnetParams(#[from] synod_subnets::SubnetParamsError),
+    /// A module refuses its genesis section.
+    #[error(transparent)]
+    InvalidGenesis(#[from] GenesisError),
 }
 
 /// A block together with the result of executing it.
@@ -140,21 +139,15 @@ impl Default for BlockLimits {
 pub struct Executor {
     genesis: Arc<Genesis>,
     genesis_hash: Hash,
-    subnet_params: Arc<SubnetParams>,
-    verifier: Verifier,
+    runtime: Arc<Runtime>,
 }
 
-/// The injected equivocation verifier (none: every report is refused).
-#[derive(Clone, Default)]
-struct Verifier(Option<Arc<dyn EquivocationVerifier>>);
-
-impl std::fmt::Debug for Verifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "Verifier(injected)"
-        } else {
-            "Verifier(none)"
-        })
+impl From<GenesisFailure> for BlockError {
+    fn from(e: GenesisFailure) -> Self {
+        match e {
+            GenesisFailure::Invalid(e) => BlockError::InvalidGenesis(e),
+            GenesisFailure::State(e) => BlockError::State(e),
+        }
     }
 }
 
@@ -163,12 +156,11 @@ impl Executor {
     /// parameters (`genesis.subnets`; checked when block 0 is built).
     pub fn new(genesis: Genesis) -> Self {
         let genesis_hash = genesis.hash();
-        let subnet_params = Arc::new(genesis.subnets.clone());
+        let runtime = Arc::new(Runtime::new(&genesis));
         Executor {
             genesis: Arc::new(genesis),
             genesis_hash,
-            subnet_params,
-            verifier: Verifier::default(),
+            runtime,
         }
     }
 
@@ -184,41 +176,45 @@ impl Executor {
     /// `EvidenceNotSupported`. Every node of a chain must use the same verifier, since its
     /// verdict is part of the state.
     pub fn with_equivocation_verifier(mut self, verifier: Arc<dyn EquivocationVerifier>) -> Self {
-        self.verifier = Verifier(Some(verifier));
+        Arc::make_mut(&mut self.runtime).set_equivocation_verifier(verifier);
         self
     }
 
+    /// The chain's modules.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
     /// The staking parameters (from genesis).
-    pub fn staking_params(&self) -> &synod_primitives::StakingParams {
-        &self.genesis.staking
+    pub fn staking_params(&self) -> &StakingParams {
+        self.runtime.validators.params()
     }
 
     /// The subnet parameters.
     pub fn subnet_params(&self) -> &SubnetParams {
-        &self.subnet_params
+        self.runtime.subnets.params()
+    }
+
+    fn block_ctx(&self, height: u64) -> BlockCtx<'_> {
+        BlockCtx {
+            height,
+            chain_id: &self.genesis.chain_id,
+        }
     }
 
     /// The per-block hook, run after the block's transactions inside its overlay and before
-    /// the state root is computed: subnet emission, pending accumulation and due epochs, then
-    /// at the last block of a validator epoch the next epoch's validator set. Block height is
-    /// its only clock. Returns the events for the block's end-block receipt.
+    /// the state root is computed: every module's end-of-block hook in the runtime's module
+    /// order (today: subnet emission and due epochs, then at the last block of a validator
+    /// epoch the next epoch's validator set). Block height is its only clock. Returns the
+    /// events for the block's end-block receipt.
     pub fn end_block<R: StateRead + ?Sized>(
         &self,
         block_state: &mut Overlay<'_, R>,
         height: u64,
     ) -> Result<Vec<Event>, BlockError> {
-        let report = synod_subnets::on_block_end(block_state, height, &self.subnet_params)?;
-        let mut events: Vec<Event> = report
-            .epochs
-            .into_iter()
-            .filter_map(|e| e.event.map(Event::Subnet))
-            .collect();
-        events.extend(synod_validators::on_block_end(
-            block_state,
-            height,
-            &self.genesis.staking,
-        )?);
-        Ok(events)
+        Ok(self
+            .runtime
+            .end_block(block_state, &self.block_ctx(height))?)
     }
 
     /// Runs [`Self::end_block`] and, when it emitted events, appends the end-block receipt
@@ -262,24 +258,9 @@ impl Executor {
 
     /// Builds block 0 on `empty`, a view of an empty database.
     pub fn genesis_block(&self, empty: &StateView) -> Result<ExecutedBlock, BlockError> {
-        self.subnet_params.validate()?;
+        self.runtime.validate_genesis()?;
         let mut ov = Overlay::new(empty);
-        let mut issuance: u64 = 0;
-        for a in &self.genesis.accounts {
-            let mut info = bank::account(&ov, &a.account)?;
-            // Saturating both ways keeps issuance == sum of balances even for absurd genesis
-            // files (a real genesis is far below the 21M SYN cap).
-            let before = info.balance;
-            info.balance = info.balance.saturating_add(a.balance);
-            issuance = issuance.saturating_add(info.balance - before);
-            bank::set_account(&mut ov, &a.account, info);
-        }
-        // Genesis validators' stake is held by the validator module's account, so it is part of
-        // the issuance like every other balance.
-        let staked =
-            synod_validators::genesis(&mut ov, &self.genesis.validators, &self.genesis.staking)?;
-        issuance = issuance.saturating_add(staked);
-        bank::set_issuance(&mut ov, issuance);
+        self.runtime.init_genesis(&mut ov)?;
         let changes = ov.into_changes();
         let (state_root, tree) = compute_state_root(empty, &changes, 0)?;
         let header = Header {
@@ -346,7 +327,7 @@ impl Executor {
         block_state: &mut Overlay<'_, R>,
         proposer: &AccountId,
         at: TxPosition<'_>,
-        mut sender: AccountInfo,
+        sender: AccountInfo,
     ) -> Result<Receipt, BlockError> {
         let TxPosition {
             tx,
@@ -355,60 +336,14 @@ impl Executor {
             index,
         } = at;
         let t = &tx.tx;
-        sender.balance -= t.fee;
-        sender.nonce += 1;
-        bank::set_account(block_state, &t.sender, sender);
-        let mut collector = bank::account(block_state, proposer)?;
-        // Fees cannot overflow a balance below the supply cap; if they ever would, they burn.
-        match collector.balance.checked_add(t.fee) {
-            Some(b) => {
-                collector.balance = b;
-                bank::set_account(block_state, proposer, collector);
-            }
-            None => {
-                let total = bank::issuance(block_state)?.saturating_sub(t.fee);
-                bank::set_issuance(block_state, total);
-            }
-        }
-        let mut events = vec![Event::FeePaid {
-            payer: t.sender,
-            collector: *proposer,
-            amount: t.fee,
-        }];
+        let fee = bank::charge_fee(block_state, &t.sender, sender, proposer, t.fee)?;
+        let mut events = vec![Event::Bank(fee)];
 
         let (result, changes) = {
             let mut call_state = Overlay::new(&*block_state);
-            let result = match &t.call {
-                Call::Transfer { to, amount } => {
-                    bank::transfer(&mut call_state, &t.sender, to, *amount)
-                }
-                Call::BindHotkey { hotkey, proof } => bank::bind_hotkey(
-                    &mut call_state,
-                    &self.genesis.chain_id,
-                    &t.sender,
-                    hotkey,
-                    proof,
-                ),
-                Call::Subnets(call) => synod_subnets::dispatch(
-                    &mut call_state,
-                    &synod_subnets::Ctx {
-                        height,
-                        params: &self.subnet_params,
-                    },
-                    &t.sender,
-                    call,
-                ),
-                Call::Validators(call) => synod_validators::dispatch(
-                    &mut call_state,
-                    &synod_validators::Ctx {
-                        height,
-                        params: &self.genesis.staking,
-                        verifier: self.verifier.0.as_deref(),
-                    },
-                    &t.sender,
-                    call,
-                ),
-            };
+            let result =
+                self.runtime
+                    .dispatch(&mut call_state, &self.block_ctx(height), &t.sender, &t.call);
             (result, call_state.into_changes())
         };
         let outcome = match result {

@@ -7,12 +7,15 @@
 //! respect to its inputs: no clock, no randomness, no I/O other than reads through a
 //! [`synod_storage::StateView`], and every collection it iterates is ordered.
 //!
+//! It must not hold module logic or name a module: calls and end-of-block hooks go through
+//! `synod_runtime::Runtime`, fees through the bank.
+//!
 //! Modules are crates of their own (`synod-bank`, `synod-subnets`, ...), each owning a key
-//! prefix in state; the executor dispatches calls to them (`Call::Subnets` goes to
-//! [`synod_subnets::dispatch`], `Call::Validators` to [`synod_validators::dispatch`]) and,
-//! after a block's transactions, runs the per-block hook [`Executor::end_block`] (subnet
-//! emission and epochs, then the validator set at an epoch's last block) inside the block's
-//! overlay, before the state root is computed. Events of the hook go into an end-block receipt
+//! prefix in state; the executor knows none of them: it charges the fee through the bank (the
+//! native ledger every transaction pays in), hands the call to [`synod_runtime::Runtime`],
+//! which dispatches it to its module, and after a block's transactions runs every module's
+//! end-of-block hook ([`Executor::end_block`]) inside the block's overlay, before the state
+//! root is computed. It must not hold module logic. Events of the hook go into an end-block receipt
 //! that follows the transactions' receipts (see
 //! [`synod_primitives::receipt::end_block_receipt_hash`]); blocks whose hook emits nothing have
 //! none.
@@ -20,7 +23,6 @@
 pub mod executor;
 
 pub use executor::{BlockError, BuiltBlock, ExecutedBlock, Executor, RejectedTx};
-pub use synod_bank as bank;
-pub use synod_bank::AccountInfo;
-pub use synod_subnets as subnets;
-pub use synod_validators as validators;
+pub use synod_runtime::bank;
+pub use synod_runtime::bank::AccountInfo;
+pub use synod_runtime::{subnets, tokens, validators};

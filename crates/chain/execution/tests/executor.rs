@@ -5,11 +5,10 @@ use std::sync::Arc;
 use synod_execution::bank;
 use synod_execution::executor::{BlockLimits, Inadmissible};
 use synod_execution::{BlockError, ExecutedBlock, Executor};
-use synod_primitives::tx::hotkey_binding_message;
-use synod_primitives::{
-    AccountId, Block, Call, Genesis, Header, Keypair, SignedTransaction, Transaction, TxFailure,
-    TxOutcome,
-};
+use synod_primitives::{AccountId, Header, Keypair};
+use synod_runtime::bank::hotkey_binding_message;
+use synod_runtime::{BankCall, BankFailure};
+use synod_runtime::{Block, Call, Genesis, SignedTransaction, Transaction, TxFailure, TxOutcome};
 use synod_storage::{BlockCommit, StateView, Store};
 
 struct Chain {
@@ -130,10 +129,10 @@ fn transfer_moves_funds_and_pays_fee_to_proposer() {
     let tx = c.tx(
         &alice,
         0,
-        Call::Transfer {
+        Call::Bank(BankCall::Transfer {
             to: bob.account(),
             amount: 777,
-        },
+        }),
     );
     let (blk, rejected) = c.produce(vec![tx]);
     assert_eq!(rejected, 0);
@@ -152,16 +151,16 @@ fn failed_call_keeps_only_fee_and_nonce() {
     let too_much = c.tx(
         &alice,
         0,
-        Call::Transfer {
+        Call::Bank(BankCall::Transfer {
             to: bob.account(),
             amount: a0,
-        },
+        }),
     );
     let (blk, _) = c.produce(vec![too_much]);
     assert!(matches!(
         blk.receipts[0].outcome,
         TxOutcome::Failed {
-            failure: TxFailure::InsufficientBalance { .. }
+            failure: TxFailure::Bank(BankFailure::InsufficientBalance { .. })
         }
     ));
     assert_eq!(c.balance(&alice.account()), a0 - 1_000_000);
@@ -177,7 +176,7 @@ fn recipient_overflow_is_a_typed_failure() {
     // self-credit path instead: transfer to an account whose balance plus amount overflows.
     let rich = Keypair::dev("rich");
     let mut genesis = c.exec.genesis().clone();
-    genesis.accounts.push(synod_primitives::GenesisAccount {
+    genesis.accounts.push(synod_runtime::bank::GenesisAccount {
         account: rich.account(),
         balance: u64::MAX - 10,
     });
@@ -188,16 +187,16 @@ fn recipient_overflow_is_a_typed_failure() {
     let tx = c.tx(
         &alice,
         0,
-        Call::Transfer {
+        Call::Bank(BankCall::Transfer {
             to: rich.account(),
             amount: 100,
-        },
+        }),
     );
     let (blk, _) = c.produce(vec![tx]);
     assert_eq!(
         blk.receipts[0].outcome,
         TxOutcome::Failed {
-            failure: TxFailure::BalanceOverflow
+            failure: TxFailure::Bank(BankFailure::BalanceOverflow)
         }
     );
     assert_eq!(c.balance(&rich.account()), u64::MAX - 10);
@@ -211,26 +210,26 @@ fn proposer_skips_inadmissible_and_verifier_rejects_them() {
     let good = c.tx(
         &alice,
         0,
-        Call::Transfer {
+        Call::Bank(BankCall::Transfer {
             to: bob.account(),
             amount: 1,
-        },
+        }),
     );
     let future = c.tx(
         &alice,
         5,
-        Call::Transfer {
+        Call::Bank(BankCall::Transfer {
             to: bob.account(),
             amount: 1,
-        },
+        }),
     );
     let broke = c.tx(
         &nobody,
         0,
-        Call::Transfer {
+        Call::Bank(BankCall::Transfer {
             to: bob.account(),
             amount: 1,
-        },
+        }),
     );
     let mut wrong_chain = good.tx.clone();
     wrong_chain.chain_id = "other".into();
@@ -276,10 +275,10 @@ fn tampered_headers_and_signatures_are_rejected() {
     let tx = c.tx(
         &alice,
         0,
-        Call::Transfer {
+        Call::Bank(BankCall::Transfer {
             to: bob.account(),
             amount: 5,
-        },
+        }),
     );
     let view = c.view();
     let parent = c.head.block.header.clone();
@@ -342,42 +341,42 @@ fn hotkey_binding_requires_possession_and_is_unique() {
     let bad = c.tx(
         &alice,
         0,
-        Call::BindHotkey {
+        Call::Bank(BankCall::BindHotkey {
             hotkey: hot.account(),
             proof: forged_proof,
-        },
+        }),
     );
     let good = c.tx(
         &alice,
         1,
-        Call::BindHotkey {
+        Call::Bank(BankCall::BindHotkey {
             hotkey: hot.account(),
             proof,
-        },
+        }),
     );
     let bob_proof = hot.sign(&hotkey_binding_message(&chain_id, &bob.account()));
     let steal = c.tx(
         &bob,
         0,
-        Call::BindHotkey {
+        Call::Bank(BankCall::BindHotkey {
             hotkey: hot.account(),
             proof: bob_proof,
-        },
+        }),
     );
     let (blk, _) = c.produce(vec![bad, good, steal]);
     assert_eq!(
         blk.receipts[0].outcome,
         TxOutcome::Failed {
-            failure: TxFailure::InvalidHotkeyProof
+            failure: TxFailure::Bank(BankFailure::InvalidHotkeyProof)
         }
     );
     assert_eq!(blk.receipts[1].outcome, TxOutcome::Success);
     assert_eq!(
         blk.receipts[2].outcome,
         TxOutcome::Failed {
-            failure: TxFailure::HotkeyAlreadyBound {
+            failure: TxFailure::Bank(BankFailure::HotkeyAlreadyBound {
                 owner: alice.account()
-            }
+            })
         }
     );
     assert_eq!(
@@ -405,7 +404,7 @@ proptest! {
         let mut nonces = [0u64; 4];
         let mut txs = Vec::new();
         for (from, to, amount) in ops {
-            txs.push(c.tx(&keys[from], nonces[from], Call::Transfer { to: keys[to].account(), amount }));
+            txs.push(c.tx(&keys[from], nonces[from], Call::Bank(BankCall::Transfer { to: keys[to].account(), amount })));
             nonces[from] += 1;
         }
         for chunk in txs.chunks(7) {
@@ -421,7 +420,7 @@ proptest! {
 /// verifier reproduces every state root, and issuance stays the sum of all balances.
 #[test]
 fn subnet_calls_and_end_block_hook_through_the_executor() {
-    use synod_primitives::subnets::SubnetCall;
+    use synod_runtime::subnets::SubnetCall;
     let mut c = Chain::new();
     let genesis_total: u64 = c
         .exec
@@ -453,10 +452,10 @@ fn subnet_calls_and_end_block_hook_through_the_executor() {
         tx(
             &c,
             0,
-            Call::BindHotkey {
+            Call::Bank(BankCall::BindHotkey {
                 hotkey: hot.account(),
                 proof,
-            },
+            }),
         ),
         tx(
             &c,
@@ -522,7 +521,10 @@ fn genesis_subnet_parameters_are_validated_and_committed_to() {
     let store = Store::in_memory().expect("db");
     let view = StateView::new(Arc::new(store.snapshot().expect("snap")), vec![]);
     match Executor::new(bad).genesis_block(&view) {
-        Err(BlockError::InvalidSubnetParams(e)) => assert_eq!(e.param, "burn_half_life"),
+        Err(BlockError::InvalidGenesis(e)) => {
+            assert_eq!(e.module, "subnets");
+            assert!(e.reason.contains("burn_half_life"), "{e}");
+        }
         Err(e) => panic!("wrong error {e}"),
         Ok(_) => panic!("accepted a zero burn half-life"),
     }
@@ -538,7 +540,7 @@ fn oversized_transactions_are_left_out_and_invalidate_a_block() {
         &alice,
         0,
         Call::Validators(
-            synod_primitives::validators::ValidatorCall::ReportEquivocation {
+            synod_runtime::validators::ValidatorCall::ReportEquivocation {
                 evidence: vec![7; synod_primitives::tx::MAX_TX_SIZE],
             },
         ),

@@ -8,11 +8,10 @@ use synod_execution::validators::{self, EquivocationVerifier, Offence};
 use synod_execution::{ExecutedBlock, Executor, bank};
 use synod_primitives::receipt::end_block_receipt_hash;
 use synod_primitives::token::UNIT;
-use synod_primitives::validators::{SetMember, ValidatorCall, ValidatorEvent};
-use synod_primitives::{
-    AccountId, Call, Event, Genesis, Keypair, SignedTransaction, StakingParams, Transaction,
-    TxFailure, TxOutcome, ValidatorFailure,
-};
+use synod_primitives::{AccountId, Keypair};
+use synod_runtime::validators::{SetMember, ValidatorCall, ValidatorEvent};
+use synod_runtime::validators::{StakingParams, ValidatorFailure};
+use synod_runtime::{Call, Event, Genesis, SignedTransaction, Transaction, TxFailure, TxOutcome};
 use synod_storage::{BlockCommit, StateView, Store};
 
 const EPOCH: u64 = 4;
@@ -248,7 +247,12 @@ fn the_block_at_the_epoch_boundary_emits_and_stores_the_new_set() {
     );
     // Committed like any receipt: listed with the block and found by its hash.
     let snap = c.store.snapshot().expect("snap");
-    assert_eq!(snap.receipts(boundary).expect("read").len(), 2);
+    assert_eq!(
+        snap.receipts::<synod_runtime::Event, synod_runtime::TxFailure>(boundary)
+            .expect("read")
+            .len(),
+        2
+    );
     assert_eq!(
         snap.receipt(&end_block_receipt_hash(boundary))
             .expect("read"),

@@ -8,6 +8,9 @@
 //! (a full pool evicts its lowest fee-rate transaction if the newcomer pays more). Every
 //! rejection is a distinct [`MempoolError`].
 //!
+//! It must not execute calls or write state: it only admits, orders and evicts, and what it
+//! admits is checked again when a block is executed.
+//!
 //! Selection for a block walks senders by the fee rate of their next executable transaction
 //! (ties broken by sender id, so the result is deterministic) and yields each sender's
 //! transactions in consecutive nonce order starting at the nonce the block's parent state
@@ -17,7 +20,8 @@ use parking_lot::Mutex;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::sync::Arc;
 use synod_primitives::tx::{FeeSchedule, verify_signatures};
-use synod_primitives::{AccountId, Balance, Hash, Nonce, SignedTransaction, TxError};
+use synod_primitives::{AccountId, Balance, Hash, Nonce, TxError};
+use synod_runtime::SignedTransaction;
 
 /// Pool limits and policies.
 #[derive(Debug, Clone)]

@@ -1,5 +1,7 @@
 use super::*;
-use synod_primitives::{Call, Keypair, Transaction};
+use synod_primitives::Keypair;
+use synod_runtime::BankCall;
+use synod_runtime::{Call, Transaction};
 
 fn rules() -> ChainRules {
     ChainRules {
@@ -15,10 +17,10 @@ fn tx(who: &Keypair, nonce: u64, fee: u64) -> (SignedTransaction, usize) {
         sender: who.account(),
         nonce,
         fee,
-        call: Call::Transfer {
+        call: Call::Bank(BankCall::Transfer {
             to: Keypair::dev("bob").account(),
             amount: 1,
-        },
+        }),
     }
     .sign(who, &Hash::digest(b"g"));
     let size = t.encode().len();

@@ -9,11 +9,10 @@ use synod_execution::bank;
 use synod_execution::executor::BlockLimits;
 use synod_execution::{BlockError, ExecutedBlock, Executor};
 use synod_mempool::{Mempool, SenderState};
-use synod_primitives::{
-    AccountId, Block, Call, Hash, Header, Keypair, Nonce, SignedTransaction, Transaction,
-    ValidatorCall, decode_exact,
-};
+use synod_primitives::{AccountId, Hash, Header, Keypair, Nonce, decode_exact};
 use synod_rpc::{FinalizedBlock, Metrics, NodeStatus};
+use synod_runtime::validators::ValidatorCall;
+use synod_runtime::{Block, Call, SignedTransaction, Transaction};
 use synod_storage::{BlockCommit, StateView, StorageError, Store};
 use tokio::sync::broadcast;
 
@@ -106,7 +105,7 @@ impl ChainApp {
         let empty = StateView::new(Arc::new(scratch.snapshot()?), Vec::new());
         let genesis = parts.executor.genesis_block(&empty)?;
         let snap = parts.store.snapshot()?;
-        match snap.block(0)? {
+        match snap.block::<synod_runtime::Call>(0)? {
             Some(stored) => {
                 if stored.hash() != genesis.block.hash() {
                     return Err(AppError::GenesisMismatch {
@@ -168,7 +167,7 @@ impl ChainApp {
         let header = match executed.get(parent) {
             Some(e) => e.block.header.clone(),
             None => {
-                snap.block(head_height)?
+                snap.block::<synod_runtime::Call>(head_height)?
                     .ok_or(AppError::UnknownAncestor(*parent))?
                     .header
             }
@@ -480,7 +479,9 @@ impl synod_consensus::Application for ChainApp {
 mod tests {
     use super::*;
     use synod_mempool::{ChainRules, MempoolConfig};
-    use synod_primitives::{Call, Genesis, Keypair, Transaction, encode};
+    use synod_primitives::{Keypair, encode};
+    use synod_runtime::BankCall;
+    use synod_runtime::{Call, Genesis, Transaction};
 
     fn app() -> (ChainApp, Genesis) {
         app_with(Genesis::dev(vec![Keypair::dev("v").account()]))
@@ -517,10 +518,10 @@ mod tests {
             sender: from.account(),
             nonce,
             fee: 1_000_000,
-            call: Call::Transfer {
+            call: Call::Bank(BankCall::Transfer {
                 to: Keypair::dev("bob").account(),
                 amount: 1,
-            },
+            }),
         }
         .sign(signer, &g.hash())
     }
@@ -532,7 +533,7 @@ mod tests {
         use synod_consensus::Application as _;
         let v = Keypair::dev("v");
         let mut genesis = Genesis::dev(vec![v.account()]);
-        genesis.accounts.push(synod_primitives::GenesisAccount {
+        genesis.accounts.push(synod_runtime::bank::GenesisAccount {
             account: v.account(),
             balance: 10 * synod_primitives::token::UNIT,
         });
@@ -550,8 +551,8 @@ mod tests {
             r.events.iter().any(|e| {
                 matches!(
                     e,
-                    synod_primitives::Event::Validator(
-                        synod_primitives::ValidatorEvent::Slashed { offender, .. }
+                    synod_runtime::Event::Validator(
+                        synod_runtime::validators::ValidatorEvent::Slashed { offender, .. }
                     ) if offender == &v.account()
                 )
             })

@@ -320,7 +320,8 @@ pub fn load_config(path: &Path) -> Result<LoadedConfig, ConfigError> {
 mod tests {
     use super::*;
     use crate::keyfile::write_key_file;
-    use synod_primitives::{Genesis, Keypair};
+    use synod_primitives::Keypair;
+    use synod_runtime::Genesis;
 
     struct Fixture {
         dir: tempfile::TempDir,

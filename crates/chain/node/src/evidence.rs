@@ -9,7 +9,8 @@ use std::sync::Arc;
 use synod_consensus::{namespace, verify_equivocation};
 use synod_execution::Executor;
 use synod_execution::validators::{EquivocationVerifier, Offence};
-use synod_primitives::{AccountId, Genesis};
+use synod_primitives::AccountId;
+use synod_runtime::Genesis;
 
 /// [`verify_equivocation`] under this chain's consensus namespace.
 pub struct ConsensusEvidence {

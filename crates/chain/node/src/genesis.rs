@@ -8,7 +8,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use synod_primitives::token::MAX_SUPPLY;
 use synod_primitives::tx::FeeSchedule;
-use synod_primitives::{AccountId, Balance, Genesis, GenesisAccount, GenesisValidator};
+use synod_primitives::{AccountId, Balance};
+use synod_runtime::Genesis;
+use synod_runtime::bank::GenesisAccount;
+use synod_runtime::validators::GenesisValidator;
 
 /// Why a genesis spec or file is unusable.
 #[derive(Debug, thiserror::Error)]
@@ -93,11 +96,15 @@ pub struct GenesisSpec {
     /// Validator staking parameters: epoch length, bonds, unbonding, slashing (default: the
     /// real-network values; any subset of fields may be given).
     #[serde(default)]
-    pub staking: Option<synod_primitives::StakingParams>,
+    pub staking: Option<synod_runtime::validators::StakingParams>,
     /// The subnet economy's chain parameters and new subnets' hyperparameters (default: the
     /// production values; any subset of fields may be given).
     #[serde(default)]
-    pub subnets: Option<synod_primitives::SubnetParams>,
+    pub subnets: Option<synod_runtime::subnets::SubnetParams>,
+    /// The tokens module's parameters, e.g. `admin_timelock_blocks` (default: the production
+    /// values).
+    #[serde(default)]
+    pub tokens: Option<synod_runtime::tokens::TokensGenesis>,
 }
 
 impl GenesisSpec {
@@ -146,6 +153,7 @@ impl GenesisSpec {
             fees,
             staking: self.staking.unwrap_or_default(),
             subnets: self.subnets.clone().unwrap_or_default(),
+            tokens: self.tokens.unwrap_or_default(),
         };
         validate(&genesis)?;
         Ok(genesis)
@@ -201,6 +209,10 @@ pub fn validate(g: &Genesis) -> Result<(), GenesisError> {
     }
     if let Err(e) = g.subnets.validate() {
         return invalid(format!("subnets: {e}"));
+    }
+    // Every other module's section, checked by the module itself.
+    if let Err(e) = synod_runtime::Runtime::new(g).validate_genesis() {
+        return invalid(e.to_string());
     }
     let mut seen = BTreeSet::new();
     let mut total: Balance = 0;

@@ -17,8 +17,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use synod_consensus::{GossipError, TxGossip};
 use synod_mempool::Mempool;
-use synod_primitives::{Hash, SignedTransaction, encode};
+use synod_primitives::{Hash, encode};
 use synod_rpc::AdmittedHook;
+use synod_runtime::SignedTransaction;
 
 /// Most transactions in one gossip payload.
 pub const MAX_GOSSIP_TXS: usize = 1_024;
@@ -187,7 +188,9 @@ fn send(gossip: &TxGossip, payload: Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use synod_primitives::{Call, Keypair, Transaction, decode_exact};
+    use synod_primitives::{Keypair, decode_exact};
+    use synod_runtime::BankCall;
+    use synod_runtime::{Call, Transaction};
 
     fn txs(n: usize) -> Vec<Arc<SignedTransaction>> {
         let k = Keypair::dev("alice");
@@ -199,10 +202,10 @@ mod tests {
                         sender: k.account(),
                         nonce: i as u64,
                         fee: 1,
-                        call: Call::Transfer {
+                        call: Call::Bank(BankCall::Transfer {
                             to: k.account(),
                             amount: 1,
-                        },
+                        }),
                     }
                     .sign(&k, &Hash::ZERO),
                 )

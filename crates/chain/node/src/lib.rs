@@ -8,6 +8,8 @@
 //! - [`node`] wires storage, mempool, executor, RPC, metrics and the consensus engine from a
 //!   [`node::NodeConfig`], and shuts them down cleanly.
 //!
+//! It must not hold consensus, execution or module logic of its own: it wires the crates that do.
+//!
 //! - [`gossip`] sends transactions the RPC admitted to every peer once, in bounded batches;
 //!   [`ChainApp::admit_gossip`] admits what peers send (never relayed further).
 //! - [`config`] reads the TOML file of `synod node --config`, [`genesis`] builds genesis files

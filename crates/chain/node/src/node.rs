@@ -8,9 +8,10 @@ use std::time::Duration;
 use synod_consensus::{EngineConfig, EngineStatus, namespace, run_tokio_with};
 use synod_execution::executor::BlockLimits;
 use synod_mempool::{ChainRules, Mempool, MempoolConfig};
-use synod_primitives::{AccountId, Genesis, Hash, Keypair};
+use synod_primitives::{AccountId, Hash, Keypair};
 use synod_rpc::http::start_http;
 use synod_rpc::{Metrics, NodeStatus, RpcContext, start_rpc};
+use synod_runtime::Genesis;
 use synod_storage::Store;
 use tokio::sync::{broadcast, oneshot};
 

@@ -4,7 +4,7 @@ use crate::Height;
 use crate::account::AccountId;
 use crate::codec::{CodecError, decode_exact, encode};
 use crate::hash::{Hash, merkle_root};
-use crate::tx::SignedTransaction;
+use crate::tx::{CallWeight, SignedTransaction};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -41,14 +41,14 @@ impl Header {
 
 /// A header and its transactions.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-pub struct Block {
+pub struct Block<C> {
     /// The header.
     pub header: Header,
     /// Transactions in execution order.
-    pub txs: Vec<SignedTransaction>,
+    pub txs: Vec<SignedTransaction<C>>,
 }
 
-impl Block {
+impl<C> Block<C> {
     /// The block hash (its header's hash).
     pub fn hash(&self) -> Hash {
         self.header.hash()
@@ -58,7 +58,9 @@ impl Block {
     pub fn height(&self) -> Height {
         self.header.height
     }
+}
 
+impl<C: BorshSerialize + BorshDeserialize + CallWeight> Block<C> {
     /// Canonical bytes.
     pub fn encode(&self) -> Vec<u8> {
         encode(self)
@@ -66,7 +68,7 @@ impl Block {
 
     /// Decodes wire bytes, enforcing [`MAX_BLOCK_SIZE`] and [`MAX_BLOCK_TXS`].
     pub fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
-        let block: Block = decode_exact(bytes, MAX_BLOCK_SIZE)?;
+        let block: Block<C> = decode_exact(bytes, MAX_BLOCK_SIZE)?;
         if block.txs.len() > MAX_BLOCK_TXS {
             return Err(CodecError::Malformed(format!(
                 "{} transactions, over the limit of {MAX_BLOCK_TXS}",
@@ -77,7 +79,7 @@ impl Block {
     }
 
     /// Merkle root of the given transactions' hashes.
-    pub fn compute_tx_root(txs: &[SignedTransaction]) -> Hash {
+    pub fn compute_tx_root(txs: &[SignedTransaction<C>]) -> Hash {
         let hashes: Vec<Hash> = txs.iter().map(SignedTransaction::hash).collect();
         merkle_root(&hashes)
     }

@@ -1,9 +1,11 @@
 //! Synod's core types and their one canonical binary encoding.
 //!
-//! This crate owns everything that crosses a boundary between components or between nodes:
-//! hashes, account identifiers, keys and signatures, the native token's units, transactions
-//! (unsigned body, signing payload, signed envelope), block headers and blocks, receipts and
-//! events, and the genesis description. It performs no I/O and holds no state.
+//! This crate owns what every module and every component shares: hashes, account identifiers,
+//! keys and signatures, the native token's units, the codec, and the envelopes around module
+//! content: the transaction (body, signing payload, signed envelope), block headers and blocks,
+//! and the receipt. The envelopes are generic over the chain's call, event and failure types,
+//! which the composition crate (`synod-runtime`) builds from the modules' own types; this crate
+//! must not know any module. It performs no I/O and holds no state.
 //!
 //! Encoding is [borsh](https://borsh.io): fixed-width little-endian integers, length-prefixed
 //! sequences, one byte enum tags. It is canonical (one byte string per value), and every decoder
@@ -13,28 +15,20 @@
 pub mod account;
 pub mod block;
 pub mod codec;
-pub mod genesis;
 pub mod hash;
 pub mod keys;
 pub mod receipt;
-pub mod subnet_params;
-pub mod subnets;
 pub mod token;
 pub mod tx;
-pub mod validators;
 
 pub use account::{AccountId, Signature};
 pub use block::{Block, Header};
 pub use codec::{CodecError, decode_exact, encode};
-pub use genesis::{Genesis, GenesisAccount, GenesisValidator};
 pub use hash::Hash;
 pub use keys::Keypair;
-pub use receipt::{Event, Receipt, TxFailure, TxOutcome};
-pub use subnet_params::{SubnetHyperparams, SubnetParams, SubnetParamsError};
-pub use subnets::{NetUid, SubnetCall, SubnetEvent, SubnetFailure, Uid};
+pub use receipt::{Receipt, TxOutcome};
 pub use token::Balance;
-pub use tx::{Call, SignedTransaction, Transaction, TxError};
-pub use validators::{StakingParams, ValidatorCall, ValidatorEvent, ValidatorFailure};
+pub use tx::{CallWeight, FeeSchedule, SignedTransaction, Transaction, TxError};
 
 /// Block height. Genesis is height 0.
 pub type Height = u64;

@@ -9,9 +9,7 @@
 use crate::account::{AccountId, Signature, SignatureError};
 use crate::codec::{CodecError, decode_exact, encode};
 use crate::hash::Hash;
-use crate::subnets::SubnetCall;
 use crate::token::Balance;
-use crate::validators::ValidatorCall;
 use crate::{Nonce, keys::Keypair};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
@@ -21,50 +19,11 @@ pub const MAX_TX_SIZE: usize = 64 * 1024;
 /// Longest accepted chain id, in bytes.
 pub const MAX_CHAIN_ID_LEN: usize = 64;
 
-/// What a transaction asks the chain to do. New variants are only ever appended, so existing
-/// encodings keep their meaning.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Call {
-    /// Move `amount` base units from the sender to `to`.
-    Transfer {
-        /// Recipient.
-        to: AccountId,
-        /// Amount in base units.
-        amount: Balance,
-    },
-    /// Bind `hotkey` to the sender (its coldkey). `proof` is the hotkey's signature over
-    /// [`hotkey_binding_message`], so nobody can claim a key they do not hold.
-    BindHotkey {
-        /// The operational key being bound.
-        hotkey: AccountId,
-        /// The hotkey's signature proving possession.
-        proof: Signature,
-    },
-    /// A call of the subnet module (subnets, neurons, weights, staking).
-    Subnets(SubnetCall),
-    /// A call of the validator-set module (bond, unbond, withdraw, equivocation reports).
-    Validators(ValidatorCall),
-}
-
-impl Call {
-    /// Execution weight of the call, in abstract units priced by [`FeeSchedule::per_weight`].
-    pub fn weight(&self) -> u64 {
-        match self {
-            Call::Transfer { .. } => 1_000,
-            Call::BindHotkey { .. } => 2_000,
-            Call::Subnets(c) => c.weight(),
-            Call::Validators(c) => c.weight(),
-        }
-    }
-}
-
-/// The message a hotkey signs to be bound to `coldkey` on `chain_id`.
-pub fn hotkey_binding_message(chain_id: &str, coldkey: &AccountId) -> Vec<u8> {
-    let mut m = b"synod/bind-hotkey/v1".to_vec();
-    m.extend_from_slice(&encode(&chain_id.to_string()));
-    m.extend_from_slice(&coldkey.0);
-    m
+/// The execution weight of a call, in abstract units priced by [`FeeSchedule::per_weight`].
+/// The chain's call type (built by the composition crate) implements it from its modules'.
+pub trait CallWeight {
+    /// Weight units.
+    fn weight(&self) -> u64;
 }
 
 /// Fee prices. The fee a transaction must offer is `per_byte * encoded_size + per_weight *
@@ -91,16 +50,16 @@ impl Default for FeeSchedule {
 
 impl FeeSchedule {
     /// The minimum fee for a transaction of `size` encoded bytes carrying `call`.
-    pub fn min_fee(&self, size: usize, call: &Call) -> Balance {
+    pub fn min_fee(&self, size: usize, call: &impl CallWeight) -> Balance {
         let bytes = (size as u128) * u128::from(self.per_byte);
         let weight = u128::from(call.weight()) * u128::from(self.per_weight);
         u64::try_from(bytes + weight).unwrap_or(Balance::MAX)
     }
 }
 
-/// The signed body of a transaction.
+/// The signed body of a transaction carrying a call of type `C` (the chain's `Call`).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-pub struct Transaction {
+pub struct Transaction<C> {
     /// Chain this transaction is meant for.
     pub chain_id: String,
     /// The paying and signing account.
@@ -110,10 +69,10 @@ pub struct Transaction {
     /// Fee offered; charged in full.
     pub fee: Balance,
     /// What to do.
-    pub call: Call,
+    pub call: C,
 }
 
-impl Transaction {
+impl<C: BorshSerialize> Transaction<C> {
     /// The bytes the sender signs.
     pub fn signing_payload(&self, genesis_hash: &Hash) -> Vec<u8> {
         let mut m = b"synod/tx/v1".to_vec();
@@ -123,7 +82,7 @@ impl Transaction {
     }
 
     /// Signs the transaction with `key`, which must be the sender's.
-    pub fn sign(self, key: &Keypair, genesis_hash: &Hash) -> SignedTransaction {
+    pub fn sign(self, key: &Keypair, genesis_hash: &Hash) -> SignedTransaction<C> {
         let signature = key.sign(&self.signing_payload(genesis_hash));
         SignedTransaction {
             tx: self,
@@ -134,9 +93,9 @@ impl Transaction {
 
 /// A transaction with its sender's signature: the unit submitted, gossiped and included.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-pub struct SignedTransaction {
+pub struct SignedTransaction<C> {
     /// The signed body.
-    pub tx: Transaction,
+    pub tx: Transaction<C>,
     /// Sender's signature over the signing payload.
     pub signature: Signature,
 }
@@ -168,7 +127,7 @@ pub enum TxError {
     },
 }
 
-impl SignedTransaction {
+impl<C: BorshSerialize + BorshDeserialize + CallWeight> SignedTransaction<C> {
     /// Canonical bytes.
     pub fn encode(&self) -> Vec<u8> {
         encode(self)
@@ -176,7 +135,7 @@ impl SignedTransaction {
 
     /// Decodes wire bytes, enforcing [`MAX_TX_SIZE`] and the chain id length.
     pub fn decode(bytes: &[u8]) -> Result<Self, TxError> {
-        let tx: SignedTransaction = decode_exact(bytes, MAX_TX_SIZE)?;
+        let tx: SignedTransaction<C> = decode_exact(bytes, MAX_TX_SIZE)?;
         if tx.tx.chain_id.len() > MAX_CHAIN_ID_LEN {
             return Err(TxError::Decode(CodecError::Malformed(
                 "chain id too long".into(),
@@ -240,8 +199,8 @@ impl SignedTransaction {
 /// Verifies the signatures of many transactions, batched; returns one result per transaction.
 /// When the batch fails, each transaction is checked alone so that good ones are not rejected
 /// for a bad neighbour.
-pub fn verify_signatures(
-    txs: &[&SignedTransaction],
+pub fn verify_signatures<C: BorshSerialize>(
+    txs: &[&SignedTransaction<C>],
     genesis_hash: &Hash,
 ) -> Vec<Result<(), TxError>> {
     if txs.is_empty() {
@@ -267,7 +226,21 @@ pub fn verify_signatures(
 mod tests {
     use super::*;
 
-    fn sample(nonce: Nonce) -> Transaction {
+    /// A stand-in for the chain's call type: the envelope does not care what it carries.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    enum Call {
+        Transfer { to: AccountId, amount: Balance },
+    }
+
+    impl CallWeight for Call {
+        fn weight(&self) -> u64 {
+            1_000
+        }
+    }
+
+    type SignedTransaction = super::SignedTransaction<Call>;
+
+    fn sample(nonce: Nonce) -> Transaction<Call> {
         Transaction {
             chain_id: "synod-test".into(),
             sender: Keypair::dev("alice").account(),

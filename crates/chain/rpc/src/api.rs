@@ -3,15 +3,8 @@
 use jsonrpsee::core::SubscriptionResult;
 use jsonrpsee::proc_macros::rpc;
 use serde::{Deserialize, Serialize};
-use synod_execution::subnets::SubnetHyperparams;
-use synod_execution::subnets::query::{
-    Metagraph, PoolView, RootValidatorView, StakePositionView, SubnetView,
-};
-use synod_execution::validators::query::{ValidatorSetView, ValidatorView};
-use synod_primitives::{
-    AccountId, Balance, Call, Event, Hash, Header, Height, NetUid, Nonce, Receipt,
-    SignedTransaction,
-};
+use synod_primitives::{AccountId, Balance, Hash, Header, Height, Nonce};
+use synod_runtime::{Call, Event, Receipt, SignedTransaction};
 
 /// A block by height, hash, or tag. JSON: a number, `"0x…"` hash, `"latest"` or `"finalized"`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,88 +252,6 @@ pub trait SynodApi {
     /// Chain and node facts.
     #[method(name = "chainInfo")]
     async fn chain_info(&self) -> Result<ChainInfo, jsonrpsee::types::ErrorObjectOwned>;
-
-    /// Every subnet (root excluded), at the finalized head.
-    #[method(name = "subnets")]
-    async fn subnets(&self) -> Result<Vec<SubnetView>, jsonrpsee::types::ErrorObjectOwned>;
-
-    /// One subnet: owner, tempo, schedule, registration burn, pool, pending and last block's
-    /// emission.
-    #[method(name = "subnetInfo")]
-    async fn subnet_info(
-        &self,
-        netuid: NetUid,
-    ) -> Result<Option<SubnetView>, jsonrpsee::types::ErrorObjectOwned>;
-
-    /// A subnet's hyperparameters.
-    #[method(name = "subnetHyperparams")]
-    async fn subnet_hyperparams(
-        &self,
-        netuid: NetUid,
-    ) -> Result<Option<SubnetHyperparams>, jsonrpsee::types::ErrorObjectOwned>;
-
-    /// The registration burn of a subnet now.
-    #[method(name = "burnCost")]
-    async fn burn_cost(
-        &self,
-        netuid: NetUid,
-    ) -> Result<Option<Balance>, jsonrpsee::types::ErrorObjectOwned>;
-
-    /// The lock cost of creating a subnet now.
-    #[method(name = "networkLockCost")]
-    async fn network_lock_cost(&self) -> Result<Balance, jsonrpsee::types::ErrorObjectOwned>;
-
-    /// The chain's subnet parameters (from its genesis): limits, rate limits, lock and burn
-    /// rules, emission constants and new subnets' hyperparameters.
-    #[method(name = "subnetParams")]
-    async fn subnet_params(
-        &self,
-    ) -> Result<synod_primitives::SubnetParams, jsonrpsee::types::ErrorObjectOwned>;
-
-    /// The metagraph of a subnet: every per-UID vector plus pool, prices, tempo and pending
-    /// emission.
-    #[method(name = "metagraph")]
-    async fn metagraph(
-        &self,
-        netuid: NetUid,
-    ) -> Result<Option<Metagraph>, jsonrpsee::types::ErrorObjectOwned>;
-
-    /// A subnet's pool (netuid 0: the root stake, price 1).
-    #[method(name = "subnetPool")]
-    async fn subnet_pool(
-        &self,
-        netuid: NetUid,
-    ) -> Result<Option<PoolView>, jsonrpsee::types::ErrorObjectOwned>;
-
-    /// Every stake position of a coldkey.
-    #[method(name = "stakePositions")]
-    async fn stake_positions(
-        &self,
-        coldkey: AccountId,
-    ) -> Result<Vec<StakePositionView>, jsonrpsee::types::ErrorObjectOwned>;
-
-    /// Hotkeys with root stake, largest first.
-    #[method(name = "rootValidators")]
-    async fn root_validators(
-        &self,
-    ) -> Result<Vec<RootValidatorView>, jsonrpsee::types::ErrorObjectOwned>;
-
-    /// Total SYN issuance.
-    #[method(name = "totalIssuance")]
-    async fn total_issuance(&self) -> Result<Balance, jsonrpsee::types::ErrorObjectOwned>;
-
-    /// The validator set at the finalized head: the epoch of the next block, its set with
-    /// stakes, the candidates the rule would pick for the next epoch, totals and parameters.
-    #[method(name = "validators")]
-    async fn validators(&self) -> Result<ValidatorSetView, jsonrpsee::types::ErrorObjectOwned>;
-
-    /// One account's validator standing: bonded, unbonding entries, withdrawable, tombstoned,
-    /// set membership.
-    #[method(name = "validator")]
-    async fn validator(
-        &self,
-        account: AccountId,
-    ) -> Result<ValidatorView, jsonrpsee::types::ErrorObjectOwned>;
 
     /// New finalized blocks (headers with hash), as they are committed.
     #[subscription(name = "subscribeFinalizedBlocks" => "finalizedBlock", unsubscribe = "unsubscribeFinalizedBlocks", item = BlockJson)]

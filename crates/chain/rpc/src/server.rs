@@ -14,17 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use synod_execution::Executor;
 use synod_execution::bank;
-use synod_execution::subnets::SubnetHyperparams;
-use synod_execution::subnets::query::{
-    self, Metagraph, PoolView, RootValidatorView, StakePositionView, SubnetView,
-};
-use synod_execution::validators::query::{
-    self as validator_query, ValidatorSetView, ValidatorView,
-};
 use synod_mempool::{Mempool, MempoolError, SenderState};
-use synod_primitives::{
-    AccountId, Balance, Block, Hash, Height, NetUid, Receipt, SignedTransaction, TxError,
-};
+use synod_primitives::{AccountId, Hash, Height, TxError};
+use synod_runtime::{Block, Call, Receipt, SignedTransaction};
 use synod_storage::{StateRead, Store};
 use tokio::sync::broadcast;
 
@@ -124,7 +116,7 @@ impl RpcContext {
     /// The full API over a fresh in-memory chain that holds only `genesis`'s block, with a
     /// default pool and no node behind it (nothing is ever finalized): the request path alone,
     /// for fuzzing and tests.
-    pub fn in_memory(genesis: synod_primitives::Genesis) -> Result<Self, InMemoryError> {
+    pub fn in_memory(genesis: synod_runtime::Genesis) -> Result<Self, InMemoryError> {
         let executor = Executor::new(genesis.clone());
         let store = Store::in_memory()?;
         let view = synod_storage::StateView::new(Arc::new(store.snapshot()?), vec![]);
@@ -269,29 +261,6 @@ fn tx_events(height: Height, receipts: &[Receipt]) -> Vec<TxEvents> {
         .collect()
 }
 
-impl RpcContext {
-    /// Runs a read-only subnet query against the finalized snapshot, with its height.
-    async fn subnet_query<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(
-            &synod_storage::Snapshot,
-            u64,
-            &synod_execution::subnets::Params,
-        ) -> Result<T, synod_storage::typed::StateError>
-        + Send
-        + 'static,
-    ) -> Result<T, ErrorObjectOwned> {
-        let ctx = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let snap = ctx.store.snapshot().map_err(internal)?;
-            let height = snap.height().unwrap_or(0);
-            f(&snap, height, ctx.executor.subnet_params()).map_err(internal)
-        })
-        .await
-        .map_err(internal)?
-    }
-}
-
 #[async_trait]
 impl SynodApiServer for RpcContext {
     async fn submit_transaction(&self, tx_hex: String) -> Result<Hash, ErrorObjectOwned> {
@@ -357,7 +326,11 @@ impl SynodApiServer for RpcContext {
         let Some(h) = self.resolve_height(&snap, &id)? else {
             return Ok(None);
         };
-        Ok(snap.block(h).map_err(internal)?.as_ref().map(block_json))
+        Ok(snap
+            .block::<synod_runtime::Call>(h)
+            .map_err(internal)?
+            .as_ref()
+            .map(block_json))
     }
 
     async fn get_finalized_header(
@@ -365,7 +338,7 @@ impl SynodApiServer for RpcContext {
         height: Height,
     ) -> Result<Option<FinalizedHeader>, ErrorObjectOwned> {
         let snap = self.store.snapshot().map_err(internal)?;
-        let Some(block) = snap.block(height).map_err(internal)? else {
+        let Some(block) = snap.block::<Call>(height).map_err(internal)? else {
             return Ok(None);
         };
         Ok(Some(FinalizedHeader {
@@ -454,7 +427,7 @@ impl SynodApiServer for RpcContext {
             )));
         }
         let block = snap
-            .block(at)
+            .block::<Call>(at)
             .map_err(internal)?
             .ok_or_else(|| not_found(format!("no block at height {at}")))?;
         let proof = snap.prove(&key, at).map_err(internal)?;
@@ -493,75 +466,6 @@ impl SynodApiServer for RpcContext {
             node_version: env!("CARGO_PKG_VERSION").to_string(),
             mempool_size: self.mempool.len(),
         })
-    }
-
-    async fn subnets(&self) -> Result<Vec<SubnetView>, ErrorObjectOwned> {
-        self.subnet_query(query::subnets).await
-    }
-
-    async fn subnet_info(&self, netuid: NetUid) -> Result<Option<SubnetView>, ErrorObjectOwned> {
-        self.subnet_query(move |s, h, p| query::subnet(s, netuid, h, p))
-            .await
-    }
-
-    async fn subnet_hyperparams(
-        &self,
-        netuid: NetUid,
-    ) -> Result<Option<SubnetHyperparams>, ErrorObjectOwned> {
-        self.subnet_query(move |s, _, _| query::hyperparams(s, netuid))
-            .await
-    }
-
-    async fn burn_cost(&self, netuid: NetUid) -> Result<Option<Balance>, ErrorObjectOwned> {
-        self.subnet_query(move |s, h, p| query::burn_cost(s, netuid, h, p))
-            .await
-    }
-
-    async fn network_lock_cost(&self) -> Result<Balance, ErrorObjectOwned> {
-        self.subnet_query(query::lock_cost).await
-    }
-
-    async fn subnet_params(&self) -> Result<synod_primitives::SubnetParams, ErrorObjectOwned> {
-        Ok(self.executor.subnet_params().clone())
-    }
-
-    async fn metagraph(&self, netuid: NetUid) -> Result<Option<Metagraph>, ErrorObjectOwned> {
-        self.subnet_query(move |s, h, p| query::metagraph(s, netuid, h, p))
-            .await
-    }
-
-    async fn subnet_pool(&self, netuid: NetUid) -> Result<Option<PoolView>, ErrorObjectOwned> {
-        self.subnet_query(move |s, _, _| query::pool(s, netuid))
-            .await
-    }
-
-    async fn stake_positions(
-        &self,
-        coldkey: AccountId,
-    ) -> Result<Vec<StakePositionView>, ErrorObjectOwned> {
-        self.subnet_query(move |s, _, _| query::positions(s, &coldkey))
-            .await
-    }
-
-    async fn root_validators(&self) -> Result<Vec<RootValidatorView>, ErrorObjectOwned> {
-        self.subnet_query(|s, _, p| query::root_validators(s, p))
-            .await
-    }
-
-    async fn total_issuance(&self) -> Result<Balance, ErrorObjectOwned> {
-        self.subnet_query(|s, _, _| query::total_issuance(s)).await
-    }
-
-    async fn validators(&self) -> Result<ValidatorSetView, ErrorObjectOwned> {
-        let params = *self.executor.staking_params();
-        self.subnet_query(move |s, h, _| validator_query::validator_set(s, h, &params))
-            .await
-    }
-
-    async fn validator(&self, account: AccountId) -> Result<ValidatorView, ErrorObjectOwned> {
-        let params = *self.executor.staking_params();
-        self.subnet_query(move |s, h, _| validator_query::validator(s, &account, h, &params))
-            .await
     }
 
     async fn subscribe_finalized_blocks(
@@ -628,8 +532,22 @@ pub async fn start_rpc(
         .build();
     let server = Server::builder().set_config(config).build(addr).await?;
     let bound = server.local_addr()?;
-    let handle = server.start(ctx.into_rpc());
+    let handle = server.start(rpc_module(ctx).map_err(std::io::Error::other)?);
     Ok((bound, handle))
+}
+
+/// Everything the node serves on its RPC port: the chain's `synod_*` methods, every module's
+/// namespace (listed once, in `synod-runtime`), and `rpc.discover`, the OpenRPC document that
+/// describes all of them.
+pub fn rpc_module(
+    ctx: RpcContext,
+) -> Result<jsonrpsee::RpcModule<RpcContext>, jsonrpsee::core::RegisterMethodError> {
+    let modules = synod_runtime::rpc::module_rpc(&ctx.store, ctx.executor.genesis())?;
+    let mut all = ctx.into_rpc();
+    all.merge(modules)?;
+    let document = crate::discover::document();
+    all.register_method("rpc.discover", move |_, _, _| document.clone())?;
+    Ok(all)
 }
 
 #[cfg(test)]
@@ -638,10 +556,10 @@ mod tests {
     use synod_primitives::Keypair;
 
     fn api() -> (jsonrpsee::RpcModule<RpcContext>, Store) {
-        let genesis = synod_primitives::Genesis::dev(vec![Keypair::dev("validator-0").account()]);
+        let genesis = synod_runtime::Genesis::dev(vec![Keypair::dev("validator-0").account()]);
         let ctx = RpcContext::in_memory(genesis).expect("in-memory api");
         let store = ctx.store.clone();
-        (ctx.into_rpc(), store)
+        (rpc_module(ctx).expect("methods register"), store)
     }
 
     async fn call(module: &jsonrpsee::RpcModule<RpcContext>, request: &str) -> serde_json::Value {
@@ -659,7 +577,7 @@ mod tests {
         let root = |s: &Store| {
             let snap = s.snapshot().expect("snapshot");
             let head = snap.height().expect("genesis committed");
-            snap.block(head)
+            snap.block::<synod_runtime::Call>(head)
                 .expect("read")
                 .expect("block")
                 .header

@@ -7,6 +7,9 @@
 //!   ([`commitment`]), one tree version per block height,
 //! - finalized blocks, their finalization certificates, receipts and a transaction index.
 //!
+//! It must not interpret state values or know any module; blocks and receipts are stored
+//! generically over the chain's types.
+//!
 //! Execution never writes to the database directly. It reads through a [`StateView`] (the last
 //! committed snapshot plus the deltas of executed-but-unfinalized ancestor blocks) and produces a
 //! [`ChangeSet`]; the block's [`PendingBlock`] carries those changes and the tree nodes they

@@ -3,11 +3,13 @@
 use crate::commitment::{StateProof, prove};
 use crate::delta::{PendingBlock, StateRead};
 use crate::{Result, StorageError};
+use borsh::{BorshDeserialize, BorshSerialize};
 use jmt::storage::{Node, NodeKey};
 use jmt::{KeyHash, OwnedValue, Version};
 use redb::{Database, ReadOnlyTable, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::Path;
 use std::sync::Arc;
+use synod_primitives::tx::CallWeight;
 use synod_primitives::{Block, Hash, Height, Receipt, decode_exact, encode};
 
 const STATE: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("state");
@@ -32,14 +34,15 @@ pub struct Store {
     db: Arc<Database>,
 }
 
-/// Everything written when a block becomes final.
-pub struct BlockCommit<'a> {
+/// Everything written when a block becomes final. Generic over the chain's call, event and
+/// failure types (the composition crate's), which this crate does not know.
+pub struct BlockCommit<'a, C, E, F> {
     /// The block.
-    pub block: &'a Block,
+    pub block: &'a Block<C>,
     /// Its execution result (writes and tree nodes).
     pub pending: &'a PendingBlock,
     /// Receipts in transaction order.
-    pub receipts: &'a [Receipt],
+    pub receipts: &'a [Receipt<E, F>],
     /// Encoded finalization certificate (empty for genesis).
     pub finalization: &'a [u8],
 }
@@ -112,7 +115,12 @@ impl Store {
     /// Makes a block durable: its state writes, tree nodes, the block, its receipts and
     /// transaction index, its finalization, and the new head, all in one fsynced transaction.
     /// Heights must be consecutive from 0.
-    pub fn commit_block(&self, c: BlockCommit<'_>) -> Result<()> {
+    pub fn commit_block<C, E, F>(&self, c: BlockCommit<'_, C, E, F>) -> Result<()>
+    where
+        C: BorshSerialize + BorshDeserialize + CallWeight,
+        E: BorshSerialize,
+        F: BorshSerialize,
+    {
         let height = c.block.height();
         let w = self.db.begin_write()?;
         {
@@ -222,7 +230,10 @@ impl Snapshot {
     }
 
     /// The block at `height`.
-    pub fn block(&self, height: Height) -> Result<Option<Block>> {
+    pub fn block<C: BorshSerialize + BorshDeserialize + CallWeight>(
+        &self,
+        height: Height,
+    ) -> Result<Option<Block<C>>> {
         match self.inner.blocks.get(height)? {
             Some(v) => Ok(Some(
                 Block::decode(v.value()).map_err(|e| corrupt("blocks", e))?,
@@ -246,7 +257,10 @@ impl Snapshot {
     }
 
     /// Receipt of the transaction with `hash`.
-    pub fn receipt(&self, tx_hash: &Hash) -> Result<Option<Receipt>> {
+    pub fn receipt<E: BorshDeserialize, F: BorshDeserialize>(
+        &self,
+        tx_hash: &Hash,
+    ) -> Result<Option<Receipt<E, F>>> {
         let Some(loc) = self.inner.tx_index.get(tx_hash.0)? else {
             return Ok(None);
         };
@@ -260,7 +274,10 @@ impl Snapshot {
     }
 
     /// All receipts of the block at `height`, in order.
-    pub fn receipts(&self, height: Height) -> Result<Vec<Receipt>> {
+    pub fn receipts<E: BorshDeserialize, F: BorshDeserialize>(
+        &self,
+        height: Height,
+    ) -> Result<Vec<Receipt<E, F>>> {
         let mut out = Vec::new();
         for item in self
             .inner

@@ -1,10 +1,8 @@
-//! Typed access to raw state, and the result type of a module call: what every module crate
-//! builds on.
+//! Typed access to raw state: what every module crate builds on.
 
 use crate::StateRead;
 use crate::delta::Overlay;
 use borsh::{BorshDeserialize, BorshSerialize};
-use synod_primitives::{Event, TxFailure};
 
 /// Failure reading state: an environmental storage error or a record that does not decode.
 /// Either one makes the block unexecutable on this node, never a transaction failure.
@@ -50,20 +48,4 @@ pub fn put<R: StateRead + ?Sized, T: BorshSerialize>(
 
 fn hex_of(key: &[u8]) -> String {
     key.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Outcome of a call: on success its events (writes are in the overlay); on failure the caller
-/// discards the overlay.
-pub type CallResult = Result<Vec<Event>, CallError>;
-
-/// A call either fails as the user's fault (recorded in the receipt, fee kept) or cannot run at
-/// all because state is unreadable.
-#[derive(Debug, thiserror::Error)]
-pub enum CallError {
-    /// The transaction's call failed; the fee stays charged.
-    #[error(transparent)]
-    Failed(#[from] TxFailure),
-    /// State could not be read.
-    #[error(transparent)]
-    State(#[from] StateError),
 }

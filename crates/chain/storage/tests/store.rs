@@ -1,10 +1,24 @@
 //! Storage behaviour: atomic commits, pending views, proofs, persistence.
 
 use std::sync::Arc;
-use synod_primitives::{AccountId, Block, Hash, Header};
+use synod_primitives::tx::CallWeight;
+use synod_primitives::{AccountId, Hash, Header};
 use synod_storage::{
     BlockCommit, ChangeSet, PendingBlock, StateRead, StateView, Store, compute_state_root,
 };
+
+/// Storage does not look inside transactions; these blocks carry none.
+#[derive(borsh::BorshSerialize, borsh::BorshDeserialize)]
+struct NoCall;
+
+impl CallWeight for NoCall {
+    fn weight(&self) -> u64 {
+        0
+    }
+}
+
+type Block = synod_primitives::Block<NoCall>;
+type Receipt = synod_primitives::Receipt<(), ()>;
 
 fn changes(pairs: &[(&str, Option<&str>)]) -> ChangeSet {
     pairs
@@ -44,7 +58,7 @@ fn commit(store: &Store, block: &Block, pending: &PendingBlock) {
         .commit_block(BlockCommit {
             block,
             pending,
-            receipts: &[],
+            receipts: &[] as &[Receipt],
             finalization: b"cert",
         })
         .expect("commit");
@@ -158,7 +172,7 @@ fn out_of_order_commit_is_refused_and_leaves_no_trace() {
             .commit_block(BlockCommit {
                 block: &b5,
                 pending: &p5,
-                receipts: &[],
+                receipts: &[] as &[Receipt],
                 finalization: &[]
             })
             .is_err()
@@ -172,7 +186,7 @@ fn out_of_order_commit_is_refused_and_leaves_no_trace() {
             .commit_block(BlockCommit {
                 block: &b0,
                 pending: &p0,
-                receipts: &[],
+                receipts: &[] as &[Receipt],
                 finalization: &[]
             })
             .is_err(),

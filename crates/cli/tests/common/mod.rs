@@ -6,8 +6,10 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use synod_primitives::{Call, Genesis, Hash, Keypair, SignedTransaction, Transaction};
+use synod_primitives::{Hash, Keypair};
 use synod_rpc::SynodApiClient;
+use synod_runtime::BankCall;
+use synod_runtime::{Call, Genesis, SignedTransaction, Transaction};
 
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -38,6 +40,7 @@ pub struct Devnet {
     pub metrics: String,
     pub data_dir: PathBuf,
     ports: (u16, u16, u16),
+    extra: Vec<String>,
 }
 
 impl Devnet {
@@ -46,6 +49,11 @@ impl Devnet {
     }
 
     pub fn start_on(data_dir: &Path, ports: (u16, u16, u16)) -> Self {
+        Self::start_with(data_dir, ports, &[])
+    }
+
+    /// A devnet with extra `synod dev` arguments (e.g. `--token-timelock 10`).
+    pub fn start_with(data_dir: &Path, ports: (u16, u16, u16), extra: &[&str]) -> Self {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -65,6 +73,7 @@ impl Devnet {
                 "--block-interval-ms",
                 "100",
             ])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -75,6 +84,7 @@ impl Devnet {
             metrics: format!("http://127.0.0.1:{}", ports.1),
             data_dir: data_dir.to_path_buf(),
             ports,
+            extra: extra.iter().map(|a| a.to_string()).collect(),
         };
         net.wait_ready();
         net
@@ -84,7 +94,9 @@ impl Devnet {
     pub fn restart(&mut self) {
         let ports = self.ports;
         let dir = self.data_dir.clone();
-        *self = Self::start_on(&dir, ports);
+        let extra = std::mem::take(&mut self.extra);
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        *self = Self::start_with(&dir, ports, &extra);
     }
 
     pub fn client(&self) -> HttpClient {
@@ -159,10 +171,10 @@ pub fn transfer(from: &Keypair, nonce: u64, to: &Keypair, amount: u64) -> Signed
         sender: from.account(),
         nonce,
         fee: 1_000_000,
-        call: Call::Transfer {
+        call: Call::Bank(BankCall::Transfer {
             to: to.account(),
             amount,
-        },
+        }),
     }
     .sign(from, &g.hash())
 }

@@ -1,5 +1,10 @@
-//! Synod's bank module: accounts, balances, nonces, transfers, total issuance, and
-//! coldkey/hotkey bindings.
+//! # synod-bank — the native ledger
+//!
+//! Owns SYN: accounts with balances and nonces, transfers, the total issuance (only [`mint`]
+//! raises it, only [`burn`] lowers it), fees, and coldkey/hotkey bindings; its calls, events
+//! and failures ([`wire`]); its genesis section (funded accounts). Other modules move SYN only
+//! through these functions, and hold SYN in keyless module accounts so that the issuance is
+//! always the sum of all balances. It must not know any other module.
 //!
 //! State layout:
 //! - `bank/acct/<account>` → [`AccountInfo`]
@@ -9,14 +14,43 @@
 //!   accounts that hold funds in custody (e.g. the subnet pools). Genesis sets it to the sum of
 //!   the genesis balances; only [`mint`] raises it and only [`burn`] lowers it, both checked.
 
+pub mod rpc;
+pub mod wire;
+
+pub use wire::{BankCall, BankEvent, BankFailure, GenesisAccount, hotkey_binding_message};
+
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
-use synod_primitives::tx::hotkey_binding_message;
-use synod_primitives::{AccountId, Balance, Event, Nonce, Signature, TxFailure};
+use synod_module::{BlockCtx, CallError, GenesisFailure, Module};
+use synod_primitives::{AccountId, Balance, Nonce, Signature};
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
 use synod_storage::typed::{self as state, StateError};
-pub use synod_storage::typed::{CallError, CallResult};
+
+/// A bank operation that did not complete: the caller's fault ([`BankFailure`]) or unreadable
+/// state. Converts with `?` into the call error of any module whose failures include the
+/// bank's.
+#[derive(Debug, thiserror::Error)]
+pub enum BankError {
+    /// The operation is refused.
+    #[error(transparent)]
+    Failed(#[from] BankFailure),
+    /// State could not be read.
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+impl<F: From<BankFailure>> From<BankError> for CallError<F> {
+    fn from(e: BankError) -> Self {
+        match e {
+            BankError::Failed(f) => CallError::Failed(F::from(f)),
+            BankError::State(e) => CallError::State(e),
+        }
+    }
+}
+
+/// Result of a bank operation that reports events.
+pub type BankResult = Result<Vec<BankEvent>, BankError>;
 
 /// An account's balance and nonce.
 #[derive(
@@ -63,15 +97,15 @@ pub fn mint<R: StateRead + ?Sized>(
     state: &mut Overlay<'_, R>,
     to: &AccountId,
     amount: Balance,
-) -> Result<(), CallError> {
+) -> Result<(), BankError> {
     let total = issuance(state)?
         .checked_add(amount)
-        .ok_or(TxFailure::BalanceOverflow)?;
+        .ok_or(BankFailure::BalanceOverflow)?;
     let mut acct = account(state, to)?;
     acct.balance = acct
         .balance
         .checked_add(amount)
-        .ok_or(TxFailure::BalanceOverflow)?;
+        .ok_or(BankFailure::BalanceOverflow)?;
     set_account(state, to, acct);
     set_issuance(state, total);
     Ok(())
@@ -83,10 +117,10 @@ pub fn burn<R: StateRead + ?Sized>(
     state: &mut Overlay<'_, R>,
     from: &AccountId,
     amount: Balance,
-) -> Result<(), CallError> {
+) -> Result<(), BankError> {
     let mut acct = account(state, from)?;
     if acct.balance < amount {
-        return Err(TxFailure::InsufficientBalance {
+        return Err(BankFailure::InsufficientBalance {
             needed: amount,
             available: acct.balance,
         }
@@ -147,10 +181,10 @@ pub fn transfer<R: StateRead + ?Sized>(
     from: &AccountId,
     to: &AccountId,
     amount: Balance,
-) -> CallResult {
+) -> BankResult {
     let mut src = account(state, from)?;
     if src.balance < amount {
-        return Err(TxFailure::InsufficientBalance {
+        return Err(BankFailure::InsufficientBalance {
             needed: amount,
             available: src.balance,
         }
@@ -161,12 +195,12 @@ pub fn transfer<R: StateRead + ?Sized>(
         dst.balance = dst
             .balance
             .checked_add(amount)
-            .ok_or(TxFailure::BalanceOverflow)?;
+            .ok_or(BankFailure::BalanceOverflow)?;
         src.balance -= amount;
         set_account(state, from, src);
         set_account(state, to, dst);
     }
-    Ok(vec![Event::Transfer {
+    Ok(vec![BankEvent::Transfer {
         from: *from,
         to: *to,
         amount,
@@ -180,23 +214,112 @@ pub fn bind_hotkey<R: StateRead + ?Sized>(
     coldkey: &AccountId,
     hotkey: &AccountId,
     proof: &Signature,
-) -> CallResult {
+) -> BankResult {
     if hotkey == coldkey {
-        return Err(TxFailure::HotkeyIsColdkey.into());
+        return Err(BankFailure::HotkeyIsColdkey.into());
     }
     if let Some(owner) = hotkey_owner(state, hotkey)? {
-        return Err(TxFailure::HotkeyAlreadyBound { owner }.into());
+        return Err(BankFailure::HotkeyAlreadyBound { owner }.into());
     }
     hotkey
         .verify(&hotkey_binding_message(chain_id, coldkey), proof)
-        .map_err(|_| TxFailure::InvalidHotkeyProof)?;
+        .map_err(|_| BankFailure::InvalidHotkeyProof)?;
     state::put(state, hotkey_key(hotkey), coldkey);
     state.put(
         [owned_prefix(coldkey), hotkey.as_bytes().to_vec()].concat(),
         Vec::new(),
     );
-    Ok(vec![Event::HotkeyBound {
+    Ok(vec![BankEvent::HotkeyBound {
         coldkey: *coldkey,
         hotkey: *hotkey,
     }])
+}
+
+/// Charges `fee` to `sender` (whose record the caller has read and checked covers it),
+/// advances its nonce, and pays the fee to `collector`. Fees cannot overflow a balance below
+/// the supply cap; if they ever would, they are burned instead.
+pub fn charge_fee<R: StateRead + ?Sized>(
+    state: &mut Overlay<'_, R>,
+    sender_id: &AccountId,
+    mut sender: AccountInfo,
+    collector_id: &AccountId,
+    fee: Balance,
+) -> Result<BankEvent, StateError> {
+    sender.balance -= fee;
+    sender.nonce += 1;
+    set_account(state, sender_id, sender);
+    let mut collector = account(state, collector_id)?;
+    match collector.balance.checked_add(fee) {
+        Some(b) => {
+            collector.balance = b;
+            set_account(state, collector_id, collector);
+        }
+        None => {
+            let total = issuance(state)?.saturating_sub(fee);
+            set_issuance(state, total);
+        }
+    }
+    Ok(BankEvent::FeePaid {
+        payer: *sender_id,
+        collector: *collector_id,
+        amount: fee,
+    })
+}
+
+/// The bank as a chain module: funds the genesis accounts and executes [`BankCall`]s.
+#[derive(Clone, Debug)]
+pub struct Bank {
+    accounts: Vec<GenesisAccount>,
+}
+
+impl Bank {
+    /// The bank of a chain whose genesis funds `accounts`.
+    pub fn new(accounts: Vec<GenesisAccount>) -> Self {
+        Bank { accounts }
+    }
+}
+
+impl Module for Bank {
+    const NAME: &'static str = "bank";
+    type Call = BankCall;
+    type Event = BankEvent;
+    type Failure = BankFailure;
+
+    /// Credits every genesis account and sets the issuance to their sum. Saturating both ways
+    /// keeps issuance == sum of balances even for absurd genesis files (a real genesis is far
+    /// below the 21M SYN cap).
+    fn init_genesis<R: StateRead + ?Sized>(
+        &self,
+        state: &mut Overlay<'_, R>,
+    ) -> Result<(), GenesisFailure> {
+        let mut total = issuance(state)?;
+        for a in &self.accounts {
+            let mut info = account(state, &a.account)?;
+            let before = info.balance;
+            info.balance = info.balance.saturating_add(a.balance);
+            total = total.saturating_add(info.balance - before);
+            set_account(state, &a.account, info);
+        }
+        set_issuance(state, total);
+        Ok(())
+    }
+
+    fn call_weight(call: &BankCall) -> u64 {
+        call.weight()
+    }
+
+    fn dispatch<R: StateRead + ?Sized>(
+        &self,
+        state: &mut Overlay<'_, R>,
+        ctx: &BlockCtx<'_>,
+        sender: &AccountId,
+        call: &BankCall,
+    ) -> synod_module::CallResult<BankEvent, BankFailure> {
+        Ok(match call {
+            BankCall::Transfer { to, amount } => transfer(state, sender, to, *amount)?,
+            BankCall::BindHotkey { hotkey, proof } => {
+                bind_hotkey(state, ctx.chain_id, sender, hotkey, proof)?
+            }
+        })
+    }
 }

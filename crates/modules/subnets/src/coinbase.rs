@@ -8,17 +8,18 @@
 //! `max_epochs_per_block` due epochs, oldest first (ties: lower netuid), the rest next block.
 //! Each subnet's step runs in its own overlay, so a step that cannot complete leaves no trace.
 
+use crate::CallError;
 use crate::emission::{self, PayoutUid, Pending};
 use crate::module_account;
 use crate::params::Params;
 use crate::registration::{globals, subnet_state, uid_of};
 use crate::staking::{self, Position};
 use crate::state::{self, EpochResults, Neuron, SubnetInfo, SubnetState};
+use crate::wire::{NetUid, ROOT_NETUID, SubnetEvent};
 use synod_bank as bank;
-use synod_primitives::subnets::{NetUid, ROOT_NETUID, SubnetEvent};
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
-use synod_storage::typed::{CallError, StateError};
+use synod_storage::typed::StateError;
 use synod_yuma::{EpochInput, Hyperparameters, NeuronInput, SparseRow};
 
 /// What one block's step did (for tests and tooling; not stored).
@@ -139,12 +140,12 @@ fn emit_to_subnet<R: StateRead + ?Sized>(
     let r = st
         .reserves()
         .inject(inj.tao_in, inj.alpha_in)
-        .map_err(|_| crate::sf(synod_primitives::SubnetFailure::Overflow))?;
+        .map_err(|_| crate::sf(crate::wire::SubnetFailure::Overflow))?;
     st.set_reserves(r);
     st.alpha_outstanding = st
         .alpha_outstanding
         .checked_add(inj.alpha_out)
-        .ok_or(crate::sf(synod_primitives::SubnetFailure::Overflow))?;
+        .ok_or(crate::sf(crate::wire::SubnetFailure::Overflow))?;
     let rp = emission::root_proportion(params.tao_weight, g.root_stake, st.alpha_issuance());
     let split = emission::split_alpha(inj.alpha_out, params.owner_cut, rp);
     st.pending_owner = st.pending_owner.saturating_add(split.owner);

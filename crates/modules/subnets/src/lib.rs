@@ -5,6 +5,9 @@
 //! per-hotkey share pools with delegate take, root stake (netuid 0) weighted by TaoWeight, and
 //! the block emission that feeds it all.
 //!
+//! It must not move SYN except through the bank, nor read clocks or iterate hash maps; chain-
+//! level types (`Call`, `Event`) are the runtime's, not its.
+//!
 //! The executor calls two entry points: [`dispatch`] for a transaction's
 //! [`synod_primitives::SubnetCall`] (inside the transaction's own overlay) and [`on_block_end`]
 //! once per block after the transactions (inside the block's overlay, before the state root).
@@ -27,9 +30,11 @@ pub mod params;
 pub mod pool;
 pub mod query;
 mod registration;
+pub mod rpc;
 mod staking;
 pub mod state;
 mod weights;
+pub mod wire;
 
 pub use coinbase::on_block_end;
 pub use params::{Params, SubnetHyperparams, SubnetParams, SubnetParamsError};
@@ -37,16 +42,41 @@ pub use registration::{current_burn, network_lock_cost};
 pub use staking::stake_of;
 pub use weights::{WeightRow, max_upscale};
 
-use synod_primitives::subnets::{SubnetCall, SubnetFailure};
-use synod_primitives::{AccountId, Hash, TxFailure};
+pub use wire::{
+    AxonInfo, Hyperparameter, MAX_SALT_LEN, MAX_WEIGHTS_LEN, NetUid, ROOT_NETUID, SubnetCall,
+    SubnetEvent, SubnetFailure, Uid, weights_commit_hash,
+};
+
+use synod_bank::BankFailure;
+use synod_module::{BlockCtx, GenesisError, Module, ModuleFailure};
+use synod_primitives::AccountId;
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
-use synod_storage::typed::{CallError, CallResult};
+use synod_storage::typed::StateError;
+
+/// Why a subnet call failed: its own reasons, or the bank's when moving SYN (a stake or a
+/// registration burn above the balance).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CallFailure {
+    /// The bank refused.
+    #[error(transparent)]
+    Bank(#[from] BankFailure),
+    /// A subnet rule refused the call.
+    #[error(transparent)]
+    Subnet(#[from] SubnetFailure),
+}
+
+impl ModuleFailure for CallFailure {}
+
+/// The error of a subnet call.
+pub type CallError = synod_module::CallError<CallFailure>;
+/// The outcome of a subnet call.
+pub type CallResult = synod_module::CallResult<SubnetEvent, CallFailure>;
 
 /// The account that holds the module's SYN in custody. Its key is a hash, so nobody can sign
 /// for it.
 pub fn module_account() -> AccountId {
-    AccountId(Hash::tagged("synod/module", b"subnets").0)
+    synod_module::module_account(Subnets::NAME)
 }
 
 /// What a call needs besides state: the block height and the chain parameters.
@@ -60,7 +90,7 @@ pub struct Ctx<'a> {
 
 /// A subnet failure as a call error.
 pub(crate) fn sf(f: SubnetFailure) -> CallError {
-    CallError::Failed(TxFailure::Subnet(f))
+    CallError::Failed(CallFailure::Subnet(f))
 }
 
 /// Executes one subnet call signed by `sender`.
@@ -98,7 +128,7 @@ pub fn dispatch<R: StateRead + ?Sized>(
             sender,
             *netuid,
             hotkey,
-            synod_primitives::subnets::AxonInfo {
+            wire::AxonInfo {
                 ip: *ip,
                 ip_type: *ip_type,
                 port: *port,
@@ -242,5 +272,69 @@ pub fn dispatch<R: StateRead + ?Sized>(
         SubnetCall::SetDelegateTake { hotkey, take } => {
             staking::set_delegate_take(s, ctx, sender, hotkey, *take)
         }
+    }
+}
+
+/// The subnet economy as a chain module: executes [`SubnetCall`]s and, after every block's
+/// transactions, runs emission and due epochs ([`on_block_end`]).
+#[derive(Clone, Debug)]
+pub struct Subnets {
+    params: Params,
+}
+
+impl Subnets {
+    /// The module with the chain's subnet parameters (the genesis' `subnets` section).
+    pub fn new(params: Params) -> Self {
+        Subnets { params }
+    }
+
+    /// The chain's subnet parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+}
+
+impl Module for Subnets {
+    const NAME: &'static str = "subnets";
+    type Call = SubnetCall;
+    type Event = SubnetEvent;
+    type Failure = CallFailure;
+
+    fn validate_genesis(&self) -> Result<(), GenesisError> {
+        self.params.validate().map_err(|e| GenesisError {
+            module: Self::NAME,
+            reason: e.to_string(),
+        })
+    }
+
+    fn call_weight(call: &SubnetCall) -> u64 {
+        call.weight()
+    }
+
+    fn dispatch<R: StateRead + ?Sized>(
+        &self,
+        state: &mut Overlay<'_, R>,
+        ctx: &BlockCtx<'_>,
+        sender: &AccountId,
+        call: &SubnetCall,
+    ) -> CallResult {
+        dispatch(
+            state,
+            &Ctx {
+                height: ctx.height,
+                params: &self.params,
+            },
+            sender,
+            call,
+        )
+    }
+
+    fn end_block<R: StateRead + ?Sized>(
+        &self,
+        state: &mut Overlay<'_, R>,
+        ctx: &BlockCtx<'_>,
+    ) -> Result<Vec<SubnetEvent>, StateError> {
+        let report = on_block_end(state, ctx.height, &self.params)?;
+        Ok(report.epochs.into_iter().filter_map(|e| e.event).collect())
     }
 }

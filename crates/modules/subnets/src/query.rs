@@ -7,10 +7,10 @@ use crate::registration::{current_burn, globals, network_lock_cost, subnet_state
 use crate::staking::{hotkey_pool, share_value, shares, take_of};
 use crate::state::{self, EpochResults, Neuron, SubnetInfo, SubnetState};
 use crate::weights::WeightRow;
+use crate::wire::{AxonInfo, NetUid, ROOT_NETUID, Uid};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use synod_bank as bank;
-use synod_primitives::subnets::{AxonInfo, NetUid, ROOT_NETUID, Uid};
 use synod_primitives::{AccountId, Balance};
 use synod_storage::StateRead;
 use synod_storage::typed::StateError;

@@ -5,16 +5,15 @@ use crate::emission;
 use crate::params::{Params, SubnetHyperparams};
 use crate::staking;
 use crate::state::{self, EpochResults, Globals, Neuron, SubnetInfo, SubnetState};
+use crate::wire::{AxonInfo, Hyperparameter, NetUid, ROOT_NETUID, SubnetEvent, SubnetFailure, Uid};
+use crate::{CallError, CallResult};
 use crate::{Ctx, module_account, sf};
 use std::collections::BTreeSet;
 use synod_bank as bank;
-use synod_primitives::subnets::{
-    AxonInfo, Hyperparameter, NetUid, ROOT_NETUID, SubnetEvent, SubnetFailure, Uid,
-};
-use synod_primitives::{AccountId, Balance, Event};
+use synod_primitives::{AccountId, Balance};
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
-use synod_storage::typed::{CallError, CallResult, StateError};
+use synod_storage::typed::StateError;
 
 /// Global bookkeeping.
 pub(crate) fn globals(s: &(impl StateRead + ?Sized)) -> Result<Globals, StateError> {
@@ -143,11 +142,13 @@ pub(crate) fn register_network<R: StateRead + ?Sized>(
     }
     let available = bank::account(s, sender)?.balance;
     if available < cost {
-        return Err(synod_primitives::TxFailure::InsufficientBalance {
-            needed: cost,
-            available,
-        }
-        .into());
+        return Err(
+            crate::CallFailure::from(synod_bank::BankFailure::InsufficientBalance {
+                needed: cost,
+                available,
+            })
+            .into(),
+        );
     }
     let mut events = Vec::new();
     let netuid = if g.netuids.len() < usize::from(params.subnet_limit) {
@@ -192,19 +193,19 @@ pub(crate) fn register_network<R: StateRead + ?Sized>(
     g.last_lock_block = Some(now);
     state::put(s, state::globals_key(), &g);
     append_neuron(s, netuid, hotkey, now)?;
-    events.push(Event::Subnet(SubnetEvent::NetworkRegistered {
+    events.push(SubnetEvent::NetworkRegistered {
         netuid,
         owner: *sender,
         hotkey: *hotkey,
         lock: cost,
-    }));
-    events.push(Event::Subnet(SubnetEvent::NeuronRegistered {
+    });
+    events.push(SubnetEvent::NeuronRegistered {
         netuid,
         uid: 0,
         hotkey: *hotkey,
         burned: 0,
         replaced: None,
-    }));
+    });
     Ok(events)
 }
 
@@ -243,7 +244,7 @@ pub(crate) fn dissolve<R: StateRead + ?Sized>(
     s: &mut Overlay<'_, R>,
     _params: &Params,
     netuid: NetUid,
-) -> Result<Vec<Event>, CallError> {
+) -> Result<Vec<SubnetEvent>, CallError> {
     let info: SubnetInfo = state::get(s, &state::info_key(netuid))?
         .ok_or(sf(SubnetFailure::SubnetNotFound { netuid }))?;
     let st = subnet_state(s, netuid)?;
@@ -289,10 +290,10 @@ pub(crate) fn dissolve<R: StateRead + ?Sized>(
     let mut g = globals(s)?;
     g.netuids.remove(&netuid);
     state::put(s, state::globals_key(), &g);
-    Ok(vec![Event::Subnet(SubnetEvent::NetworkDissolved {
+    Ok(vec![SubnetEvent::NetworkDissolved {
         netuid,
         refunded: (paid as u64).saturating_add(owner_refund),
-    })])
+    }])
 }
 
 /// `start_call`: the owner starts emissions.
@@ -311,7 +312,7 @@ pub(crate) fn start_call<R: StateRead + ?Sized>(
     }
     info.start_block = Some(ctx.height);
     state::put(s, state::info_key(netuid), &info);
-    Ok(vec![Event::Subnet(SubnetEvent::SubnetStarted { netuid })])
+    Ok(vec![SubnetEvent::SubnetStarted { netuid }])
 }
 
 /// `set_hyperparameter` (owner only, bounds-checked).
@@ -331,10 +332,10 @@ pub(crate) fn set_hyperparameter<R: StateRead + ?Sized>(
         .apply(param, st.n, ctx.params)
         .map_err(sf)?;
     state::put(s, state::info_key(netuid), &info);
-    Ok(vec![Event::Subnet(SubnetEvent::HyperparameterSet {
+    Ok(vec![SubnetEvent::HyperparameterSet {
         netuid,
         param: param.clone(),
-    })])
+    }])
 }
 
 fn append_neuron<R: StateRead + ?Sized>(
@@ -485,13 +486,13 @@ pub(crate) fn burned_register<R: StateRead + ?Sized>(
     );
     st.burn_block = now;
     state::put(s, state::state_key(netuid), &st);
-    Ok(vec![Event::Subnet(SubnetEvent::NeuronRegistered {
+    Ok(vec![SubnetEvent::NeuronRegistered {
         netuid,
         uid,
         hotkey: *hotkey,
         burned: burn,
         replaced,
-    })])
+    }])
 }
 
 /// `serve_axon`.
@@ -529,8 +530,8 @@ pub(crate) fn serve_axon<R: StateRead + ?Sized>(
     }
     n.axon = Some(axon);
     state::put(s, state::neuron_key(netuid, uid), &n);
-    Ok(vec![Event::Subnet(SubnetEvent::AxonServed {
+    Ok(vec![SubnetEvent::AxonServed {
         netuid,
         hotkey: *hotkey,
-    })])
+    }])
 }

@@ -8,14 +8,15 @@
 use crate::params::Params;
 use crate::pool::{PoolError, Reserves};
 use crate::state::{self, Globals, HotkeyPool, SubnetInfo, SubnetState};
+use crate::wire::{NetUid, ROOT_NETUID, SubnetEvent, SubnetFailure};
+use crate::{CallError, CallResult};
 use crate::{Ctx, sf};
 use std::collections::BTreeSet;
 use synod_bank as bank;
-use synod_primitives::subnets::{NetUid, ROOT_NETUID, SubnetEvent, SubnetFailure};
-use synod_primitives::{AccountId, Balance, Event};
+use synod_primitives::{AccountId, Balance};
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
-use synod_storage::typed::{CallError, CallResult, StateError};
+use synod_storage::typed::StateError;
 
 /// A stake position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -339,7 +340,8 @@ pub(crate) fn move_funds<R: StateRead + ?Sized>(
     if amount == 0 {
         return Ok(());
     }
-    bank::transfer(s, from, to, amount).map(|_| ())
+    bank::transfer(s, from, to, amount)?;
+    Ok(())
 }
 
 /// `add_stake` and `add_stake_limit`.
@@ -385,13 +387,13 @@ pub(crate) fn add_stake<R: StateRead + ?Sized>(
         },
         alpha,
     )?;
-    Ok(vec![Event::Subnet(SubnetEvent::StakeAdded {
+    Ok(vec![SubnetEvent::StakeAdded {
         coldkey: *coldkey,
         hotkey: *hotkey,
         netuid,
         tao: fill,
         alpha,
-    })])
+    }])
 }
 
 /// `remove_stake` and `remove_stake_limit`.
@@ -440,13 +442,13 @@ pub(crate) fn remove_stake<R: StateRead + ?Sized>(
     let taken = withdraw(s, &p, fill)?;
     let tao = sell(s, params, netuid, taken)?;
     move_funds(s, &crate::module_account(), coldkey, tao)?;
-    Ok(vec![Event::Subnet(SubnetEvent::StakeRemoved {
+    Ok(vec![SubnetEvent::StakeRemoved {
         coldkey: *coldkey,
         hotkey: *hotkey,
         netuid,
         alpha: taken,
         tao,
-    })])
+    }])
 }
 
 /// Post-trade price ratio `origin / destination`, scaled by 10^9, of moving `x` alpha from
@@ -542,7 +544,7 @@ pub(crate) fn move_position<R: StateRead + ?Sized>(
         buy(s, params, to.netuid, tao)?
     };
     deposit(s, &to, credited)?;
-    Ok(vec![Event::Subnet(SubnetEvent::StakeMoved {
+    Ok(vec![SubnetEvent::StakeMoved {
         from_coldkey: from.coldkey,
         from_hotkey: from.hotkey,
         from_netuid: from.netuid,
@@ -551,7 +553,7 @@ pub(crate) fn move_position<R: StateRead + ?Sized>(
         to_netuid: to.netuid,
         alpha_in: taken,
         alpha_out: credited,
-    })])
+    }])
 }
 
 /// Sets a hotkey's delegate take.
@@ -573,8 +575,8 @@ pub(crate) fn set_delegate_take<R: StateRead + ?Sized>(
         }));
     }
     state::put(s, state::take_key(hotkey), &take);
-    Ok(vec![Event::Subnet(SubnetEvent::DelegateTakeSet {
+    Ok(vec![SubnetEvent::DelegateTakeSet {
         hotkey: *hotkey,
         take,
-    })])
+    }])
 }

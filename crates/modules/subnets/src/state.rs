@@ -4,10 +4,10 @@
 //! ever needed and iteration order is always the set's order.
 
 use crate::params::SubnetHyperparams;
+use crate::wire::{AxonInfo, NetUid, Uid};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use synod_primitives::subnets::{AxonInfo, NetUid, Uid};
 use synod_primitives::{AccountId, Balance, Hash};
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;

@@ -2,14 +2,14 @@
 
 use crate::registration::{neuron, require_hotkey_or_owner, subnet, subnet_state, uid_of};
 use crate::state::{self, EpochResults, Neuron, SubnetInfo, SubnetState, WeightCommit};
-use crate::{Ctx, sf};
-use synod_primitives::subnets::{
+use crate::wire::{
     MAX_SALT_LEN, MAX_WEIGHTS_LEN, NetUid, SubnetEvent, SubnetFailure, Uid, weights_commit_hash,
 };
-use synod_primitives::{AccountId, Event, Hash};
+use crate::{CallError, CallResult};
+use crate::{Ctx, sf};
+use synod_primitives::{AccountId, Hash};
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
-use synod_storage::typed::{CallError, CallResult};
 
 /// A weight row as stored: `(uid, value)` sorted by UID, max-upscaled so the largest is 65535.
 pub type WeightRow = Vec<(Uid, u16)>;
@@ -162,10 +162,7 @@ pub(crate) fn set_weights<R: StateRead + ?Sized>(
     l.neuron.last_weights_call = Some(ctx.height);
     l.neuron.weights_block = Some(ctx.height);
     state::put(s, state::neuron_key(netuid, l.uid), &l.neuron);
-    Ok(vec![Event::Subnet(SubnetEvent::WeightsSet {
-        netuid,
-        uid: l.uid,
-    })])
+    Ok(vec![SubnetEvent::WeightsSet { netuid, uid: l.uid }])
 }
 
 /// The epoch in which a commit must be revealed.
@@ -207,11 +204,11 @@ pub(crate) fn commit_weights<R: StateRead + ?Sized>(
     l.neuron.last_update = ctx.height;
     l.neuron.last_weights_call = Some(ctx.height);
     state::put(s, state::neuron_key(netuid, l.uid), &l.neuron);
-    Ok(vec![Event::Subnet(SubnetEvent::WeightsCommitted {
+    Ok(vec![SubnetEvent::WeightsCommitted {
         netuid,
         uid: l.uid,
         commit_hash,
-    })])
+    }])
 }
 
 /// `reveal_weights`: accepted only in the commit's reveal epoch; the stored row is dated at
@@ -272,10 +269,7 @@ pub(crate) fn reveal_weights<R: StateRead + ?Sized>(
     l.neuron.last_update = ctx.height;
     l.neuron.weights_block = Some(commit.block);
     state::put(s, state::neuron_key(netuid, l.uid), &l.neuron);
-    Ok(vec![Event::Subnet(SubnetEvent::WeightsSet {
-        netuid,
-        uid: l.uid,
-    })])
+    Ok(vec![SubnetEvent::WeightsSet { netuid, uid: l.uid }])
 }
 
 #[cfg(test)]

@@ -6,11 +6,13 @@
 mod common;
 
 use common::{Sim, key};
-use synod_primitives::subnets::{Hyperparameter, SubnetCall, SubnetFailure, weights_commit_hash};
+use synod_primitives::AccountId;
 use synod_primitives::token::UNIT;
-use synod_primitives::{AccountId, Event, SubnetEvent};
+use synod_runtime::Event;
 use synod_subnets::Params;
+use synod_subnets::SubnetEvent;
 use synod_subnets::state;
+use synod_subnets::{Hyperparameter, SubnetCall, SubnetFailure, weights_commit_hash};
 
 fn params() -> Params {
     Params {
@@ -1034,7 +1036,7 @@ fn subnet_limit_dissolves_the_lowest_price_subnet_and_refunds() {
         o,
         SubnetCall::SetHyperparameter {
             netuid: 1,
-            param: synod_primitives::subnets::Hyperparameter::Tempo(5),
+            param: synod_subnets::Hyperparameter::Tempo(5),
         },
     );
     let s = key("staker");

@@ -8,13 +8,13 @@ mod common;
 
 use common::{Sim, key};
 use proptest::prelude::*;
-use synod_primitives::subnets::{Hyperparameter, SubnetCall};
 use synod_primitives::token::UNIT;
 use synod_subnets::Params;
 use synod_subnets::emission::{
     PayoutUid, Pending, Q64_ONE, block_emission, injection, payout, split_alpha, tao_shares,
 };
 use synod_subnets::pool::Reserves;
+use synod_subnets::{Hyperparameter, SubnetCall};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]

@@ -5,6 +5,9 @@
 //! offender. A validator's account key *is* its consensus key (see `synod-consensus`'
 //! `identity`), so the set is a list of accounts.
 //!
+//! It must not know the consensus engine's types (evidence is checked by an injected verifier)
+//! nor move SYN except through the bank.
+//!
 //! ## Epochs
 //! With `L = StakingParams::epoch_length` (at least 2), epoch `e` covers heights
 //! `e*L ..= (e+1)*L - 1`: the numbering of the consensus engine's epocher (commonware
@@ -79,25 +82,50 @@
 //!   supply over `min_validator_bond`.
 
 pub mod query;
+pub mod rpc;
 pub mod state;
 
 use std::cell::RefCell;
 use synod_bank as bank;
-use synod_primitives::validators::{
-    BPS_DENOMINATOR, MAX_EVIDENCE_LEN, SetMember, UnbondingEntry, ValidatorCall, ValidatorEvent,
-    ValidatorFailure,
+pub mod wire;
+
+pub use wire::{
+    BPS_DENOMINATOR, GenesisValidator, InvalidStakingParams, MAX_EVIDENCE_LEN, SetMember,
+    StakingParams, UnbondingEntry, ValidatorCall, ValidatorEvent, ValidatorFailure,
 };
-use synod_primitives::{AccountId, Balance, Event, GenesisValidator, Hash, StakingParams};
+
+use std::sync::Arc;
+use synod_bank::BankFailure;
+use synod_module::{BlockCtx, GenesisError, GenesisFailure, Module, ModuleFailure};
+use synod_primitives::{AccountId, Balance};
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
-use synod_storage::typed::{self as typed, CallError, CallResult, StateError};
+use synod_storage::typed::{self as typed, StateError};
+
+/// Why a validator-set call failed: its own reasons, or the bank's when moving SYN.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CallFailure {
+    /// The bank refused a transfer (e.g. a bond above the balance).
+    #[error(transparent)]
+    Bank(#[from] BankFailure),
+    /// A validator-set rule refused the call.
+    #[error(transparent)]
+    Validator(#[from] ValidatorFailure),
+}
+
+impl ModuleFailure for CallFailure {}
+
+/// The error of a validator-set call.
+pub type CallError = synod_module::CallError<CallFailure>;
+/// The outcome of a validator-set call.
+pub type CallResult = synod_module::CallResult<ValidatorEvent, CallFailure>;
 
 pub use state::{MAX_UNBONDING_ENTRIES, Totals, ValidatorRecord, current_epoch, set_for_epoch};
 
 /// The account that holds bonded and unbonding SYN. Its key is a hash, so nobody can sign for
 /// it.
 pub fn module_account() -> AccountId {
-    AccountId(Hash::tagged("synod/module", b"validators").0)
+    synod_module::module_account(Validators::NAME)
 }
 
 /// A proven equivocation.
@@ -142,11 +170,7 @@ impl Ctx<'_> {
 }
 
 fn vf(f: ValidatorFailure) -> CallError {
-    CallError::Failed(f.into())
-}
-
-fn ev(e: ValidatorEvent) -> Event {
-    Event::Validator(e)
+    CallError::Failed(CallFailure::Validator(f))
 }
 
 /// `amount * bps / 10_000`, rounded down.
@@ -241,7 +265,7 @@ pub fn on_block_end<R: StateRead + ?Sized>(
     s: &mut Overlay<'_, R>,
     height: u64,
     params: &StakingParams,
-) -> Result<Vec<Event>, StateError> {
+) -> Result<Vec<ValidatorEvent>, StateError> {
     if !params.is_epoch_end(height) {
         return Ok(Vec::new());
     }
@@ -251,13 +275,13 @@ pub fn on_block_end<R: StateRead + ?Sized>(
     if set.is_empty() {
         let current = current_epoch(s)?;
         set = set_for_epoch(s, current)?.unwrap_or_default();
-        events.push(ev(ValidatorEvent::EmptySetAvoided { epoch: next }));
+        events.push(ValidatorEvent::EmptySetAvoided { epoch: next });
     }
     state::put_set(s, next, &set);
-    events.push(ev(ValidatorEvent::ValidatorSetChanged {
+    events.push(ValidatorEvent::ValidatorSetChanged {
         epoch: next,
         validators: members(&set),
-    }));
+    });
     Ok(events)
 }
 
@@ -294,7 +318,7 @@ fn bond<R: StateRead + ?Sized>(
     let bonded = rec
         .bonded
         .checked_add(amount)
-        .ok_or(synod_primitives::TxFailure::BalanceOverflow)?;
+        .ok_or(CallFailure::Bank(BankFailure::BalanceOverflow))?;
     if bonded < ctx.params.min_validator_bond {
         return Err(vf(ValidatorFailure::BelowMinBond {
             bonded_after: bonded,
@@ -308,13 +332,13 @@ fn bond<R: StateRead + ?Sized>(
     t.bonded = t
         .bonded
         .checked_add(amount)
-        .ok_or(synod_primitives::TxFailure::BalanceOverflow)?;
+        .ok_or(CallFailure::Bank(BankFailure::BalanceOverflow))?;
     state::set_totals(s, &t);
-    Ok(vec![ev(ValidatorEvent::Bonded {
+    Ok(vec![ValidatorEvent::Bonded {
         validator: *sender,
         amount,
         bonded,
-    })])
+    }])
 }
 
 fn unbond<R: StateRead + ?Sized>(
@@ -355,7 +379,7 @@ fn unbond<R: StateRead + ?Sized>(
             e.amount = e
                 .amount
                 .checked_add(amount)
-                .ok_or(synod_primitives::TxFailure::BalanceOverflow)?;
+                .ok_or(CallFailure::Bank(BankFailure::BalanceOverflow))?;
         }
         None => {
             if rec.unbonding.len() >= MAX_UNBONDING_ENTRIES as usize {
@@ -376,12 +400,12 @@ fn unbond<R: StateRead + ?Sized>(
     t.bonded = t.bonded.saturating_sub(amount);
     t.unbonding = t.unbonding.saturating_add(amount);
     state::set_totals(s, &t);
-    Ok(vec![ev(ValidatorEvent::Unbonded {
+    Ok(vec![ValidatorEvent::Unbonded {
         validator: *sender,
         amount,
         bonded: remaining,
         release_epoch,
-    })])
+    }])
 }
 
 fn withdraw<R: StateRead + ?Sized>(
@@ -412,10 +436,10 @@ fn withdraw<R: StateRead + ?Sized>(
     let mut t = state::totals(s)?;
     t.unbonding = t.unbonding.saturating_sub(amount);
     state::set_totals(s, &t);
-    Ok(vec![ev(ValidatorEvent::Withdrawn {
+    Ok(vec![ValidatorEvent::Withdrawn {
         validator: *sender,
         amount,
-    })])
+    }])
 }
 
 /// Longest verifier explanation kept in a receipt.
@@ -524,7 +548,7 @@ fn report_equivocation<R: StateRead + ?Sized>(
     state::set_totals(s, &t);
     typed::put(s, marker, &ctx.height);
     Ok(vec![
-        ev(ValidatorEvent::Slashed {
+        ValidatorEvent::Slashed {
             offender,
             epoch,
             view,
@@ -532,9 +556,108 @@ fn report_equivocation<R: StateRead + ?Sized>(
             burned,
             reporter: *reporter,
             reward,
-        }),
-        ev(ValidatorEvent::Tombstoned {
+        },
+        ValidatorEvent::Tombstoned {
             validator: offender,
-        }),
+        },
     ])
+}
+
+/// The validator set as a chain module: writes the genesis set, executes [`ValidatorCall`]s
+/// and fixes the next epoch's set at each epoch's last block.
+#[derive(Clone)]
+pub struct Validators {
+    params: StakingParams,
+    genesis_set: Vec<GenesisValidator>,
+    verifier: Option<Arc<dyn EquivocationVerifier>>,
+}
+
+impl std::fmt::Debug for Validators {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Validators")
+            .field("params", &self.params)
+            .field("genesis_set", &self.genesis_set.len())
+            .field("verifier", &self.verifier.is_some())
+            .finish()
+    }
+}
+
+impl Validators {
+    /// The module of a chain whose genesis has `genesis_set` and `params`, with no
+    /// equivocation verifier (every report fails with `EvidenceNotSupported`).
+    pub fn new(genesis_set: Vec<GenesisValidator>, params: StakingParams) -> Self {
+        Validators {
+            params,
+            genesis_set,
+            verifier: None,
+        }
+    }
+
+    /// Installs the verifier that checks `ReportEquivocation` evidence. Every node of a chain
+    /// must use the same one, since its verdict is part of the state.
+    pub fn set_verifier(&mut self, verifier: Arc<dyn EquivocationVerifier>) {
+        self.verifier = Some(verifier);
+    }
+
+    /// The staking parameters.
+    pub fn params(&self) -> &StakingParams {
+        &self.params
+    }
+}
+
+impl Module for Validators {
+    const NAME: &'static str = "validators";
+    type Call = ValidatorCall;
+    type Event = ValidatorEvent;
+    type Failure = CallFailure;
+
+    fn validate_genesis(&self) -> Result<(), GenesisError> {
+        self.params.validate().map_err(|e| GenesisError {
+            module: Self::NAME,
+            reason: e.0,
+        })
+    }
+
+    /// Bonds the genesis validators' stake into the module account and counts it in the
+    /// issuance (after the bank has credited the genesis accounts).
+    fn init_genesis<R: StateRead + ?Sized>(
+        &self,
+        state: &mut Overlay<'_, R>,
+    ) -> Result<(), GenesisFailure> {
+        let staked = genesis(state, &self.genesis_set, &self.params)?;
+        let total = bank::issuance(state)?.saturating_add(staked);
+        bank::set_issuance(state, total);
+        Ok(())
+    }
+
+    fn call_weight(call: &ValidatorCall) -> u64 {
+        call.weight()
+    }
+
+    fn dispatch<R: StateRead + ?Sized>(
+        &self,
+        state: &mut Overlay<'_, R>,
+        ctx: &BlockCtx<'_>,
+        sender: &AccountId,
+        call: &ValidatorCall,
+    ) -> CallResult {
+        dispatch(
+            state,
+            &Ctx {
+                height: ctx.height,
+                params: &self.params,
+                verifier: self.verifier.as_deref(),
+            },
+            sender,
+            call,
+        )
+    }
+
+    fn end_block<R: StateRead + ?Sized>(
+        &self,
+        state: &mut Overlay<'_, R>,
+        ctx: &BlockCtx<'_>,
+    ) -> Result<Vec<ValidatorEvent>, StateError> {
+        on_block_end(state, ctx.height, &self.params)
+    }
 }

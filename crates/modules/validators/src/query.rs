@@ -2,10 +2,10 @@
 //! "current epoch" is the epoch of the next block, whose set is already stored.
 
 use crate::state::{self, ValidatorRecord};
+use crate::wire::{SetMember, StakingParams, UnbondingEntry};
 use crate::{members, select};
 use serde::{Deserialize, Serialize};
-use synod_primitives::validators::{SetMember, UnbondingEntry};
-use synod_primitives::{AccountId, Balance, StakingParams};
+use synod_primitives::{AccountId, Balance};
 use synod_storage::StateRead;
 use synod_storage::typed::StateError;
 

@@ -2,10 +2,10 @@
 //! that keys sort numerically. The candidates are one ordered set under one key, so selection
 //! never needs a prefix scan and always iterates in account order.
 
+use crate::wire::UnbondingEntry;
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use synod_primitives::validators::UnbondingEntry;
 use synod_primitives::{AccountId, Balance};
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;

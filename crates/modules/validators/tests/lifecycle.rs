@@ -5,10 +5,13 @@
 mod common;
 
 use common::*;
+use synod_primitives::AccountId;
 use synod_primitives::token::UNIT;
-use synod_primitives::validators::{SetMember, UnbondingEntry, ValidatorCall, ValidatorEvent};
-use synod_primitives::{AccountId, Event, StakingParams, TxFailure, ValidatorFailure};
+use synod_runtime::BankFailure;
+use synod_runtime::{Event, TxFailure};
 use synod_validators::{MAX_UNBONDING_ENTRIES, module_account, query};
+use synod_validators::{SetMember, UnbondingEntry, ValidatorCall, ValidatorEvent};
+use synod_validators::{StakingParams, ValidatorFailure};
 
 fn params() -> StakingParams {
     StakingParams {
@@ -205,7 +208,7 @@ fn refusals_are_typed_and_leave_no_trace() {
     );
     assert!(matches!(
         sim.fails(bob, bond(200 * UNIT)),
-        TxFailure::InsufficientBalance { .. }
+        TxFailure::Bank(BankFailure::InsufficientBalance { .. })
     ));
     assert_eq!(
         sim.vfails(bob, unbond(1)),
@@ -227,7 +230,7 @@ fn refusals_are_typed_and_leave_no_trace() {
     );
     assert!(matches!(
         sim.fails(bob, bond(u64::MAX)),
-        TxFailure::InsufficientBalance { .. }
+        TxFailure::Bank(BankFailure::InsufficientBalance { .. })
     ));
     sim.check_invariants();
 }
@@ -443,7 +446,7 @@ fn evidence_refusals() {
         sim.vfails(
             r,
             ValidatorCall::ReportEquivocation {
-                evidence: vec![0; synod_primitives::validators::MAX_EVIDENCE_LEN + 1]
+                evidence: vec![0; synod_validators::MAX_EVIDENCE_LEN + 1]
             }
         ),
         ValidatorFailure::EvidenceTooLarge {
@@ -531,8 +534,8 @@ fn future_offences_are_refused_by_the_module() {
     );
     assert!(matches!(
         r,
-        Err(synod_storage::typed::CallError::Failed(
-            TxFailure::Validator(ValidatorFailure::EvidenceFromFuture {
+        Err(synod_validators::CallError::Failed(
+            synod_validators::CallFailure::Validator(ValidatorFailure::EvidenceFromFuture {
                 epoch: 9,
                 current: 0
             })
@@ -573,8 +576,11 @@ fn a_verifier_that_names_a_non_member_is_refused() {
     );
     assert!(matches!(
         r,
-        Err(synod_storage::typed::CallError::Failed(
-            TxFailure::Validator(ValidatorFailure::OffenderNotInSet { epoch: 0, .. })
+        Err(synod_validators::CallError::Failed(
+            synod_validators::CallFailure::Validator(ValidatorFailure::OffenderNotInSet {
+                epoch: 0,
+                ..
+            })
         ))
     ));
 }

@@ -7,9 +7,9 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use synod_primitives::StakingParams;
 use synod_primitives::token::UNIT;
-use synod_primitives::validators::ValidatorCall;
+use synod_validators::StakingParams;
+use synod_validators::ValidatorCall;
 
 const NAMES: [&str; 5] = ["v0", "v1", "a", "b", "c"];
 

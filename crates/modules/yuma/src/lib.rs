@@ -7,6 +7,9 @@
 //! incentive, dividends, validator trust, the per-UID split of this epoch's
 //! emission, next epoch's validator permits and the new bond rows.
 //!
+//! It must not do I/O or know chain state: it is a pure function of its input, used by `synod-
+//! subnets`.
+//!
 //! It does no I/O, keeps no state, uses no floating point on the epoch path and
 //! never iterates a hash map. Everything is computed in `substrate-fixed` 0.6
 //! (`I32F32`, with `I64F64` for stake normalisation and the bond moving average,

@@ -9,7 +9,8 @@ use std::{
     time::{Instant, SystemTime, UNIX_EPOCH},
 };
 use synod_consensus::Application;
-use synod_primitives::{AccountId, Block, Hash, Header};
+use synod_primitives::{AccountId, Hash, Header};
+use synod_runtime::Block;
 
 /// The toy state transition.
 pub fn next_root(parent_root: &Hash, height: u64) -> Hash {

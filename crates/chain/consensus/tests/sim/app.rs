@@ -12,10 +12,9 @@ use std::{
 };
 use synod_consensus::Application;
 use synod_execution::{BlockError, ExecutedBlock, Executor, bank, executor::BlockLimits};
-use synod_primitives::{
-    AccountId, Block, Call, Genesis, Hash, Header, Keypair, SignedTransaction, Transaction,
-    TxOutcome, keys::DEV_ACCOUNT_NAMES,
-};
+use synod_primitives::{AccountId, Hash, Header, Keypair, keys::DEV_ACCOUNT_NAMES};
+use synod_runtime::BankCall;
+use synod_runtime::{Block, Call, Genesis, SignedTransaction, Transaction, TxOutcome};
 use synod_storage::{BlockCommit, StateView, Store};
 
 /// Virtual time in milliseconds since the Unix epoch (the runtime's clock).
@@ -109,7 +108,10 @@ impl ExecApp {
         );
         let g = executor.genesis_block(&empty).map_err(|e| e.to_string())?;
         let snap = store.snapshot().map_err(|e| e.to_string())?;
-        match snap.block(0).map_err(|e| e.to_string())? {
+        match snap
+            .block::<synod_runtime::Call>(0)
+            .map_err(|e| e.to_string())?
+        {
             Some(stored) if stored.hash() != g.block.hash() => {
                 return Err("store holds another chain".into());
             }
@@ -193,7 +195,10 @@ impl ExecApp {
     /// The proposer of the committed block at `height`.
     pub fn proposer(&self, height: u64) -> Option<AccountId> {
         let snap = self.inner.store.snapshot().ok()?;
-        snap.block(height).ok().flatten().map(|b| b.header.proposer)
+        snap.block::<synod_runtime::Call>(height)
+            .ok()
+            .flatten()
+            .map(|b| b.header.proposer)
     }
 
     /// Whether nothing queued is still waiting.
@@ -237,7 +242,7 @@ impl ExecApp {
         let header = match executed.get(parent) {
             Some(e) => e.block.header.clone(),
             None => {
-                snap.block(head_height)
+                snap.block::<synod_runtime::Call>(head_height)
                     .map_err(|e| e.to_string())?
                     .ok_or("missing head block")?
                     .header
@@ -321,10 +326,10 @@ impl ExecApp {
                     sender: key.account(),
                     nonce,
                     fee: 0,
-                    call: Call::Transfer {
+                    call: Call::Bank(BankCall::Transfer {
                         to,
                         amount: 1_000 + height,
-                    },
+                    }),
                 };
                 // The fee is a fixed-width field, so the size is the same once it is set.
                 let size = tx.clone().sign(key, &gh).encode().len();
@@ -378,7 +383,9 @@ impl ExecApp {
         let committed = snap.height().unwrap_or(0);
         if height <= committed {
             // Redelivery after a restart: it must be the block already committed there.
-            let stored = snap.block(height).map_err(|e| e.to_string())?;
+            let stored = snap
+                .block::<synod_runtime::Call>(height)
+                .map_err(|e| e.to_string())?;
             if stored.map(|b| b.hash()) != Some(block.hash()) {
                 return Err(self.violation(format!(
                     "redelivered height {height} differs from the committed block"

@@ -24,7 +24,8 @@ use synod_consensus::{
     Channels, EngineConfig, channel, identity, max_message_size, max_peers_per_set, namespace,
     start,
 };
-use synod_primitives::{Genesis, Keypair};
+use synod_primitives::Keypair;
+use synod_runtime::Genesis;
 use synod_storage::Store;
 
 type PublicKey = identity::PublicKey;
@@ -473,7 +474,7 @@ impl Sim {
     }
 
     /// Queues `call` signed by `key` at `nonce` at every node, for whichever proposes next.
-    pub fn submit(&self, key: &Keypair, nonce: u64, call: synod_primitives::Call) {
+    pub fn submit(&self, key: &Keypair, nonce: u64, call: synod_runtime::Call) {
         for node in &self.nodes {
             node.app.queue(key.clone(), nonce, call.clone());
         }

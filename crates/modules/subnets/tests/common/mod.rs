@@ -4,14 +4,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use synod_bank as bank;
-use synod_primitives::subnets::{NetUid, SubnetCall};
-use synod_primitives::{AccountId, Event, Keypair};
+use synod_primitives::{AccountId, Keypair};
+use synod_runtime::{Event, TxFailure};
 use synod_storage::delta::Overlay;
-use synod_storage::typed::{CallError, CallResult};
 use synod_storage::{ChangeSet, StateRead};
 use synod_subnets::coinbase::BlockReport;
 use synod_subnets::state::{self, Globals, HotkeyPool, SubnetState};
 use synod_subnets::{Ctx, Params};
+use synod_subnets::{NetUid, SubnetCall};
+
+/// A call's outcome in the chain's terms (what its receipt would record).
+pub type CallError = synod_module::CallError<TxFailure>;
+/// See [`CallError`].
+pub type CallResult = Result<Vec<Event>, CallError>;
 
 #[derive(Default)]
 pub struct Mem(pub BTreeMap<Vec<u8>, Vec<u8>>);
@@ -62,8 +67,12 @@ impl Sim {
 
     /// Funds `name` with `amount` (minted: issuance follows).
     pub fn fund(&mut self, who: AccountId, amount: u64) {
-        self.with(|ov| bank::mint(ov, &who, amount).map(|_| Vec::new()))
-            .expect("mint");
+        self.with(|ov| {
+            bank::mint(ov, &who, amount)
+                .map(|_| Vec::new())
+                .map_err(CallError::from)
+        })
+        .expect("mint");
         self.accounts.insert(who);
     }
 
@@ -102,6 +111,8 @@ impl Sim {
                 &sender,
                 &call,
             )
+            .map(|events| events.into_iter().map(Event::Subnet).collect())
+            .map_err(synod_module::CallError::widen)
         })
     }
 
@@ -114,13 +125,9 @@ impl Sim {
     }
 
     /// The subnet failure of a call that must fail.
-    pub fn fails(
-        &mut self,
-        sender: AccountId,
-        call: SubnetCall,
-    ) -> synod_primitives::SubnetFailure {
+    pub fn fails(&mut self, sender: AccountId, call: SubnetCall) -> synod_subnets::SubnetFailure {
         match self.call(sender, call) {
-            Err(CallError::Failed(synod_primitives::TxFailure::Subnet(f))) => f,
+            Err(CallError::Failed(synod_runtime::TxFailure::Subnet(f))) => f,
             other => panic!("expected a subnet failure, got {other:?}"),
         }
     }

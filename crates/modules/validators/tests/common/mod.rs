@@ -5,15 +5,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use synod_bank as bank;
-use synod_primitives::validators::ValidatorCall;
-use synod_primitives::{
-    AccountId, Balance, Event, GenesisValidator, Keypair, StakingParams, TxFailure,
-    ValidatorFailure,
-};
+use synod_primitives::{AccountId, Balance, Keypair};
+use synod_runtime::{Event, TxFailure};
 use synod_storage::delta::Overlay;
-use synod_storage::typed::{CallError, CallResult};
 use synod_storage::{ChangeSet, StateRead};
+use synod_validators::ValidatorCall;
 use synod_validators::{Ctx, EquivocationVerifier, Offence, module_account, state};
+use synod_validators::{GenesisValidator, StakingParams, ValidatorFailure};
+
+/// A call's outcome in the chain's terms (what its receipt would record).
+pub type CallError = synod_module::CallError<TxFailure>;
+/// See [`CallError`].
+pub type CallResult = Result<Vec<Event>, CallError>;
 
 #[derive(Default, Clone, PartialEq, Eq, Debug)]
 pub struct Mem(pub BTreeMap<Vec<u8>, Vec<u8>>);
@@ -124,8 +127,12 @@ impl Sim {
 
     /// Funds `who` with `amount` (minted: issuance follows).
     pub fn fund(&mut self, who: AccountId, amount: Balance) {
-        self.with(|ov| bank::mint(ov, &who, amount).map(|_| Vec::new()))
-            .expect("mint");
+        self.with(|ov| {
+            bank::mint(ov, &who, amount)
+                .map(|_| Vec::new())
+                .map_err(CallError::from)
+        })
+        .expect("mint");
         self.accounts.insert(who);
     }
 
@@ -156,6 +163,8 @@ impl Sim {
                 &sender,
                 &call,
             )
+            .map(|events| events.into_iter().map(Event::Validator).collect())
+            .map_err(synod_module::CallError::widen)
         })
     }
 
@@ -193,7 +202,7 @@ impl Sim {
         let c = ov.into_changes();
         self.mem.apply(c);
         self.height += 1;
-        events
+        events.into_iter().map(Event::Validator).collect()
     }
 
     /// Ends blocks until `height` is the open block; returns every hook event on the way.

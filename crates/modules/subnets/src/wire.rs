@@ -5,15 +5,13 @@
 //! SYN ("TAO") and of a subnet's alpha are both counted in base units with 9 decimals; prices
 //! (`limit_price`) are SYN base units per one whole alpha (10^9 alpha base units), so a price of
 //! 1.0 is `1_000_000_000`. Every call that acts for a hotkey names it explicitly; the sender must
-//! be that hotkey or the coldkey that owns it (bound with [`crate::Call::BindHotkey`]), except
+//! be that hotkey or the coldkey that owns it (bound with `BindHotkey`), except
 //! staking, which is always signed by the coldkey that owns the stake.
 
-use crate::account::AccountId;
-use crate::codec::encode;
-use crate::hash::Hash;
-use crate::token::Balance;
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
+use synod_primitives::codec::encode;
+use synod_primitives::{AccountId, Balance, Hash};
 
 /// A subnet id. 0 is the root network.
 pub type NetUid = u16;
@@ -28,7 +26,7 @@ pub const MAX_WEIGHTS_LEN: usize = 4096;
 pub const MAX_SALT_LEN: usize = 64;
 
 /// One owner-settable subnet hyperparameter and its new value. Bounds are checked by the chain
-/// (see [`crate::subnet_params::SubnetHyperparams::apply`]).
+/// (see [`crate::params::SubnetHyperparams::apply`]).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(tag = "name", content = "value", rename_all = "snake_case")]
 pub enum Hyperparameter {
@@ -120,8 +118,8 @@ pub struct AxonInfo {
     pub block: u64,
 }
 
-/// Calls of the subnet module, carried by [`crate::Call::Subnets`]. Appended only. In JSON the
-/// variant is named by a `call` field (the outer [`crate::Call`] uses `type`).
+/// Calls of the subnet module, carried by the chain's `Call::Subnets`. Appended only. In JSON the
+/// variant is named by a `call` field (the outer `Call` uses `type`).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(tag = "call", rename_all = "snake_case")]
 pub enum SubnetCall {
@@ -293,7 +291,7 @@ pub enum SubnetCall {
 }
 
 impl SubnetCall {
-    /// Execution weight (see [`crate::Call::weight`]): a base per kind plus a per-entry part for
+    /// Execution weight (priced like every call's weight): a base per kind plus a per-entry part for
     /// vectors, so large weight vectors pay for what they cost to check and store.
     pub fn weight(&self) -> u64 {
         match self {
@@ -560,8 +558,8 @@ pub enum SubnetFailure {
     Overflow,
 }
 
-/// Subnet events, carried by [`crate::Event::Subnet`]. In JSON the variant is named by an
-/// `event` field (the outer [`crate::Event`] uses `type`).
+/// Subnet events, carried by the chain's `Event::Subnet`. In JSON the variant is named by an
+/// `event` field (the outer `Event` uses `type`).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum SubnetEvent {
@@ -710,185 +708,4 @@ pub enum SubnetEvent {
     },
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::receipt::{Event, TxFailure};
-    use crate::tx::Call;
-
-    fn round_trip<T>(v: &T)
-    where
-        T: Serialize
-            + serde::de::DeserializeOwned
-            + BorshSerialize
-            + BorshDeserialize
-            + PartialEq
-            + std::fmt::Debug,
-    {
-        let json = serde_json::to_string(v).expect("to json");
-        let back: T = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
-        assert_eq!(&back, v);
-        let bytes = encode(v);
-        assert_eq!(&borsh::from_slice::<T>(&bytes).expect("borsh"), v);
-    }
-
-    #[test]
-    fn every_subnet_wire_type_round_trips_in_json_and_borsh() {
-        let a = AccountId([7; 32]);
-        let calls = vec![
-            SubnetCall::RegisterNetwork {
-                hotkey: a,
-                max_lock_cost: 1,
-            },
-            SubnetCall::StartCall { netuid: 1 },
-            SubnetCall::SetHyperparameter {
-                netuid: 1,
-                param: Hyperparameter::AlphaValues { low: 1, high: 2 },
-            },
-            SubnetCall::SetHyperparameter {
-                netuid: 1,
-                param: Hyperparameter::Tempo(10),
-            },
-            SubnetCall::BurnedRegister {
-                netuid: 1,
-                hotkey: a,
-                max_burn: 5,
-            },
-            SubnetCall::ServeAxon {
-                netuid: 1,
-                hotkey: a,
-                ip: u128::from(u32::MAX),
-                ip_type: 4,
-                port: 1,
-                protocol: 4,
-                version: 0,
-            },
-            SubnetCall::SetWeights {
-                netuid: 1,
-                hotkey: a,
-                uids: vec![1],
-                values: vec![2],
-                version_key: 0,
-            },
-            SubnetCall::CommitWeights {
-                netuid: 1,
-                hotkey: a,
-                commit_hash: Hash::ZERO,
-            },
-            SubnetCall::RevealWeights {
-                netuid: 1,
-                hotkey: a,
-                uids: vec![1],
-                values: vec![2],
-                salt: vec![3],
-                version_key: 0,
-            },
-            SubnetCall::AddStake {
-                hotkey: a,
-                netuid: 0,
-                amount: 1,
-                limit_price: Some(2),
-                allow_partial: true,
-            },
-            SubnetCall::RemoveStake {
-                hotkey: a,
-                netuid: 0,
-                amount: 1,
-                limit_price: None,
-                allow_partial: false,
-            },
-            SubnetCall::MoveStake {
-                origin_hotkey: a,
-                destination_hotkey: a,
-                origin_netuid: 1,
-                destination_netuid: 2,
-                amount: 3,
-            },
-            SubnetCall::TransferStake {
-                destination_coldkey: a,
-                hotkey: a,
-                origin_netuid: 1,
-                destination_netuid: 2,
-                amount: 3,
-            },
-            SubnetCall::SwapStake {
-                hotkey: a,
-                origin_netuid: 1,
-                destination_netuid: 2,
-                amount: 3,
-                limit_price: Some(1),
-                allow_partial: false,
-            },
-            SubnetCall::SetDelegateTake { hotkey: a, take: 9 },
-        ];
-        for c in calls {
-            round_trip(&Call::Subnets(c));
-        }
-        let failures = vec![
-            SubnetFailure::InvalidHyperparameter {
-                param: "tempo".into(),
-                detail: "x".into(),
-            },
-            SubnetFailure::InvalidAxon { detail: "x".into() },
-            SubnetFailure::WeightVecLength { detail: "x".into() },
-            SubnetFailure::PriceLimitExceeded { limit_price: 3 },
-            SubnetFailure::NoValidatorPermit,
-            SubnetFailure::RevealTooEarly {
-                reveal_epoch: 2,
-                current_epoch: 1,
-            },
-        ];
-        for f in failures {
-            round_trip(&TxFailure::Subnet(f));
-        }
-        let events = vec![
-            SubnetEvent::NetworkRegistered {
-                netuid: 1,
-                owner: a,
-                hotkey: a,
-                lock: 1,
-            },
-            SubnetEvent::HyperparameterSet {
-                netuid: 1,
-                param: Hyperparameter::Kappa(1),
-            },
-            SubnetEvent::NeuronRegistered {
-                netuid: 1,
-                uid: 0,
-                hotkey: a,
-                burned: 1,
-                replaced: Some(a),
-            },
-            SubnetEvent::StakeMoved {
-                from_coldkey: a,
-                from_hotkey: a,
-                from_netuid: 1,
-                to_coldkey: a,
-                to_hotkey: a,
-                to_netuid: 2,
-                alpha_in: 1,
-                alpha_out: 1,
-            },
-            SubnetEvent::EpochRun {
-                netuid: 3,
-                block: 90,
-                epoch_index: 4,
-                miner_alpha: 5,
-                validator_alpha: 6,
-                owner_alpha: 7,
-                burned_alpha: 8,
-                root_tao: 9,
-                carried_root_tao: 10,
-            },
-        ];
-        for e in events {
-            round_trip(&Event::Subnet(e));
-        }
-        // Adding the variant kept every earlier encoding: Transfer is still tag 0.
-        assert_eq!(encode(&Call::Transfer { to: a, amount: 1 })[0], 0);
-        assert_eq!(
-            encode(&Call::Subnets(SubnetCall::StartCall { netuid: 1 }))[0],
-            2
-        );
-    }
-}
+impl synod_module::ModuleFailure for SubnetFailure {}

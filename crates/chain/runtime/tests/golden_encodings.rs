@@ -7,13 +7,15 @@
 //! that for a newly appended variant, never to make an existing line pass.
 
 use synod_primitives::receipt::end_block_receipt_hash;
-use synod_primitives::subnets::{Hyperparameter, weights_commit_hash};
-use synod_primitives::tx::hotkey_binding_message;
-use synod_primitives::validators::SetMember;
-use synod_primitives::{
-    AccountId, Block, Call, Event, Genesis, Hash, Header, Keypair, Receipt, SignedTransaction,
-    SubnetCall, SubnetEvent, SubnetFailure, Transaction, TxFailure, TxOutcome, ValidatorCall,
-    ValidatorEvent, ValidatorFailure,
+use synod_primitives::{AccountId, Hash, Header, Keypair};
+use synod_runtime::bank::hotkey_binding_message;
+use synod_runtime::subnets::{Hyperparameter, weights_commit_hash};
+use synod_runtime::subnets::{SubnetCall, SubnetEvent, SubnetFailure};
+use synod_runtime::validators::SetMember;
+use synod_runtime::validators::{ValidatorCall, ValidatorEvent, ValidatorFailure};
+use synod_runtime::{BankCall, BankEvent, BankFailure};
+use synod_runtime::{
+    Block, Call, Event, Genesis, Receipt, SignedTransaction, Transaction, TxFailure, TxOutcome,
 };
 
 fn acct(n: u8) -> AccountId {
@@ -26,17 +28,17 @@ fn calls() -> Vec<(String, Call)> {
     let mut v: Vec<(String, Call)> = vec![
         (
             "call/transfer".into(),
-            Call::Transfer {
+            Call::Bank(BankCall::Transfer {
                 to: a,
                 amount: 1_500_000_000,
-            },
+            }),
         ),
         (
             "call/bind_hotkey".into(),
-            Call::BindHotkey {
+            Call::Bank(BankCall::BindHotkey {
                 hotkey: a,
                 proof: Keypair::dev("alice").sign(b"proof"),
-            },
+            }),
         ),
     ];
     let params = vec![
@@ -215,26 +217,26 @@ fn failures() -> Vec<(String, TxFailure)> {
     let mut v: Vec<(String, TxFailure)> = vec![
         (
             "failure/insufficient_balance".into(),
-            TxFailure::InsufficientBalance {
+            TxFailure::Bank(BankFailure::InsufficientBalance {
                 needed: 10,
                 available: 3,
-            },
+            }),
         ),
         (
             "failure/balance_overflow".into(),
-            TxFailure::BalanceOverflow,
+            TxFailure::Bank(BankFailure::BalanceOverflow),
         ),
         (
             "failure/hotkey_already_bound".into(),
-            TxFailure::HotkeyAlreadyBound { owner: a },
+            TxFailure::Bank(BankFailure::HotkeyAlreadyBound { owner: a }),
         ),
         (
             "failure/invalid_hotkey_proof".into(),
-            TxFailure::InvalidHotkeyProof,
+            TxFailure::Bank(BankFailure::InvalidHotkeyProof),
         ),
         (
             "failure/hotkey_is_coldkey".into(),
-            TxFailure::HotkeyIsColdkey,
+            TxFailure::Bank(BankFailure::HotkeyIsColdkey),
         ),
     ];
     let subnet = vec![
@@ -359,26 +361,26 @@ fn events() -> Vec<(String, Event)> {
     let mut v: Vec<(String, Event)> = vec![
         (
             "event/fee_paid".into(),
-            Event::FeePaid {
+            Event::Bank(BankEvent::FeePaid {
                 payer: a,
                 collector: b,
                 amount: 300,
-            },
+            }),
         ),
         (
             "event/transfer".into(),
-            Event::Transfer {
+            Event::Bank(BankEvent::Transfer {
                 from: a,
                 to: b,
                 amount: 5,
-            },
+            }),
         ),
         (
             "event/hotkey_bound".into(),
-            Event::HotkeyBound {
+            Event::Bank(BankEvent::HotkeyBound {
                 coldkey: a,
                 hotkey: b,
-            },
+            }),
         ),
     ];
     let subnet = vec![
@@ -575,11 +577,11 @@ fn vectors() -> Vec<(String, String, String)> {
         fee_paid: 1_000_000,
         outcome: TxOutcome::Success,
         events: vec![
-            Event::FeePaid {
+            Event::Bank(BankEvent::FeePaid {
                 payer: alice.account(),
                 collector: acct(1),
                 amount: 1_000_000,
-            },
+            }),
             Event::Subnet(SubnetEvent::SubnetStarted { netuid: 1 }),
         ],
     };

@@ -6,10 +6,10 @@
 //! 0) is in epoch 0, whose set is the genesis validators. The set of epoch `e+1` is computed at
 //! the end of block `(e+1)*L - 1`, the last block of epoch `e`.
 
-use crate::account::AccountId;
-use crate::token::{Balance, UNIT};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
+use synod_primitives::AccountId;
+use synod_primitives::token::{Balance, UNIT};
 
 /// Largest accepted equivocation evidence, in bytes (two signed votes fit easily).
 pub const MAX_EVIDENCE_LEN: usize = 8 * 1024;
@@ -390,10 +390,21 @@ mod hex_bytes {
     }
 }
 
+/// A validator in the genesis set (the validator module's genesis section, with
+/// [`StakingParams`]).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct GenesisValidator {
+    /// Consensus (and fee-collecting) key.
+    pub account: AccountId,
+    /// Bonded stake in base units (voting power).
+    pub stake: Balance,
+}
+
+impl synod_module::ModuleFailure for ValidatorFailure {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Call, Event, TxFailure, decode_exact, encode};
 
     #[test]
     fn epochs_follow_the_height_convention() {
@@ -443,71 +454,5 @@ mod tests {
         ] {
             assert!(bad.validate().is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn json_and_borsh_round_trip_without_tag_clashes() {
-        let a = crate::Keypair::dev("alice").account();
-        let calls = [
-            Call::Validators(ValidatorCall::Bond { amount: 5 }),
-            Call::Validators(ValidatorCall::Unbond { amount: 5 }),
-            Call::Validators(ValidatorCall::Withdraw),
-            Call::Validators(ValidatorCall::ReportEquivocation {
-                evidence: vec![1, 2, 0xff],
-            }),
-        ];
-        for c in calls {
-            let j = serde_json::to_string(&c).expect("json");
-            assert_eq!(serde_json::from_str::<Call>(&j).expect("back"), c, "{j}");
-            assert_eq!(
-                decode_exact::<Call>(&encode(&c), 1 << 16).expect("borsh"),
-                c
-            );
-        }
-        let failures = [
-            TxFailure::Validator(ValidatorFailure::NothingToWithdraw {
-                next_release_epoch: Some(3),
-            }),
-            TxFailure::Validator(ValidatorFailure::InvalidEvidence {
-                detail: "bad".into(),
-            }),
-            TxFailure::Validator(ValidatorFailure::ZeroAmount),
-        ];
-        for f in failures {
-            let j = serde_json::to_string(&f).expect("json");
-            assert_eq!(
-                serde_json::from_str::<TxFailure>(&j).expect("back"),
-                f,
-                "{j}"
-            );
-        }
-        let events = [
-            Event::Validator(ValidatorEvent::ValidatorSetChanged {
-                epoch: 2,
-                validators: vec![SetMember {
-                    account: a,
-                    stake: 7,
-                }],
-            }),
-            Event::Validator(ValidatorEvent::Slashed {
-                offender: a,
-                epoch: 1,
-                view: 9,
-                slashed: 10,
-                burned: 9,
-                reporter: a,
-                reward: 1,
-            }),
-            Event::Validator(ValidatorEvent::EmptySetAvoided { epoch: 4 }),
-        ];
-        for e in events {
-            let j = serde_json::to_string(&e).expect("json");
-            assert_eq!(serde_json::from_str::<Event>(&j).expect("back"), e, "{j}");
-        }
-        let j = serde_json::to_string(&ValidatorCall::ReportEquivocation {
-            evidence: vec![0xab],
-        })
-        .expect("json");
-        assert!(j.contains("\"0xab\""), "{j}");
     }
 }

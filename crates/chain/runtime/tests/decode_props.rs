@@ -1,7 +1,9 @@
 //! Decoders on arbitrary and mutated input: typed errors, never panics, canonical round trips.
 
 use proptest::prelude::*;
-use synod_primitives::{Block, Call, Hash, Header, Keypair, SignedTransaction, Transaction};
+use synod_primitives::{Hash, Header, Keypair};
+use synod_runtime::BankCall;
+use synod_runtime::{Block, Call, SignedTransaction, Transaction};
 
 fn sample_tx(nonce: u64, amount: u64) -> SignedTransaction {
     Transaction {
@@ -9,10 +11,10 @@ fn sample_tx(nonce: u64, amount: u64) -> SignedTransaction {
         sender: Keypair::dev("alice").account(),
         nonce,
         fee: 1,
-        call: Call::Transfer {
+        call: Call::Bank(BankCall::Transfer {
             to: Keypair::dev("bob").account(),
             amount,
-        },
+        }),
     }
     .sign(&Keypair::dev("alice"), &Hash::ZERO)
 }

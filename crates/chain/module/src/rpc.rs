@@ -1,0 +1,126 @@
+//! What a module's JSON-RPC namespace is built with.
+//!
+//! A module crate declares its methods with jsonrpsee's `#[rpc(server, client, namespace =
+//! "<module>")]`, implements them over a [`Store`] (reading the newest committed state with
+//! [`read_latest`]), and describes each method in a [`MethodDoc`] list that the node merges
+//! into its OpenRPC document (`rpc.discover`). A test in the node fails if a served method has
+//! no description.
+
+use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
+use serde::Serialize;
+use serde_json::Value;
+use synod_storage::typed::StateError;
+use synod_storage::{Snapshot, Store};
+
+/// JSON-RPC code of invalid parameters.
+pub const INVALID_PARAMS: i32 = -32602;
+/// JSON-RPC code of an internal error (storage failed, a task panicked).
+pub const INTERNAL: i32 = -32603;
+/// Error code of a missing block, height or record.
+pub const NOT_FOUND: i32 = 1002;
+
+/// An internal error (the node's fault, not the caller's).
+pub fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
+    ErrorObject::owned(INTERNAL, format!("internal error: {e}"), None::<()>)
+}
+
+/// Invalid parameters (the caller's fault).
+pub fn invalid(msg: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObject::owned(INVALID_PARAMS, msg.into(), None::<()>)
+}
+
+/// Runs `f` on the newest committed state, off the async runtime (reads touch the database).
+/// `f` gets the snapshot and its height.
+pub async fn read_latest<T: Send + 'static>(
+    store: &Store,
+    f: impl FnOnce(&Snapshot, u64) -> Result<T, StateError> + Send + 'static,
+) -> Result<T, ErrorObjectOwned> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let snap = store.snapshot().map_err(internal)?;
+        let height = snap.height().unwrap_or(0);
+        f(&snap, height).map_err(internal)
+    })
+    .await
+    .map_err(internal)?
+}
+
+/// One parameter of a method, as OpenRPC's Content Descriptor.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParamDoc {
+    /// Parameter name (positional order is the list order).
+    pub name: &'static str,
+    /// What it is.
+    pub description: &'static str,
+    /// Whether it may be omitted.
+    pub required: bool,
+    /// JSON Schema of its value.
+    pub schema: Value,
+}
+
+/// One JSON-RPC method, as an OpenRPC Method Object.
+#[derive(Clone, Debug, Serialize)]
+pub struct MethodDoc {
+    /// Full method name, `<namespace>_<method>`.
+    pub name: String,
+    /// What it does.
+    pub summary: &'static str,
+    /// Its parameters in order.
+    pub params: Vec<ParamDoc>,
+    /// Name and JSON Schema of its result.
+    pub result: (&'static str, Value),
+    /// Error codes it can answer with beyond the JSON-RPC standard ones, with their meaning.
+    pub errors: Vec<(i32, &'static str)>,
+}
+
+impl MethodDoc {
+    /// A method of `namespace` named `method`.
+    pub fn new(namespace: &str, method: &str, summary: &'static str) -> Self {
+        MethodDoc {
+            name: format!("{namespace}_{method}"),
+            summary,
+            params: Vec::new(),
+            result: ("result", Value::Bool(true)),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Adds a required parameter.
+    pub fn param(mut self, name: &'static str, description: &'static str, schema: Value) -> Self {
+        self.params.push(ParamDoc {
+            name,
+            description,
+            required: true,
+            schema,
+        });
+        self
+    }
+
+    /// Adds an optional parameter.
+    pub fn optional(
+        mut self,
+        name: &'static str,
+        description: &'static str,
+        schema: Value,
+    ) -> Self {
+        self.params.push(ParamDoc {
+            name,
+            description,
+            required: false,
+            schema,
+        });
+        self
+    }
+
+    /// Sets the result.
+    pub fn returns(mut self, name: &'static str, schema: Value) -> Self {
+        self.result = (name, schema);
+        self
+    }
+
+    /// Adds an error the method can answer with.
+    pub fn error(mut self, code: i32, meaning: &'static str) -> Self {
+        self.errors.push((code, meaning));
+        self
+    }
+}
