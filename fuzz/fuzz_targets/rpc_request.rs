@@ -1,12 +1,13 @@
 #![no_main]
-//! Arbitrary text as a JSON-RPC request to the full API over an in-memory chain: the server
+//! Arbitrary text as a JSON-RPC request to everything the node serves (chain methods, every
+//! module namespace, `rpc.discover`) over an in-memory chain: the server
 //! answers (result or error) and never panics; the chain state never changes except through
 //! an accepted transaction.
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 use synod_primitives::Keypair;
-use synod_rpc::{RpcContext, SynodApiServer};
+use synod_rpc::{RpcContext, rpc_module};
 use synod_runtime::Genesis;
 
 struct Harness {
@@ -25,7 +26,7 @@ fn harness() -> &'static Harness {
             .expect("rt");
         Harness {
             rt,
-            module: ctx.into_rpc(),
+            module: rpc_module(ctx).expect("methods register"),
         }
     })
 }
