@@ -16,9 +16,9 @@ pub mod rpc;
 pub use rpc::{MethodDoc, ParamDoc, read_latest};
 
 use synod_primitives::{AccountId, Hash};
-use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
 pub use synod_storage::typed::StateError;
+use synod_storage::{StateRead, Store};
 
 /// What a module call sees besides state and its own parameters.
 #[derive(Clone, Copy, Debug)]
@@ -138,6 +138,19 @@ pub trait Module: Send + Sync + 'static {
         _ctx: &BlockCtx<'_>,
     ) -> Result<Vec<Self::Event>, StateError> {
         Ok(Vec::new())
+    }
+
+    /// The module's JSON-RPC methods (namespace [`Self::NAME`]), reading the node's `store`.
+    fn rpc(&self, _store: &Store) -> jsonrpsee::Methods {
+        jsonrpsee::Methods::new()
+    }
+
+    /// A description of every method [`Self::rpc`] serves, for the node's `rpc.discover`.
+    fn rpc_doc() -> Vec<MethodDoc>
+    where
+        Self: Sized,
+    {
+        Vec::new()
     }
 }
 

@@ -81,7 +81,7 @@ pub fn chain_rpc_doc() -> Vec<MethodDoc> {
 /// Every method the node serves, chain first, then the modules in composition order.
 pub fn all_docs() -> Vec<MethodDoc> {
     let mut docs = chain_rpc_doc();
-    docs.extend(synod_runtime::rpc::module_rpc_doc());
+    docs.extend(synod_runtime::Runtime::rpc_doc());
     docs
 }
 

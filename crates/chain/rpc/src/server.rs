@@ -542,7 +542,7 @@ pub async fn start_rpc(
 pub fn rpc_module(
     ctx: RpcContext,
 ) -> Result<jsonrpsee::RpcModule<RpcContext>, jsonrpsee::core::RegisterMethodError> {
-    let modules = synod_runtime::rpc::module_rpc(&ctx.store, ctx.executor.genesis())?;
+    let modules = ctx.executor.runtime().rpc(&ctx.store)?;
     let mut all = ctx.into_rpc();
     all.merge(modules)?;
     let document = crate::discover::document();

@@ -308,6 +308,15 @@ impl Module for Bank {
         call.weight()
     }
 
+    fn rpc(&self, store: &synod_storage::Store) -> jsonrpsee::Methods {
+        use rpc::BankApiServer;
+        rpc::BankRpc::new(store.clone()).into_rpc().into()
+    }
+
+    fn rpc_doc() -> Vec<synod_module::MethodDoc> {
+        rpc::rpc_doc()
+    }
+
     fn dispatch<R: StateRead + ?Sized>(
         &self,
         state: &mut Overlay<'_, R>,

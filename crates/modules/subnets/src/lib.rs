@@ -311,6 +311,17 @@ impl Module for Subnets {
         call.weight()
     }
 
+    fn rpc(&self, store: &synod_storage::Store) -> jsonrpsee::Methods {
+        use rpc::SubnetsApiServer;
+        rpc::SubnetsRpc::new(store.clone(), self.params.clone())
+            .into_rpc()
+            .into()
+    }
+
+    fn rpc_doc() -> Vec<synod_module::MethodDoc> {
+        rpc::rpc_doc()
+    }
+
     fn dispatch<R: StateRead + ?Sized>(
         &self,
         state: &mut Overlay<'_, R>,

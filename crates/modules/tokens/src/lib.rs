@@ -177,6 +177,20 @@ impl Module for Tokens {
 
     // `init_genesis` keeps the default, which writes nothing: see the crate documentation.
 
+    fn rpc(&self, store: &synod_storage::Store) -> jsonrpsee::Methods {
+        use rpc::TokensApiServer;
+        rpc::TokensRpc {
+            store: store.clone(),
+            genesis: self.genesis,
+        }
+        .into_rpc()
+        .into()
+    }
+
+    fn rpc_doc() -> Vec<synod_module::MethodDoc> {
+        rpc::rpc_doc()
+    }
+
     fn call_weight(call: &TokenCall) -> u64 {
         call.weight()
     }

@@ -634,6 +634,17 @@ impl Module for Validators {
         call.weight()
     }
 
+    fn rpc(&self, store: &synod_storage::Store) -> jsonrpsee::Methods {
+        use rpc::ValidatorsApiServer;
+        rpc::ValidatorsRpc::new(store.clone(), self.params)
+            .into_rpc()
+            .into()
+    }
+
+    fn rpc_doc() -> Vec<synod_module::MethodDoc> {
+        rpc::rpc_doc()
+    }
+
     fn dispatch<R: StateRead + ?Sized>(
         &self,
         state: &mut Overlay<'_, R>,
