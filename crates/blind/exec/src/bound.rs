@@ -126,6 +126,14 @@ impl Bound {
         k.max(1) + 1
     }
 
+    /// Width `bits` for testing both `ltz(X, bits)` and `ltz(-X, bits)`, as
+    /// an equality test batched with ordering tests does. The range of `X`
+    /// is asymmetric (`-2^k <= X < 2^k`), so `-X` may reach `2^k` and need
+    /// one more bit than `X` itself.
+    pub(crate) fn ltz_bits_both_signs(self) -> u32 {
+        self.ltz_bits().max(self.neg().ltz_bits())
+    }
+
     /// Width `m` for an equality test of a difference `X`: `|X| < 2^m`,
     /// at least 1.
     pub(crate) fn eq_bits(self) -> u32 {
@@ -167,5 +175,17 @@ mod tests {
         assert_eq!(Bound::Range(-8, 7).ltz_bits(), 4);
         assert_eq!(Bound::Range(-9, 7).ltz_bits(), 5);
         assert_eq!(Bound::Range(0, 1).ltz_bits(), 2);
+        // A lower end point of exactly -2^k: -X reaches 2^k.
+        assert_eq!(Bound::Range(-128, 127).ltz_bits(), 8);
+        assert_eq!(Bound::Range(-128, 127).ltz_bits_both_signs(), 9);
+        assert_eq!(Bound::Range(-127, 128).ltz_bits_both_signs(), 9);
+        assert_eq!(Bound::Range(-127, 127).ltz_bits_both_signs(), 8);
+        assert_eq!(Bound::Range(-1, 0).ltz_bits_both_signs(), 2);
+        let i16r = Bound::of_type(ScalarType::I16);
+        assert_eq!(i16r.sub(Bound::point(0)).ltz_bits_both_signs(), 17);
+        let half = Bound::point(1 << 63);
+        assert_eq!(u64r.sub(half).ltz_bits(), 64);
+        assert_eq!(u64r.sub(half).ltz_bits_both_signs(), 65);
+        assert_eq!(u64r.sub(u64r).ltz_bits_both_signs(), 65);
     }
 }

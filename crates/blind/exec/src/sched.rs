@@ -877,8 +877,9 @@ impl<'p, F: MpcField> Sched<'p, F> {
                 let Op::Eq(a, bb) = self.mir.nodes[i as usize] else {
                     return Err(ExecError::Internal("not eq"));
                 };
+                // The group tests both `a - b` and `b - a`.
                 let diff = self.opnd(a)?.bound.sub(self.opnd(bb)?.bound);
-                bits = bits.max(diff.ltz_bits());
+                bits = bits.max(diff.ltz_bits_both_signs());
                 items += 2;
             } else {
                 bits = bits.max(r.bits);

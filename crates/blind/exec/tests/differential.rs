@@ -1,13 +1,25 @@
 //! Differential property tests: random well-typed programs (mixed
 //! public/secret inputs of every width, edge values, depth up to 8, with
-//! `reveal`) give the same outputs under MPC as on the reference
-//! interpreter, for committees of 3, 5 and 7.
+//! `reveal`, equality tests against power-of-two constants next to ordering
+//! tests) give the same outputs under MPC as on the reference interpreter,
+//! for committees of 3, 5 and 7, on three input sets each: the generator's,
+//! an edge-biased one and one of extremes (0, min, max).
+//!
+//! Debug builds run a few cases per committee size; release builds more.
+//! `SYNOD_BLIND_DIFF_CASES=N` sets the number of programs per committee
+//! size, e.g. the release run of the closing notes:
+//!
+//! ```text
+//! SYNOD_BLIND_DIFF_CASES=2000 cargo test --release -p synod-blind-exec --test differential
+//! ```
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod common;
 
 use proptest::prelude::*;
-use synod_blind_lang::testing::{GenConfig, GeneratedProgram, Rng, arb_program, random_inputs};
+use synod_blind_lang::testing::{
+    GenConfig, GeneratedProgram, Rng, arb_program, extreme_inputs, random_inputs,
+};
 use synod_blind_lang::{Options, compile};
 
 /// `(measured online rounds, analyser estimate)` of each successful run.
@@ -17,9 +29,13 @@ fn check(g: &GeneratedProgram, n: usize) -> Result<Figures, TestCaseError> {
     let mut figures = Vec::new();
     let prog = compile(&g.source, &Options::default())
         .map_err(|e| TestCaseError::fail(format!("does not compile: {e:?}")))?;
-    // The generator's inputs plus a second, edge-biased set.
-    let mut sets = vec![g.inputs.clone()];
-    sets.push(random_inputs(&prog.mir, &mut Rng::new(g.seed ^ 0x5eed)));
+    // The generator's inputs, a second edge-biased set, and extremes, where
+    // operands reach the end points of their bounds.
+    let sets = [
+        g.inputs.clone(),
+        random_inputs(&prog.mir, &mut Rng::new(g.seed ^ 0x5eed)),
+        extreme_inputs(&prog.mir, &mut Rng::new(g.seed ^ 0xe7)),
+    ];
     for inputs in sets {
         let expected = prog.run(&inputs);
         let got = common::run_mpc(&prog.mir, &inputs, n, g.seed);
@@ -59,13 +75,21 @@ fn check(g: &GeneratedProgram, n: usize) -> Result<Figures, TestCaseError> {
 const CASES: u32 = 12;
 #[cfg(not(debug_assertions))]
 const CASES: u32 = 200;
+
+/// Programs per committee size: `SYNOD_BLIND_DIFF_CASES`, else [`CASES`].
+fn cases() -> u32 {
+    std::env::var("SYNOD_BLIND_DIFF_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(CASES)
+}
 #[cfg(debug_assertions)]
 const DEPTH_N5_N7: (u32, u32) = (6, 4);
 #[cfg(not(debug_assertions))]
 const DEPTH_N5_N7: (u32, u32) = (8, 8);
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: CASES, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn mpc_matches_interpreter_n3(g in arb_program(GenConfig::default())) {
@@ -132,4 +156,91 @@ fn worst_against_analyser() {
             eprintln!("  {:?} x{} -> {}", s.kind, s.batch, s.rounds);
         }
     }
+}
+
+/// Runs `src` on `inputs` (all owned by party `A`) under MPC for committees
+/// of 3, 5 and 7 and on the interpreter; returns a description of each
+/// disagreement. Also checks that the program really ran its equality test
+/// inside a mixed `ltz` round, otherwise the case would not exercise the
+/// batched path it is meant to pin down.
+fn check_mixed_round(src: &str, entries: &[(&str, synod_blind_lang::Value)]) -> Vec<String> {
+    let prog = compile(src, &Options::default()).unwrap();
+    let mut inputs = synod_blind_lang::Inputs::new();
+    for (name, v) in entries {
+        inputs
+            .entry("A".to_string())
+            .or_default()
+            .insert(name.to_string(), v.clone());
+    }
+    let expected = prog.run(&inputs).unwrap();
+    let mut failures = Vec::new();
+    for n in [3, 5, 7] {
+        let run = common::run_mpc(&prog.mir, &inputs, n, 17).unwrap();
+        let steps = &run.nodes[0].stats.steps;
+        assert!(
+            !steps
+                .iter()
+                .any(|s| matches!(s.kind, synod_blind_exec::StepKind::Equal { .. })),
+            "equality ran on its own, not batched with an ordering test: {steps:?}\n{src}"
+        );
+        if run.outputs != expected {
+            failures.push(format!(
+                "n = {n}, inputs {entries:?}: mpc {:?}, interpreter {expected:?}\n{src}",
+                run.outputs
+            ));
+        }
+    }
+    failures
+}
+
+/// Issue 17, item 1: an equality test batched with an ordering comparison
+/// whose difference has a lower bound of exactly `-2^k` (so its negation
+/// needs one more bit than the difference itself).
+///
+/// The canonical MIR orders the operands of `==` by structural hash, so
+/// which of `x - c` and `c - x` the executor tests is fixed but arbitrary;
+/// every width is therefore tried with a constant and a value that break
+/// each order: `c` at the bottom of the range of `x - c` (`x` at its
+/// minimum) and `c` at the top of the range of `x - c` (`x` at its maximum).
+#[test]
+fn equality_batched_with_ordering_on_power_of_two_bounds() {
+    use synod_blind_lang::Value::{Bool, Int};
+    // The issue's example.
+    let mut failures = check_mixed_round(
+        "party A; input t: secret u8 from A; input b: secret bool from A;
+         output o = t == 128u8 to A; output q = (b as u8) < 1u8 to A;",
+        &[("t", Int(0)), ("b", Bool(true))],
+    );
+    // (type, constant, value): x - c = -2^k, or c - x = -2^k.
+    let cases: [(&str, &str, i128); 12] = [
+        ("u8", "128", 0),
+        ("u8", "127", 255),
+        ("i8", "0", -128),
+        ("i8", "-1", 127),
+        ("i16", "0", i128::from(i16::MIN)),
+        ("i16", "-1", i128::from(i16::MAX)),
+        ("i32", "0", i128::from(i32::MIN)),
+        ("i32", "-1", i128::from(i32::MAX)),
+        ("u64", "9223372036854775808", 0),
+        ("u64", "9223372036854775807", i128::from(u64::MAX)),
+        ("i64", "0", i128::from(i64::MIN)),
+        ("i64", "-1", i128::from(i64::MAX)),
+    ];
+    for (ty, c, v) in cases {
+        for op in ["==", "!="] {
+            let src = format!(
+                "party A; input s: secret {ty} from A; input b: secret bool from A;
+                 output o = s {op} ({c} as {ty}) to A; output q = (b as u8) < 1u8 to A;"
+            );
+            failures.extend(check_mixed_round(&src, &[("s", Int(v)), ("b", Bool(true))]));
+        }
+        // A multiplexer branching on such a result.
+        let src = format!(
+            "party A; input s: secret {ty} from A; input x: secret u8 from A;
+             output o = if s == ({c} as {ty}) then 7u8 else 9u8 to A;
+             output q = x < 5u8 to A;"
+        );
+        failures.extend(check_mixed_round(&src, &[("s", Int(v)), ("x", Int(3))]));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

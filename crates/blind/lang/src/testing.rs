@@ -14,9 +14,13 @@
 //! and 1-D arrays), nest expressions up to [`GenConfig::max_depth`], use
 //! functions, lambdas, `map`/`fold`/`reduce`/`sum`/`dot`, casts, `min`/`max`,
 //! multiplexers and (optionally) `reveal`, and draw input values and literals
-//! from edge values (0, ±1, min/max of each width) as well as random ones.
-//! Divisors are always public and guarded against zero, so a generated
-//! program never fails at run time.
+//! from edge values (0, ±1, min/max of each width, the middle of unsigned
+//! ranges), from values on powers of two (`±2^k`, `±2^k ∓ 1`) as well as
+//! random ones. Some comparisons are drawn in pairs, an equality test
+//! against a power-of-two constant next to an ordering test, so that an
+//! executor batching both in one round meets operands whose bounds sit
+//! exactly on powers of two. Divisors are always public and guarded against
+//! zero, so a generated program never fails at run time.
 
 use std::fmt::Write as _;
 
@@ -106,7 +110,9 @@ impl Rng {
     }
 }
 
-/// Edge values of a type: 0, 1, max, max−1, and for signed −1, min, min+1.
+/// Edge values of a type: 0, 1, max, max−1; for signed −1, min, min+1;
+/// for unsigned the middle of the range, `2^(w-1)` and `2^(w-1) − 1` (the
+/// unsigned counterparts of a signed type's min and max).
 pub fn edge_values(ty: ScalarType) -> Vec<i128> {
     if ty == ScalarType::Bool {
         return vec![0, 1];
@@ -114,8 +120,61 @@ pub fn edge_values(ty: ScalarType) -> Vec<i128> {
     let mut v = vec![0, 1, ty.max_value(), ty.max_value() - 1];
     if ty.is_signed() {
         v.extend([-1, ty.min_value(), ty.min_value() + 1]);
+    } else {
+        let half = 1i128 << (ty.bits() - 1);
+        v.extend([half, half - 1]);
     }
     v
+}
+
+/// A random value of `ty` on a power of two: `2^k`, `2^k − 1`, `−2^k` or
+/// `−2^k + 1` for a random `k`, whichever fits. Differences against such
+/// constants have bounds that end exactly on powers of two, where width
+/// computations are off by one if they are wrong.
+pub fn pow2_scalar(rng: &mut Rng, ty: ScalarType) -> i128 {
+    if ty == ScalarType::Bool {
+        return i128::from(rng.chance(1, 2));
+    }
+    let k = rng.below(ty.bits() as usize) as u32;
+    let p = 1i128 << k;
+    let v = match rng.below(4) {
+        0 => p,
+        1 => p - 1,
+        2 => -p,
+        _ => 1 - p,
+    };
+    if ty.fits(v) { v } else { ty.wrap(v) }
+}
+
+/// Extreme inputs for any MIR program: every element is 0, the minimum or
+/// the maximum of its type. Those are the values at which an operand
+/// reaches the end points of its bound.
+pub fn extreme_inputs(mir: &Mir, rng: &mut Rng) -> Inputs {
+    let mut inputs = Inputs::new();
+    for decl in &mir.inputs {
+        let party = mir
+            .parties
+            .get(decl.party as usize)
+            .cloned()
+            .unwrap_or_default();
+        let v = extreme_value(rng, decl.ty, &decl.shape);
+        inputs
+            .entry(party)
+            .or_default()
+            .insert(decl.name.clone(), v);
+    }
+    inputs
+}
+
+fn extreme_value(rng: &mut Rng, ty: ScalarType, shape: &[u32]) -> Value {
+    match shape.split_first() {
+        None if ty == ScalarType::Bool => Value::Bool(rng.chance(1, 2)),
+        None => {
+            let choices = [0, ty.min_value(), ty.max_value()];
+            Value::Int(choices[rng.below(choices.len())])
+        }
+        Some((d, rest)) => Value::Array((0..*d).map(|_| extreme_value(rng, ty, rest)).collect()),
+    }
 }
 
 /// A random value of `ty`, edge values half of the time.
@@ -216,7 +275,15 @@ impl Gen<'_> {
             }
             .into();
         }
-        let v = random_scalar(&mut self.rng, t);
+        let v = if self.rng.chance(1, 4) {
+            pow2_scalar(&mut self.rng, t)
+        } else {
+            random_scalar(&mut self.rng, t)
+        };
+        self.int_lit(t, v)
+    }
+
+    fn int_lit(&mut self, t: ScalarType, v: i128) -> String {
         if v >= 0 && self.rng.chance(3, 4) {
             format!("{v}{t}")
         } else if v >= 0 {
@@ -487,7 +554,7 @@ impl Gen<'_> {
             return (x, s);
         }
         let d = depth - 1;
-        match self.rng.below(7) {
+        match self.rng.below(8) {
             0..=2 => {
                 let t = ScalarType::INTS[self.rng.below(ScalarType::INTS.len())];
                 let op = ["<", "<=", ">", ">=", "==", "!="][self.rng.below(6)];
@@ -517,6 +584,7 @@ impl Gen<'_> {
                     join(sc, join(sa, sb)),
                 )
             }
+            6 => self.mixed_comparisons(public, env),
             _ => {
                 if self.cfg.allow_reveal && !self.no_reveal {
                     let (a, _) = self.boolean(false, d, env);
@@ -526,6 +594,78 @@ impl Gen<'_> {
                 }
             }
         }
+    }
+}
+
+impl Gen<'_> {
+    /// An operand whose bound ends on a power of two: a variable of type
+    /// `t`, or a variable of a narrower integer type cast to `t`.
+    fn narrow_operand(&mut self, t: ScalarType, public: bool, env: &Env) -> (String, Secrecy) {
+        if self.rng.chance(1, 2) {
+            let narrower: Vec<Var> = env
+                .iter()
+                .filter(|v| match v.ty {
+                    GTy::S(s, vt) | GTy::A(s, vt, _) => {
+                        vt != ScalarType::Bool
+                            && vt.bits() < t.bits()
+                            && (!public || s == Secrecy::Public)
+                    }
+                })
+                .cloned()
+                .collect();
+            if let Some(v) = self.rng.pick(&narrower).cloned() {
+                self.mark(&v);
+                let (x, s) = match v.ty {
+                    GTy::S(s, _) => (v.name.clone(), s),
+                    GTy::A(s, _, n) => {
+                        let i = self.rng.below(n.max(1));
+                        (format!("{}[{i}]", v.name), s)
+                    }
+                };
+                return (format!("({x} as {t})"), s);
+            }
+        }
+        self.leaf(t, public, env)
+    }
+
+    /// An equality test against a power-of-two constant and an ordering
+    /// test, combined so both are ready in the same round: executors that
+    /// batch them into one comparison call must size it for both.
+    fn mixed_comparisons(&mut self, public: bool, env: &Env) -> (String, Secrecy) {
+        let t = ScalarType::INTS[self.rng.below(ScalarType::INTS.len())];
+        let (x, sx) = self.narrow_operand(t, public, env);
+        let c = if self.rng.chance(1, 2) {
+            // The middle of the unsigned range, or 0 / -1 for signed types:
+            // then `x - c` spans exactly `[-2^(w-1), 2^(w-1))` or its mirror.
+            let half = 1i128 << (t.bits() - 1);
+            match (t.is_signed(), self.rng.chance(1, 2)) {
+                (false, true) => half,
+                (false, false) => half - 1,
+                (true, true) => 0,
+                (true, false) => -1,
+            }
+        } else {
+            pow2_scalar(&mut self.rng, t)
+        };
+        let c = self.int_lit(t, c);
+        let eq_op = if self.rng.chance(1, 2) { "==" } else { "!=" };
+        let eq = if self.rng.chance(1, 2) {
+            format!("({x} {eq_op} {c})")
+        } else {
+            format!("({c} {eq_op} {x})")
+        };
+        let u = ScalarType::INTS[self.rng.below(ScalarType::INTS.len())];
+        let (a, sa) = self.narrow_operand(u, public, env);
+        let (b, sb) = self.leaf(u, public, env);
+        let ord_op = ["<", "<=", ">", ">="][self.rng.below(4)];
+        let ord = format!("({a} {ord_op} {b})");
+        let join_op = ["and", "or", "==", "!="][self.rng.below(4)];
+        let (l, r) = if self.rng.chance(1, 2) {
+            (eq, ord)
+        } else {
+            (ord, eq)
+        };
+        (format!("({l} {join_op} {r})"), join(sx, join(sa, sb)))
     }
 }
 

@@ -13,7 +13,7 @@
 
 pub mod rpc;
 
-pub use rpc::{MethodDoc, ParamDoc, read_latest};
+pub use rpc::{MethodDoc, ParamDoc, SchemaFn, read_latest};
 
 use synod_primitives::{AccountId, Hash};
 use synod_storage::delta::Overlay;

@@ -7,8 +7,7 @@
 //! no description.
 
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
-use serde::Serialize;
-use serde_json::Value;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use synod_storage::typed::StateError;
 use synod_storage::{Snapshot, Store};
 
@@ -45,8 +44,16 @@ pub async fn read_latest<T: Send + 'static>(
     .map_err(internal)?
 }
 
+/// Writes the JSON Schema of one type into a generator (which collects the named definitions
+/// every method refers to).
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
 /// One parameter of a method, as OpenRPC's Content Descriptor.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct ParamDoc {
     /// Parameter name (positional order is the list order).
     pub name: &'static str,
@@ -54,12 +61,13 @@ pub struct ParamDoc {
     pub description: &'static str,
     /// Whether it may be omitted.
     pub required: bool,
-    /// JSON Schema of its value.
-    pub schema: Value,
+    /// The JSON Schema of its Rust type.
+    pub schema: SchemaFn,
 }
 
-/// One JSON-RPC method, as an OpenRPC Method Object.
-#[derive(Clone, Debug, Serialize)]
+/// One JSON-RPC method, as an OpenRPC Method Object. Parameter and result schemas come from
+/// the Rust types the method is declared with, so they cannot drift from what it serves.
+#[derive(Clone, Debug)]
 pub struct MethodDoc {
     /// Full method name, `<namespace>_<method>`.
     pub name: String,
@@ -68,7 +76,7 @@ pub struct MethodDoc {
     /// Its parameters in order.
     pub params: Vec<ParamDoc>,
     /// Name and JSON Schema of its result.
-    pub result: (&'static str, Value),
+    pub result: (&'static str, SchemaFn),
     /// Error codes it can answer with beyond the JSON-RPC standard ones, with their meaning.
     pub errors: Vec<(i32, &'static str)>,
 }
@@ -80,41 +88,40 @@ impl MethodDoc {
             name: format!("{namespace}_{method}"),
             summary,
             params: Vec::new(),
-            result: ("result", Value::Bool(true)),
+            result: ("result", schema_of::<()>),
             errors: Vec::new(),
         }
     }
 
-    /// Adds a required parameter.
-    pub fn param(mut self, name: &'static str, description: &'static str, schema: Value) -> Self {
+    /// Adds a required parameter of type `T`.
+    pub fn param<T: JsonSchema>(mut self, name: &'static str, description: &'static str) -> Self {
         self.params.push(ParamDoc {
             name,
             description,
             required: true,
-            schema,
+            schema: schema_of::<T>,
         });
         self
     }
 
-    /// Adds an optional parameter.
-    pub fn optional(
+    /// Adds an optional parameter of type `T` (the method's argument is `Option<T>`).
+    pub fn optional<T: JsonSchema>(
         mut self,
         name: &'static str,
         description: &'static str,
-        schema: Value,
     ) -> Self {
         self.params.push(ParamDoc {
             name,
             description,
             required: false,
-            schema,
+            schema: schema_of::<T>,
         });
         self
     }
 
-    /// Sets the result.
-    pub fn returns(mut self, name: &'static str, schema: Value) -> Self {
-        self.result = (name, schema);
+    /// Sets the result's name and type.
+    pub fn returns<T: JsonSchema>(mut self, name: &'static str) -> Self {
+        self.result = (name, schema_of::<T>);
         self
     }
 

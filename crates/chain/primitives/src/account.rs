@@ -110,3 +110,31 @@ pub fn verify_batch(
         .collect();
     ed25519_dalek::verify_batch(messages, &sigs, &vks).map_err(|_| SignatureError::BadSignature)
 }
+
+impl schemars::JsonSchema for AccountId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AccountId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^0x[0-9a-fA-F]{64}$",
+            "description": "An account: its 32-byte ed25519 public key, 0x-prefixed hex."
+        })
+    }
+}
+
+impl schemars::JsonSchema for Signature {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Signature".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^0x[0-9a-fA-F]{128}$",
+            "description": "A 64-byte ed25519 signature, 0x-prefixed hex."
+        })
+    }
+}

@@ -14,7 +14,17 @@ pub const MAX_BLOCK_SIZE: usize = 8 * 1024 * 1024;
 pub const MAX_BLOCK_TXS: usize = 20_000;
 
 /// A block header. Its hash names the block.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct Header {
     /// Height; genesis is 0.
     pub height: Height,

@@ -128,6 +128,20 @@ pub fn merkle_root(leaves: &[Hash]) -> Hash {
     level[0]
 }
 
+impl schemars::JsonSchema for Hash {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Hash".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^0x[0-9a-fA-F]{64}$",
+            "description": "A 32-byte BLAKE3 hash, 0x-prefixed hex."
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

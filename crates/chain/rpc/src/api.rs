@@ -7,7 +7,7 @@ use synod_primitives::{AccountId, Balance, Hash, Header, Height, Nonce};
 use synod_runtime::{Call, Event, Receipt, SignedTransaction};
 
 /// A block by height, hash, or tag. JSON: a number, `"0x…"` hash, `"latest"` or `"finalized"`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum BlockId {
     /// By height.
@@ -17,7 +17,7 @@ pub enum BlockId {
 }
 
 /// A transaction as shown over RPC.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TxJson {
     /// Transaction hash.
     pub hash: Hash,
@@ -44,7 +44,7 @@ impl From<&SignedTransaction> for TxJson {
 }
 
 /// A block as shown over RPC.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BlockJson {
     /// Block hash.
     pub hash: Hash,
@@ -55,7 +55,7 @@ pub struct BlockJson {
 }
 
 /// Chain heads.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Heads {
     /// Newest finalized (and committed) block height.
     pub finalized_height: Height,
@@ -66,7 +66,7 @@ pub struct Heads {
 }
 
 /// An account's balance and nonce.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccountJson {
     /// The account.
     pub account: AccountId,
@@ -81,7 +81,7 @@ pub struct AccountJson {
 }
 
 /// Outcome of submitting one transaction.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum SubmitResult {
     /// Admitted to the pool.
@@ -99,7 +99,7 @@ pub enum SubmitResult {
 }
 
 /// Where a transaction is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum TxStatus {
     /// Waiting in this node's pool.
@@ -114,7 +114,7 @@ pub enum TxStatus {
 }
 
 /// A state value, optionally with a proof against a finalized header.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StateValueJson {
     /// Key, hex.
     pub key: String,
@@ -131,7 +131,7 @@ pub struct StateValueJson {
 }
 
 /// A finalized header with its finality certificate, for light clients.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FinalizedHeader {
     /// Block hash.
     pub hash: Hash,
@@ -143,7 +143,7 @@ pub struct FinalizedHeader {
 }
 
 /// Events of one transaction in a block.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TxEvents {
     /// Block height.
     pub height: Height,
@@ -154,7 +154,7 @@ pub struct TxEvents {
 }
 
 /// Static facts about the chain and this node.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChainInfo {
     /// Chain id.
     pub chain_id: String,

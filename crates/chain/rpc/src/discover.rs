@@ -5,76 +5,77 @@
 //! A test below fails when a served method has no description or a description names a method
 //! that is not served, so the document cannot drift from the code.
 
+use crate::api::{
+    AccountJson, BlockId, BlockJson, ChainInfo, FinalizedHeader, Heads, StateValueJson,
+    SubmitResult, TxEvents, TxStatus,
+};
 use crate::server::{NOT_FOUND, TX_REJECTED};
+use schemars::{SchemaGenerator, generate::SchemaSettings};
 use serde_json::{Value, json};
 use synod_module::MethodDoc;
 use synod_module::rpc::INVALID_PARAMS;
+use synod_primitives::{AccountId, Hash, Height};
+use synod_runtime::Receipt;
 
 /// The chain's own methods (`synod_*`).
 pub fn chain_rpc_doc() -> Vec<MethodDoc> {
     let ns = "synod";
-    let hash = json!({"$ref": "#/components/schemas/Hash"});
-    let height = json!({"type": "integer", "minimum": 0});
-    let object = |title: &str| json!({"type": "object", "title": title});
-    let nullable =
-        |title: &str| json!({"oneOf": [{"type": "object", "title": title}, {"type": "null"}]});
-    let hex = json!({"type": "string", "pattern": "^(0x)?([0-9a-fA-F]{2})*$"});
     vec![
         MethodDoc::new(ns, "submitTransaction", "Admits one signed transaction (borsh, hex) to the pool.")
-            .param("tx_hex", "borsh(SignedTransaction), hex.", hex.clone())
-            .returns("hash", hash.clone())
+            .param::<String>("tx_hex", "borsh(SignedTransaction), hex.")
+            .returns::<Hash>("hash")
             .error(TX_REJECTED, "refused: `data` is the machine-readable kind, e.g. stale_nonce")
             .error(INVALID_PARAMS, "not hex"),
         MethodDoc::new(ns, "submitTransactions", "Admits many transactions; one result per transaction, in order.")
-            .param("txs_hex", "Signed transactions, hex.", json!({"type": "array", "items": hex.clone()}))
-            .returns("results", json!({"type": "array", "items": object("SubmitResult")}))
+            .param::<Vec<String>>("txs_hex", "Signed transactions, hex.")
+            .returns::<Vec<SubmitResult>>("results")
             .error(INVALID_PARAMS, "too many transactions in one call"),
         MethodDoc::new(ns, "transactionStatus", "Whether a transaction is pending, finalized (with its receipt) or unknown.")
-            .param("hash", "Transaction hash.", hash.clone())
-            .returns("status", object("TxStatus")),
+            .param::<Hash>("hash", "Transaction hash.")
+            .returns::<TxStatus>("status"),
         MethodDoc::new(ns, "getReceipt", "A finalized transaction's receipt, or null.")
-            .param("hash", "Transaction hash.", hash.clone())
-            .returns("receipt", nullable("Receipt")),
+            .param::<Hash>("hash", "Transaction hash.")
+            .returns::<Option<Receipt>>("receipt"),
         MethodDoc::new(ns, "getBlock", "A block by height, hash, `latest` or `finalized`, or null.")
-            .param("id", "Height, 0x hash, `latest` or `finalized`.", json!({"oneOf": [height.clone(), {"type": "string"}]}))
-            .returns("block", nullable("BlockJson"))
+            .param::<BlockId>("id", "Height, 0x hash, `latest` or `finalized`.")
+            .returns::<Option<BlockJson>>("block")
             .error(INVALID_PARAMS, "not a height, hash or tag"),
         MethodDoc::new(ns, "getFinalizedHeader", "A finalized header and its finality certificate, or null.")
-            .param("height", "Block height.", height.clone())
-            .returns("header", nullable("FinalizedHeader")),
-        MethodDoc::new(ns, "heads", "Latest and finalized heads.").returns("heads", object("Heads")),
+            .param::<Height>("height", "Block height.")
+            .returns::<Option<FinalizedHeader>>("header"),
+        MethodDoc::new(ns, "heads", "Latest and finalized heads.").returns::<Heads>("heads"),
         MethodDoc::new(ns, "getAccount", "An account's balance, nonce and hotkey owner at the finalized head or `height`.")
-            .param("account", "The account.", json!({"$ref": "#/components/schemas/AccountId"}))
-            .optional("height", "Read at this committed height.", height.clone())
-            .returns("account", object("AccountJson"))
+            .param::<AccountId>("account", "The account.")
+            .optional::<Height>("height", "Read at this committed height.")
+            .returns::<AccountJson>("account")
             .error(NOT_FOUND, "no block at that height"),
         MethodDoc::new(ns, "getStateValue", "A raw state value at the finalized head or `height`, with a Merkle proof and finality certificate if asked.")
-            .param("key_hex", "State key, hex (at most 1,024 bytes).", hex)
-            .optional("height", "Read at this committed height.", height.clone())
-            .optional("prove", "Include a proof.", json!({"type": "boolean"}))
-            .returns("value", object("StateValueJson"))
+            .param::<String>("key_hex", "State key, hex (at most 1,024 bytes).")
+            .optional::<Height>("height", "Read at this committed height.")
+            .optional::<bool>("prove", "Include a proof.")
+            .returns::<StateValueJson>("value")
             .error(INVALID_PARAMS, "key not hex or too long")
             .error(NOT_FOUND, "no block at that height"),
-        MethodDoc::new(ns, "getEvents", "Events of the block at `height`, per transaction (the end-block receipt under the zero hash).")
-            .param("height", "Block height.", height)
-            .returns("events", json!({"type": "array", "items": object("TxEvents")})),
+        MethodDoc::new(ns, "getEvents", "Events of the block at `height`, per transaction (the end-block receipt under its own hash).")
+            .param::<Height>("height", "Block height.")
+            .returns::<Vec<TxEvents>>("events"),
         MethodDoc::new(ns, "chainInfo", "Chain id, genesis hash, token, fees, genesis validators, node version and pool size.")
-            .returns("info", object("ChainInfo")),
-        MethodDoc::new(ns, "subscribeFinalizedBlocks", "Subscription: each finalized block as it is committed (notification `finalizedBlock`).")
-            .returns("subscription", json!({"type": "string"})),
+            .returns::<ChainInfo>("info"),
+        MethodDoc::new(ns, "subscribeFinalizedBlocks", "Subscription: each finalized block as it is committed (notifications `finalizedBlock`, items BlockJson).")
+            .returns::<String>("subscription"),
         MethodDoc::new(ns, "unsubscribeFinalizedBlocks", "Ends a `subscribeFinalizedBlocks` subscription.")
-            .param("subscription", "Subscription id.", json!({"type": "string"}))
-            .returns("ended", json!({"type": "boolean"})),
-        MethodDoc::new(ns, "subscribeEvents", "Subscription: the events of each finalized block (notification `events`).")
-            .returns("subscription", json!({"type": "string"})),
+            .param::<String>("subscription", "Subscription id.")
+            .returns::<bool>("ended"),
+        MethodDoc::new(ns, "subscribeEvents", "Subscription: the events of each finalized block (notifications `events`, items TxEvents).")
+            .returns::<String>("subscription"),
         MethodDoc::new(ns, "unsubscribeEvents", "Ends a `subscribeEvents` subscription.")
-            .param("subscription", "Subscription id.", json!({"type": "string"}))
-            .returns("ended", json!({"type": "boolean"})),
+            .param::<String>("subscription", "Subscription id.")
+            .returns::<bool>("ended"),
         MethodDoc {
             name: "rpc.discover".into(),
             ..MethodDoc::new("rpc", "discover", "This document (OpenRPC 1.2).")
         }
-        .returns("document", json!({"type": "object", "title": "OpenRPC"})),
+        .returns::<serde_json::Value>("document"),
     ]
 }
 
@@ -85,46 +86,54 @@ pub fn all_docs() -> Vec<MethodDoc> {
     docs
 }
 
-fn method_object(d: &MethodDoc) -> Value {
-    let mut m = json!({
-        "name": d.name,
-        "summary": d.summary,
-        "params": d.params.iter().map(|p| json!({
-            "name": p.name,
-            "description": p.description,
-            "required": p.required,
-            "schema": p.schema,
-        })).collect::<Vec<_>>(),
-        "result": {"name": d.result.0, "schema": d.result.1},
-        "paramStructure": "by-position",
-    });
-    if !d.errors.is_empty() {
-        m["errors"] = Value::Array(
-            d.errors
-                .iter()
-                .map(|(code, message)| json!({"code": code, "message": message}))
-                .collect(),
-        );
-    }
-    m
-}
-
-/// The OpenRPC document.
+/// The OpenRPC document. Every schema is generated from the Rust type a method takes or
+/// returns; named types are collected once under `components.schemas`.
 pub fn document() -> Value {
+    let mut settings = SchemaSettings::draft2020_12();
+    settings.definitions_path = "/components/schemas".into();
+    let mut generator = SchemaGenerator::new(settings);
+    let methods: Vec<Value> = all_docs()
+        .iter()
+        .map(|d| {
+            let params: Vec<Value> = d
+                .params
+                .iter()
+                .map(|p| {
+                    json!({
+                        "name": p.name,
+                        "description": p.description,
+                        "required": p.required,
+                        "schema": (p.schema)(&mut generator),
+                    })
+                })
+                .collect();
+            let mut m = json!({
+                "name": d.name,
+                "summary": d.summary,
+                "params": params,
+                "result": {"name": d.result.0, "schema": (d.result.1)(&mut generator)},
+                "paramStructure": "by-position",
+            });
+            if !d.errors.is_empty() {
+                m["errors"] = Value::Array(
+                    d.errors
+                        .iter()
+                        .map(|(code, message)| json!({"code": code, "message": message}))
+                        .collect(),
+                );
+            }
+            m
+        })
+        .collect();
     json!({
         "openrpc": "1.2.6",
         "info": {
             "title": "Synod JSON-RPC",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Chain methods are synod_*; each module serves its own namespace. Amounts are base units (1 SYN = 10^9): integers for SYN, decimal strings for token amounts (u128).",
+            "description": "Chain methods are synod_*; each module serves its own namespace. SYN amounts are integers in base units (1 SYN = 10^9); token amounts (u128) are decimal strings.",
         },
-        "methods": all_docs().iter().map(method_object).collect::<Vec<_>>(),
-        "components": {"schemas": {
-            "AccountId": {"type": "string", "pattern": "^0x[0-9a-f]{64}$", "description": "An ed25519 public key."},
-            "Hash": {"type": "string", "pattern": "^0x[0-9a-f]{64}$", "description": "A 32-byte BLAKE3 hash."},
-            "Amount": {"type": "integer", "minimum": 0, "description": "SYN in base units (u64)."},
-            "TokenAmount": {"type": "string", "pattern": "^[0-9]+$", "description": "Token base units (u128) as a decimal string."},
-        }},
+        "methods": methods,
+        "components": {"schemas": generator.take_definitions(true)},
     })
 }
 
@@ -170,5 +179,27 @@ mod tests {
             .collect();
         assert_eq!(listed, served);
         assert_eq!(v["result"]["openrpc"], "1.2.6");
+
+        // Schemas come from the types: every $ref resolves, and the chain's envelopes and
+        // every module's wire types are described in full.
+        let text = v["result"].to_string();
+        let schemas = v["result"]["components"]["schemas"]
+            .as_object()
+            .expect("schemas");
+        for r in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+            let name = r.split('"').next().expect("name");
+            assert!(schemas.contains_key(name), "dangling $ref {name}");
+        }
+        for name in [
+            "Receipt",
+            "Event",
+            "TxFailure",
+            "Metagraph",
+            "ValidatorSetView",
+            "TokenView",
+            "AccountId",
+        ] {
+            assert!(schemas.contains_key(name), "{name} not described");
+        }
     }
 }

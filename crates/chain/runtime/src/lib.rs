@@ -104,7 +104,7 @@ macro_rules! runtime {
         /// Borsh: the bank's calls keep tags 0 and 1 (its own variant tags, written flat);
         /// every other module has one tag followed by its call. JSON: `{"type": "transfer",
         /// ...}` for the bank, `{"type": "subnets", "call": ...}` for the others.
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
         #[serde(tag = "type", rename_all = "snake_case")]
         pub enum Call {
             $(
@@ -121,7 +121,7 @@ macro_rules! runtime {
         /// Borsh: the bank's events keep tags 0 to 2 (flat), then one tag per module. JSON:
         /// `{"type": "fee_paid", ...}` for the bank, `{"type": "subnet", "event": ...}` for the
         /// others.
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
         #[serde(tag = "type", rename_all = "snake_case")]
         pub enum Event {
             $(
@@ -139,7 +139,9 @@ macro_rules! runtime {
         /// Borsh: the bank's failures keep tags 0 to 4 (flat), then one tag per module. JSON:
         /// `{"reason": "insufficient_balance", ...}` for the bank, `{"reason": "subnet",
         /// "kind": ...}` for the others.
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+        #[derive(
+            Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, schemars::JsonSchema,
+        )]
         #[serde(tag = "reason", rename_all = "snake_case")]
         pub enum TxFailure {
             $(

@@ -64,6 +64,7 @@ pub type BankResult = Result<Vec<BankEvent>, BankError>;
     BorshDeserialize,
     Serialize,
     Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct AccountInfo {
     /// Number of transactions this account has had included.

@@ -4,7 +4,6 @@
 use jsonrpsee::core::async_trait;
 use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::types::ErrorObjectOwned;
-use serde_json::json;
 use synod_module::MethodDoc;
 use synod_module::rpc::read_latest;
 use synod_primitives::{AccountId, Balance};
@@ -64,16 +63,9 @@ impl BankApiServer for BankRpc {
 pub fn rpc_doc() -> Vec<MethodDoc> {
     vec![
         MethodDoc::new("bank", "totalIssuance", "Total SYN issuance in base units.")
-            .returns("issuance", json!({"$ref": "#/components/schemas/Amount"})),
+            .returns::<Balance>("issuance"),
         MethodDoc::new("bank", "hotkeys", "The hotkeys bound to a coldkey.")
-            .param(
-                "coldkey",
-                "The owning coldkey.",
-                json!({"$ref": "#/components/schemas/AccountId"}),
-            )
-            .returns(
-                "hotkeys",
-                json!({"type": "array", "items": {"$ref": "#/components/schemas/AccountId"}}),
-            ),
+            .param::<AccountId>("coldkey", "The owning coldkey.")
+            .returns::<Vec<AccountId>>("hotkeys"),
     ]
 }

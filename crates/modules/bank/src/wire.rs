@@ -9,7 +9,17 @@ use synod_primitives::codec::encode;
 use synod_primitives::{AccountId, Balance, Signature};
 
 /// Calls of the bank.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum BankCall {
     /// Move `amount` base units from the sender to `to`.
@@ -48,7 +58,17 @@ pub fn hotkey_binding_message(chain_id: &str, coldkey: &AccountId) -> Vec<u8> {
 }
 
 /// What the bank reports.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum BankEvent {
     /// A fee was charged to `payer` and paid to `collector`.
@@ -90,6 +110,7 @@ pub enum BankEvent {
     Serialize,
     Deserialize,
     thiserror::Error,
+    schemars::JsonSchema,
 )]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum BankFailure {
@@ -121,7 +142,17 @@ pub enum BankFailure {
 impl synod_module::ModuleFailure for BankFailure {}
 
 /// An account funded at genesis (the bank's genesis section is a list of these).
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct GenesisAccount {
     /// The account.
     pub account: AccountId,

@@ -15,7 +15,17 @@ use synod_primitives::token::{Balance, UNIT};
 /// (reference §3) unless noted; [`SubnetParams::dev`] is the devnet's. A genesis file may give
 /// any subset of the fields; the rest take the defaults. [`SubnetParams::validate`] runs before
 /// block 0 is built.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(default, deny_unknown_fields)]
 pub struct SubnetParams {
     /// Emission per block before any halving (1 SYN).
@@ -239,7 +249,17 @@ impl SubnetParams {
 }
 
 /// Per-subnet hyperparameters. Defaults are those subtensor writes for a new subnet.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(default, deny_unknown_fields)]
 pub struct SubnetHyperparams {
     /// Blocks between epochs.

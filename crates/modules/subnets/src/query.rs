@@ -23,7 +23,7 @@ pub fn q64_to_price(bits: u128) -> u64 {
 }
 
 /// A subnet's pool.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PoolView {
     /// The subnet (0 = root, which has no pool: price 1, reserves = total root stake).
     pub netuid: NetUid,
@@ -44,7 +44,7 @@ pub struct PoolView {
 }
 
 /// Emission accumulated since the last epoch.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PendingView {
     /// Miners' alpha.
     pub server: Balance,
@@ -57,7 +57,7 @@ pub struct PendingView {
 }
 
 /// Last block's emission into the subnet.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BlockEmissionView {
     /// SYN injected into the pool.
     pub tao_in: Balance,
@@ -68,7 +68,7 @@ pub struct BlockEmissionView {
 }
 
 /// One subnet's overview.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SubnetView {
     /// Id.
     pub netuid: NetUid,
@@ -105,7 +105,7 @@ pub struct SubnetView {
 }
 
 /// The metagraph of a subnet: every per-UID vector, indexed by UID, plus subnet-level state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Metagraph {
     /// The subnet.
     pub netuid: NetUid,
@@ -162,7 +162,7 @@ pub struct Metagraph {
 }
 
 /// One stake position.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StakePositionView {
     /// Coldkey.
     pub coldkey: AccountId,
@@ -179,7 +179,7 @@ pub struct StakePositionView {
 }
 
 /// One hotkey on the root network.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RootValidatorView {
     /// Hotkey.
     pub hotkey: AccountId,

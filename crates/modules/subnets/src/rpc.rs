@@ -7,7 +7,6 @@ use crate::wire::NetUid;
 use jsonrpsee::core::async_trait;
 use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::types::ErrorObjectOwned;
-use serde_json::json;
 use std::sync::Arc;
 use synod_module::MethodDoc;
 use synod_module::rpc::read_latest;
@@ -153,71 +152,56 @@ impl SubnetsApiServer for SubnetsRpc {
 /// Describes every `subnets_*` method for the node's OpenRPC document.
 pub fn rpc_doc() -> Vec<MethodDoc> {
     let ns = "subnets";
-    let netuid = json!({"type": "integer", "minimum": 0, "maximum": 65535});
-    let account = json!({"$ref": "#/components/schemas/AccountId"});
-    let amount = json!({"$ref": "#/components/schemas/Amount"});
-    let object = |title: &str| json!({"type": "object", "title": title});
-    let nullable =
-        |title: &str| json!({"oneOf": [{"type": "object", "title": title}, {"type": "null"}]});
     vec![
         MethodDoc::new(
             ns,
             "list",
             "Every subnet (root excluded) with pool, price and counts.",
         )
-        .returns(
-            "subnets",
-            json!({"type": "array", "items": object("SubnetView")}),
-        ),
+        .returns::<Vec<SubnetView>>("subnets"),
         MethodDoc::new(ns, "info", "One subnet, or null when it does not exist.")
-            .param("netuid", "Subnet id (0 = root).", netuid.clone())
-            .returns("subnet", nullable("SubnetView")),
+            .param::<NetUid>("netuid", "Subnet id (0 = root).")
+            .returns::<Option<SubnetView>>("subnet"),
         MethodDoc::new(ns, "hyperparams", "A subnet's hyperparameters, or null.")
-            .param("netuid", "Subnet id.", netuid.clone())
-            .returns("hyperparams", nullable("SubnetHyperparams")),
+            .param::<NetUid>("netuid", "Subnet id.")
+            .returns::<Option<SubnetHyperparams>>("hyperparams"),
         MethodDoc::new(
             ns,
             "burnCost",
             "What registering a neuron burns now, or null.",
         )
-        .param("netuid", "Subnet id.", netuid.clone())
-        .returns("burn", json!({"oneOf": [amount.clone(), {"type": "null"}]})),
+        .param::<NetUid>("netuid", "Subnet id.")
+        .returns::<Option<Balance>>("burn"),
         MethodDoc::new(ns, "networkLockCost", "What creating a subnet locks now.")
-            .returns("lock", amount.clone()),
+            .returns::<Balance>("lock"),
         MethodDoc::new(
             ns,
             "params",
             "The chain-wide subnet parameters (from genesis).",
         )
-        .returns("params", object("SubnetParams")),
+        .returns::<SubnetParams>("params"),
         MethodDoc::new(
             ns,
             "metagraph",
             "Every neuron of a subnet with its scores, or null.",
         )
-        .param("netuid", "Subnet id.", netuid.clone())
-        .returns("metagraph", nullable("Metagraph")),
+        .param::<NetUid>("netuid", "Subnet id.")
+        .returns::<Option<Metagraph>>("metagraph"),
         MethodDoc::new(ns, "pool", "A subnet's pool reserves and price, or null.")
-            .param("netuid", "Subnet id.", netuid)
-            .returns("pool", nullable("PoolView")),
+            .param::<NetUid>("netuid", "Subnet id.")
+            .returns::<Option<PoolView>>("pool"),
         MethodDoc::new(
             ns,
             "stakePositions",
             "A coldkey's stake positions on every subnet.",
         )
-        .param("coldkey", "The staking coldkey.", account)
-        .returns(
-            "positions",
-            json!({"type": "array", "items": object("StakePositionView")}),
-        ),
+        .param::<AccountId>("coldkey", "The staking coldkey.")
+        .returns::<Vec<StakePositionView>>("positions"),
         MethodDoc::new(
             ns,
             "rootValidators",
             "Root-network validators with their root stake.",
         )
-        .returns(
-            "validators",
-            json!({"type": "array", "items": object("RootValidatorView")}),
-        ),
+        .returns::<Vec<RootValidatorView>>("validators"),
     ]
 }

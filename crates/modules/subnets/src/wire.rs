@@ -27,7 +27,17 @@ pub const MAX_SALT_LEN: usize = 64;
 
 /// One owner-settable subnet hyperparameter and its new value. Bounds are checked by the chain
 /// (see [`crate::params::SubnetHyperparams::apply`]).
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "name", content = "value", rename_all = "snake_case")]
 pub enum Hyperparameter {
     /// Blocks between epochs.
@@ -100,11 +110,21 @@ mod u128_string {
 
 /// A neuron's advertised endpoint.
 #[derive(
-    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct AxonInfo {
     /// IPv4 (in the low 32 bits) or IPv6 address (a decimal string in JSON).
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub ip: u128,
     /// 4 or 6.
     pub ip_type: u8,
@@ -120,7 +140,17 @@ pub struct AxonInfo {
 
 /// Calls of the subnet module, carried by the chain's `Call::Subnets`. Appended only. In JSON the
 /// variant is named by a `call` field (the outer `Call` uses `type`).
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "call", rename_all = "snake_case")]
 pub enum SubnetCall {
     /// Create a subnet owned by the sender (coldkey) with `hotkey` (bound to the sender) as the
@@ -162,6 +192,7 @@ pub enum SubnetCall {
         hotkey: AccountId,
         /// Address (IPv4 in the low 32 bits; a decimal string in JSON).
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         ip: u128,
         /// 4 or 6.
         ip_type: u8,
@@ -345,6 +376,7 @@ pub fn weights_commit_hash(
     Serialize,
     Deserialize,
     thiserror::Error,
+    schemars::JsonSchema,
 )]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SubnetFailure {
@@ -560,7 +592,17 @@ pub enum SubnetFailure {
 
 /// Subnet events, carried by the chain's `Event::Subnet`. In JSON the variant is named by an
 /// `event` field (the outer `Event` uses `type`).
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum SubnetEvent {
     /// A subnet was created.

@@ -109,7 +109,16 @@ pub const DEFAULT_ADMIN_TIMELOCK_BLOCKS: u64 = 48 * 60 * 60 * 4;
 
 /// The tokens module's genesis section.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(default, deny_unknown_fields)]
 pub struct TokensGenesis {

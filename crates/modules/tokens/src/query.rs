@@ -33,7 +33,7 @@ impl PrefixScan for Snapshot {
 }
 
 /// A token.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TokenView {
     /// Its id.
     pub token: TokenId,
@@ -45,21 +45,27 @@ pub struct TokenView {
     pub decimals: u8,
     /// Fixed maximum supply.
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub max_supply: TokenAmount,
     /// Units in existence (free + locked + escrowed).
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub supply: TokenAmount,
     /// Units locked by modules.
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub locked: TokenAmount,
     /// Units escrowed in open vesting schedules.
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub escrowed: TokenAmount,
     /// Units ever minted.
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub minted: TokenAmount,
     /// Units ever burned.
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub burned: TokenAmount,
     /// Who created it.
     pub creator: AccountId,
@@ -75,11 +81,12 @@ pub struct TokenView {
     pub last_emission: u64,
     /// What `Emit` would mint in the next block.
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub emittable: TokenAmount,
 }
 
 /// One page of tokens, in id order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TokenPage {
     /// The tokens.
     pub tokens: Vec<TokenView>,
@@ -88,7 +95,7 @@ pub struct TokenPage {
 }
 
 /// An account's holding of a token.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BalanceView {
     /// The token.
     pub token: TokenId,
@@ -96,17 +103,20 @@ pub struct BalanceView {
     pub account: AccountId,
     /// Transferable balance.
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub free: TokenAmount,
     /// Balance locked by modules.
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub locked: TokenAmount,
     /// `free + locked` (saturating: both are within the supply, so it never does).
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub total: TokenAmount,
 }
 
 /// An allowance.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AllowanceView {
     /// The token.
     pub token: TokenId,
@@ -116,6 +126,7 @@ pub struct AllowanceView {
     pub spender: AccountId,
     /// What may still be spent (0: none given).
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub amount: TokenAmount,
     /// First height at which it no longer works.
     pub expires_at: Option<u64>,
@@ -124,7 +135,7 @@ pub struct AllowanceView {
 }
 
 /// An open vesting schedule.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VestingView {
     /// The token.
     pub token: TokenId,
@@ -136,9 +147,11 @@ pub struct VestingView {
     pub beneficiary: AccountId,
     /// Units escrowed at creation.
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub amount: TokenAmount,
     /// Units claimed so far.
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub claimed: TokenAmount,
     /// Start height.
     pub start: u64,
@@ -152,14 +165,16 @@ pub struct VestingView {
     pub ends_at: u64,
     /// Units vested in the next block.
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub vested: TokenAmount,
     /// What `ClaimVested` would pay in the next block.
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub claimable: TokenAmount,
 }
 
 /// An admin action.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ActionView {
     /// The token.
     pub token: TokenId,

@@ -6,14 +6,12 @@
 //! error [`NOT_FOUND`] otherwise.
 
 use crate::query::{
-    self, ActionView, AllowanceView, BalanceView, MAX_PAGE, MAX_SCAN, TokenPage, TokenView,
-    VestingView,
+    self, ActionView, AllowanceView, BalanceView, MAX_PAGE, TokenPage, TokenView, VestingView,
 };
 use crate::wire::{ActionId, TokenId};
 use crate::{TokensGenesis, ledger};
 use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
-use serde_json::{Value, json};
 use synod_module::rpc::{INVALID_PARAMS, NOT_FOUND, invalid};
 use synod_module::{MethodDoc, read_latest};
 use synod_primitives::AccountId;
@@ -179,119 +177,6 @@ impl TokensApiServer for TokensRpc {
     }
 }
 
-fn account_schema() -> Value {
-    json!({"type": "string", "pattern": "^0x[0-9a-fA-F]{64}$", "description": "account id, 0x-prefixed hex of 32 bytes"})
-}
-
-fn amount_schema() -> Value {
-    json!({"type": "string", "pattern": "^[0-9]+$", "description": "u128 base units as a decimal string"})
-}
-
-fn token_id_schema() -> Value {
-    json!({"type": "integer", "minimum": 1, "description": "token id"})
-}
-
-fn height_schema() -> Value {
-    json!({"type": "integer", "minimum": 0, "description": "block height"})
-}
-
-fn emission_schema() -> Value {
-    json!({
-        "type": ["object", "null"],
-        "properties": {"recipient": account_schema(), "rate": amount_schema()},
-        "required": ["recipient", "rate"],
-    })
-}
-
-fn admin_action_schema() -> Value {
-    json!({
-        "type": "object",
-        "description": "tagged by `action`: mint {to, amount}, set_emission {schedule}, set_mint_authority {new}, set_admin {new}",
-        "properties": {
-            "action": {"enum": ["mint", "set_emission", "set_mint_authority", "set_admin"]},
-            "to": account_schema(),
-            "amount": amount_schema(),
-            "schedule": emission_schema(),
-            "new": account_schema(),
-        },
-        "required": ["action"],
-    })
-}
-
-fn token_view_schema() -> Value {
-    json!({
-        "type": "object",
-        "properties": {
-            "token": token_id_schema(),
-            "symbol": {"type": "string", "pattern": "^[A-Z0-9]{1,12}$"},
-            "name": {"type": "string"},
-            "decimals": {"type": "integer", "minimum": 0, "maximum": 18},
-            "max_supply": amount_schema(),
-            "supply": amount_schema(),
-            "locked": amount_schema(),
-            "escrowed": amount_schema(),
-            "minted": amount_schema(),
-            "burned": amount_schema(),
-            "creator": account_schema(),
-            "created_at": height_schema(),
-            "mint_authority": account_schema(),
-            "admin": account_schema(),
-            "emission": emission_schema(),
-            "last_emission": height_schema(),
-            "emittable": amount_schema(),
-        },
-    })
-}
-
-fn nullable(schema: Value) -> Value {
-    json!({"oneOf": [schema, {"type": "null"}]})
-}
-
-fn vesting_view_schema() -> Value {
-    json!({
-        "type": "object",
-        "properties": {
-            "token": token_id_schema(),
-            "vesting_id": {"type": "integer", "minimum": 1},
-            "funder": account_schema(),
-            "beneficiary": account_schema(),
-            "amount": amount_schema(),
-            "claimed": amount_schema(),
-            "start": height_schema(),
-            "cliff": {"type": "integer", "minimum": 0},
-            "duration": {"type": "integer", "minimum": 1},
-            "cliff_ends": height_schema(),
-            "ends_at": height_schema(),
-            "vested": amount_schema(),
-            "claimable": amount_schema(),
-        },
-    })
-}
-
-fn action_view_schema() -> Value {
-    json!({
-        "type": "object",
-        "properties": {
-            "token": token_id_schema(),
-            "action_id": {"type": "integer", "minimum": 1},
-            "action": admin_action_schema(),
-            "role": {"enum": ["mint_authority", "admin"]},
-            "proposer": account_schema(),
-            "queued_at": height_schema(),
-            "ready_at": height_schema(),
-            "status": {
-                "type": "object",
-                "description": "tagged by `status`: pending, executed {at}, cancelled {at}",
-                "properties": {
-                    "status": {"enum": ["pending", "executed", "cancelled"]},
-                    "at": height_schema(),
-                },
-            },
-            "executable": {"type": "boolean"},
-        },
-    })
-}
-
 /// Descriptions of every method of the namespace, for the node's OpenRPC document.
 pub fn rpc_doc() -> Vec<MethodDoc> {
     let ns = crate::NAME;
@@ -302,80 +187,41 @@ pub fn rpc_doc() -> Vec<MethodDoc> {
             "info",
             "A token by id, with what Emit would mint in the next block.",
         )
-        .param("token", "Token id.", token_id_schema())
-        .returns("token", nullable(token_view_schema())),
-        MethodDoc::new(ns, "bySymbol", "A token by its symbol.")
-            .param(
-                "symbol",
-                "1 to 12 characters of A-Z and 0-9.",
-                json!({"type": "string", "pattern": "^[A-Z0-9]{1,12}$"}),
-            )
-            .returns("token", nullable(token_view_schema()))
-            .error(INVALID_PARAMS, "the symbol is malformed"),
+        .param::<TokenId>("token", "Token id.")
+        .returns::<Option<TokenView>>("token"),
+        MethodDoc::new(
+            ns,
+            "bySymbol",
+            "A token by its symbol (1 to 12 of A-Z 0-9).",
+        )
+        .param::<String>("symbol", "The symbol.")
+        .returns::<Option<TokenView>>("token")
+        .error(INVALID_PARAMS, "the symbol is malformed"),
         MethodDoc::new(ns, "list", "Tokens in id order, one page at a time.")
-            .optional(
+            .optional::<TokenId>(
                 "after",
                 "Return tokens with ids above this (the previous page's next_after).",
-                json!({"type": "integer", "minimum": 0}),
             )
-            .optional(
-                "limit",
-                "Page size, 1 to 100 (default 100).",
-                json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
-            )
-            .returns(
-                "page",
-                json!({
-                    "type": "object",
-                    "properties": {
-                        "tokens": {"type": "array", "items": token_view_schema()},
-                        "next_after": nullable(json!({"type": "integer"})),
-                    },
-                }),
-            ),
+            .optional::<u32>("limit", "Page size, 1 to 100 (default 100).")
+            .returns::<TokenPage>("page"),
         MethodDoc::new(
             ns,
             "balance",
             "An account's free and locked balance of a token.",
         )
-        .param("token", "Token id.", token_id_schema())
-        .param("account", "The holder.", account_schema())
-        .returns(
-            "balance",
-            json!({
-                "type": "object",
-                "properties": {
-                    "token": token_id_schema(),
-                    "account": account_schema(),
-                    "free": amount_schema(),
-                    "locked": amount_schema(),
-                    "total": amount_schema(),
-                },
-            }),
-        )
+        .param::<TokenId>("token", "Token id.")
+        .param::<AccountId>("account", "The holder.")
+        .returns::<BalanceView>("balance")
         .error(NOT_FOUND, no_token),
         MethodDoc::new(
             ns,
             "allowance",
             "What a spender may still move of an owner's balance.",
         )
-        .param("token", "Token id.", token_id_schema())
-        .param("owner", "Whose balance.", account_schema())
-        .param("spender", "Who may spend.", account_schema())
-        .returns(
-            "allowance",
-            json!({
-                "type": "object",
-                "properties": {
-                    "token": token_id_schema(),
-                    "owner": account_schema(),
-                    "spender": account_schema(),
-                    "amount": amount_schema(),
-                    "expires_at": nullable(height_schema()),
-                    "expired": {"type": "boolean"},
-                },
-            }),
-        )
+        .param::<TokenId>("token", "Token id.")
+        .param::<AccountId>("owner", "Whose balance.")
+        .param::<AccountId>("spender", "Who may spend.")
+        .returns::<AllowanceView>("allowance")
         .error(NOT_FOUND, no_token),
         MethodDoc::new(
             ns,
@@ -383,42 +229,27 @@ pub fn rpc_doc() -> Vec<MethodDoc> {
             "Open vesting schedules of a beneficiary (at most 256), with what is vested and \
              claimable in the next block.",
         )
-        .param("beneficiary", "Who may claim.", account_schema())
-        .optional("token", "Only this token's schedules.", token_id_schema())
-        .returns(
-            "vestings",
-            json!({"type": "array", "maxItems": MAX_SCAN, "items": vesting_view_schema()}),
-        ),
+        .param::<AccountId>("beneficiary", "Who may claim.")
+        .optional::<TokenId>("token", "Only this token's schedules.")
+        .returns::<Vec<VestingView>>("vestings"),
         MethodDoc::new(
             ns,
             "pendingActions",
             "Admin actions of a token not yet executed or cancelled (at most 256).",
         )
-        .param("token", "Token id.", token_id_schema())
-        .returns(
-            "actions",
-            json!({"type": "array", "maxItems": MAX_SCAN, "items": action_view_schema()}),
-        )
+        .param::<TokenId>("token", "Token id.")
+        .returns::<Vec<ActionView>>("actions")
         .error(NOT_FOUND, no_token),
         MethodDoc::new(
             ns,
             "action",
             "One admin action of a token, whatever its status.",
         )
-        .param("token", "Token id.", token_id_schema())
-        .param(
-            "action_id",
-            "Action id.",
-            json!({"type": "integer", "minimum": 1}),
-        )
-        .returns("action", nullable(action_view_schema())),
-        MethodDoc::new(ns, "params", "The module's genesis parameters.").returns(
-            "params",
-            json!({
-                "type": "object",
-                "properties": {"admin_timelock_blocks": {"type": "integer", "minimum": 1}},
-            }),
-        ),
+        .param::<TokenId>("token", "Token id.")
+        .param::<ActionId>("action_id", "Action id.")
+        .returns::<Option<ActionView>>("action"),
+        MethodDoc::new(ns, "params", "The module's genesis parameters.")
+            .returns::<TokensGenesis>("params"),
     ]
 }
 
@@ -441,10 +272,15 @@ mod tests {
     }
 
     #[test]
-    fn descriptions_serialize() {
+    fn every_description_has_a_schema_for_each_parameter_and_result() {
+        let mut generator = schemars::SchemaGenerator::default();
         for d in rpc_doc() {
-            let j = serde_json::to_value(&d).expect("json");
-            assert!(j["params"].is_array(), "{j}");
+            for p in &d.params {
+                let schema = (p.schema)(&mut generator);
+                assert!(schema.as_value().is_object() || schema.as_value().is_boolean());
+            }
+            let _ = (d.result.1)(&mut generator);
         }
+        assert!(generator.definitions().contains_key("TokenView"));
     }
 }

@@ -197,7 +197,16 @@ fn mul_div_below(amount: TokenAmount, num: u64, den: u64) -> TokenAmount {
 
 /// Whether an action is waiting, applied or dropped.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ActionStatus {

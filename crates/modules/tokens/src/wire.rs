@@ -28,7 +28,16 @@ pub const MAX_DECIMALS: u8 = 18;
 /// A token's emission schedule: anyone may mint, with `Emit`, what it has accrued since the
 /// last emission (`rate` base units per block), up to the maximum supply, to `recipient`.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(deny_unknown_fields)]
 pub struct Emission {
@@ -36,12 +45,23 @@ pub struct Emission {
     pub recipient: AccountId,
     /// Base units accrued per block (at least 1; a decimal string in JSON).
     #[serde(with = "u128_string")]
+    #[schemars(with = "String")]
     pub rate: TokenAmount,
 }
 
 /// A privileged change to a token, queued with `QueueAdminAction` and applied with
 /// `ExecuteAdminAction` once the timelock has passed. Appended only.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum AdminAction {
     /// Mint `amount` to `to`, within the maximum supply (the mint authority's action).
@@ -50,6 +70,7 @@ pub enum AdminAction {
         to: AccountId,
         /// Base units (a decimal string in JSON).
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
     },
     /// Replace the emission schedule, or end it with `None` (the admin's action). What the old
@@ -72,7 +93,16 @@ pub enum AdminAction {
 
 /// Which role a token grants; every admin action belongs to one.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -96,7 +126,17 @@ impl AdminAction {
 
 /// A call of the tokens module, signed by `sender`. Appended only. In JSON the variant is named
 /// by a `call` field.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "call", rename_all = "snake_case")]
 pub enum TokenCall {
     /// Create a token; the sender is its creator and receives `initial_supply`.
@@ -110,9 +150,11 @@ pub enum TokenCall {
         /// The most that may ever be in supply at once; fixed for good (a decimal string in
         /// JSON).
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         max_supply: TokenAmount,
         /// Minted to the sender at creation, at most `max_supply` (a decimal string in JSON).
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         initial_supply: TokenAmount,
         /// The emission schedule, if any; it accrues from the creation block.
         emission: Option<Emission>,
@@ -129,6 +171,7 @@ pub enum TokenCall {
         to: AccountId,
         /// Base units (a decimal string in JSON).
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
     },
     /// Let `spender` move up to `amount` of the sender's balance (replacing any earlier
@@ -140,6 +183,7 @@ pub enum TokenCall {
         spender: AccountId,
         /// Base units (a decimal string in JSON).
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
         /// First height at which the allowance no longer works (`None`: never expires).
         expires_at: Option<u64>,
@@ -154,6 +198,7 @@ pub enum TokenCall {
         to: AccountId,
         /// Base units (a decimal string in JSON).
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
     },
     /// Destroy `amount` of the sender's free balance (the supply shrinks by it).
@@ -162,6 +207,7 @@ pub enum TokenCall {
         token: TokenId,
         /// Base units (a decimal string in JSON).
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
     },
     /// Mint what the token's emission schedule accrued since the last emission (anyone may).
@@ -178,6 +224,7 @@ pub enum TokenCall {
         beneficiary: AccountId,
         /// Base units (a decimal string in JSON).
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
         /// Height at which vesting starts (may be in the past).
         start: u64,
@@ -248,6 +295,7 @@ impl TokenCall {
     Serialize,
     Deserialize,
     thiserror::Error,
+    schemars::JsonSchema,
 )]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TokenFailure {
@@ -285,12 +333,15 @@ pub enum TokenFailure {
     ExceedsMaxSupply {
         /// Supply before the mint.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         supply: TokenAmount,
         /// Amount to mint.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
         /// The maximum supply.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         max: TokenAmount,
     },
     /// The free balance is too small.
@@ -298,9 +349,11 @@ pub enum TokenFailure {
     InsufficientBalance {
         /// Amount needed.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         needed: TokenAmount,
         /// Free balance.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         available: TokenAmount,
     },
     /// The allowance is too small (0 when there is none).
@@ -308,9 +361,11 @@ pub enum TokenFailure {
     InsufficientAllowance {
         /// Amount needed.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         needed: TokenAmount,
         /// The allowance.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         available: TokenAmount,
     },
     /// The allowance expired.
@@ -404,9 +459,11 @@ pub enum TokenFailure {
     InsufficientLocked {
         /// Amount needed.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         needed: TokenAmount,
         /// Locked amount.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         available: TokenAmount,
     },
     /// The symbol is reserved (the native token's, so that no token can pass for SYN).
@@ -420,7 +477,17 @@ pub enum TokenFailure {
 impl synod_module::ModuleFailure for TokenFailure {}
 
 /// Something the tokens module did. Appended only.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TokenEvent {
     /// A token was created (its initial supply is reported by a following `Minted`).
@@ -433,6 +500,7 @@ pub enum TokenEvent {
         creator: AccountId,
         /// Its maximum supply.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         max_supply: TokenAmount,
         /// Its mint authority.
         mint_authority: AccountId,
@@ -449,6 +517,7 @@ pub enum TokenEvent {
         to: AccountId,
         /// Base units.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
     },
     /// An allowance was set (0 revoked it).
@@ -461,6 +530,7 @@ pub enum TokenEvent {
         spender: AccountId,
         /// Base units.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
         /// First height at which it no longer works.
         expires_at: Option<u64>,
@@ -477,9 +547,11 @@ pub enum TokenEvent {
         to: AccountId,
         /// Base units.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
         /// Allowance left.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         allowance: TokenAmount,
     },
     /// Free balance was destroyed.
@@ -490,9 +562,11 @@ pub enum TokenEvent {
         owner: AccountId,
         /// Base units.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
         /// Supply afterwards.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         supply: TokenAmount,
     },
     /// New units were minted (at creation, by an executed `Mint`, or by a module).
@@ -503,9 +577,11 @@ pub enum TokenEvent {
         to: AccountId,
         /// Base units.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
         /// Supply afterwards.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         supply: TokenAmount,
     },
     /// The emission schedule's accrual was minted.
@@ -516,11 +592,13 @@ pub enum TokenEvent {
         to: AccountId,
         /// Base units.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
         /// Blocks of accrual this covers.
         blocks: u64,
         /// Supply afterwards.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         supply: TokenAmount,
     },
     /// Balance moved into a vesting escrow.
@@ -535,6 +613,7 @@ pub enum TokenEvent {
         beneficiary: AccountId,
         /// Base units escrowed.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
         /// Vesting start height.
         start: u64,
@@ -553,9 +632,11 @@ pub enum TokenEvent {
         beneficiary: AccountId,
         /// Base units paid now.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
         /// Still in escrow afterwards (0: the schedule is closed).
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         remaining: TokenAmount,
     },
     /// An admin action was queued.
@@ -593,6 +674,7 @@ pub enum TokenEvent {
         owner: AccountId,
         /// Base units.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
     },
     /// Locked balance was released to free balance by a module.
@@ -603,6 +685,7 @@ pub enum TokenEvent {
         owner: AccountId,
         /// Base units.
         #[serde(with = "u128_string")]
+        #[schemars(with = "String")]
         amount: TokenAmount,
     },
 }

@@ -10,7 +10,7 @@ use synod_storage::StateRead;
 use synod_storage::typed::StateError;
 
 /// The validator set now and the candidates for the next epoch.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ValidatorSetView {
     /// Height the view was read at.
     pub height: u64,
@@ -35,7 +35,7 @@ pub struct ValidatorSetView {
 }
 
 /// One account's standing in the validator-set module.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ValidatorView {
     /// The account.
     pub account: AccountId,

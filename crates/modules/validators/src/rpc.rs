@@ -6,7 +6,6 @@ use crate::wire::StakingParams;
 use jsonrpsee::core::async_trait;
 use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::types::ErrorObjectOwned;
-use serde_json::json;
 use synod_module::MethodDoc;
 use synod_module::rpc::read_latest;
 use synod_primitives::AccountId;
@@ -71,27 +70,15 @@ pub fn rpc_doc() -> Vec<MethodDoc> {
             "list",
             "The current set, its epoch, and next epoch's candidates.",
         )
-        .returns(
-            "set",
-            json!({"type": "object", "title": "ValidatorSetView"}),
-        ),
+        .returns::<ValidatorSetView>("set"),
         MethodDoc::new(
             ns,
             "get",
             "One account's bond, unbonding entries and standing.",
         )
-        .param(
-            "account",
-            "The validator's account.",
-            json!({"$ref": "#/components/schemas/AccountId"}),
-        )
-        .returns(
-            "validator",
-            json!({"type": "object", "title": "ValidatorView"}),
-        ),
-        MethodDoc::new(ns, "params", "The staking parameters (from genesis).").returns(
-            "params",
-            json!({"type": "object", "title": "StakingParams"}),
-        ),
+        .param::<AccountId>("account", "The validator's account.")
+        .returns::<ValidatorView>("validator"),
+        MethodDoc::new(ns, "params", "The staking parameters (from genesis).")
+            .returns::<StakingParams>("params"),
     ]
 }

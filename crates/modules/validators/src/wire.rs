@@ -18,7 +18,16 @@ pub const BPS_DENOMINATOR: u64 = 10_000;
 
 /// Staking parameters, fixed by genesis.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(default, deny_unknown_fields)]
 pub struct StakingParams {
@@ -131,7 +140,17 @@ pub struct InvalidStakingParams(pub String);
 
 /// A call of the validator-set module. The sender is always the validator: a validator's
 /// account key is its consensus key.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "call", rename_all = "snake_case")]
 pub enum ValidatorCall {
     /// Bond `amount` from the sender's balance, creating or topping up its candidacy.
@@ -150,6 +169,7 @@ pub enum ValidatorCall {
     ReportEquivocation {
         /// Encoded evidence (format defined by the consensus engine), hex in JSON.
         #[serde(with = "hex_bytes")]
+        #[schemars(with = "String")]
         evidence: Vec<u8>,
     },
 }
@@ -167,7 +187,17 @@ impl ValidatorCall {
 }
 
 /// A validator and its bonded stake, as a set member.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct SetMember {
     /// Account and consensus key.
     pub account: AccountId,
@@ -186,6 +216,7 @@ pub struct SetMember {
     Serialize,
     Deserialize,
     thiserror::Error,
+    schemars::JsonSchema,
 )]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ValidatorFailure {
@@ -302,7 +333,17 @@ pub enum ValidatorFailure {
 }
 
 /// An unbonding entry's release, for events and views.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct UnbondingEntry {
     /// Base units.
     pub amount: Balance,
@@ -311,7 +352,17 @@ pub struct UnbondingEntry {
 }
 
 /// Something the validator-set module did.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ValidatorEvent {
     /// Stake was bonded.
@@ -392,7 +443,17 @@ mod hex_bytes {
 
 /// A validator in the genesis set (the validator module's genesis section, with
 /// [`StakingParams`]).
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct GenesisValidator {
     /// Consensus (and fee-collecting) key.
     pub account: AccountId,
