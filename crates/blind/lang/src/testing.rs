@@ -45,6 +45,10 @@ pub struct GenConfig {
     pub max_fns: usize,
     /// Whether `reveal` may appear.
     pub allow_reveal: bool,
+    /// Percentage of top-level `let`s that are an equality test against a
+    /// power-of-two constant combined with a no-wider ordering test (both
+    /// ready in the same round); such pairs also appear nested, at random.
+    pub mixed_comparison_percent: u32,
 }
 
 impl Default for GenConfig {
@@ -57,6 +61,25 @@ impl Default for GenConfig {
             max_array_len: 4,
             max_fns: 2,
             allow_reveal: true,
+            mixed_comparison_percent: 12,
+        }
+    }
+}
+
+impl GenConfig {
+    /// Small programs whose every top-level `let` pairs an equality test
+    /// against a constant at the middle of its operand's range with an
+    /// ordering test ready in the same round (see
+    /// [`GenConfig::mixed_comparison_percent`]): a focused search for
+    /// executors that size a shared comparison round wrongly.
+    pub fn mixed_comparisons() -> GenConfig {
+        GenConfig {
+            max_depth: 2,
+            max_lets: 2,
+            max_fns: 0,
+            allow_reveal: false,
+            mixed_comparison_percent: 100,
+            ..GenConfig::default()
         }
     }
 }
@@ -598,54 +621,92 @@ impl Gen<'_> {
 }
 
 impl Gen<'_> {
-    /// An operand whose bound ends on a power of two: a variable of type
-    /// `t`, or a variable of a narrower integer type cast to `t`.
-    fn narrow_operand(&mut self, t: ScalarType, public: bool, env: &Env) -> (String, Secrecy) {
-        if self.rng.chance(1, 2) {
-            let narrower: Vec<Var> = env
-                .iter()
-                .filter(|v| match v.ty {
-                    GTy::S(s, vt) | GTy::A(s, vt, _) => {
-                        vt != ScalarType::Bool
-                            && vt.bits() < t.bits()
-                            && (!public || s == Secrecy::Public)
-                    }
-                })
-                .cloned()
-                .collect();
-            if let Some(v) = self.rng.pick(&narrower).cloned() {
-                self.mark(&v);
-                let (x, s) = match v.ty {
-                    GTy::S(s, _) => (v.name.clone(), s),
-                    GTy::A(s, _, n) => {
-                        let i = self.rng.below(n.max(1));
-                        (format!("{}[{i}]", v.name), s)
-                    }
-                };
-                return (format!("({x} as {t})"), s);
+    /// An integer variable (or array element) of at most `max_bits` bits,
+    /// secret where possible unless `public`, sometimes widened by a cast
+    /// (which keeps its bound, now strictly inside the wider type). Returns
+    /// the expression, its secrecy, its type and the variable's own type.
+    fn comparand(
+        &mut self,
+        public: bool,
+        max_bits: u32,
+        env: &Env,
+    ) -> Option<(String, Secrecy, ScalarType, ScalarType)> {
+        let all: Vec<Var> = env
+            .iter()
+            .filter(|v| match v.ty {
+                GTy::S(s, vt) => {
+                    vt != ScalarType::Bool
+                        && vt.bits() <= max_bits
+                        && (!public || s == Secrecy::Public)
+                }
+                GTy::A(s, vt, n) => {
+                    vt != ScalarType::Bool
+                        && vt.bits() <= max_bits
+                        && n > 0
+                        && (!public || s == Secrecy::Public)
+                }
+            })
+            .cloned()
+            .collect();
+        // Public comparisons are evaluated in the clear: prefer secrets.
+        let secret: Vec<Var> = all
+            .iter()
+            .filter(|v| {
+                matches!(
+                    v.ty,
+                    GTy::S(Secrecy::Secret, _) | GTy::A(Secrecy::Secret, _, _)
+                )
+            })
+            .cloned()
+            .collect();
+        let pool = if !secret.is_empty() && self.rng.chance(9, 10) {
+            secret
+        } else {
+            all
+        };
+        let v = self.rng.pick(&pool).cloned()?;
+        self.mark(&v);
+        let (x, s, vt) = match v.ty {
+            GTy::S(s, vt) => (v.name.clone(), s, vt),
+            GTy::A(s, vt, n) => {
+                let i = self.rng.below(n.max(1));
+                (format!("{}[{i}]", v.name), s, vt)
             }
+        };
+        let wider: Vec<ScalarType> = ScalarType::INTS
+            .iter()
+            .copied()
+            .filter(|t| t.bits() > vt.bits() && t.bits() <= max_bits)
+            .filter(|t| t.is_signed() || !vt.is_signed())
+            .collect();
+        if self.rng.chance(1, 3)
+            && let Some(t) = self.rng.pick(&wider).copied()
+        {
+            return Some((format!("({x} as {t})"), s, t, vt));
         }
-        self.leaf(t, public, env)
+        Some((x, s, vt, vt))
     }
 
-    /// An equality test against a power-of-two constant and an ordering
-    /// test, combined so both are ready in the same round: executors that
-    /// batch them into one comparison call must size it for both.
+    /// An equality test against a constant at the middle of its operand's
+    /// range (or another power of two) and an ordering test no wider than
+    /// it, combined so both are ready in the same round: an executor that
+    /// batches them into one comparison call must size it for both. With
+    /// `c` the middle, `x - c` spans exactly `[-2^(w-1), 2^(w-1))` (and
+    /// with `c` one below, its mirror), so the difference's negation needs
+    /// one more bit than the difference itself.
     fn mixed_comparisons(&mut self, public: bool, env: &Env) -> (String, Secrecy) {
-        let t = ScalarType::INTS[self.rng.below(ScalarType::INTS.len())];
-        let (x, sx) = self.narrow_operand(t, public, env);
-        let c = if self.rng.chance(1, 2) {
-            // The middle of the unsigned range, or 0 / -1 for signed types:
-            // then `x - c` spans exactly `[-2^(w-1), 2^(w-1))` or its mirror.
-            let half = 1i128 << (t.bits() - 1);
-            match (t.is_signed(), self.rng.chance(1, 2)) {
-                (false, true) => half,
-                (false, false) => half - 1,
-                (true, true) => 0,
-                (true, false) => -1,
-            }
+        let Some((x, sx, t, vt)) = self.comparand(public, 64, env) else {
+            return self.leaf(ScalarType::Bool, public, env);
+        };
+        let mid = if vt.is_signed() {
+            0
         } else {
-            pow2_scalar(&mut self.rng, t)
+            1i128 << (vt.bits() - 1)
+        };
+        let c = match self.rng.below(8) {
+            0..=2 => mid,
+            3..=5 => mid - 1,
+            _ => pow2_scalar(&mut self.rng, t),
         };
         let c = self.int_lit(t, c);
         let eq_op = if self.rng.chance(1, 2) { "==" } else { "!=" };
@@ -654,18 +715,39 @@ impl Gen<'_> {
         } else {
             format!("({c} {eq_op} {x})")
         };
-        let u = ScalarType::INTS[self.rng.below(ScalarType::INTS.len())];
-        let (a, sa) = self.narrow_operand(u, public, env);
-        let (b, sb) = self.leaf(u, public, env);
-        let ord_op = ["<", "<=", ">", ">="][self.rng.below(4)];
-        let ord = format!("({a} {ord_op} {b})");
+        // A wider ordering test would widen a shared batch enough to hide
+        // an off-by-one width: test a strictly narrower comparand against
+        // a constant, or `x` itself against the middle of its range (which
+        // needs exactly `vt`'s bits).
+        let narrower = if vt.bits() > 8 && self.rng.chance(1, 2) {
+            self.comparand(public, vt.bits() / 2, env)
+        } else {
+            None
+        };
+        let (ord, so) = match narrower {
+            Some((a, sa, u, _)) => {
+                let op = ["<", "<=", ">", ">="][self.rng.below(4)];
+                let b = self.lit(u);
+                (format!("({a} {op} {b})"), sa)
+            }
+            None => {
+                let m = self.int_lit(t, mid);
+                let ord = match self.rng.below(4) {
+                    0 => format!("({x} < {m})"),
+                    1 => format!("({x} >= {m})"),
+                    2 => format!("({m} > {x})"),
+                    _ => format!("({m} <= {x})"),
+                };
+                (ord, sx)
+            }
+        };
         let join_op = ["and", "or", "==", "!="][self.rng.below(4)];
         let (l, r) = if self.rng.chance(1, 2) {
             (eq, ord)
         } else {
             (ord, eq)
         };
-        (format!("({l} {join_op} {r})"), join(sx, join(sa, sb)))
+        (format!("({l} {join_op} {r})"), join(sx, so))
     }
 }
 
@@ -773,7 +855,11 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> GeneratedProgram {
     for k in 0..n_lets {
         let name = format!("v{k}");
         let depth = 1 + g.rng.below(cfg.max_depth.max(1) as usize) as u32;
-        let (e, s, ty) = if g.rng.chance(1, 4) {
+        let mixed = u64::from(cfg.mixed_comparison_percent.min(100));
+        let (e, s, ty) = if g.rng.chance(mixed, 100) {
+            let (e, s) = g.mixed_comparisons(false, &env);
+            (e, s, ScalarType::Bool)
+        } else if g.rng.chance(1, 4) {
             let (e, s) = g.boolean(false, depth, &env);
             (e, s, ScalarType::Bool)
         } else {
