@@ -47,6 +47,11 @@ pub enum BlindCommand {
     Invoke(InvokeArgs),
     /// Fetch and reconstruct the outputs of a job addressed to you.
     Result(ResultArgs),
+    /// Dry run: run a program on plain inputs with the reference
+    /// interpreter, here, and print its outputs and the analyser's cost.
+    /// Nothing is sent anywhere; the outputs are what `invoke` computes by
+    /// MPC on the same inputs.
+    Run(RunArgs),
     /// Measure batched multiplications, comparisons and a program end to end.
     Bench(BenchArgs),
 }
@@ -91,8 +96,8 @@ pub struct StoreArgs {
     /// Element type (u8..u64, i8..i64, bool).
     #[arg(long = "type", default_value = "u64")]
     pub ty: String,
-    /// The value as JSON: `42`, `true`, `[1, 2, 3]`.
-    #[arg(long)]
+    /// The value as JSON: `42`, `-5`, `true`, `[1, 2, 3]`.
+    #[arg(long, allow_negative_numbers = true)]
     pub value: String,
     /// Users allowed to retrieve (store only).
     #[arg(long = "retrieve")]
@@ -169,6 +174,27 @@ pub struct InvokeArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The program's `.blind` source (or `.mir` canonical bytes).
+    #[arg(value_name = "PROGRAM", required_unless_present = "program_flag")]
+    pub program: Option<PathBuf>,
+    /// The program, given as for `invoke`.
+    #[arg(long = "program", value_name = "PROGRAM", conflicts_with = "program")]
+    pub program_flag: Option<PathBuf>,
+    /// `NAME=JSON`: a secret input (as for `invoke`; a stored `@SECRET_ID`
+    /// cannot be read by a dry run).
+    #[arg(long = "input")]
+    pub inputs: Vec<String>,
+    /// `NAME=JSON`: a public input.
+    #[arg(long = "public")]
+    pub public: Vec<String>,
+    /// `PARTY` or `PARTY=USER` (as for `invoke`): print only these parties'
+    /// outputs (default: every party's).
+    #[arg(long = "party")]
+    pub parties: Vec<String>,
+}
+
+#[derive(Args, Debug)]
 pub struct ResultArgs {
     #[command(flatten)]
     pub client: ClientArgs,
@@ -207,7 +233,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 3)]
     pub program_runs: u32,
     /// The auction source used for the program benchmark.
-    #[arg(long, default_value = "crates/blind-lang/examples/auction.blind")]
+    #[arg(long, default_value = "crates/blind/lang/examples/auction.blind")]
     pub program: PathBuf,
 }
 
@@ -261,6 +287,7 @@ pub fn run(cli: &Cli, cmd: &BlindCommand) -> anyhow::Result<()> {
             let out = rt()?.block_on(c.result(a.job, Duration::from_secs(a.wait_secs)))?;
             print_outputs(cli, &out.values)
         }
+        BlindCommand::Run(a) => dry_run(cli, a),
         BlindCommand::Bench(a) => bench(cli, a),
     }
 }
@@ -501,6 +528,143 @@ fn invoke(cli: &Cli, a: &InvokeArgs) -> anyhow::Result<()> {
     }
     emit(cli.json, &serde_json::json!({ "job": job }), || {
         format!("started job {job}")
+    })
+}
+
+/// The interpreter's inputs (party → input → value) from `--input NAME=JSON`
+/// (secret inputs) and `--public NAME=JSON`, checked against the
+/// declarations as `invoke` checks them.
+fn dry_run_inputs(
+    mir: &synod_blind_lang::Mir,
+    inputs: &[String],
+    public: &[String],
+) -> anyhow::Result<synod_blind_lang::Inputs> {
+    let mut out = synod_blind_lang::Inputs::new();
+    let given = inputs
+        .iter()
+        .map(|s| (s, Secrecy::Secret))
+        .chain(public.iter().map(|s| (s, Secrecy::Public)));
+    for (s, secrecy) in given {
+        let (name, v) = split_kv(s)?;
+        let d = mir
+            .inputs
+            .iter()
+            .find(|i| i.name == name)
+            .ok_or_else(|| anyhow!("the program has no input `{name}`"))?;
+        match (d.secrecy, secrecy) {
+            (Secrecy::Public, Secrecy::Secret) => {
+                bail!("input `{name}` is public: pass it with --public")
+            }
+            (Secrecy::Secret, Secrecy::Public) => {
+                bail!("input `{name}` is secret: pass it with --input")
+            }
+            _ => {}
+        }
+        if v.starts_with('@') {
+            bail!(
+                "input `{name}`: `{v}` names a stored secret, which a dry run cannot read; \
+                 pass its value (`{name}=JSON`)"
+            );
+        }
+        let party = mir
+            .parties
+            .get(d.party as usize)
+            .ok_or_else(|| anyhow!("input `{name}` has no party"))?;
+        let value = parse_value(v).with_context(|| format!("input `{name}`"))?;
+        if out
+            .entry(party.clone())
+            .or_default()
+            .insert(name.to_string(), value)
+            .is_some()
+        {
+            bail!("input `{name}` is given twice");
+        }
+    }
+    Ok(out)
+}
+
+fn dry_run(cli: &Cli, a: &RunArgs) -> anyhow::Result<()> {
+    let path = a
+        .program
+        .as_ref()
+        .or(a.program_flag.as_ref())
+        .ok_or_else(|| anyhow!("no program given"))?;
+    let (bytes, mir) = load_program(path)?;
+    let program = ProgramKey(blake3_hash(&bytes));
+    let analysis = synod_blind_lang::analysis::analyse(&mir, &Options::default().cost)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let mut wanted = Vec::new();
+    for p in &a.parties {
+        let party = p.split_once('=').map_or(p.as_str(), |(party, _)| party);
+        if !mir.parties.iter().any(|q| q == party) {
+            bail!("the program has no party `{party}`");
+        }
+        wanted.push(party.to_string());
+    }
+    let inputs = dry_run_inputs(&mir, &a.inputs, &a.public)?;
+    let mut outputs = synod_blind_lang::interp::interpret(&mir, &inputs)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    if !wanted.is_empty() {
+        outputs.retain(|party, _| wanted.contains(party));
+    }
+    let cost = serde_json::json!({
+        "online_rounds": analysis.online_rounds,
+        "mult_gates": analysis.mult_gates,
+        "mult_depth": analysis.mult_depth,
+        "comparisons": analysis.comparisons,
+        "equality_tests": analysis.equality_tests,
+        "divisions": analysis.divisions,
+        "wraps": analysis.wraps,
+        "reveals": analysis.reveals,
+        "total_mults": analysis.total_mults,
+        "total_opens": analysis.total_opens,
+        "preprocessing": {
+            "random_bits": analysis.preprocessing.random_bits,
+            "bitwise_randoms": analysis.preprocessing.bitwise_randoms,
+            "trunc_pairs": analysis.preprocessing.trunc_pairs,
+        },
+        "input_bytes": analysis.input_bytes,
+        "online_bytes": analysis.online_bytes,
+        "output_bytes": analysis.output_bytes,
+        "bytes_per_member": analysis.bytes_per_member,
+    });
+    let outputs_json: serde_json::Map<String, serde_json::Value> = outputs
+        .iter()
+        .map(|(party, values)| {
+            let vals = values
+                .iter()
+                .map(|(k, v)| (k.clone(), value_json(v)))
+                .collect();
+            (party.clone(), serde_json::Value::Object(vals))
+        })
+        .collect();
+    let j = serde_json::json!({
+        "program": program,
+        "outputs": outputs_json,
+        "cost": cost,
+    });
+    emit(cli.json, &j, || {
+        let mut s = format!("program {program} (dry run on the reference interpreter)");
+        for (party, values) in &outputs {
+            for (k, v) in values {
+                s.push_str(&format!("\n  {party}.{k} = {v}"));
+            }
+        }
+        s.push_str(&format!(
+            "\ncost (analyser): {} online rounds, {} multiplication gates (depth {}), \
+             {} comparisons, {} equality tests, {} divisions, {} wraps, {} reveals; \
+             about {} bytes per member",
+            analysis.online_rounds,
+            analysis.mult_gates,
+            analysis.mult_depth,
+            analysis.comparisons,
+            analysis.equality_tests,
+            analysis.divisions,
+            analysis.wraps,
+            analysis.reveals,
+            analysis.bytes_per_member,
+        ));
+        s
     })
 }
 

@@ -1,6 +1,7 @@
 //! End to end with real processes: a 3-node `synod blind localnet`, secrets
 //! stored by several users, the sealed-bid auction, result delivery only to
-//! the designated party, a killed node failing the next job cleanly, the
+//! the designated party, the same outputs from a dry run (`synod blind
+//! run`), negative values on the command line, a killed node failing the next job cleanly, the
 //! survivors still serving shares, a restarted node restoring its store, and
 //! a hung (SIGSTOPped) node failing calls within the client timeout and the
 //! committee recovering once it resumes.
@@ -235,6 +236,42 @@ fn auction_on_a_three_process_localnet_with_a_node_failure() {
         let e = err_text(&blind(&net, who, &["result", &job]), "foreign result");
         assert!(e.contains("unauthorised"), "{e}");
     }
+
+    // A dry run on the plain bids gives the same outputs, without a committee.
+    let mut dry = synod();
+    dry.args([
+        "--json",
+        "blind",
+        "run",
+        &auction,
+        "--party",
+        "Seller=alice",
+    ]);
+    for (k, (_, bid)) in bids.iter().enumerate() {
+        dry.args(["--input", &format!("bid{k}={bid}")]);
+    }
+    let dry = ok_json(&dry.output().expect("run synod"), "dry run");
+    assert_eq!(dry["outputs"]["Seller"]["winner"], res["winner"], "{dry}");
+    assert_eq!(dry["outputs"]["Seller"]["price"], res["price"], "{dry}");
+
+    // Negative values on the command line (`--value -5`, not only `--value=-5`).
+    let neg = ok_json(
+        &blind(&net, "dave", &["store", "--type", "i8", "--value", "-5"]),
+        "store a negative value",
+    );
+    let neg = neg["id"].as_str().expect("id").to_string();
+    let r = ok_json(&blind(&net, "dave", &["retrieve", &neg]), "retrieve it");
+    assert_eq!(r["value"], -5);
+    ok_json(
+        &blind(
+            &net,
+            "dave",
+            &["update", "--id", &neg, "--type", "i8", "--value", "-128"],
+        ),
+        "update to a negative value",
+    );
+    let r = ok_json(&blind(&net, "dave", &["retrieve", &neg]), "retrieve it");
+    assert_eq!(r["value"], -128);
 
     // Kill node 2: the next job fails cleanly and quickly.
     let killed = net.pids[2];

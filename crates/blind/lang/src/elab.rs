@@ -89,6 +89,51 @@ fn join(a: &Ty, b: &Ty) -> Option<Ty> {
     }
 }
 
+/// Whether `e` is made of integer constants only (literals without a
+/// suffix, combined by arithmetic, `if`, `min`/`max`, `reveal`, array
+/// literals and indexing), so that its type comes from the other operand or
+/// from the context. Syntactic, so it can decide which operand to check
+/// first; `const` names count as typed, which is harmless because a bare
+/// constant needs no type to be checked. Gives up (typed) past a small
+/// depth, which only falls back to checking left to right.
+fn context_typed(e: &Expr) -> bool {
+    fn go(e: &Expr, depth: u32) -> bool {
+        if depth == 0 {
+            return false;
+        }
+        let d = depth - 1;
+        match &e.kind {
+            ExprKind::Int(_, None) => true,
+            ExprKind::Unary(UnOp::Neg, a) | ExprKind::Index(a, _) => go(a, d),
+            ExprKind::Binary(op, l, r) => {
+                matches!(
+                    op,
+                    BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem
+                ) && go(l, d)
+                    && go(r, d)
+            }
+            ExprKind::If(_, a, b) => go(a, d) && go(b, d),
+            ExprKind::Call(f, args) => {
+                matches!(f.name.as_str(), "min" | "max" | "reveal")
+                    && !args.is_empty()
+                    && args.iter().all(|a| go(a, d))
+            }
+            ExprKind::Array(items) => !items.is_empty() && items.iter().all(|a| go(a, d)),
+            _ => false,
+        }
+    }
+    go(e, 16)
+}
+
+/// The type a checked operand gives its context-typed sibling, if any.
+fn sibling_hint(ty: &Ty) -> Option<Ty> {
+    match ty {
+        Ty::Scalar(..) => Some(ty.clone()),
+        Ty::Array(..) if !ty.contains_const() => Some(ty.clone()),
+        _ => None,
+    }
+}
+
 /// A value: compile-time integer, MIR node, or array of values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Val {
@@ -780,12 +825,11 @@ impl<'a> Elab<'a> {
                     op,
                     BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem
                 );
-                let lv = self.expr(l, if arith_hint { hint } else { None })?;
-                let rhint = match &lv.ty {
-                    t @ Ty::Scalar(..) => Some(t.clone()),
+                let outer = if arith_hint { hint } else { None };
+                let (lv, rv) = self.operand_pair(l, r, outer, |t| match t {
+                    Ty::Scalar(..) => Some(t.clone()),
                     _ => None,
-                };
-                let rv = self.expr(r, rhint.as_ref())?;
+                })?;
                 self.binary(*op, lv, rv, l.span, r.span, e.span)
             }
             ExprKind::If(c, a, b) => self.if_expr(c, a, b, e.span, hint),
@@ -797,9 +841,25 @@ impl<'a> Elab<'a> {
                     Some(Ty::Array(t, _)) => Some((**t).clone()),
                     _ => None,
                 };
+                // Without a hint from the context, the first item with a type
+                // of its own types the constant ones, wherever it stands.
+                let mut checked: Vec<Option<TV>> = items.iter().map(|_| None).collect();
+                let mut elem_hint = elem_hint;
+                if elem_hint.is_none()
+                    && items.iter().any(context_typed)
+                    && let Some(k) = items.iter().position(|it| !context_typed(it))
+                {
+                    let tv = self.expr(&items[k], None)?;
+                    elem_hint = sibling_hint(&tv.ty);
+                    checked[k] = Some(tv);
+                }
                 let mut tvs = Vec::with_capacity(items.len());
-                for it in items {
-                    tvs.push((self.expr(it, elem_hint.as_ref())?, it.span));
+                for (it, done) in items.iter().zip(checked) {
+                    let tv = match done {
+                        Some(tv) => tv,
+                        None => self.expr(it, elem_hint.as_ref())?,
+                    };
+                    tvs.push((tv, it.span));
                 }
                 let mut ty = match tvs.first() {
                     Some((tv, _)) => tv.ty.clone(),
@@ -852,6 +912,31 @@ impl<'a> Elab<'a> {
                 let x = self.expr(a, None)?;
                 self.cast(x, *t, e.span)
             }
+        }
+    }
+
+    /// Check two operands whose integer constants take each other's type:
+    /// the one with a type of its own first, then the other with that type
+    /// as its hint (`give` says which types pass on), so the result does
+    /// not depend on which side the constant is on. Without such a type,
+    /// both get the context's hint.
+    fn operand_pair(
+        &mut self,
+        l: &'a Expr,
+        r: &'a Expr,
+        hint: Option<&Ty>,
+        give: fn(&Ty) -> Option<Ty>,
+    ) -> R<(TV, TV)> {
+        if context_typed(l) && !context_typed(r) {
+            let rv = self.expr(r, hint)?;
+            let lhint = give(&rv.ty).or_else(|| hint.cloned());
+            let lv = self.expr(l, lhint.as_ref())?;
+            Ok((lv, rv))
+        } else {
+            let lv = self.expr(l, hint)?;
+            let rhint = give(&lv.ty).or_else(|| hint.cloned());
+            let rv = self.expr(r, rhint.as_ref())?;
+            Ok((lv, rv))
         }
     }
 
@@ -1123,11 +1208,7 @@ impl<'a> Elab<'a> {
         if secret {
             self.secret_ctx.push(c.span);
         }
-        let branches = (|| -> R<(TV, TV)> {
-            let x = self.expr(a, hint)?;
-            let y = self.expr(b, hint)?;
-            Ok((x, y))
-        })();
+        let branches = self.operand_pair(a, b, hint, sibling_hint);
         if secret {
             self.secret_ctx.pop();
         }
@@ -1205,12 +1286,10 @@ impl<'a> Elab<'a> {
             }
             "min" | "max" => {
                 let [a, b] = args else { return Err(arity("2")) };
-                let x = self.expr(a, hint)?;
-                let rhint = match &x.ty {
-                    t @ Ty::Scalar(..) => Some(t.clone()),
-                    _ => hint.cloned(),
-                };
-                let y = self.expr(b, rhint.as_ref())?;
+                let (x, y) = self.operand_pair(a, b, hint, |t| match t {
+                    Ty::Scalar(..) => Some(t.clone()),
+                    _ => None,
+                })?;
                 self.min_max(name == "min", x, y, a.span, b.span, span)
             }
             "dot" => {

@@ -151,7 +151,8 @@ pub fn edge_values(ty: ScalarType) -> Vec<i128> {
 }
 
 /// A random value of `ty` on a power of two: `2^k`, `2^k − 1`, `−2^k` or
-/// `−2^k + 1` for a random `k`, whichever fits. Differences against such
+/// `−2^k + 1` for a random `k < w` (wrapped into `ty` when negative and
+/// `ty` is unsigned, which lands near `2^w`). Differences against such
 /// constants have bounds that end exactly on powers of two, where width
 /// computations are off by one if they are wrong.
 pub fn pow2_scalar(rng: &mut Rng, ty: ScalarType) -> i128 {
@@ -852,10 +853,10 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> GeneratedProgram {
     // Lets, each output to a random party.
     let n_lets = 1 + g.rng.below(cfg.max_lets.max(1));
     let mut outputs = Vec::new();
+    let mixed = u64::from(cfg.mixed_comparison_percent.min(100));
     for k in 0..n_lets {
         let name = format!("v{k}");
         let depth = 1 + g.rng.below(cfg.max_depth.max(1) as usize) as u32;
-        let mixed = u64::from(cfg.mixed_comparison_percent.min(100));
         let (e, s, ty) = if g.rng.chance(mixed, 100) {
             let (e, s) = g.mixed_comparisons(false, &env);
             (e, s, ScalarType::Bool)

@@ -1,6 +1,8 @@
 //! Type and secrecy checker: every error kind, with its span.
 
-use synod_blind_lang::{CompileError, Diagnostic, ErrorKind, Limits, Options, Severity, compile};
+use synod_blind_lang::{
+    CompileError, Diagnostic, ErrorKind, Inputs, Limits, Options, Severity, Value, compile,
+};
 
 const HEADER: &str = "party A; party B;\n\
     input s: secret u8 from A;\n\
@@ -453,4 +455,93 @@ fn long_call_chains_do_not_overflow_the_stack() {
     }
     src.push_str("output o = f14(x) to A;\n");
     compile(&src, &Options::default()).expect("1500 levels after inlining");
+}
+
+/// Issue 17, item 2: an integer constant (or an expression of constants
+/// only, such as `if c then 200 else 100`) takes the type of the other
+/// operand whichever side it is on.
+#[test]
+fn constant_typing_does_not_depend_on_operand_order() {
+    let header = "party A;\ninput x: secret u8 from A;\ninput c: secret bool from A;\n";
+    let k = "(if x > 3 then 200 else 100)";
+    let program = |body: &str| format!("{header}{body}\noutput u = c to A;\n");
+    let ok = |body: &str| match compile(&program(body), &Options::default()) {
+        Ok(p) => p,
+        Err(e) => panic!("{body}:\n{}", e.render("t.blind", &program(body))),
+    };
+    // Mirrored forms compile to the same canonical program.
+    let same = [
+        (format!("x + {k}"), format!("{k} + x")),
+        (format!("x * {k}"), format!("{k} * x")),
+        (format!("x < {k}"), format!("{k} > x")),
+        (format!("x <= {k}"), format!("{k} >= x")),
+        (format!("x == {k}"), format!("{k} == x")),
+        (format!("x != {k}"), format!("{k} != x")),
+    ];
+    for (a, b) in &same {
+        let pa = ok(&format!("output o = {a} to A;"));
+        let pb = ok(&format!("output o = {b} to A;"));
+        assert_eq!(pa.program_id, pb.program_id, "{a}\nvs\n{b}");
+    }
+    // `min`/`max` are not canonically commutative: same outputs instead.
+    for f in ["min", "max"] {
+        let pa = ok(&format!("output o = {f}(x, {k}) to A;"));
+        let pb = ok(&format!("output o = {f}({k}, x) to A;"));
+        for x in 0..=255 {
+            let mut ins = Inputs::new();
+            let a = ins.entry("A".to_string()).or_default();
+            a.insert("x".to_string(), Value::Int(x));
+            a.insert("c".to_string(), Value::Bool(x % 2 == 0));
+            assert_eq!(
+                pa.run(&ins).expect("runs"),
+                pb.run(&ins).expect("runs"),
+                "{f}, x = {x}"
+            );
+        }
+    }
+    // Non-commuting forms: both orders compile.
+    for body in [
+        format!("output o = {k} - x to A;"),
+        format!("output o = {k} / 3u8 to A;"),
+        format!("output o = -{k} + (x as i16) to A;"),
+        "output o = if c then x else (if c then 1 else 2) to A;".to_string(),
+        "output o = if c then (if c then 1 else 2) else x to A;".to_string(),
+        format!("output o = [{k}, x] to A;"),
+        format!("output o = [{k}, {k}, x, {k}] to A;"),
+        format!("output o = [[{k}], [x]] to A;"),
+        // Only constants in an operation: the context types them.
+        format!("let y: secret u8 = 3 + {k};\noutput o = y to A;"),
+        format!("let y: secret u8 = {k} + 3;\noutput o = y to A;"),
+    ] {
+        ok(&body);
+    }
+    // The constant must still fit the other operand's type, on either side.
+    for body in [
+        "output o = x + (if x > 3 then 300 else 100) to A;",
+        "output o = (if x > 3 then 300 else 100) + x to A;",
+        "output o = min((if x > 3 then 300 else 100), x) to A;",
+        "output o = [(if x > 3 then 300 else 100), x] to A;",
+    ] {
+        let (src, d) = fail_raw(&program(body));
+        assert!(
+            matches!(d.kind, ErrorKind::LiteralOutOfRange { .. }),
+            "{body}: {:?}",
+            d.kind
+        );
+        assert_eq!(spanned(&src, &d), "300", "{body}");
+    }
+    // With no typed operand and no context it is still an error.
+    for body in [
+        "let y = (if c then 1 else 2) + 3;\noutput o = y to A;",
+        "let y = 3 + (if c then 1 else 2);\noutput o = y to A;",
+        "output o = (if c then 1 else 2) < 3 to A;",
+        "output o = min(if c then 1 else 2, 3) to A;",
+    ] {
+        let (_, d) = fail_raw(&program(body));
+        assert!(
+            matches!(d.kind, ErrorKind::CannotInfer),
+            "{body}: {:?}",
+            d.kind
+        );
+    }
 }

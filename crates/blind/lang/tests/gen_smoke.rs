@@ -1,12 +1,18 @@
-//! Deterministic smoke test over the first 300 generator seeds.
+//! Deterministic smoke test over the first 300 generator seeds, for the
+//! default and the mixed-comparison configurations.
 use synod_blind_lang::testing::{GenConfig, generate};
 use synod_blind_lang::{Options, compile};
 
 #[test]
 fn generated_programs_compile_and_run() {
-    let cfg = GenConfig::default();
+    for cfg in [GenConfig::default(), GenConfig::mixed_comparisons()] {
+        smoke(&cfg);
+    }
+}
+
+fn smoke(cfg: &GenConfig) {
     for seed in 0..300u64 {
-        let g = generate(seed, &cfg);
+        let g = generate(seed, cfg);
         let prog = match compile(&g.source, &Options::default()) {
             Ok(p) => p,
             Err(e) => panic!(
