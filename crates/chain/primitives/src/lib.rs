@@ -16,6 +16,7 @@ pub mod account;
 pub mod block;
 pub mod codec;
 pub mod hash;
+pub mod json;
 pub mod keys;
 pub mod receipt;
 pub mod token;

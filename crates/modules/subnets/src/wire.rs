@@ -93,21 +93,6 @@ pub enum Hyperparameter {
     MinNonImmuneUids(u16),
 }
 
-/// `u128` as a decimal string in JSON (serde cannot buffer `u128` inside tagged enums, and
-/// JavaScript clients cannot hold it as a number anyway).
-mod u128_string {
-    use serde::{Deserialize, Deserializer, Serializer, de};
-
-    pub(super) fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(v)
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(de::Error::custom)
-    }
-}
-
 /// A neuron's advertised endpoint.
 #[derive(
     Clone,
@@ -123,7 +108,7 @@ mod u128_string {
 )]
 pub struct AxonInfo {
     /// IPv4 (in the low 32 bits) or IPv6 address (a decimal string in JSON).
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub ip: u128,
     /// 4 or 6.
@@ -191,7 +176,7 @@ pub enum SubnetCall {
         /// The neuron.
         hotkey: AccountId,
         /// Address (IPv4 in the low 32 bits; a decimal string in JSON).
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         ip: u128,
         /// 4 or 6.

@@ -3,9 +3,7 @@
 //! next block, `height + 1`, the first one a transaction could act in.
 
 use crate::state::{self, ActionRecord, ActionStatus, TokenRecord, VestingRecord};
-use crate::wire::{
-    ActionId, AdminAction, Emission, Role, TokenAmount, TokenId, VestingId, u128_string,
-};
+use crate::wire::{ActionId, AdminAction, Emission, Role, TokenAmount, TokenId, VestingId};
 use serde::{Deserialize, Serialize};
 use synod_primitives::AccountId;
 use synod_storage::typed::StateError;
@@ -44,27 +42,27 @@ pub struct TokenView {
     /// Decimals of one whole token.
     pub decimals: u8,
     /// Fixed maximum supply.
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub max_supply: TokenAmount,
     /// Units in existence (free + locked + escrowed).
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub supply: TokenAmount,
     /// Units locked by modules.
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub locked: TokenAmount,
     /// Units escrowed in open vesting schedules.
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub escrowed: TokenAmount,
     /// Units ever minted.
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub minted: TokenAmount,
     /// Units ever burned.
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub burned: TokenAmount,
     /// Who created it.
@@ -80,7 +78,7 @@ pub struct TokenView {
     /// Height up to which the schedule's accrual was emitted.
     pub last_emission: u64,
     /// What `Emit` would mint in the next block.
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub emittable: TokenAmount,
 }
@@ -102,15 +100,15 @@ pub struct BalanceView {
     /// The account.
     pub account: AccountId,
     /// Transferable balance.
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub free: TokenAmount,
     /// Balance locked by modules.
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub locked: TokenAmount,
     /// `free + locked` (saturating: both are within the supply, so it never does).
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub total: TokenAmount,
 }
@@ -125,7 +123,7 @@ pub struct AllowanceView {
     /// Who may spend.
     pub spender: AccountId,
     /// What may still be spent (0: none given).
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub amount: TokenAmount,
     /// First height at which it no longer works.
@@ -146,11 +144,11 @@ pub struct VestingView {
     /// Who may claim.
     pub beneficiary: AccountId,
     /// Units escrowed at creation.
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub amount: TokenAmount,
     /// Units claimed so far.
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub claimed: TokenAmount,
     /// Start height.
@@ -164,11 +162,11 @@ pub struct VestingView {
     /// First height at which everything is vested.
     pub ends_at: u64,
     /// Units vested in the next block.
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub vested: TokenAmount,
     /// What `ClaimVested` would pay in the next block.
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub claimable: TokenAmount,
 }

@@ -44,7 +44,7 @@ pub struct Emission {
     /// Who receives what is emitted.
     pub recipient: AccountId,
     /// Base units accrued per block (at least 1; a decimal string in JSON).
-    #[serde(with = "u128_string")]
+    #[serde(with = "synod_primitives::json::u128_string")]
     #[schemars(with = "String")]
     pub rate: TokenAmount,
 }
@@ -69,7 +69,7 @@ pub enum AdminAction {
         /// Receiver.
         to: AccountId,
         /// Base units (a decimal string in JSON).
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
     },
@@ -149,11 +149,11 @@ pub enum TokenCall {
         decimals: u8,
         /// The most that may ever be in supply at once; fixed for good (a decimal string in
         /// JSON).
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         max_supply: TokenAmount,
         /// Minted to the sender at creation, at most `max_supply` (a decimal string in JSON).
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         initial_supply: TokenAmount,
         /// The emission schedule, if any; it accrues from the creation block.
@@ -170,7 +170,7 @@ pub enum TokenCall {
         /// Receiver.
         to: AccountId,
         /// Base units (a decimal string in JSON).
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
     },
@@ -182,7 +182,7 @@ pub enum TokenCall {
         /// Who may spend.
         spender: AccountId,
         /// Base units (a decimal string in JSON).
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
         /// First height at which the allowance no longer works (`None`: never expires).
@@ -197,7 +197,7 @@ pub enum TokenCall {
         /// Receiver.
         to: AccountId,
         /// Base units (a decimal string in JSON).
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
     },
@@ -206,7 +206,7 @@ pub enum TokenCall {
         /// The token.
         token: TokenId,
         /// Base units (a decimal string in JSON).
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
     },
@@ -223,7 +223,7 @@ pub enum TokenCall {
         /// Who may claim.
         beneficiary: AccountId,
         /// Base units (a decimal string in JSON).
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
         /// Height at which vesting starts (may be in the past).
@@ -332,15 +332,15 @@ pub enum TokenFailure {
     #[error("minting {amount} on a supply of {supply} would exceed the maximum supply {max}")]
     ExceedsMaxSupply {
         /// Supply before the mint.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         supply: TokenAmount,
         /// Amount to mint.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
         /// The maximum supply.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         max: TokenAmount,
     },
@@ -348,11 +348,11 @@ pub enum TokenFailure {
     #[error("needs {needed} but the free balance is {available}")]
     InsufficientBalance {
         /// Amount needed.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         needed: TokenAmount,
         /// Free balance.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         available: TokenAmount,
     },
@@ -360,11 +360,11 @@ pub enum TokenFailure {
     #[error("needs an allowance of {needed} but it is {available}")]
     InsufficientAllowance {
         /// Amount needed.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         needed: TokenAmount,
         /// The allowance.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         available: TokenAmount,
     },
@@ -458,11 +458,11 @@ pub enum TokenFailure {
     #[error("needs {needed} locked but {available} is")]
     InsufficientLocked {
         /// Amount needed.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         needed: TokenAmount,
         /// Locked amount.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         available: TokenAmount,
     },
@@ -499,7 +499,7 @@ pub enum TokenEvent {
         /// Who created it.
         creator: AccountId,
         /// Its maximum supply.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         max_supply: TokenAmount,
         /// Its mint authority.
@@ -516,7 +516,7 @@ pub enum TokenEvent {
         /// Receiver.
         to: AccountId,
         /// Base units.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
     },
@@ -529,7 +529,7 @@ pub enum TokenEvent {
         /// Who may spend.
         spender: AccountId,
         /// Base units.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
         /// First height at which it no longer works.
@@ -546,11 +546,11 @@ pub enum TokenEvent {
         /// Receiver.
         to: AccountId,
         /// Base units.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
         /// Allowance left.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         allowance: TokenAmount,
     },
@@ -561,11 +561,11 @@ pub enum TokenEvent {
         /// Whose balance.
         owner: AccountId,
         /// Base units.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
         /// Supply afterwards.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         supply: TokenAmount,
     },
@@ -576,11 +576,11 @@ pub enum TokenEvent {
         /// Receiver.
         to: AccountId,
         /// Base units.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
         /// Supply afterwards.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         supply: TokenAmount,
     },
@@ -591,13 +591,13 @@ pub enum TokenEvent {
         /// The schedule's recipient.
         to: AccountId,
         /// Base units.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
         /// Blocks of accrual this covers.
         blocks: u64,
         /// Supply afterwards.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         supply: TokenAmount,
     },
@@ -612,7 +612,7 @@ pub enum TokenEvent {
         /// Who may claim.
         beneficiary: AccountId,
         /// Base units escrowed.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
         /// Vesting start height.
@@ -631,11 +631,11 @@ pub enum TokenEvent {
         /// Receiver.
         beneficiary: AccountId,
         /// Base units paid now.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
         /// Still in escrow afterwards (0: the schedule is closed).
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         remaining: TokenAmount,
     },
@@ -673,7 +673,7 @@ pub enum TokenEvent {
         /// Whose balance.
         owner: AccountId,
         /// Base units.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
     },
@@ -684,24 +684,10 @@ pub enum TokenEvent {
         /// Whose balance.
         owner: AccountId,
         /// Base units.
-        #[serde(with = "u128_string")]
+        #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: TokenAmount,
     },
-}
-
-/// `u128` as a decimal string in JSON (see the module documentation).
-pub(crate) mod u128_string {
-    use serde::{Deserialize, Deserializer, Serializer, de};
-
-    pub(crate) fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(v)
-    }
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        s.parse().map_err(de::Error::custom)
-    }
 }
 
 #[cfg(test)]

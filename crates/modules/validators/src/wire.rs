@@ -168,7 +168,7 @@ pub enum ValidatorCall {
     /// Report a consensus equivocation; the evidence is checked by the node's verifier.
     ReportEquivocation {
         /// Encoded evidence (format defined by the consensus engine), hex in JSON.
-        #[serde(with = "hex_bytes")]
+        #[serde(with = "synod_primitives::json::hex_bytes")]
         #[schemars(with = "String")]
         evidence: Vec<u8>,
     },
@@ -426,19 +426,6 @@ pub enum ValidatorEvent {
         /// The epoch that keeps the previous set.
         epoch: u64,
     },
-}
-
-mod hex_bytes {
-    use serde::{Deserialize, Deserializer, Serializer, de};
-
-    pub(super) fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&format_args!("0x{}", hex::encode(v)))
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let s = String::deserialize(d)?;
-        hex::decode(s.strip_prefix("0x").unwrap_or(&s)).map_err(de::Error::custom)
-    }
 }
 
 /// A validator in the genesis set (the validator module's genesis section, with
