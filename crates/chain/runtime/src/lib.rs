@@ -17,8 +17,9 @@
 //! The macro generates the enums, their borsh codec, call weights, the [`Runtime`] struct, and
 //! every hook in list order (genesis, dispatch, end of block, RPC namespaces and their
 //! descriptions). Tags are on-chain encodings: appended, never reused; a duplicate or a tag in
-//! the bank's range does not compile (an unreachable pattern under `-D warnings`). A module
-//! whose failures wrap the bank's adds a `From` for its failure type beside the list. ARCHITECTURE.md walks through it.
+//! the bank's range does not compile (the decoder's arm would be unreachable, which is denied).
+//! A module whose failures wrap the bank's adds a `From` for its failure type beside the list.
+//! ARCHITECTURE.md walks through it.
 
 pub mod genesis;
 
@@ -165,6 +166,8 @@ macro_rules! runtime {
         }
 
         impl BorshDeserialize for Call {
+            // A reused tag, or one in the bank's range, is an unreachable arm: refuse to build.
+            #[deny(unreachable_patterns)]
             fn deserialize_reader<R: Read>(r: &mut R) -> std::io::Result<Self> {
                 let tag = u8::deserialize_reader(r)?;
                 Ok(match tag {
@@ -185,6 +188,8 @@ macro_rules! runtime {
         }
 
         impl BorshDeserialize for Event {
+            // A reused tag, or one in the bank's range, is an unreachable arm: refuse to build.
+            #[deny(unreachable_patterns)]
             fn deserialize_reader<R: Read>(r: &mut R) -> std::io::Result<Self> {
                 let tag = u8::deserialize_reader(r)?;
                 Ok(match tag {
@@ -205,6 +210,8 @@ macro_rules! runtime {
         }
 
         impl BorshDeserialize for TxFailure {
+            // A reused tag, or one in the bank's range, is an unreachable arm: refuse to build.
+            #[deny(unreachable_patterns)]
             fn deserialize_reader<R: Read>(r: &mut R) -> std::io::Result<Self> {
                 let tag = u8::deserialize_reader(r)?;
                 Ok(match tag {
