@@ -3,7 +3,6 @@
 //! secret input crosses a link in the clear.
 #![allow(missing_docs)]
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,10 +21,24 @@ use synod_primitives::Keypair;
 type Captured = Vec<(TapPoint, Vec<u8>)>;
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
+    // Ports below the kernel's ephemeral range (32768 and up) are never handed to outgoing
+    // connections, so a port found free here stays free until the test binds it; asking the
+    // kernel for port 0 and releasing it raced with the connections of parallel tests.
+    static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 600) as u16 * 20;
+    let _ = NEXT.compare_exchange(
+        0,
+        base,
+        std::sync::atomic::Ordering::SeqCst,
+        std::sync::atomic::Ordering::SeqCst,
+    );
+    loop {
+        let p = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let p = 20_000 + (p - 20_000) % 12_000;
+        if std::net::TcpListener::bind(("127.0.0.1", p)).is_ok() {
+            return p;
+        }
+    }
 }
 
 struct Net {

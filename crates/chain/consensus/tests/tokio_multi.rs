@@ -15,8 +15,23 @@ use synod_consensus::{EngineConfig, EngineStatus, namespace, run_tokio_with};
 use synod_primitives::{AccountId, Keypair};
 
 fn free_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr")
+    // Ports below the kernel's ephemeral range (32768 and up) are never handed to outgoing
+    // connections, so a port found free here stays free until the engine binds it.
+    static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 600) as u16 * 20;
+    let _ = NEXT.compare_exchange(
+        0,
+        base,
+        std::sync::atomic::Ordering::SeqCst,
+        std::sync::atomic::Ordering::SeqCst,
+    );
+    loop {
+        let p = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let p = 20_000 + (p - 20_000) % 12_000;
+        if let Ok(listener) = TcpListener::bind(("127.0.0.1", p)) {
+            return listener.local_addr().expect("addr");
+        }
+    }
 }
 
 #[test]
