@@ -56,7 +56,7 @@
 //! * `cargo test -p synod-mpc` — plaintext-oracle tests, exhaustive
 //!   tiny-field privacy tests, round counts, codec property tests.
 //! * `cargo bench -p synod-mpc --bench mpc -- --warm-up-time 1 --measurement-time 3`
-//! * Fuzzing the decoder: see `crates/mpc/fuzz/README.md`
+//! * Fuzzing the decoder: see `crates/blind/mpc/fuzz/README.md`
 //!   (`cargo +nightly fuzz run decode_message -- -max_total_time=60`).
 //!
 //! ## Measured (release, in process, all parties on one thread)

@@ -20,7 +20,7 @@
 //! [`Message::decode`] is bounded: it checks the header, rejects counts above
 //! [`DecodeLimits::max_elements`] *before* allocating, requires the exact body
 //! length, and rejects non-canonical elements. It never panics on any input
-//! (fuzzed by `crates/mpc/fuzz`).
+//! (fuzzed by `crates/blind/mpc/fuzz`).
 
 use ark_ff::PrimeField;
 

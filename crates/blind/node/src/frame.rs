@@ -21,7 +21,7 @@
 //! time instead of one stage after the other on a multi-megabyte frame.
 //!
 //! [`PeerFrame::decode`] and [`decode_mpc`] never panic on any input (fuzzed
-//! in `crates/blind-node/fuzz`, property-tested below).
+//! in `crates/blind/node/fuzz`, property-tested below).
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Times the numpy float64 reference on exactly the inputs of benches/epoch.rs.
-# Usage: crates/yuma/reference/bench_ref.sh   (from the workspace root)
+# Usage: crates/modules/yuma/reference/bench_ref.sh   (from the workspace root)
 # Prints one line per case: name, median wall and CPU milliseconds per epoch.
 # (`cargo bench -p synod-yuma --bench epoch` prints the same comparison itself.)
 set -euo pipefail

@@ -93,7 +93,7 @@
 //! missing weights counted as zero in the median, …) are reproduced on purpose;
 //! the few places where we differ (row order canonicalised, out-of-range bond
 //! columns dropped, overflow handling for sums that cannot overflow on a real
-//! chain) are listed with reasons in `crates/yuma/DECISIONS.md`.
+//! chain) are listed with reasons in `crates/modules/yuma/DECISIONS.md`.
 
 mod epoch;
 mod fixed;

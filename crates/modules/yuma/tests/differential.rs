@@ -290,7 +290,7 @@ fn matches_float64_numpy_reference() {
         eprintln!("**************************************************************");
         eprintln!("* SKIPPED differential test: python3 with numpy not found.   *");
         eprintln!("* Install it (`pip install numpy`) to compare against        *");
-        eprintln!("* crates/yuma/reference/yuma_ref.py. CI installs numpy.       *");
+        eprintln!("* crates/modules/yuma/reference/yuma_ref.py. CI installs numpy.       *");
         eprintln!("**************************************************************");
         return;
     }
