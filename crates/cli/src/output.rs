@@ -1,6 +1,17 @@
 //! Printing results: readable text for people, stable JSON for scripts.
 
 use serde::Serialize;
+use std::io::{ErrorKind, Write};
+
+/// Writes one line to stdout. A reader that went away (`synod ... | head`) is not an error:
+/// there is nobody left to tell, so the command ends quietly instead of panicking.
+fn print_line(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
 
 /// Prints `value` as JSON when `json` is set, otherwise the text from `human`.
 pub fn emit<T: Serialize>(
@@ -9,9 +20,9 @@ pub fn emit<T: Serialize>(
     human: impl FnOnce() -> String,
 ) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(value)?);
+        print_line(&serde_json::to_string_pretty(value)?)?;
     } else {
-        println!("{}", human());
+        print_line(&human())?;
     }
     Ok(())
 }
@@ -20,10 +31,9 @@ pub fn emit<T: Serialize>(
 pub fn error(json: bool, e: &anyhow::Error) {
     if json {
         let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
-        println!(
-            "{}",
-            serde_json::json!({ "error": e.to_string(), "causes": chain })
-        );
+        // Nothing more can be done if stdout is gone; the exit status still says it failed.
+        let _ =
+            print_line(&serde_json::json!({ "error": e.to_string(), "causes": chain }).to_string());
     } else {
         eprintln!("error: {e:#}");
     }

@@ -92,3 +92,23 @@ fn keystore_lifecycle() {
         .expect("run");
     assert!(out.status.success());
 }
+
+/// `synod ... | head` closes stdout before the command prints: the command ends quietly with
+/// its own status instead of panicking on the broken pipe.
+#[test]
+fn a_reader_that_goes_away_is_not_a_panic() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut child = synod()
+        .args(["--json", "key", "list"])
+        .env("SYNOD_KEYSTORE", dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
+}
