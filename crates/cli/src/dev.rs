@@ -54,6 +54,9 @@ pub struct DevArgs {
     pub log: String,
 }
 
+/// Where `synod dev` records its genesis inside the data directory (read by `synod replay`).
+pub const DEV_GENESIS_FILE: &str = "genesis.json";
+
 /// The `i`-th load-test account key (public, deterministic).
 pub fn bench_key(i: usize) -> Keypair {
     Keypair::dev(&format!("bench-{i}"))
@@ -110,6 +113,14 @@ pub fn run(cli: &Cli, args: &DevArgs) -> anyhow::Result<()> {
         rotate_validators: false,
     };
     let node = RunningNode::start(config).context("starting the devnet")?;
+    // The genesis this data directory was started with, so that `synod replay` re-executes it
+    // with the same one (flags such as --token-timelock and --bench-accounts change it). The
+    // node has already refused a directory made for another genesis.
+    let genesis_file = data_dir.join(DEV_GENESIS_FILE);
+    if !genesis_file.exists() {
+        std::fs::write(&genesis_file, serde_json::to_vec_pretty(&genesis)?)
+            .with_context(|| format!("writing {}", genesis_file.display()))?;
+    }
     let rpc = node.rpc_addr;
     let metrics = node.metrics_addr;
     if cli.json {

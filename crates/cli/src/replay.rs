@@ -15,7 +15,8 @@ pub struct ReplayArgs {
     /// Data directory of a stopped node (default `~/.synod/dev`).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// Genesis file (default: the dev genesis).
+    /// Genesis file (default: the `genesis.json` that `synod dev` left in the data directory,
+    /// else the dev genesis).
     #[arg(long)]
     pub genesis: Option<PathBuf>,
 }
@@ -28,7 +29,12 @@ pub fn run(cli: &Cli, args: &ReplayArgs) -> anyhow::Result<()> {
             .join(".synod")
             .join("dev")
     });
-    let genesis = match &args.genesis {
+    let recorded = data_dir.join(crate::dev::DEV_GENESIS_FILE);
+    let genesis_path = args
+        .genesis
+        .clone()
+        .or_else(|| recorded.exists().then_some(recorded));
+    let genesis = match &genesis_path {
         Some(p) => serde_json::from_slice::<Genesis>(&std::fs::read(p)?)
             .with_context(|| format!("reading genesis {}", p.display()))?,
         None => Genesis::dev(vec![crate::dev::dev_validator().account()]),

@@ -92,7 +92,7 @@ const UNIT: u128 = 1_000_000; // POOL has 6 decimals
 #[test]
 fn tokens_work_end_to_end_through_the_cli() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let net = Devnet::start_with(
+    let mut net = Devnet::start_with(
         &dir.path().join("chain"),
         (free_port(), free_port(), free_port()),
         &["--token-timelock", "10"],
@@ -467,4 +467,20 @@ fn tokens_work_end_to_end_through_the_cli() {
     ] {
         assert!(names.contains(&m), "{m} missing from rpc.discover");
     }
+
+    // The devnet records its genesis (here with a 10-block timelock, not the dev default), so
+    // `synod replay` re-executes the chain with it and every root matches.
+    assert!(net.interrupt().success(), "clean shutdown");
+    let out = synod()
+        .args(["--json", "replay", "--data-dir"])
+        .arg(&net.data_dir)
+        .output()
+        .expect("replay");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(first_json(&stdout)["ok"], true);
 }
