@@ -560,6 +560,109 @@ mod tests {
         assert!(slashed, "{:?}", executed.receipts);
     }
 
+    /// A Byzantine proposer's block that carries a spend from the identity key (R = identity,
+    /// S = 0: a signature that needs no secret) is refused by each of four validators; a block
+    /// carrying a transfer whose R has a torsion component (valid under the chain's cofactored
+    /// rule) is accepted by all four with one state root; admission agrees with both verdicts.
+    #[test]
+    fn every_validator_gives_a_signature_the_same_verdict() {
+        use synod_consensus::Application as _;
+        use synod_primitives::signature::adversary::{
+            TorsionSigner, identity_account, identity_signature,
+        };
+        let torsion = TorsionSigner::new(b"tweaker");
+        let funded = |a: AccountId| synod_runtime::bank::GenesisAccount {
+            account: a,
+            balance: 100 * synod_primitives::token::UNIT,
+        };
+        let mut genesis = Genesis::dev(vec![Keypair::dev("v").account()]);
+        genesis.accounts.push(funded(identity_account()));
+        genesis.accounts.push(funded(torsion.account()));
+        let apps: Vec<ChainApp> = (0..4).map(|_| app_with(genesis.clone()).0).collect();
+        let g = &genesis;
+        let tx = |sender: AccountId| Transaction {
+            chain_id: g.chain_id.clone(),
+            sender,
+            nonce: 0,
+            fee: 1_000_000,
+            call: Call::Bank(BankCall::Transfer {
+                to: Keypair::dev("bob").account(),
+                amount: 50 * synod_primitives::token::UNIT,
+            }),
+        };
+        let keyless = SignedTransaction {
+            tx: tx(identity_account()),
+            signature: identity_signature(),
+        };
+        let body = tx(torsion.account());
+        let tweaked = SignedTransaction {
+            signature: torsion.sign(&body.signing_payload(&g.hash()), 1),
+            tx: body,
+        };
+
+        // Built by a proposer that skips its pool (a Byzantine one): same executor, same parent.
+        let genesis_block = apps[0].inner.genesis.clone();
+        let byzantine_block = |txs: Vec<SignedTransaction>| {
+            let (view, parent) = apps[0]
+                .view_after(&genesis_block.hash())
+                .expect("view");
+            let built = apps[0]
+                .inner
+                .executor
+                .build_block(
+                    &view,
+                    &parent,
+                    Keypair::dev("v").account(),
+                    genesis_block.header.timestamp_ms + 1,
+                    txs.into_iter().map(Arc::new),
+                    BlockLimits::default(),
+                )
+                .expect("build");
+            assert!(built.rejected.is_empty());
+            built.executed.block.as_ref().clone()
+        };
+        let ancestry = [genesis_block.clone()];
+        let bad = byzantine_block(vec![keyless.clone()]);
+        for (i, app) in apps.iter().enumerate().skip(1) {
+            assert!(!app.verify(&ancestry, &bad), "validator {i} accepted a keyless spend");
+        }
+        let good = byzantine_block(vec![tweaked.clone()]);
+        for (i, app) in apps.iter().enumerate().skip(1) {
+            assert!(app.verify(&ancestry, &good), "validator {i} refused a valid signature");
+            let root = app.inner.executed.read()[&good.hash()].block.header.state_root;
+            assert_eq!(root, good.header.state_root, "validator {i}");
+        }
+
+        // Admission: the same verdicts, by RPC (the pool) and by gossip.
+        let peer = Keypair::dev("peer").account();
+        assert_eq!(apps[1].admit_gossip(peer, &encode(&vec![keyless.clone()])), 0);
+        assert_eq!(apps[1].admit_gossip(peer, &encode(&vec![tweaked.clone()])), 1);
+        let snap = apps[2].inner.store.snapshot().expect("snapshot");
+        let state = |who: &AccountId| {
+            let info = bank::account(&snap, who).unwrap_or_default();
+            SenderState {
+                nonce: info.nonce,
+                balance: info.balance,
+            }
+        };
+        let results = apps[2]
+            .inner
+            .mempool
+            .admit_batch(
+                [keyless, tweaked]
+                    .into_iter()
+                    .map(|t| {
+                        let size = t.encode().len();
+                        (t, size)
+                    })
+                    .collect(),
+                state,
+            );
+        let refused = results[0].as_ref().expect_err("keyless spend admitted");
+        assert!(refused.to_string().contains("small order"), "{refused}");
+        assert!(results[1].is_ok(), "{:?}", results[1]);
+    }
+
     #[test]
     fn gossip_is_admitted_once_and_bad_payloads_change_nothing() {
         let (app, g) = app();

@@ -226,9 +226,9 @@ pub fn validate(g: &Genesis) -> Result<(), GenesisError> {
         if !seen.insert(v.account) {
             return invalid(format!("validator {} is listed twice", v.account));
         }
-        if v.account.verifying_key().is_err() {
+        if let Err(e) = v.account.check_key() {
             return invalid(format!(
-                "validator {} is not a valid ed25519 public key",
+                "validator {} is not a usable ed25519 public key: {e}",
                 v.account
             ));
         }
@@ -258,6 +258,7 @@ pub fn validate(g: &Genesis) -> Result<(), GenesisError> {
 mod tests {
     use super::*;
     use synod_primitives::Keypair;
+    use synod_primitives::account::SignatureError;
     use synod_primitives::token::UNIT;
 
     fn spec_toml(extra: &str) -> String {
@@ -385,7 +386,7 @@ per_byte = 7
                             bytes[0] = y;
                             AccountId(bytes)
                         })
-                        .find(|a| a.verifying_key().is_err())
+                        .find(|a| a.check_key() == Err(SignatureError::InvalidKey))
                         .expect("some y is off the curve");
                     g.validators[0].account = not_a_point;
                 }),

@@ -21,19 +21,16 @@ impl AccountId {
         &self.0
     }
 
-    /// The ed25519 verifying key, if these bytes are a valid curve point.
-    pub fn verifying_key(&self) -> Result<ed25519_dalek::VerifyingKey, SignatureError> {
-        ed25519_dalek::VerifyingKey::from_bytes(&self.0).map_err(|_| SignatureError::InvalidKey)
+    /// Whether these bytes are a usable account key under the chain's signature rule: the
+    /// canonical encoding of a curve point not of small order (see [`crate::signature`]).
+    pub fn check_key(&self) -> Result<(), SignatureError> {
+        crate::signature::check_key(self)
     }
 
-    /// Verifies `signature` over `message` by this account's key. Uses strict verification
-    /// (rejects small-order keys and non-canonical signatures) so that validity never depends
-    /// on which verifier a node runs.
+    /// Verifies `signature` over `message` by this account's key, under the chain's one
+    /// signature rule ([`crate::signature`]).
     pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), SignatureError> {
-        let key = self.verifying_key()?;
-        let sig = ed25519_dalek::Signature::from_bytes(&signature.0);
-        key.verify_strict(message, &sig)
-            .map_err(|_| SignatureError::BadSignature)
+        crate::signature::verify(self, message, signature)
     }
 }
 
@@ -90,26 +87,18 @@ pub enum SignatureError {
     /// The signature does not verify under the key.
     #[error("signature does not verify")]
     BadSignature,
+    /// The key encodes its y coordinate as a value at or above p (a second encoding of a point).
+    #[error("public key is not canonically encoded")]
+    NonCanonicalKey,
+    /// The key is a point of small order: it has no secret, anyone can sign for it.
+    #[error("public key is a point of small order (no secret key exists for it)")]
+    WeakKey,
+    /// A batch was given different numbers of keys, messages and signatures.
+    #[error("batch has different numbers of keys, messages and signatures")]
+    BatchLengthMismatch,
 }
 
-/// Verifies many `(key, message, signature)` triples at once. Batch verification costs about
-/// half as much per signature as one-by-one verification; on failure the caller learns only
-/// that *some* entry is bad and must fall back to [`AccountId::verify`] to find which.
-pub fn verify_batch(
-    keys: &[AccountId],
-    messages: &[&[u8]],
-    signatures: &[Signature],
-) -> Result<(), SignatureError> {
-    let vks = keys
-        .iter()
-        .map(AccountId::verifying_key)
-        .collect::<Result<Vec<_>, _>>()?;
-    let sigs: Vec<_> = signatures
-        .iter()
-        .map(|s| ed25519_dalek::Signature::from_bytes(&s.0))
-        .collect();
-    ed25519_dalek::verify_batch(messages, &sigs, &vks).map_err(|_| SignatureError::BadSignature)
-}
+pub use crate::signature::verify_batch;
 
 impl schemars::JsonSchema for AccountId {
     fn schema_name() -> std::borrow::Cow<'static, str> {

@@ -19,6 +19,7 @@ pub mod hash;
 pub mod json;
 pub mod keys;
 pub mod receipt;
+pub mod signature;
 pub mod token;
 pub mod tx;
 
