@@ -82,8 +82,8 @@ impl Committee {
         self.params()?;
         for (i, m) in self.members.iter().enumerate() {
             m.key
-                .verifying_key()
-                .map_err(|_| BlindError::Config(format!("member {i}: invalid public key")))?;
+                .check_key()
+                .map_err(|e| BlindError::Config(format!("member {i}: {e}")))?;
             if self.members[..i].iter().any(|o| o.key == m.key) {
                 return Err(BlindError::Config(format!("member {i}: duplicate key")));
             }
