@@ -69,7 +69,7 @@ fn bad_transactions_and_requests_get_specific_errors() {
             "wrong_chain_id",
             "bad_signature",
             "nonce_too_far",
-            "insufficient_balance_for_fee",
+            "insufficient_balance",
         ]
     );
     // Single submission reports the reason as a JSON-RPC error with the kind in `data`.

@@ -7,9 +7,7 @@
 mod common;
 
 use common::*;
-use synod_primitives::signature::adversary::{
-    TorsionSigner, identity_account, identity_signature,
-};
+use synod_primitives::signature::adversary::{TorsionSigner, identity_account, identity_signature};
 use synod_primitives::token::UNIT;
 use synod_primitives::{AccountId, Keypair};
 use synod_rpc::SynodApiClient;
@@ -52,7 +50,10 @@ fn keyless_spend_is_refused_and_torsion_signatures_finalize_and_replay() {
         .block_on(c.get_account(alice.account(), None))
         .expect("account")
         .nonce;
-    for (i, to) in [identity_account(), torsion.account()].into_iter().enumerate() {
+    for (i, to) in [identity_account(), torsion.account()]
+        .into_iter()
+        .enumerate()
+    {
         let hash = rt
             .block_on(c.submit_transaction(hex_tx(&fund(&alice, start + i as u64, to))))
             .expect("funding accepted");

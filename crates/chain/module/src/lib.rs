@@ -15,7 +15,7 @@ pub mod rpc;
 
 pub use rpc::{MethodDoc, ParamDoc, SchemaFn, read_latest};
 
-use synod_primitives::{AccountId, Hash};
+use synod_primitives::{AccountId, Balance, Hash};
 use synod_storage::delta::Overlay;
 pub use synod_storage::typed::StateError;
 use synod_storage::{StateRead, Store};
@@ -119,6 +119,12 @@ pub trait Module: Send + Sync + 'static {
 
     /// The execution weight of a call (priced by the fee schedule's `per_weight`).
     fn call_weight(call: &Self::Call) -> u64;
+
+    /// The most native SYN `call` may take from the sender's free balance beyond the fee, as
+    /// the call states it (see `CallWeight::spend_bound`); 0 for calls that move none.
+    fn call_spend(_call: &Self::Call) -> Balance {
+        0
+    }
 
     /// Executes one call signed by `sender`, inside the transaction's own overlay: on failure
     /// the caller discards every write.

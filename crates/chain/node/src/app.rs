@@ -253,7 +253,9 @@ impl ChainApp {
                 count = hashes.len(),
                 "dropping transactions the proposer could not include"
             );
-            self.inner.mempool.remove(&hashes, Self::next_nonce(&view));
+            self.inner
+                .mempool
+                .remove(&hashes, &[], Self::next_nonce(&view));
         }
         self.inner
             .metrics
@@ -299,7 +301,8 @@ impl ChainApp {
         let included: Vec<Hash> = executed.receipts.iter().map(|r| r.tx_hash).collect();
         if !included.is_empty() {
             let snap = self.inner.store.snapshot()?;
-            self.inner.mempool.remove(&included, |who| {
+            let senders: Vec<AccountId> = block.txs.iter().map(|t| t.tx.sender).collect();
+            self.inner.mempool.remove(&included, &senders, |who| {
                 bank::account(&snap, who).map(|a| a.nonce).unwrap_or(0)
             });
         }
@@ -603,9 +606,7 @@ mod tests {
         // Built by a proposer that skips its pool (a Byzantine one): same executor, same parent.
         let genesis_block = apps[0].inner.genesis.clone();
         let byzantine_block = |txs: Vec<SignedTransaction>| {
-            let (view, parent) = apps[0]
-                .view_after(&genesis_block.hash())
-                .expect("view");
+            let (view, parent) = apps[0].view_after(&genesis_block.hash()).expect("view");
             let built = apps[0]
                 .inner
                 .executor
@@ -624,19 +625,34 @@ mod tests {
         let ancestry = [genesis_block.clone()];
         let bad = byzantine_block(vec![keyless.clone()]);
         for (i, app) in apps.iter().enumerate().skip(1) {
-            assert!(!app.verify(&ancestry, &bad), "validator {i} accepted a keyless spend");
+            assert!(
+                !app.verify(&ancestry, &bad),
+                "validator {i} accepted a keyless spend"
+            );
         }
         let good = byzantine_block(vec![tweaked.clone()]);
         for (i, app) in apps.iter().enumerate().skip(1) {
-            assert!(app.verify(&ancestry, &good), "validator {i} refused a valid signature");
-            let root = app.inner.executed.read()[&good.hash()].block.header.state_root;
+            assert!(
+                app.verify(&ancestry, &good),
+                "validator {i} refused a valid signature"
+            );
+            let root = app.inner.executed.read()[&good.hash()]
+                .block
+                .header
+                .state_root;
             assert_eq!(root, good.header.state_root, "validator {i}");
         }
 
         // Admission: the same verdicts, by RPC (the pool) and by gossip.
         let peer = Keypair::dev("peer").account();
-        assert_eq!(apps[1].admit_gossip(peer, &encode(&vec![keyless.clone()])), 0);
-        assert_eq!(apps[1].admit_gossip(peer, &encode(&vec![tweaked.clone()])), 1);
+        assert_eq!(
+            apps[1].admit_gossip(peer, &encode(&vec![keyless.clone()])),
+            0
+        );
+        assert_eq!(
+            apps[1].admit_gossip(peer, &encode(&vec![tweaked.clone()])),
+            1
+        );
         let snap = apps[2].inner.store.snapshot().expect("snapshot");
         let state = |who: &AccountId| {
             let info = bank::account(&snap, who).unwrap_or_default();
@@ -645,19 +661,16 @@ mod tests {
                 balance: info.balance,
             }
         };
-        let results = apps[2]
-            .inner
-            .mempool
-            .admit_batch(
-                [keyless, tweaked]
-                    .into_iter()
-                    .map(|t| {
-                        let size = t.encode().len();
-                        (t, size)
-                    })
-                    .collect(),
-                state,
-            );
+        let results = apps[2].inner.mempool.admit_batch(
+            [keyless, tweaked]
+                .into_iter()
+                .map(|t| {
+                    let size = t.encode().len();
+                    (t, size)
+                })
+                .collect(),
+            state,
+        );
         let refused = results[0].as_ref().expect_err("keyless spend admitted");
         assert!(refused.to_string().contains("small order"), "{refused}");
         assert!(results[1].is_ok(), "{:?}", results[1]);

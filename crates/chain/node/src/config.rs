@@ -22,6 +22,9 @@
 //! max_per_sender = 1024
 //! nonce_window = 1024
 //! replacement_bump_percent = 10
+//! max_future = 5000                     # transactions behind a nonce gap, in total
+//! max_future_per_sender = 16
+//! future_ttl_secs = 180                 # a gapped transaction is dropped this long after admission
 //! ```
 //!
 //! Unknown fields are rejected, so a misspelt option is an error rather than a default.
@@ -109,6 +112,15 @@ pub struct MempoolFile {
     /// Fee increase (percent) a same-nonce replacement needs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replacement_bump_percent: Option<u64>,
+    /// Most transactions held behind a nonce gap, in total.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_future: Option<usize>,
+    /// Most transactions held behind a nonce gap per sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_future_per_sender: Option<usize>,
+    /// Seconds after admission at which a transaction still behind a gap is dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub future_ttl_secs: Option<u64>,
 }
 
 fn default_block_interval_ms() -> u64 {
@@ -240,10 +252,24 @@ impl NodeFile {
                 .mempool
                 .replacement_bump_percent
                 .unwrap_or(defaults.replacement_bump_percent),
+            max_future: self.mempool.max_future.unwrap_or(defaults.max_future),
+            max_future_per_sender: self
+                .mempool
+                .max_future_per_sender
+                .unwrap_or(defaults.max_future_per_sender),
+            future_ttl: self
+                .mempool
+                .future_ttl_secs
+                .map_or(defaults.future_ttl, std::time::Duration::from_secs),
         };
-        if mempool.max_txs == 0 || mempool.max_per_sender == 0 || mempool.nonce_window == 0 {
+        if mempool.max_txs == 0
+            || mempool.max_per_sender == 0
+            || mempool.nonce_window == 0
+            || mempool.future_ttl.is_zero()
+        {
             return Err(invalid(
-                "mempool max_txs, max_per_sender and nonce_window must be positive".into(),
+                "mempool max_txs, max_per_sender, nonce_window and future_ttl_secs must be positive"
+                    .into(),
             ));
         }
         let bootstrappers = self

@@ -73,6 +73,9 @@ pub enum NodeError {
     /// The node thread panicked.
     #[error("node thread panicked")]
     Panicked,
+    /// The transaction pool's journal could not be read or written.
+    #[error(transparent)]
+    Journal(#[from] synod_mempool::journal::JournalError),
     /// The data directory was created for another genesis.
     #[error(
         "the data directory {dir} belongs to genesis {found}, but this node's genesis is {expected}: wrong data directory or genesis file"
@@ -169,6 +172,25 @@ impl RunningNode {
             limits: config.limits,
             reporter: Some(config.key.clone()),
         })?;
+        // Transactions accepted before a crash or stop come back, each checked again against
+        // the committed state.
+        let snap = store.snapshot()?;
+        let restored = mempool.open_journal(&config.data_dir.join("mempool.journal"), |who| {
+            let info = synod_execution::bank::account(&snap, who).unwrap_or_default();
+            synod_mempool::SenderState {
+                nonce: info.nonce,
+                balance: info.balance,
+            }
+        })?;
+        drop(snap);
+        if restored.read > 0 || restored.torn_bytes > 0 {
+            tracing::info!(
+                restored = restored.admitted,
+                dropped = restored.dropped,
+                torn_bytes = restored.torn_bytes,
+                "transaction pool restored from its journal"
+            );
+        }
 
         let rpc_runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -94,7 +94,11 @@ pub fn check_key(key: &AccountId) -> Result<(), SignatureError> {
 }
 
 /// Verifies one signature under the chain's rule.
-pub fn verify(key: &AccountId, message: &[u8], signature: &Signature) -> Result<(), SignatureError> {
+pub fn verify(
+    key: &AccountId,
+    message: &[u8],
+    signature: &Signature,
+) -> Result<(), SignatureError> {
     check_key(key)?;
     let vk = ed25519_zebra::VerificationKey::try_from(*key.as_bytes())
         .map_err(|_| SignatureError::InvalidKey)?;
@@ -173,7 +177,11 @@ pub mod adversary {
     impl TorsionSigner {
         /// A signer whose secret scalar is derived from `seed`.
         pub fn new(seed: &[u8]) -> Self {
-            let secret = Scalar::from_hash(Sha512::new().chain_update(b"torsion signer").chain_update(seed));
+            let secret = Scalar::from_hash(
+                Sha512::new()
+                    .chain_update(b"torsion signer")
+                    .chain_update(seed),
+            );
             TorsionSigner {
                 secret,
                 account: AccountId((B * secret).compress().to_bytes()),
@@ -281,7 +289,11 @@ mod tests {
     #[test]
     fn basepoint_multiples_are_usable_keys() {
         for i in 1u64..50 {
-            let key = AccountId((ED25519_BASEPOINT_POINT * Scalar::from(i)).compress().to_bytes());
+            let key = AccountId(
+                (ED25519_BASEPOINT_POINT * Scalar::from(i))
+                    .compress()
+                    .to_bytes(),
+            );
             assert_eq!(check_key(&key), Ok(()));
         }
     }

@@ -24,6 +24,14 @@ pub const MAX_CHAIN_ID_LEN: usize = 64;
 pub trait CallWeight {
     /// Weight units.
     fn weight(&self) -> u64;
+
+    /// The most native SYN the call itself says it may take from the sender's free balance,
+    /// beyond the fee (a transfer's amount, a bond, a stake, a burn cap). The pool requires a
+    /// sender's pooled transactions to be payable together: fees plus these bounds within the
+    /// balance. A call that moves no SYN, or none it can bound, says 0.
+    fn spend_bound(&self) -> Balance {
+        0
+    }
 }
 
 /// Fee prices. The fee a transaction must offer is `per_byte * encoded_size + per_weight *

@@ -295,7 +295,10 @@ fn cases() -> Vec<Case> {
     let id = EdwardsPoint::default();
     let t = t8();
     for (i, name) in [
-        (1u64, "R with an order-8 torsion component (the issue's tweak)"),
+        (
+            1u64,
+            "R with an order-8 torsion component (the issue's tweak)",
+        ),
         (2, "R with an order-4 torsion component"),
         (4, "R with an order-2 torsion component"),
     ] {
@@ -312,13 +315,7 @@ fn cases() -> Vec<Case> {
         Ok(()),
     ));
     let (key, sig) = sign_raw(a, t, r, t * Scalar::from(3u64), &msg);
-    v.push(case(
-        "mixed-order key and R",
-        key,
-        msg.clone(),
-        sig,
-        Ok(()),
-    ));
+    v.push(case("mixed-order key and R", key, msg.clone(), sig, Ok(())));
     // Small-order R: S = k·a makes the cofactored equation hold; still needs the secret a.
     let (key, sig) = sign_raw(a, id, Scalar::ZERO, t, &msg);
     v.push(case(
@@ -354,7 +351,13 @@ fn cases() -> Vec<Case> {
         .find(|b| CompressedEdwardsY(*b).decompress().is_none())
         .expect("some small y is off the curve");
     bad_r[..32].copy_from_slice(&off_curve);
-    v.push(case("R not on the curve", key, msg.clone(), bad_r, Err(BadSignature)));
+    v.push(case(
+        "R not on the curve",
+        key,
+        msg.clone(),
+        bad_r,
+        Err(BadSignature),
+    ));
     v.push(case(
         "key not on the curve",
         off_curve,

@@ -92,10 +92,12 @@ pub fn rejection_kind(e: &MempoolError) -> &'static str {
         MempoolError::Invalid(TxError::FeeTooLow { .. }) => "fee_too_low",
         MempoolError::StaleNonce { .. } => "stale_nonce",
         MempoolError::NonceTooFar { .. } => "nonce_too_far",
-        MempoolError::CannotPayFee { .. } => "insufficient_balance_for_fee",
+        MempoolError::CannotPay { .. } => "insufficient_balance",
         MempoolError::AlreadyKnown(_) => "already_known",
         MempoolError::ReplacementUnderpriced { .. } => "replacement_underpriced",
         MempoolError::SenderLimit(_) => "sender_limit",
+        MempoolError::SenderFutureLimit(_) => "sender_future_limit",
+        MempoolError::FutureFull { .. } => "future_full",
         MempoolError::PoolFull { .. } => "pool_full",
         MempoolError::Unavailable(_) => "node_unavailable",
     }

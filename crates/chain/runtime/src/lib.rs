@@ -41,8 +41,8 @@ use synod_bank::Bank;
 use synod_module::{
     BlockCtx, CallError, GenesisError, GenesisFailure, MethodDoc, Module, StateError,
 };
-use synod_primitives::AccountId;
 use synod_primitives::tx::CallWeight;
+use synod_primitives::{AccountId, Balance};
 use synod_storage::delta::Overlay;
 use synod_storage::{StateRead, Store};
 use synod_subnets::Subnets;
@@ -227,6 +227,13 @@ macro_rules! runtime {
                 match self {
                     Call::Bank(c) => Bank::call_weight(c),
                     $( Call::$CallVar(c) => <$Module>::call_weight(c), )*
+                }
+            }
+
+            fn spend_bound(&self) -> Balance {
+                match self {
+                    Call::Bank(c) => Bank::call_spend(c),
+                    $( Call::$CallVar(c) => <$Module>::call_spend(c), )*
                 }
             }
         }

@@ -309,6 +309,13 @@ impl Module for Bank {
         call.weight()
     }
 
+    fn call_spend(call: &BankCall) -> Balance {
+        match call {
+            BankCall::Transfer { amount, .. } => *amount,
+            BankCall::BindHotkey { .. } => 0,
+        }
+    }
+
     fn rpc(&self, store: &synod_storage::Store) -> jsonrpsee::Methods {
         use rpc::BankApiServer;
         rpc::BankRpc::new(store.clone()).into_rpc().into()

@@ -311,6 +311,26 @@ impl Module for Subnets {
         call.weight()
     }
 
+    fn call_spend(call: &SubnetCall) -> synod_primitives::Balance {
+        match call {
+            SubnetCall::RegisterNetwork { max_lock_cost, .. } => *max_lock_cost,
+            SubnetCall::BurnedRegister { max_burn, .. } => *max_burn,
+            SubnetCall::AddStake { amount, .. } => *amount,
+            // Alpha moves, weights, axons and settings take no SYN from the free balance.
+            SubnetCall::StartCall { .. }
+            | SubnetCall::SetHyperparameter { .. }
+            | SubnetCall::ServeAxon { .. }
+            | SubnetCall::SetWeights { .. }
+            | SubnetCall::CommitWeights { .. }
+            | SubnetCall::RevealWeights { .. }
+            | SubnetCall::RemoveStake { .. }
+            | SubnetCall::MoveStake { .. }
+            | SubnetCall::TransferStake { .. }
+            | SubnetCall::SwapStake { .. }
+            | SubnetCall::SetDelegateTake { .. } => 0,
+        }
+    }
+
     fn rpc(&self, store: &synod_storage::Store) -> jsonrpsee::Methods {
         use rpc::SubnetsApiServer;
         rpc::SubnetsRpc::new(store.clone(), self.params.clone())

@@ -634,6 +634,15 @@ impl Module for Validators {
         call.weight()
     }
 
+    fn call_spend(call: &ValidatorCall) -> Balance {
+        match call {
+            ValidatorCall::Bond { amount } => *amount,
+            ValidatorCall::Unbond { .. }
+            | ValidatorCall::Withdraw
+            | ValidatorCall::ReportEquivocation { .. } => 0,
+        }
+    }
+
     fn rpc(&self, store: &synod_storage::Store) -> jsonrpsee::Methods {
         use rpc::ValidatorsApiServer;
         rpc::ValidatorsRpc::new(store.clone(), self.params)
