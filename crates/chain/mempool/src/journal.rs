@@ -52,6 +52,16 @@ fn record(bytes: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(bytes);
 }
 
+/// A whole journal file holding `txs`: the magic, then one record each.
+pub fn frame(txs: &[Vec<u8>]) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(8 + txs.iter().map(|t| t.len() + 8).sum::<usize>());
+    buf.extend_from_slice(MAGIC);
+    for t in txs {
+        record(t, &mut buf);
+    }
+    buf
+}
+
 /// An open journal, appending.
 pub struct Journal {
     path: PathBuf,
@@ -64,11 +74,7 @@ impl Journal {
     /// renames it over `path`; returns it open for appending.
     pub fn rewrite(path: &Path, txs: Vec<Vec<u8>>) -> Result<Journal, JournalError> {
         let tmp = path.with_extension("journal.tmp");
-        let mut buf = Vec::with_capacity(8 + txs.iter().map(|t| t.len() + 8).sum::<usize>());
-        buf.extend_from_slice(MAGIC);
-        for t in &txs {
-            record(t, &mut buf);
-        }
+        let buf = frame(&txs);
         {
             let mut f = File::create(&tmp).map_err(io(&tmp))?;
             f.write_all(&buf).map_err(io(&tmp))?;
@@ -128,11 +134,17 @@ pub fn read(path: &Path) -> Result<(Vec<Vec<u8>>, u64), JournalError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
         Err(e) => return Err(io(path)(e)),
     }
+    parse(&bytes).ok_or_else(|| JournalError::NotAJournal(path.to_path_buf()))
+}
+
+/// The records in journal `bytes` and the number of trailing bytes that did not form a whole,
+/// intact record; `None` if the bytes are not a journal. Empty bytes are an empty journal.
+pub fn parse(bytes: &[u8]) -> Option<(Vec<Vec<u8>>, u64)> {
     if bytes.is_empty() {
-        return Ok((Vec::new(), 0));
+        return Some((Vec::new(), 0));
     }
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(JournalError::NotAJournal(path.to_path_buf()));
+        return None;
     }
     let mut records = Vec::new();
     let mut at = MAGIC.len();
@@ -153,7 +165,7 @@ pub fn read(path: &Path) -> Result<(Vec<Vec<u8>>, u64), JournalError> {
         records.push(body.to_vec());
         at += 8 + len as usize;
     }
-    Ok((records, (bytes.len() - at) as u64))
+    Some((records, (bytes.len() - at) as u64))
 }
 
 #[cfg(test)]
