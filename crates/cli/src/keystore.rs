@@ -334,7 +334,7 @@ impl Keystore {
         for entry in entries {
             let entry = entry.map_err(|e| file_err(&self.dir, e))?;
             let p = entry.path();
-            if !p.extension().is_some_and(|e| e == "json") {
+            if p.extension().is_none_or(|e| e != "json") {
                 continue;
             }
             let loaded = match p.file_stem().and_then(|s| s.to_str()) {
