@@ -358,9 +358,11 @@ enum ReadError {
 }
 
 /// Bits of a key file nobody but its owner may have.
+#[cfg(unix)]
 const FILE_FORBIDDEN: u32 = 0o077;
 /// Bits of the keystore directory nobody but its owner may have: write (and so rename or
 /// replace files in it).
+#[cfg(unix)]
 const DIR_FORBIDDEN: u32 = 0o022;
 
 #[cfg(unix)]
