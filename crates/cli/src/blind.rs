@@ -90,7 +90,9 @@ pub struct LocalnetArgs {
 pub struct StoreArgs {
     #[command(flatten)]
     pub client: ClientArgs,
-    /// Secret id (update only).
+    /// Secret id: required by update. For store it is optional (default: random) and is
+    /// the store's request id: running the same store again with it, the same value and
+    /// permissions finishes or repeats it harmlessly; other content under it is refused.
     #[arg(long)]
     pub id: Option<SecretId>,
     /// Element type (u8..u64, i8..i64, bool).
@@ -359,7 +361,11 @@ fn store(cli: &Cli, a: &StoreArgs) -> anyhow::Result<()> {
             .or_default()
             .insert(p.parse::<ProgramKey>()?);
     }
-    let id = rt()?.block_on(c.store_secret(ty, &value, Some(perms)))?;
+    let id = match a.id {
+        Some(id) => id,
+        None => SecretId::random()?,
+    };
+    rt()?.block_on(c.store_secret_as(id, ty, &value, Some(perms)))?;
     emit(cli.json, &serde_json::json!({ "id": id }), || {
         format!("stored secret {id}")
     })

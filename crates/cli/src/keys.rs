@@ -1,7 +1,7 @@
 //! `synod key ...`
 
 use crate::Cli;
-use crate::keystore::{KeyKind, Keystore};
+use crate::keystore::{KeyKind, Keystore, KeystoreError};
 use crate::output::emit;
 use anyhow::{Context, bail};
 use clap::Subcommand;
@@ -18,8 +18,12 @@ pub enum KeyCommand {
         /// `cold` (funds; encrypted) or `hot` (operational).
         #[arg(long, value_enum, default_value = "cold")]
         kind: KeyKind,
+        /// Make a coldkey without a passphrase (test keys only: it unlocks without asking).
+        #[arg(long)]
+        no_passphrase: bool,
     },
-    /// List keys.
+    /// List keys. A file that cannot be used is named on stderr (and, with --json, listed as
+    /// `{"name", "file", "error"}`); the others are still listed and the exit status is 0.
     List,
     /// Show a key's account.
     Show {
@@ -36,6 +40,9 @@ pub enum KeyCommand {
         /// `cold` or `hot`.
         #[arg(long, value_enum, default_value = "cold")]
         kind: KeyKind,
+        /// Import a coldkey without a passphrase (test keys only).
+        #[arg(long)]
+        no_passphrase: bool,
     },
     /// Print a key's secret seed (hex). Anyone with it controls the account.
     Export {
@@ -72,6 +79,22 @@ pub fn passphrase(prompt: &str, confirm: bool) -> anyhow::Result<String> {
     Ok(p)
 }
 
+/// The passphrase of a new coldkey: `None` for an explicit `--no-passphrase` key, otherwise
+/// one that must not be empty (checked again by the keystore).
+fn new_passphrase(kind: KeyKind, no_passphrase: bool) -> anyhow::Result<Option<String>> {
+    match kind {
+        KeyKind::Hot => Ok(None),
+        KeyKind::Cold if no_passphrase => Ok(None),
+        KeyKind::Cold => {
+            let p = passphrase("New passphrase: ", true)?;
+            if p.is_empty() {
+                return Err(KeystoreError::EmptyPassphrase.into());
+            }
+            Ok(Some(p))
+        }
+    }
+}
+
 /// Resolves a signer: a dev name with `--dev`, else a keystore key (unlocked).
 pub fn signer(cli: &Cli, name: &str) -> anyhow::Result<Keypair> {
     if cli.dev && DEV_ACCOUNT_NAMES.contains(&name.to_lowercase().as_str()) {
@@ -84,12 +107,16 @@ pub fn signer(cli: &Cli, name: &str) -> anyhow::Result<Keypair> {
         asked = Some(());
         p
     });
-    key.with_context(|| {
-        if cli.dev {
-            format!("no key '{name}' in the keystore or among dev names {DEV_ACCOUNT_NAMES:?}")
-        } else {
-            format!("cannot use key '{name}' (dev names need --dev)")
+    key.map_err(|e| match e {
+        KeystoreError::NotFound(_) if cli.dev => anyhow::anyhow!(
+            "cannot use key '{name}': not in the keystore nor among dev names {DEV_ACCOUNT_NAMES:?}"
+        ),
+        KeystoreError::NotFound(_) => {
+            anyhow::anyhow!("cannot use key '{name}': {e} (dev names need --dev)")
         }
+        // The keystore's own reason (unsafe permissions with their fix, wrong passphrase)
+        // is the message: wrapping it would hide the fix behind a generic line.
+        e => anyhow::anyhow!("cannot use key '{name}': {e}"),
     })
 }
 
@@ -105,28 +132,32 @@ pub fn account(cli: &Cli, s: &str) -> anyhow::Result<AccountId> {
     }
     match keystore(cli).load(s) {
         Ok(f) => Ok(f.account),
-        Err(e) => Err(anyhow::anyhow!(e)).with_context(|| {
-            format!(
-                "'{s}' is not a 0x account, a keystore name{}",
-                if cli.dev {
-                    ", or a dev name"
-                } else {
-                    " (dev names need --dev)"
-                }
-            )
-        }),
+        Err(e @ (KeystoreError::NotFound(_) | KeystoreError::BadName(_))) => {
+            Err(anyhow::anyhow!(e)).with_context(|| {
+                format!(
+                    "'{s}' is not a 0x account, a keystore name{}",
+                    if cli.dev {
+                        ", or a dev name"
+                    } else {
+                        " (dev names need --dev)"
+                    }
+                )
+            })
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
 pub fn run(cli: &Cli, cmd: &KeyCommand) -> anyhow::Result<()> {
     let ks = keystore(cli);
     match cmd {
-        KeyCommand::New { name, kind } => {
+        KeyCommand::New {
+            name,
+            kind,
+            no_passphrase,
+        } => {
             let key = Keypair::generate()?;
-            let pass = match kind {
-                KeyKind::Cold => Some(passphrase("New passphrase: ", true)?),
-                KeyKind::Hot => None,
-            };
+            let pass = new_passphrase(*kind, *no_passphrase)?;
             let file = ks.save(name, *kind, &key, pass.as_deref())?;
             emit(
                 cli.json,
@@ -141,16 +172,37 @@ pub fn run(cli: &Cli, cmd: &KeyCommand) -> anyhow::Result<()> {
             )
         }
         KeyCommand::List => {
-            let files = ks.list()?;
-            let rows: Vec<_> = files
+            let listing = ks.list()?;
+            // Unusable files are reported, not fatal: one damaged file must not hide the keys
+            // that still work. They go to stderr so scripts reading stdout are not misled.
+            for (path, e) in &listing.unreadable {
+                eprintln!("warning: skipping {}: {e}", path.display());
+            }
+            let mut rows: Vec<_> = listing
+                .keys
                 .iter()
-                .map(|f| serde_json::json!({"name": f.name, "kind": f.kind, "account": f.account}))
+                .map(|f| {
+                    let mut row =
+                        serde_json::json!({"name": f.name, "kind": f.kind, "account": f.account});
+                    if f.no_passphrase {
+                        row["no_passphrase"] = true.into();
+                    }
+                    row
+                })
                 .collect();
+            rows.extend(listing.unreadable.iter().map(|(path, e)| {
+                serde_json::json!({
+                    "name": path.file_stem().map(|s| s.to_string_lossy()),
+                    "file": path,
+                    "error": e.to_string(),
+                })
+            }));
             emit(cli.json, &rows, || {
-                if files.is_empty() {
+                if listing.keys.is_empty() && listing.unreadable.is_empty() {
                     return "no keys (create one with `synod key new NAME`)".into();
                 }
-                files
+                let mut lines: Vec<String> = listing
+                    .keys
                     .iter()
                     .map(|f| {
                         format!(
@@ -160,8 +212,15 @@ pub fn run(cli: &Cli, cmd: &KeyCommand) -> anyhow::Result<()> {
                             f.account
                         )
                     })
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                    .collect();
+                lines.extend(listing.unreadable.iter().map(|(path, _)| {
+                    let stem = path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy())
+                        .unwrap_or_default();
+                    format!("{stem:<20} ?     unreadable: {}", path.display())
+                }));
+                lines.join("\n")
             })
         }
         KeyCommand::Show { name } => {
@@ -173,7 +232,12 @@ pub fn run(cli: &Cli, cmd: &KeyCommand) -> anyhow::Result<()> {
                 || format!("{name}: {acct}"),
             )
         }
-        KeyCommand::Import { name, seed, kind } => {
+        KeyCommand::Import {
+            name,
+            seed,
+            kind,
+            no_passphrase,
+        } => {
             let seed_hex = match seed {
                 Some(s) => s.clone(),
                 None => {
@@ -185,10 +249,7 @@ pub fn run(cli: &Cli, cmd: &KeyCommand) -> anyhow::Result<()> {
             let bytes = synod_primitives::hash::parse_hex_array::<32>(&seed_hex)
                 .context("seed must be 32 bytes of hex")?;
             let key = Keypair::from_seed(&bytes);
-            let pass = match kind {
-                KeyKind::Cold => Some(passphrase("New passphrase: ", true)?),
-                KeyKind::Hot => None,
-            };
+            let pass = new_passphrase(*kind, *no_passphrase)?;
             let file = ks.save(name, *kind, &key, pass.as_deref())?;
             emit(
                 cli.json,

@@ -1,4 +1,11 @@
-//! The on-disk keystore: one JSON file per key under the keystore directory, mode 0600.
+//! The on-disk keystore: one JSON file per key under the keystore directory.
+//!
+//! Permissions are part of the format: the directory is created 0700 and every file 0600, both
+//! atomically (the mode is given at creation; a file is written under a temporary name and
+//! linked into place, so no reader ever sees it half written or with wider bits). A key file
+//! that group or others can access, or a directory they can write to (where they could swap
+//! a file), is refused with the `chmod` that fixes it rather than used: the seed of a hotkey
+//! is in the clear, and a replaced coldkey file would pair our passphrase with their key.
 //!
 //! Coldkeys hold funds, so their seed is encrypted: Argon2id derives a key from the passphrase
 //! and a random salt, XChaCha20-Poly1305 seals the seed (the account id is authenticated as
@@ -39,6 +46,11 @@ pub struct KeyFile {
     /// Encrypted seed (coldkeys only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<EncryptedSeed>,
+    /// A coldkey made with `--no-passphrase` (test keys): sealed under the empty passphrase and
+    /// unlocked without asking. Recorded so that only keys created that way on purpose skip
+    /// the prompt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_passphrase: bool,
 }
 
 /// An encrypted seed and its KDF/cipher parameters.
@@ -82,6 +94,22 @@ pub enum KeystoreError {
     /// Randomness unavailable.
     #[error("no randomness: {0}")]
     Random(String),
+    /// A coldkey without a passphrase that was not asked for explicitly.
+    #[error(
+        "a coldkey needs a non-empty passphrase (SYNOD_PASSWORD is empty or nothing was typed); \
+         for a throwaway test key pass --no-passphrase"
+    )]
+    EmptyPassphrase,
+    /// A key file or the keystore directory is open to other users.
+    #[error("{path}: {problem}; refusing to use it (fix: chmod {fix_mode:o} {path})")]
+    Insecure {
+        /// The file or directory.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+        /// The mode that fixes it.
+        fix_mode: u32,
+    },
 }
 
 fn file_err(path: &Path, e: impl std::fmt::Display) -> KeystoreError {
@@ -171,6 +199,16 @@ pub struct Keystore {
     dir: PathBuf,
 }
 
+/// What `list` found: the keys it could read, and every other `*.json` file with the reason
+/// it could not be used, so one damaged file does not hide the rest.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Readable keys, sorted by name.
+    pub keys: Vec<KeyFile>,
+    /// Unusable files (sorted by path) and why.
+    pub unreadable: Vec<(PathBuf, KeystoreError)>,
+}
+
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
@@ -193,7 +231,8 @@ impl Keystore {
         Ok(self.dir.join(format!("{name}.json")))
     }
 
-    /// Stores `key` under `name`; coldkeys are encrypted with `passphrase`.
+    /// Stores `key` under `name`. A coldkey is encrypted with `passphrase`, which must not be
+    /// empty; `None` makes an explicit no-passphrase coldkey (test keys only).
     pub fn save(
         &self,
         name: &str,
@@ -202,6 +241,11 @@ impl Keystore {
         passphrase: Option<&str>,
     ) -> Result<KeyFile, KeystoreError> {
         let path = self.path(name)?;
+        if kind == KeyKind::Cold && passphrase.is_some_and(str::is_empty) {
+            return Err(KeystoreError::EmptyPassphrase);
+        }
+        create_private_dir(&self.dir).map_err(|e| file_err(&self.dir, e))?;
+        check_dir(&self.dir)?;
         if path.exists() {
             return Err(KeystoreError::Exists(name.to_string()));
         }
@@ -219,26 +263,37 @@ impl Keystore {
                 )?),
                 KeyKind::Hot => None,
             },
+            no_passphrase: kind == KeyKind::Cold && passphrase.is_none(),
         };
         seed.zeroize();
-        std::fs::create_dir_all(&self.dir).map_err(|e| file_err(&self.dir, e))?;
-        set_private_dir(&self.dir);
         let json = serde_json::to_vec_pretty(&file).map_err(|e| file_err(&path, e))?;
-        write_private(&path, &json).map_err(|e| file_err(&path, e))?;
+        let tmp = self
+            .dir
+            .join(format!(".{name}.json.{}.tmp", hex::encode(random::<8>()?)));
+        write_new_private(&tmp, &path, &json).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => KeystoreError::Exists(name.to_string()),
+            _ => file_err(&path, e),
+        })?;
         Ok(file)
     }
 
-    /// Reads a key file (no decryption).
+    /// Reads a key file (no decryption); refuses one that other users can access.
     pub fn load(&self, name: &str) -> Result<KeyFile, KeystoreError> {
         let path = self.path(name)?;
-        let bytes = match std::fs::read(&path) {
+        check_dir(&self.dir)?;
+        self.load_path(name, &path)
+    }
+
+    fn load_path(&self, name: &str, path: &Path) -> Result<KeyFile, KeystoreError> {
+        let bytes = match read_private(path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(KeystoreError::NotFound(name.to_string()));
             }
-            Err(e) => return Err(file_err(&path, e)),
+            Err(ReadError::Io(e)) => return Err(file_err(path, e)),
+            Err(ReadError::Keystore(e)) => return Err(e),
         };
-        serde_json::from_slice(&bytes).map_err(|e| file_err(&path, e))
+        serde_json::from_slice(&bytes).map_err(|e| file_err(path, e))
     }
 
     /// Loads and unlocks a key.
@@ -248,72 +303,173 @@ impl Keystore {
         passphrase: impl FnOnce() -> String,
     ) -> Result<Keypair, KeystoreError> {
         let file = self.load(name)?;
+        let path = self.path(name)?;
         let seed = match (&file.seed, &file.encrypted) {
             (Some(hex_seed), _) => {
-                let b = hex::decode(hex_seed).map_err(|e| file_err(&self.dir, e))?;
+                let b = hex::decode(hex_seed).map_err(|e| file_err(&path, e))?;
                 <[u8; 32]>::try_from(b.as_slice())
-                    .map_err(|_| file_err(&self.dir, "seed is not 32 bytes"))?
+                    .map_err(|_| file_err(&path, "seed is not 32 bytes"))?
             }
+            (None, Some(enc)) if file.no_passphrase => decrypt_seed(enc, &file.account, "")?,
             (None, Some(enc)) => decrypt_seed(enc, &file.account, &passphrase())?,
-            (None, None) => return Err(file_err(&self.dir, "no seed in key file")),
+            (None, None) => return Err(file_err(&path, "no seed in key file")),
         };
         let key = Keypair::from_seed(&seed);
         if key.account() != file.account {
-            return Err(file_err(
-                &self.dir,
-                "seed does not match the stored account",
-            ));
+            return Err(file_err(&path, "seed does not match the stored account"));
         }
         Ok(key)
     }
 
-    /// All key files, sorted by name.
-    pub fn list(&self) -> Result<Vec<KeyFile>, KeystoreError> {
-        let mut out = Vec::new();
+    /// Every `*.json` file of the keystore: readable keys sorted by name, the others with
+    /// their reason. Fails only when the directory itself cannot be trusted or read.
+    pub fn list(&self) -> Result<Listing, KeystoreError> {
+        let mut out = Listing::default();
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
             Err(e) => return Err(file_err(&self.dir, e)),
         };
-        for entry in entries.flatten() {
+        check_dir(&self.dir)?;
+        for entry in entries {
+            let entry = entry.map_err(|e| file_err(&self.dir, e))?;
             let p = entry.path();
-            if p.extension().is_some_and(|e| e == "json")
-                && let Some(stem) = p.file_stem().and_then(|s| s.to_str())
-            {
-                out.push(self.load(stem)?);
+            if p.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let loaded = match p.file_stem().and_then(|s| s.to_str()) {
+                Some(stem) if valid_name(stem) => self.load_path(stem, &p),
+                _ => Err(file_err(&p, "not a valid key name")),
+            };
+            match loaded {
+                Ok(f) => out.keys.push(f),
+                Err(e) => out.unreadable.push((p, e)),
             }
         }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out.keys.sort_by(|a, b| a.name.cmp(&b.name));
+        out.unreadable.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
     }
 }
 
+enum ReadError {
+    Io(std::io::Error),
+    Keystore(KeystoreError),
+}
+
+/// Bits of a key file nobody but its owner may have.
 #[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+const FILE_FORBIDDEN: u32 = 0o077;
+/// Bits of the keystore directory nobody but its owner may have: write (and so rename or
+/// replace files in it).
+#[cfg(unix)]
+const DIR_FORBIDDEN: u32 = 0o022;
+
+#[cfg(unix)]
+fn read_private(path: &Path) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    // The mode checked is that of the file actually opened (a symlink's target), not of a
+    // path that could change between a check and the read.
+    let mut f = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let meta = f.metadata().map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::Keystore(file_err(path, "not a regular file")));
+    }
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & FILE_FORBIDDEN != 0 {
+        return Err(ReadError::Keystore(KeystoreError::Insecure {
+            path: path.to_path_buf(),
+            problem: format!("key file has mode {mode:04o}, open to group or others"),
+            fix_mode: 0o600,
+        }));
+    }
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    Ok(bytes)
+}
+
+#[cfg(not(unix))]
+fn read_private(path: &Path) -> Result<Vec<u8>, ReadError> {
+    std::fs::read(path).map_err(ReadError::Io)
+}
+
+#[cfg(unix)]
+fn check_dir(dir: &Path) -> Result<(), KeystoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = match std::fs::metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(file_err(dir, e)),
+    };
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & DIR_FORBIDDEN != 0 {
+        return Err(KeystoreError::Insecure {
+            path: dir.to_path_buf(),
+            problem: format!(
+                "keystore directory has mode {mode:04o}: group or others can replace key files"
+            ),
+            fix_mode: 0o700,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_dir(_: &Path) -> Result<(), KeystoreError> {
+    Ok(())
+}
+
+/// Creates `dir` (and missing parents) as 0700 from the start; an existing directory is left
+/// as it is, for `check_dir` to judge.
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+/// Writes `bytes` to `tmp` (created 0600, fsynced), then links it to `path`, which must not
+/// exist: the key appears complete and private or not at all, and never replaces another.
+#[cfg(unix)]
+fn write_new_private(tmp: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::hard_link(tmp, path)
+    })();
+    let _ = std::fs::remove_file(tmp);
+    written?;
+    if let Some(dir) = path.parent()
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        // Make the new directory entry durable; a failure here loses nothing already there.
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 #[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
+fn write_new_private(tmp: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(tmp, bytes)?;
+    let linked = std::fs::hard_link(tmp, path);
+    let _ = std::fs::remove_file(tmp);
+    linked
 }
-
-#[cfg(unix)]
-fn set_private_dir(dir: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-}
-
-#[cfg(not(unix))]
-fn set_private_dir(_: &Path) {}
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,8 @@
 //! run`), negative values on the command line, a killed node failing the next job cleanly, the
 //! survivors still serving shares, a restarted node restoring its store, and
 //! a hung (SIGSTOPped) node failing calls within the client timeout and the
-//! committee recovering once it resumes.
+//! committee recovering once it resumes; and a store during such a hang
+//! leaving no share anywhere, then a store and its retry with the same id.
 #![allow(missing_docs)]
 
 mod common;
@@ -425,5 +426,109 @@ impl Drop for Hung {
         let _ = Command::new("kill")
             .args(["-CONT", &self.0.to_string()])
             .status();
+    }
+}
+
+/// `blind_info` of node `i` over plain JSON-RPC.
+fn node_info(committee: &Path, i: usize) -> serde_json::Value {
+    let c: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(committee).expect("committee")).expect("json");
+    let url = c["members"][i]["rpc"].as_str().expect("rpc").to_string();
+    let (status, body) = common::http(
+        "POST",
+        &url,
+        r#"{"jsonrpc":"2.0","id":1,"method":"blind_info","params":[]}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    v["result"].clone()
+}
+
+/// A store while one member hangs (SIGSTOP) fails with an error naming it, and leaves the
+/// secret nowhere: not on the members that answered, and not on the hung one once it resumes
+/// and handles what was queued for it. Then a store succeeds, the same store again (same id)
+/// is a harmless retry, and the same id with another value is refused.
+#[test]
+fn store_is_all_or_nothing_when_a_node_hangs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let net = start_localnet(dir.path());
+    let id = "5a".repeat(32);
+    let store = |id: &str, value: &str| {
+        blind(
+            &net,
+            "alice",
+            &[
+                "store",
+                "--id",
+                id,
+                "--type",
+                "u32",
+                "--value",
+                value,
+                "--timeout-ms",
+                "1500",
+            ],
+        )
+    };
+    let hung = Hung::stop(net.pids[1]);
+    let t = Instant::now();
+    let e = err_text(&store(&id, "7"), "store while node 1 hangs");
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    assert!(
+        e.contains("node 1") && e.contains("no answer within 1500 ms"),
+        "names the hung node: {e}"
+    );
+    for i in [0, 2] {
+        let info = node_info(&net.committee, i);
+        assert_eq!(info["secrets"], 0, "node {i} keeps a share: {info}");
+        assert_eq!(info["prepared"], 0, "node {i}: {info}");
+    }
+    assert!(e.contains("was not stored"), "{e}");
+    let e = err_text(
+        &blind(&net, "alice", &["retrieve", &id, "--timeout-ms", "1500"]),
+        "retrieve of the failed store",
+    );
+    assert!(
+        e.contains("node 0: not found") && e.contains("node 2: not found"),
+        "{e}"
+    );
+
+    // Resume: node 1 now handles the prepare and the abort that queued up while it hung.
+    drop(hung);
+    let _ = node_info(&net.committee, 1);
+    std::thread::sleep(Duration::from_millis(1000));
+    for i in 0..3 {
+        let info = node_info(&net.committee, i);
+        assert_eq!(info["secrets"], 0, "node {i} after resume: {info}");
+        assert_eq!(info["prepared"], 0, "node {i} after resume: {info}");
+    }
+    let e = err_text(
+        &blind(&net, "alice", &["retrieve", &id]),
+        "retrieve after resume",
+    );
+    for i in 0..3 {
+        assert!(e.contains(&format!("node {i}: not found")), "{e}");
+    }
+
+    // A store succeeds; repeating it (same id and value) is a retry, not a duplicate.
+    let id2 = "6b".repeat(32);
+    for attempt in 0..2 {
+        let v = ok_json(&store(&id2, "8"), "store");
+        assert_eq!(v["id"], id2.as_str(), "attempt {attempt}");
+    }
+    for i in 0..3 {
+        let info = node_info(&net.committee, i);
+        assert_eq!(info["secrets"], 1, "node {i}: {info}");
+        assert_eq!(info["prepared"], 0, "node {i}: {info}");
+    }
+    let r = ok_json(&blind(&net, "alice", &["retrieve", &id2]), "retrieve");
+    assert_eq!(r["value"], 8);
+    // The same id with other content is refused, and changes nothing.
+    let e = err_text(&store(&id2, "9"), "same id, other value");
+    assert!(e.contains("different content"), "{e}");
+    let r = ok_json(&blind(&net, "alice", &["retrieve", &id2]), "retrieve");
+    assert_eq!(r["value"], 8);
+    for i in 0..3 {
+        assert_eq!(node_info(&net.committee, i)["secrets"], 1);
     }
 }

@@ -1,5 +1,7 @@
 //! The keystore through the `synod` binary: create, list, show, export, import, refuse
-//! wrong passphrases and duplicates; key files are private.
+//! wrong passphrases and duplicates; key files are private, and files or directories open to
+//! other users are refused; coldkeys need a passphrase unless made with `--no-passphrase`; one
+//! damaged file does not hide the other keys.
 
 mod common;
 
@@ -73,6 +75,8 @@ fn keystore_lifecycle() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&ks).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "keystore directory");
         for f in ["main.json", "ops.json", "copy.json"] {
             let mode = std::fs::metadata(ks.join(f))
                 .expect("meta")
@@ -111,4 +115,182 @@ fn a_reader_that_goes_away_is_not_a_panic() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "{stderr}");
+}
+
+fn chmod(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+fn error_of(v: &serde_json::Value) -> String {
+    v["error"].as_str().unwrap_or_default().to_string()
+}
+
+/// A hotkey file (its seed in the clear) readable by others is refused, naming the file and
+/// the `chmod` that fixes it, for every command that reads it; fixed, it works again.
+#[cfg(unix)]
+#[test]
+fn key_file_open_to_others_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ks = dir.path().join("keys");
+    let (ok, _, _) = run(&ks, "", &["key", "new", "ops", "--kind", "hot"]);
+    assert!(ok);
+    let file = ks.join("ops.json");
+    for mode in [0o644, 0o640, 0o604, 0o660] {
+        chmod(&file, mode);
+        for args in [&["key", "export", "ops"][..], &["key", "show", "ops"]] {
+            let (ok, v, _) = run(&ks, "", args);
+            assert!(!ok, "{mode:o} {args:?} accepted: {v}");
+            let e = error_of(&v);
+            assert!(
+                e.contains(&format!("chmod 600 {}", file.display())),
+                "{mode:o} {args:?}: {e}"
+            );
+        }
+    }
+    chmod(&file, 0o600);
+    let (ok, v, _) = run(&ks, "", &["key", "export", "ops"]);
+    assert!(ok, "{v}");
+    // A coldkey file is held to the same rule.
+    let (ok, _, _) = run(&ks, "pw", &["key", "new", "main"]);
+    assert!(ok);
+    chmod(&ks.join("main.json"), 0o644);
+    let (ok, v, _) = run(&ks, "pw", &["key", "export", "main"]);
+    assert!(!ok);
+    assert!(error_of(&v).contains("chmod 600"), "{v}");
+}
+
+/// A keystore directory that group or others can write to (and so swap key files in) is
+/// refused for reads and writes alike, naming the directory and the fix.
+#[cfg(unix)]
+#[test]
+fn keystore_directory_writable_by_others_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ks = dir.path().join("keys");
+    let (ok, _, _) = run(&ks, "", &["key", "new", "ops", "--kind", "hot"]);
+    assert!(ok);
+    let fix = format!("chmod 700 {}", ks.display());
+    for mode in [0o777, 0o770, 0o730, 0o702] {
+        chmod(&ks, mode);
+        for args in [
+            &["key", "list"][..],
+            &["key", "export", "ops"],
+            &["key", "new", "other", "--kind", "hot"],
+        ] {
+            let (ok, v, _) = run(&ks, "", args);
+            assert!(!ok, "{mode:o} {args:?} accepted: {v}");
+            assert!(error_of(&v).contains(&fix), "{mode:o} {args:?}: {v}");
+        }
+        assert!(!ks.join("other.json").exists());
+    }
+    // Readable but not writable by others is allowed (the files themselves are private).
+    chmod(&ks, 0o755);
+    let (ok, v, _) = run(&ks, "", &["key", "list"]);
+    assert!(ok, "{v}");
+}
+
+/// A coldkey needs a non-empty passphrase unless `--no-passphrase` asks for a test key, which
+/// then unlocks without a prompt.
+#[test]
+fn empty_passphrase_needs_an_explicit_flag() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ks = dir.path().join("keys");
+    let (ok, v, _) = run(&ks, "", &["key", "new", "main"]);
+    assert!(!ok, "empty passphrase accepted: {v}");
+    assert!(error_of(&v).contains("--no-passphrase"), "{v}");
+    assert!(!ks.join("main.json").exists(), "nothing written");
+    let seed = "11".repeat(32);
+    let (ok, v, _) = run(&ks, "", &["key", "import", "imp", "--seed", &seed]);
+    assert!(!ok, "empty passphrase accepted on import: {v}");
+    assert!(error_of(&v).contains("--no-passphrase"), "{v}");
+
+    let (ok, made, _) = run(&ks, "", &["key", "new", "main", "--no-passphrase"]);
+    assert!(ok, "{made}");
+    let (ok, _, _) = run(
+        &ks,
+        "",
+        &["key", "import", "imp", "--seed", &seed, "--no-passphrase"],
+    );
+    assert!(ok);
+    // No SYNOD_PASSWORD and no terminal: only a key made without a passphrase can unlock.
+    let out = synod()
+        .env_remove("SYNOD_PASSWORD")
+        .arg("--keystore")
+        .arg(&ks)
+        .args(["--json", "key", "export", "main"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["account"], made["account"]);
+    let (ok, list, _) = run(&ks, "", &["key", "list"]);
+    assert!(ok);
+    assert_eq!(list[1]["name"], "main");
+    assert_eq!(list[1]["no_passphrase"], true);
+    // A passphrase-protected key is not affected.
+    let (ok, _, _) = run(&ks, "pw", &["key", "new", "safe"]);
+    assert!(ok);
+    let (ok, _, _) = run(&ks, "", &["key", "export", "safe"]);
+    assert!(!ok, "protected coldkey unlocked with an empty passphrase");
+}
+
+/// One corrupt (or unsafe) file among good ones: `key list` still lists the good keys, names
+/// the bad files on stderr and as `error` rows in JSON, and exits 0.
+#[test]
+fn list_survives_a_corrupt_file() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ks = dir.path().join("keys");
+    for name in ["a-key", "c-key"] {
+        let (ok, _, _) = run(&ks, "", &["key", "new", name, "--kind", "hot"]);
+        assert!(ok);
+    }
+    let bad = ks.join("b-bad.json");
+    std::fs::write(&bad, b"{ not json").expect("write");
+    #[cfg(unix)]
+    chmod(&bad, 0o600);
+    let (ok, list, stderr) = run(&ks, "", &["key", "list"]);
+    assert!(ok, "{list} {stderr}");
+    let rows = list.as_array().expect("array");
+    let good: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.get("error").is_none())
+        .map(|r| r["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(good, vec!["a-key", "c-key"]);
+    let errs: Vec<&serde_json::Value> = rows.iter().filter(|r| r.get("error").is_some()).collect();
+    assert_eq!(errs.len(), 1, "{list}");
+    assert_eq!(errs[0]["name"], "b-bad");
+    assert_eq!(errs[0]["file"], bad.to_str().expect("utf8"));
+    assert!(stderr.contains(bad.to_str().expect("utf8")), "{stderr}");
+    // Text output too.
+    let out = synod()
+        .arg("--keystore")
+        .arg(&ks)
+        .args(["key", "list"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("a-key") && text.contains("c-key"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("b-bad.json"));
+    // A key file open to others is listed as unusable with its fix, not silently shown.
+    #[cfg(unix)]
+    {
+        chmod(&ks.join("c-key.json"), 0o644);
+        let (ok, list, stderr) = run(&ks, "", &["key", "list"]);
+        assert!(ok);
+        assert!(stderr.contains("chmod 600"), "{stderr}");
+        let c = list
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|r| r["name"] == "c-key")
+            .expect("c-key row");
+        assert!(c["error"].as_str().expect("error").contains("chmod 600"));
+    }
 }

@@ -27,7 +27,7 @@ use crate::rpc::{BlindApiClient, NodeInfo};
 use crate::types::{
     BenchKind, CommitteeId, InputBinding, InputSource, Invocation, JobId, JobKind, JobStats,
     MAX_MESSAGE_BYTES, Operation, Permissions, ProgramKey, RequestBody, Response, SecretId,
-    SharedValue, SignedRequest, decode_bounded, fr_to_bytes, random_bytes,
+    SharedValue, SignedRequest, decode_bounded, fr_to_bytes, random_bytes, store_content_digest,
 };
 
 /// A program input given at invocation time.
@@ -113,8 +113,19 @@ pub fn unflatten(shape: &[u32], flat: &[Value]) -> Value {
 
 /// Shamir-share a typed value: one [`SharedValue`] per node.
 pub fn share_value(params: &Params, ty: ScalarType, v: &Value) -> Result<Vec<SharedValue>> {
+    share_value_seeded(params, ty, v, random_bytes()?)
+}
+
+/// As [`share_value`], with the sharing polynomials drawn from `seed`: the same seed gives the
+/// same shares. The seed must be secret from the nodes and used for one value only.
+pub fn share_value_seeded(
+    params: &Params,
+    ty: ScalarType,
+    v: &Value,
+    seed: [u8; 32],
+) -> Result<Vec<SharedValue>> {
     let (shape, flat) = flatten(v)?;
-    let mut rng = StdRng::from_seed(random_bytes()?);
+    let mut rng = StdRng::from_seed(seed);
     let n = params.n();
     let mut per_node: Vec<Vec<[u8; 32]>> = vec![Vec::with_capacity(flat.len()); n];
     for s in &flat {
@@ -368,7 +379,8 @@ impl BlindClient {
         })
     }
 
-    /// Store a secret: one share per node; every node must accept.
+    /// Store a secret under a fresh random id, all or nothing (see
+    /// [`BlindClient::store_secret_as`]).
     pub async fn store_secret(
         &self,
         ty: ScalarType,
@@ -376,18 +388,102 @@ impl BlindClient {
         permissions: Option<Permissions>,
     ) -> Result<SecretId> {
         let id = SecretId::random()?;
+        self.store_secret_as(id, ty, value, permissions).await?;
+        Ok(id)
+    }
+
+    /// Store a secret under `id`, all or nothing across the committee: every node first
+    /// prepares its share (held aside, invisible), and only when all have done so are the
+    /// shares committed; if any node refuses or does not answer, the others are told to drop
+    /// theirs (a node that missed that message drops its share when the prepare expires).
+    ///
+    /// `id` is the request id: the shares are derived from this client's key, `id` and the
+    /// value, so repeating a store with the same id, value and permissions sends the same
+    /// shares and is a retry (it succeeds, once, without a duplicate), while the same id with
+    /// other content is refused by every node.
+    pub async fn store_secret_as(
+        &self,
+        id: SecretId,
+        ty: ScalarType,
+        value: &Value,
+        permissions: Option<Permissions>,
+    ) -> Result<()> {
         let permissions = permissions.unwrap_or_else(|| Permissions::owner_only(self.account()));
-        let shares = share_value(&self.params, ty, value)?;
-        let ops = shares
+        let shares = share_value_seeded(&self.params, ty, value, self.share_seed(&id, ty, value)?)?;
+        let contents: Vec<[u8; 32]> = shares
+            .iter()
+            .map(|v| store_content_digest(v, &permissions))
+            .collect();
+        let prepares = shares
             .into_iter()
-            .map(|value| Operation::StoreSecret {
+            .map(|value| Operation::PrepareSecret {
                 id,
                 value,
                 permissions: permissions.clone(),
             })
             .collect();
-        all_ok(self.call_each(ops).await)?;
-        Ok(id)
+        if let Err(e) = all_ok(self.call_each(prepares).await) {
+            // Every node is told, not only those that answered: a slow node may have prepared
+            // after its answer timed out. Failures here change nothing for the caller: a
+            // share nobody commits expires.
+            let _ = self.call_all(Operation::AbortSecret { id }).await;
+            let why = |m: String| format!("secret {id} was not stored (no node keeps it): {m}");
+            return Err(match e {
+                BlindError::Unauthorised(m) => BlindError::Unauthorised(why(m)),
+                BlindError::Invalid(m) => BlindError::Invalid(why(m)),
+                other => BlindError::Invalid(why(other.to_string())),
+            });
+        }
+        let commits = contents
+            .into_iter()
+            .map(|content| Operation::CommitSecret { id, content })
+            .collect();
+        let results = self.call_each(commits).await;
+        let (done, failed): (Vec<_>, Vec<_>) = results
+            .into_iter()
+            .enumerate()
+            .partition(|(_, r)| r.is_ok());
+        if failed.is_empty() {
+            return Ok(());
+        }
+        // Every node holds its share prepared, so the store can still complete: the same
+        // request again re-prepares (a no-op where committed) and commits the rest.
+        let failed: Vec<String> = failed
+            .into_iter()
+            .map(|(i, r)| match r {
+                Err(BlindError::Node { message, .. }) => format!("node {i}: {message}"),
+                Err(e) => format!("node {i}: {e}"),
+                Ok(_) => format!("node {i}"),
+            })
+            .collect();
+        Err(BlindError::Invalid(format!(
+            "secret {id} is committed at nodes {:?} only ({}); run the same store again \
+             (same id, value and permissions) to complete it",
+            done.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+            failed.join("; ")
+        )))
+    }
+
+    /// The seed of the shares of one store: a keyed hash, under a key derived from this
+    /// client's signing seed (which no node knows), of the id and the value.
+    fn share_seed(&self, id: &SecretId, ty: ScalarType, value: &Value) -> Result<[u8; 32]> {
+        let (shape, flat) = flatten(value)?;
+        let seed = Zeroizing::new(self.key.seed());
+        let key = Zeroizing::new(blake3::derive_key(
+            "synod/blind/store-shares/v1",
+            seed.as_slice(),
+        ));
+        let mut h = blake3::Hasher::new_keyed(&key);
+        h.update(&id.0);
+        h.update(&[ty.code()]);
+        h.update(&(shape.len() as u64).to_le_bytes());
+        for d in &shape {
+            h.update(&d.to_le_bytes());
+        }
+        for x in &flat {
+            h.update(&fr_to_bytes(&scalar_to_field(ty, x)?));
+        }
+        Ok(*h.finalize().as_bytes())
     }
 
     /// Retrieve and reconstruct; needs `t + 1` nodes to agree.

@@ -137,6 +137,14 @@ pub struct NodeConfig {
     /// transfer and decoding overlap.
     #[serde(default = "default_piece_elements")]
     pub mpc_piece_elements: usize,
+    /// How long a prepared (not yet committed) share is kept: a store whose client vanished
+    /// between its two phases leaves nothing behind after this.
+    #[serde(default = "default_prepare_ttl_ms")]
+    pub prepare_ttl_ms: u64,
+}
+
+fn default_prepare_ttl_ms() -> u64 {
+    60_000
 }
 
 fn default_round_timeout_ms() -> u64 {
@@ -313,6 +321,7 @@ pub fn write_localnet(
             allow_bench,
             max_clock_skew_ms: default_skew_ms(),
             mpc_piece_elements: default_piece_elements(),
+            prepare_ttl_ms: default_prepare_ttl_ms(),
         };
         let p = dir.join(format!("node-{i}.json"));
         std::fs::write(&p, to_json(&cfg)?).map_err(io)?;

@@ -26,6 +26,12 @@
 //! * **Store** ([`store`]): redb, keyed by secret id; every record carries
 //!   [`types::Permissions`] (owner; retrieve, update, delete lists;
 //!   compute = user → program ids) checked by every node on every request.
+//!   Storing is all or nothing across the committee
+//!   ([`client::BlindClient::store_secret_as`]): every node prepares its
+//!   share (held aside, invisible to reads and jobs, expiring after
+//!   `prepare_ttl_ms`), then all commit; a failure anywhere aborts at every
+//!   node. The secret id doubles as the request id: the same id with the
+//!   same content is a retry, with other content a refusal.
 //! * **API** ([`rpc`], [`node`]): JSON-RPC `blind_request` carrying a borsh
 //!   [`types::SignedRequest`]: ed25519 signature over a domain tag, the
 //!   committee id, the target node index, a timestamp (freshness window)

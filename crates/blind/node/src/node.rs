@@ -114,7 +114,7 @@ impl NodeState {
         self.authenticate(&req)?;
         let user = req.body.user;
         let op_name = req.body.op.name();
-        let r = self.execute(user, req.body.op);
+        let r = self.execute(user, req.body.timestamp_ms, req.body.op);
         match &r {
             Ok(_) => tracing::debug!(%user, op = op_name, "request ok"),
             Err(e) => tracing::info!(%user, op = op_name, "request refused: {e}"),
@@ -157,32 +157,78 @@ impl NodeState {
         Ok(())
     }
 
-    fn execute(self: &Arc<Self>, user: AccountId, op: Operation) -> Result<Response> {
+    /// The checks every store makes before anything is written.
+    fn new_secret(
+        user: AccountId,
+        value: SharedValue,
+        permissions: crate::types::Permissions,
+    ) -> Result<SecretRecord> {
+        if permissions.owner != user {
+            return Err(BlindError::Unauthorised(format!(
+                "user {user} may not store a secret owned by {}",
+                permissions.owner
+            )));
+        }
+        if value.public {
+            return Err(BlindError::Invalid(
+                "stored values must be secret shares".into(),
+            ));
+        }
+        value.validate(MAX_VALUE_ELEMENTS)?;
+        Ok(SecretRecord {
+            permissions,
+            value,
+            version: 0,
+        })
+    }
+
+    /// Number of prepared stores waiting for their commit.
+    pub fn prepared_count(&self) -> Result<u64> {
+        self.store.prepared_count(now_ms())
+    }
+
+    fn execute(
+        self: &Arc<Self>,
+        user: AccountId,
+        signed_at_ms: u64,
+        op: Operation,
+    ) -> Result<Response> {
         match op {
             Operation::StoreSecret {
                 id,
                 value,
                 permissions,
             } => {
-                if permissions.owner != user {
-                    return Err(BlindError::Unauthorised(format!(
-                        "user {user} may not store a secret owned by {}",
-                        permissions.owner
-                    )));
-                }
-                if value.public {
-                    return Err(BlindError::Invalid(
-                        "stored values must be secret shares".into(),
-                    ));
-                }
-                value.validate(MAX_VALUE_ELEMENTS)?;
-                self.store.insert_secret(
+                let rec = Self::new_secret(user, value, permissions)?;
+                self.store.insert_secret(&id, &rec)?;
+                Ok(Response::Ok)
+            }
+            Operation::PrepareSecret {
+                id,
+                value,
+                permissions,
+            } => {
+                let rec = Self::new_secret(user, value, permissions)?;
+                self.store.prepare_secret(
                     &id,
-                    &SecretRecord {
-                        permissions,
-                        value,
-                        version: 0,
-                    },
+                    &rec,
+                    signed_at_ms,
+                    now_ms(),
+                    self.cfg.prepare_ttl_ms,
+                )?;
+                Ok(Response::Ok)
+            }
+            Operation::CommitSecret { id, content } => {
+                self.store.commit_secret(&id, &user, &content, now_ms())?;
+                Ok(Response::Ok)
+            }
+            Operation::AbortSecret { id } => {
+                self.store.abort_secret(
+                    &id,
+                    &user,
+                    signed_at_ms,
+                    now_ms(),
+                    self.cfg.prepare_ttl_ms,
                 )?;
                 Ok(Response::Ok)
             }

@@ -35,6 +35,9 @@ pub struct NodeInfo {
     pub connected: Vec<usize>,
     /// Number of stored secrets.
     pub secrets: u64,
+    /// Stores prepared here and waiting for their commit (invisible to reads and jobs).
+    #[serde(default)]
+    pub prepared: u64,
 }
 
 /// The blind-node JSON-RPC API.
@@ -77,16 +80,19 @@ impl BlindApiServer for Api {
     async fn info(&self) -> Result<NodeInfo, ErrorObjectOwned> {
         let s = &self.state;
         let state = Arc::clone(s);
-        let secrets = tokio::task::spawn_blocking(move || state.store().secret_count())
-            .await
-            .map_err(|e| rpc_err(BlindError::Storage(format!("worker: {e}"))))?
-            .map_err(rpc_err)?;
+        let (secrets, prepared) = tokio::task::spawn_blocking(move || {
+            Ok::<_, BlindError>((state.store().secret_count()?, state.prepared_count()?))
+        })
+        .await
+        .map_err(|e| rpc_err(BlindError::Storage(format!("worker: {e}"))))?
+        .map_err(rpc_err)?;
         Ok(NodeInfo {
             index: s.index(),
             key: s.mesh().committee().members[s.index()].key,
             committee: s.mesh().committee().id(),
             connected: s.mesh().connected(),
             secrets,
+            prepared,
         })
     }
 }

@@ -1,6 +1,12 @@
 //! The on-disk share store (redb): secrets with their permissions,
 //! programs, job results, and seen request nonces.
 //!
+//! A store across the committee is two-phase so that it is all or nothing: a prepared share
+//! waits in its own table (`pending`), where retrieval, jobs and the secret count never see
+//! it, until the client commits it (it then moves to `secrets` in one transaction) or aborts
+//! it; one never committed expires. `stored` keeps, per secret, the digest of the content it
+//! was stored with, so a retry of the same store is recognised as such.
+//!
 //! Every write is one redb transaction (fsync on commit), so a node that is
 //! killed keeps everything it acknowledged.
 
@@ -20,6 +26,68 @@ const PROGRAMS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("pro
 const JOBS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("jobs");
 /// (user ‖ nonce) → timestamp ms.
 const NONCES: TableDefinition<'_, &[u8], u64> = TableDefinition::new("nonces");
+/// Secret id → borsh [`Pending`]: prepared shares and abort markers.
+const PENDING: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("pending");
+/// Secret id → content digest it was stored with (absent once updated or re-permissioned).
+const STORED: TableDefinition<'_, [u8; 32], [u8; 32]> = TableDefinition::new("stored");
+
+/// At most this many expired pending entries are removed per write, bounding its cost.
+const PRUNE_PER_WRITE: usize = 64;
+
+/// A store between its two phases at this node.
+#[derive(BorshSerialize, BorshDeserialize)]
+enum Pending {
+    /// Prepared, waiting for its commit.
+    Prepared {
+        record: SecretRecord,
+        content: [u8; 32],
+        expires_ms: u64,
+    },
+    /// Aborted by `owner` with a request signed at `signed_at_ms`: a prepare of the same id by
+    /// the same owner signed no later than that is a late copy of the failed store, not a
+    /// retry, and is refused.
+    Aborted {
+        owner: synod_primitives::AccountId,
+        signed_at_ms: u64,
+        expires_ms: u64,
+    },
+}
+
+impl Pending {
+    fn expires_ms(&self) -> u64 {
+        match self {
+            Pending::Prepared { expires_ms, .. } | Pending::Aborted { expires_ms, .. } => {
+                *expires_ms
+            }
+        }
+    }
+}
+
+/// Removes up to [`PRUNE_PER_WRITE`] expired pending entries.
+fn prune_pending(t: &mut redb::Table<'_, [u8; 32], &[u8]>, now_ms: u64) -> Result<()> {
+    let stale: Vec<[u8; 32]> = t
+        .iter()?
+        .filter_map(|e| e.ok())
+        .filter(|(_, v)| dec::<Pending>(v.value()).is_ok_and(|p| p.expires_ms() <= now_ms))
+        .take(PRUNE_PER_WRITE)
+        .map(|(k, _)| k.value())
+        .collect();
+    for k in stale {
+        t.remove(k)?;
+    }
+    Ok(())
+}
+
+fn live_pending(
+    t: &impl ReadableTable<[u8; 32], &'static [u8]>,
+    id: &SecretId,
+    now_ms: u64,
+) -> Result<Option<Pending>> {
+    Ok(match t.get(id.0)? {
+        Some(v) => Some(dec::<Pending>(v.value())?).filter(|p| p.expires_ms() > now_ms),
+        None => None,
+    })
+}
 
 /// The share store of one node.
 pub struct Store {
@@ -44,6 +112,8 @@ impl Store {
         w.open_table(PROGRAMS)?;
         w.open_table(JOBS)?;
         w.open_table(NONCES)?;
+        w.open_table(PENDING)?;
+        w.open_table(STORED)?;
         w.commit()?;
         Ok(Store { db })
     }
@@ -76,7 +146,7 @@ impl Store {
         Ok(())
     }
 
-    /// Insert a new secret; refuses an existing id.
+    /// Insert a new secret (single-phase store); refuses an existing id.
     pub fn insert_secret(&self, id: &SecretId, rec: &SecretRecord) -> Result<()> {
         let w = self.db.begin_write()?;
         {
@@ -85,9 +155,167 @@ impl Store {
                 return Err(BlindError::AlreadyExists(format!("secret {id}")));
             }
             t.insert(id.0, enc(rec).as_slice())?;
+            w.open_table(STORED)?.insert(
+                id.0,
+                crate::types::store_content_digest(&rec.value, &rec.permissions),
+            )?;
         }
         w.commit()?;
         Ok(())
+    }
+
+    /// Phase one of a store: hold `rec` aside until [`Store::commit_secret`], for `ttl_ms`.
+    /// The same content again (a retry) is accepted, and so is a secret already committed
+    /// with it; other content under a live id is refused.
+    pub fn prepare_secret(
+        &self,
+        id: &SecretId,
+        rec: &SecretRecord,
+        signed_at_ms: u64,
+        now_ms: u64,
+        ttl_ms: u64,
+    ) -> Result<()> {
+        let content = crate::types::store_content_digest(&rec.value, &rec.permissions);
+        let owner = rec.permissions.owner;
+        let w = self.db.begin_write()?;
+        {
+            if w.open_table(SECRETS)?.get(id.0)?.is_some() {
+                return match w.open_table(STORED)?.get(id.0)? {
+                    Some(d) if d.value() == content => Ok(()),
+                    _ => Err(BlindError::AlreadyExists(format!(
+                        "secret {id} is already stored with different content (a retry must \
+                         send the same value and permissions; choose a new id for a new secret)"
+                    ))),
+                };
+            }
+            let mut t = w.open_table(PENDING)?;
+            match live_pending(&t, id, now_ms)? {
+                Some(Pending::Prepared { content: c, .. }) if c != content => {
+                    return Err(BlindError::AlreadyExists(format!(
+                        "secret {id} is being stored with different content by an earlier \
+                         request (dropped if not committed within {ttl_ms} ms)"
+                    )));
+                }
+                Some(Pending::Aborted {
+                    owner: o,
+                    signed_at_ms: at,
+                    ..
+                }) if o == owner && signed_at_ms <= at => {
+                    return Err(BlindError::Invalid(format!(
+                        "the store of secret {id} this request belongs to was aborted"
+                    )));
+                }
+                _ => {}
+            }
+            prune_pending(&mut t, now_ms)?;
+            let entry = Pending::Prepared {
+                record: rec.clone(),
+                content,
+                expires_ms: now_ms.saturating_add(ttl_ms),
+            };
+            t.insert(id.0, enc(&entry).as_slice())?;
+        }
+        w.commit()?;
+        Ok(())
+    }
+
+    /// Phase two: move the prepared share of `id` (prepared by `user`, with digest `content`)
+    /// into the secrets. Committing a secret already committed with that content is a no-op.
+    pub fn commit_secret(
+        &self,
+        id: &SecretId,
+        user: &synod_primitives::AccountId,
+        content: &[u8; 32],
+        now_ms: u64,
+    ) -> Result<()> {
+        let w = self.db.begin_write()?;
+        {
+            let mut secrets = w.open_table(SECRETS)?;
+            let mut stored = w.open_table(STORED)?;
+            if secrets.get(id.0)?.is_some() {
+                return match stored.get(id.0)? {
+                    Some(d) if d.value() == *content => Ok(()),
+                    _ => Err(BlindError::AlreadyExists(format!(
+                        "secret {id} is already stored with different content"
+                    ))),
+                };
+            }
+            let mut pending = w.open_table(PENDING)?;
+            let (record, c) = match live_pending(&pending, id, now_ms)? {
+                Some(Pending::Prepared {
+                    record, content, ..
+                }) => (record, content),
+                _ => {
+                    return Err(BlindError::NotFound(format!(
+                        "no prepared store of secret {id} (never prepared, aborted or expired): \
+                         store it again"
+                    )));
+                }
+            };
+            if record.permissions.owner != *user {
+                return Err(BlindError::Unauthorised(format!(
+                    "user {user} may not commit the store of secret {id}"
+                )));
+            }
+            if c != *content {
+                return Err(BlindError::Invalid(format!(
+                    "the commit of secret {id} names other content than was prepared"
+                )));
+            }
+            secrets.insert(id.0, enc(&record).as_slice())?;
+            stored.insert(id.0, c)?;
+            pending.remove(id.0)?;
+        }
+        w.commit()?;
+        Ok(())
+    }
+
+    /// Drop `user`'s prepared share of `id`, if any, and remember the abort (until `ttl_ms`
+    /// from now) so a prepare signed before it that arrives late is refused. A committed
+    /// secret is not touched (deleting is a separate, permission-checked request).
+    pub fn abort_secret(
+        &self,
+        id: &SecretId,
+        user: &synod_primitives::AccountId,
+        signed_at_ms: u64,
+        now_ms: u64,
+        ttl_ms: u64,
+    ) -> Result<()> {
+        let w = self.db.begin_write()?;
+        {
+            let mut t = w.open_table(PENDING)?;
+            let mine = match live_pending(&t, id, now_ms)? {
+                Some(Pending::Prepared { record, .. }) => record.permissions.owner == *user,
+                Some(Pending::Aborted { owner, .. }) => owner == *user,
+                None => true,
+            };
+            if mine {
+                let marker = Pending::Aborted {
+                    owner: *user,
+                    signed_at_ms,
+                    expires_ms: now_ms.saturating_add(ttl_ms),
+                };
+                t.insert(id.0, enc(&marker).as_slice())?;
+            }
+            prune_pending(&mut t, now_ms)?;
+        }
+        w.commit()?;
+        Ok(())
+    }
+
+    /// Prepared shares waiting for their commit (not expired).
+    pub fn prepared_count(&self, now_ms: u64) -> Result<u64> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(PENDING)?;
+        let mut n = 0;
+        for e in t.iter()? {
+            let (_, v) = e?;
+            if matches!(dec::<Pending>(v.value())?, Pending::Prepared { expires_ms, .. } if expires_ms > now_ms)
+            {
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 
     /// A secret, or `NotFound`.
@@ -112,6 +340,9 @@ impl Store {
             };
             let new = f(cur)?;
             t.insert(id.0, enc(&new).as_slice())?;
+            // The secret no longer holds what it was stored with: a late retry of that store
+            // must be refused, not reported as done.
+            w.open_table(STORED)?.remove(id.0)?;
             new
         };
         w.commit()?;
@@ -148,6 +379,7 @@ impl Store {
             };
             check(&cur.permissions)?;
             t.remove(id.0)?;
+            w.open_table(STORED)?.remove(id.0)?;
         }
         w.commit()?;
         Ok(())
@@ -312,5 +544,89 @@ mod tests {
                 .is_err()
         );
         assert_eq!(s.secret(&id).expect("still there"), record(alice));
+    }
+
+    /// Two-phase store at one node: a prepared share is invisible until committed, a retry
+    /// with the same content is a no-op, other content is refused, an abort drops it and
+    /// refuses a late prepare signed before the abort (not a later retry), and an uncommitted
+    /// share expires.
+    #[test]
+    fn prepare_commit_abort_and_expiry() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = Store::open(&dir.path().join("s.redb")).expect("open");
+        let alice = Keypair::dev("alice").account();
+        let bob = Keypair::dev("bob").account();
+        let id = SecretId([1; 32]);
+        let rec = record(alice);
+        let content = crate::types::store_content_digest(&rec.value, &rec.permissions);
+        let mut other = record(alice);
+        other.value.elements[0] = [4; 32];
+
+        s.prepare_secret(&id, &rec, 10, 100, 1_000)
+            .expect("prepare");
+        assert!(
+            matches!(s.secret(&id), Err(BlindError::NotFound(_))),
+            "invisible"
+        );
+        assert_eq!(s.secret_count().expect("count"), 0);
+        assert_eq!(s.prepared_count(100).expect("prepared"), 1);
+        s.prepare_secret(&id, &rec, 11, 101, 1_000)
+            .expect("same content again");
+        assert!(matches!(
+            s.prepare_secret(&id, &other, 12, 102, 1_000),
+            Err(BlindError::AlreadyExists(_))
+        ));
+        assert!(matches!(
+            s.commit_secret(&id, &bob, &content, 103),
+            Err(BlindError::Unauthorised(_))
+        ));
+        assert!(s.commit_secret(&id, &alice, &[0; 32], 103).is_err());
+        s.commit_secret(&id, &alice, &content, 103).expect("commit");
+        assert_eq!(s.secret(&id).expect("visible"), rec);
+        assert_eq!(s.prepared_count(103).expect("prepared"), 0);
+        // Retries after the commit: same content is done already, other content refused.
+        s.prepare_secret(&id, &rec, 13, 104, 1_000)
+            .expect("retry prepare");
+        s.commit_secret(&id, &alice, &content, 104)
+            .expect("retry commit");
+        assert!(matches!(
+            s.prepare_secret(&id, &other, 14, 105, 1_000),
+            Err(BlindError::AlreadyExists(_))
+        ));
+        assert_eq!(s.secret_count().expect("count"), 1);
+        // An abort does not touch a committed secret.
+        s.abort_secret(&id, &alice, 15, 106, 1_000).expect("abort");
+        assert_eq!(s.secret(&id).expect("kept"), rec);
+
+        let id2 = SecretId([2; 32]);
+        s.prepare_secret(&id2, &rec, 20, 200, 1_000)
+            .expect("prepare");
+        s.abort_secret(&id2, &alice, 25, 201, 1_000).expect("abort");
+        assert_eq!(s.prepared_count(201).expect("prepared"), 0);
+        assert!(s.commit_secret(&id2, &alice, &content, 202).is_err());
+        // A prepare signed before the abort arriving late is refused; a later retry is not.
+        assert!(s.prepare_secret(&id2, &rec, 20, 203, 1_000).is_err());
+        assert_eq!(s.prepared_count(203).expect("prepared"), 0);
+        s.prepare_secret(&id2, &rec, 30, 204, 1_000)
+            .expect("retry after abort");
+        // Never committed: gone after the ttl, and then a commit finds nothing.
+        assert_eq!(s.prepared_count(204).expect("prepared"), 1);
+        assert_eq!(s.prepared_count(1_204).expect("prepared"), 0);
+        assert!(matches!(
+            s.commit_secret(&id2, &alice, &content, 1_204),
+            Err(BlindError::NotFound(_))
+        ));
+        // Bob's abort of Alice's store changes nothing for Alice.
+        let id3 = SecretId([3; 32]);
+        s.prepare_secret(&id3, &rec, 40, 300, 1_000)
+            .expect("prepare");
+        s.abort_secret(&id3, &bob, 41, 301, 1_000)
+            .expect("abort by bob");
+        s.commit_secret(&id3, &alice, &content, 302)
+            .expect("commit");
+        // An update means a late retry of the original store is no longer "already done".
+        s.update_secret(&id3, other.value.clone(), |_| Ok(()))
+            .expect("update");
+        assert!(s.prepare_secret(&id3, &rec, 42, 303, 1_000).is_err());
     }
 }

@@ -456,6 +456,42 @@ pub enum Operation {
         /// Which job.
         job: JobId,
     },
+    // Appended after the single-phase operations so their tags keep their meaning.
+    /// Phase one of an all-or-nothing store: the node checks the request like `StoreSecret`
+    /// and holds the share aside, invisible to retrieval and jobs, until `CommitSecret`; an
+    /// entry never committed expires. Repeating it with the same content is harmless.
+    PrepareSecret {
+        /// New id (also the request id of the store: retries reuse it).
+        id: SecretId,
+        /// This node's share.
+        value: SharedValue,
+        /// Initial permissions (owner must be the caller).
+        permissions: Permissions,
+    },
+    /// Phase two: make the prepared share the stored secret. Idempotent.
+    CommitSecret {
+        /// Which.
+        id: SecretId,
+        /// [`store_content_digest`] of what was prepared, so a node commits exactly what the
+        /// client meant.
+        content: [u8; 32],
+    },
+    /// Drop the caller's prepared share of `id` (the store failed elsewhere), and refuse
+    /// prepares of it signed before this request that arrive late.
+    AbortSecret {
+        /// Which.
+        id: SecretId,
+    },
+}
+
+/// Digest of what one node is asked to store (its share and the permissions): equal digests
+/// make a repeated store of the same id a retry rather than a conflict.
+pub fn store_content_digest(value: &SharedValue, permissions: &Permissions) -> [u8; 32] {
+    let mut h = blake3::Hasher::new_derive_key("synod/blind/store-content/v1");
+    // Serialising into a Vec cannot fail.
+    h.update(&borsh::to_vec(value).unwrap_or_default());
+    h.update(&borsh::to_vec(permissions).unwrap_or_default());
+    *h.finalize().as_bytes()
 }
 
 impl Operation {
@@ -471,6 +507,9 @@ impl Operation {
             Operation::StoreProgram { .. } => "store-program",
             Operation::Invoke(_) => "invoke",
             Operation::GetResult { .. } => "result",
+            Operation::PrepareSecret { .. } => "prepare-store",
+            Operation::CommitSecret { .. } => "commit-store",
+            Operation::AbortSecret { .. } => "abort-store",
         }
     }
 }

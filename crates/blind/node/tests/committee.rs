@@ -82,6 +82,7 @@ async fn start(n: usize) -> Net {
             allow_bench: true,
             max_clock_skew_ms: 60_000,
             mpc_piece_elements: 1024,
+            prepare_ttl_ms: 60_000,
         };
         nodes.push(start_node(cfg).await.expect("node starts"));
     }
@@ -658,6 +659,104 @@ async fn silent_member_fails_the_job_within_the_timeout() {
         elapsed < Duration::from_secs(15),
         "failed after {elapsed:?}, round timeout is 5 s"
     );
+    for n in net.nodes {
+        n.stop().await;
+    }
+}
+
+/// A relay to `target` that forwards the first `pass` HTTP requests (counted across all its
+/// connections) and then goes silent: it keeps reading but forwards nothing more, like a node
+/// that hangs between two requests.
+async fn relay_then_hang(target: std::net::SocketAddr, pass: usize) -> u16 {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind relay");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = Arc::new(AtomicUsize::new(0));
+    tokio::spawn(async move {
+        while let Ok((inbound, _)) = listener.accept().await {
+            let seen = Arc::clone(&seen);
+            tokio::spawn(async move {
+                let Ok(outbound) = tokio::net::TcpStream::connect(target).await else {
+                    return;
+                };
+                let (mut ri, mut wi) = inbound.into_split();
+                let (mut ro, mut wo) = outbound.into_split();
+                let up = async move {
+                    let mut buf = vec![0u8; 1 << 16];
+                    let mut hung = false;
+                    while let Ok(n) = ri.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        let chunk = &buf[..n];
+                        if chunk.starts_with(b"POST ")
+                            && seen.fetch_add(1, Ordering::SeqCst) >= pass
+                        {
+                            hung = true;
+                        }
+                        if !hung && wo.write_all(chunk).await.is_err() {
+                            break;
+                        }
+                    }
+                };
+                let down = async move {
+                    let _ = tokio::io::copy(&mut ro, &mut wi).await;
+                };
+                tokio::join!(up, down);
+            });
+        }
+    });
+    port
+}
+
+/// Every node prepares, then one stops answering before its commit: the store reports which
+/// nodes committed and that the same store again completes it; that retry (same id and
+/// value, straight to the committee) does so, without duplicates, and the value reads back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_interrupted_between_phases_is_completed_by_a_retry() {
+    let net = start(3).await;
+    let node1: std::net::SocketAddr = net.committee.members[1]
+        .rpc
+        .trim_start_matches("http://")
+        .parse()
+        .expect("addr");
+    let port = relay_then_hang(node1, 1).await;
+    let mut committee = net.committee.clone();
+    committee.members[1].rpc = format!("http://127.0.0.1:{port}");
+    let alice = Keypair::dev("alice");
+    let flaky = BlindClient::with_timeout(committee, alice.clone(), Duration::from_millis(700))
+        .expect("client");
+    let id = SecretId([0x42; 32]);
+    let e = flaky
+        .store_secret_as(id, ScalarType::U32, &Value::Int(77), None)
+        .await
+        .expect_err("node 1 misses its commit");
+    let msg = e.to_string();
+    assert!(msg.contains("committed at nodes [0, 2] only"), "{msg}");
+    assert!(msg.contains("run the same store again"), "{msg}");
+    assert_eq!(net.nodes[1].state.prepared_count().expect("count"), 1);
+    assert_eq!(net.nodes[1].state.store().secret_count().expect("count"), 0);
+
+    let c = client(&net, "alice");
+    c.store_secret_as(id, ScalarType::U32, &Value::Int(77), None)
+        .await
+        .expect("the retry completes the store");
+    for n in &net.nodes {
+        assert_eq!(n.state.store().secret_count().expect("count"), 1);
+        assert_eq!(n.state.prepared_count().expect("count"), 0);
+    }
+    assert_eq!(
+        c.retrieve(id).await.expect("retrieve").value,
+        Value::Int(77)
+    );
+    let e = c
+        .store_secret_as(id, ScalarType::U32, &Value::Int(78), None)
+        .await
+        .expect_err("other content under the same id");
+    assert!(e.to_string().contains("different content"), "{e}");
     for n in net.nodes {
         n.stop().await;
     }
