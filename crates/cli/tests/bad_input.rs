@@ -6,8 +6,8 @@ use common::*;
 use synod_primitives::Keypair;
 use synod_rpc::SynodApiClient;
 use synod_rpc::api::SubmitResult;
-use synod_runtime::{BankCall, BankFailure};
-use synod_runtime::{Call, Transaction, TxFailure, TxOutcome};
+use synod_runtime::BankCall;
+use synod_runtime::{Call, Transaction};
 
 fn rejected_kind(r: &SubmitResult) -> &str {
     match r {
@@ -90,8 +90,9 @@ fn bad_transactions_and_requests_get_specific_errors() {
         .expect("rpc");
     assert_eq!(rejected_kind(&r[0]), "stale_nonce");
 
-    // Insufficient balance and amount overflow are included, fail with a typed reason, and
-    // only the fee moves.
+    // An amount the balance cannot cover is refused at admission (the pool requires a
+    // sender's queued fees and amounts to be payable together), naming both numbers; nothing
+    // moves.
     let poor = Transaction {
         chain_id: g.chain_id.clone(),
         sender: alice.account(),
@@ -103,25 +104,20 @@ fn bad_transactions_and_requests_get_specific_errors() {
         }),
     }
     .sign(&alice, &g.hash());
-    let h = rt
+    let r = rt
+        .block_on(c.submit_transactions(vec![hex_tx(&poor)]))
+        .expect("rpc");
+    assert_eq!(rejected_kind(&r[0]), "insufficient_balance");
+    let err = rt
         .block_on(c.submit_transaction(hex_tx(&poor)))
-        .expect("accepted");
-    wait_finalized(&rt, &c, h);
-    let receipt = rt
-        .block_on(c.get_receipt(h))
-        .expect("rpc")
-        .expect("receipt");
-    assert!(matches!(
-        receipt.outcome,
-        TxOutcome::Failed {
-            failure: TxFailure::Bank(BankFailure::InsufficientBalance { .. })
-        }
-    ));
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("fees and amounts need"), "{err}");
     let alice1 = rt
         .block_on(c.get_account(alice.account(), None))
         .expect("acct");
-    assert_eq!(alice1.balance, alice0.balance - 1 - 2 * 1_000_000);
-    assert_eq!(alice1.nonce, 2);
+    assert_eq!(alice1.balance, alice0.balance - 1 - 1_000_000);
+    assert_eq!(alice1.nonce, 1);
 
     // Malformed JSON-RPC requests.
     let (status, body) = http("POST", &net.rpc, "{not json");
@@ -154,7 +150,7 @@ fn bad_transactions_and_requests_get_specific_errors() {
 
     // After all that, the node still works and alice's state only moved as accounted above.
     let h = rt
-        .block_on(c.submit_transaction(hex_tx(&transfer(&alice, 2, &bob, 3))))
+        .block_on(c.submit_transaction(hex_tx(&transfer(&alice, 1, &bob, 3))))
         .expect("ok");
     wait_finalized(&rt, &c, h);
 }
