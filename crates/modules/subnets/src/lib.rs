@@ -49,7 +49,7 @@ pub use wire::{
 
 use synod_bank::BankFailure;
 use synod_module::{BlockCtx, GenesisError, Module, ModuleFailure};
-use synod_primitives::AccountId;
+use synod_primitives::{AccountId, Balance};
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
 use synod_storage::typed::StateError;
@@ -311,10 +311,16 @@ impl Module for Subnets {
         call.weight()
     }
 
-    fn call_spend(call: &SubnetCall) -> synod_primitives::Balance {
+    fn call_spend(call: &SubnetCall) -> Balance {
         match call {
-            SubnetCall::RegisterNetwork { max_lock_cost, .. } => *max_lock_cost,
-            SubnetCall::BurnedRegister { max_burn, .. } => *max_burn,
+            // A cap of `Balance::MAX` is "no cap" (what the CLI sends without --max-*): the
+            // call states no bound, and reserving the whole balance for it would block every
+            // other transaction of the sender until it is included.
+            SubnetCall::RegisterNetwork { max_lock_cost, .. } if *max_lock_cost < Balance::MAX => {
+                *max_lock_cost
+            }
+            SubnetCall::BurnedRegister { max_burn, .. } if *max_burn < Balance::MAX => *max_burn,
+            SubnetCall::RegisterNetwork { .. } | SubnetCall::BurnedRegister { .. } => 0,
             SubnetCall::AddStake { amount, .. } => *amount,
             // Alpha moves, weights, axons and settings take no SYN from the free balance.
             SubnetCall::StartCall { .. }
