@@ -81,15 +81,24 @@ fn y_is_canonical(bytes: &[u8; 32]) -> bool {
 
 /// Rule 1: the key is the canonical encoding of a curve point not of small order.
 pub fn check_key(key: &AccountId) -> Result<(), SignatureError> {
-    let bytes = key.as_bytes();
+    decode_key(key).map(|_| ())
+}
+
+/// The byte-level half of rule 1, without decoding the point: a key that passes it and decodes
+/// is a usable key, because the list holds every canonical encoding of a small-order point.
+fn check_key_encoding(bytes: &[u8; 32]) -> Result<(), SignatureError> {
     if !y_is_canonical(bytes) {
         return Err(SignatureError::NonCanonicalKey);
     }
     if SMALL_ORDER_ENCODINGS.contains(bytes) {
         return Err(SignatureError::WeakKey);
     }
-    ed25519_zebra::VerificationKey::try_from(*bytes)
-        .map(|_| ())
+    Ok(())
+}
+
+fn decode_key(key: &AccountId) -> Result<ed25519_zebra::VerificationKey, SignatureError> {
+    check_key_encoding(key.as_bytes())?;
+    ed25519_zebra::VerificationKey::try_from(*key.as_bytes())
         .map_err(|_| SignatureError::InvalidKey)
 }
 
@@ -99,17 +108,16 @@ pub fn verify(
     message: &[u8],
     signature: &Signature,
 ) -> Result<(), SignatureError> {
-    check_key(key)?;
-    let vk = ed25519_zebra::VerificationKey::try_from(*key.as_bytes())
-        .map_err(|_| SignatureError::InvalidKey)?;
-    vk.verify(&ed25519_zebra::Signature::from_bytes(&signature.0), message)
+    decode_key(key)?
+        .verify(&ed25519_zebra::Signature::from_bytes(&signature.0), message)
         .map_err(|_| SignatureError::BadSignature)
 }
 
 /// Verifies many `(key, message, signature)` triples at once; `Ok` exactly when [`verify`] would
 /// accept every one of them.
 ///
-/// Agreement with [`verify`]: each key passes [`check_key`] here as there. For the equations, if
+/// Agreement with [`verify`]: each key passes [`check_key`] here as there (its encoding here,
+/// its decoding inside the batch). For the equations, if
 /// every signature is valid each term `[8](...)` is the identity and the batch accepts. If one is
 /// not, its term is a non-identity point of the prime-order subgroup, and the random 128-bit
 /// combination is the identity with probability at most 2⁻¹²⁸. The coefficients come from a hash
@@ -129,7 +137,9 @@ pub fn verify_batch(
     seed.update(&(keys.len() as u64).to_le_bytes());
     let mut verifier = batch::Verifier::new();
     for ((key, message), signature) in keys.iter().zip(messages).zip(signatures) {
-        check_key(key)?;
+        // Decoding the point is left to the batch (it decodes each key once); a key that does
+        // not decode fails the batch, and the caller's one-by-one pass names it.
+        check_key_encoding(key.as_bytes())?;
         seed.update(key.as_bytes());
         seed.update(&signature.0);
         seed.update(&(message.len() as u64).to_le_bytes());
