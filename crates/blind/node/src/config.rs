@@ -137,6 +137,10 @@ pub struct NodeConfig {
     /// transfer and decoding overlap.
     #[serde(default = "default_piece_elements")]
     pub mpc_piece_elements: usize,
+    /// Client JSON-RPC resource limits (body size, read deadline, connections in total and
+    /// per address, allowed browser origins); each field defaults.
+    #[serde(default)]
+    pub rpc: synod_rpc_serve::RpcLimits,
 }
 
 fn default_round_timeout_ms() -> u64 {
@@ -157,6 +161,9 @@ impl NodeConfig {
     pub fn load(path: &Path) -> Result<Self, BlindError> {
         let c: NodeConfig = read_json(path)?;
         c.committee.validate()?;
+        c.rpc
+            .validate()
+            .map_err(|e| BlindError::Config(format!("{}: {e}", path.display())))?;
         if c.index >= c.committee.n() {
             return Err(BlindError::Config(format!(
                 "index {} outside a committee of {}",
@@ -313,6 +320,7 @@ pub fn write_localnet(
             allow_bench,
             max_clock_skew_ms: default_skew_ms(),
             mpc_piece_elements: default_piece_elements(),
+            rpc: Default::default(),
         };
         let p = dir.join(format!("node-{i}.json"));
         std::fs::write(&p, to_json(&cfg)?).map_err(io)?;

@@ -12,12 +12,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use jsonrpsee::proc_macros::rpc;
-use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
+use jsonrpsee::server::{ServerConfig, ServerHandle};
 use jsonrpsee::types::ErrorObjectOwned;
 use serde::{Deserialize, Serialize};
 use synod_primitives::AccountId;
+use synod_rpc_serve::RpcLimits;
 
-use crate::envelope::MAX_ENVELOPE_BYTES;
+use crate::envelope::{MAX_ENVELOPE_BYTES, MAX_REQUEST_ENVELOPE_BYTES};
+
+/// Largest request body a blind node accepts by default: a `blind_request` carrying the
+/// largest request envelope as hex, plus the JSON-RPC object around it (about 66 MiB).
+pub const MAX_REQUEST_BODY_BYTES: usize = 2 * MAX_REQUEST_ENVELOPE_BYTES + 4096;
 use crate::error::BlindError;
 use crate::node::NodeState;
 use crate::types::CommitteeId;
@@ -61,7 +66,7 @@ struct Api {
 #[jsonrpsee::core::async_trait]
 impl BlindApiServer for Api {
     async fn call(&self, request_hex: String) -> Result<String, ErrorObjectOwned> {
-        if request_hex.len() > 2 * MAX_ENVELOPE_BYTES {
+        if request_hex.len() > 2 * MAX_REQUEST_ENVELOPE_BYTES {
             return Err(rpc_err(BlindError::Invalid("request too large".into())));
         }
         let bytes = hex::decode(&request_hex)
@@ -91,24 +96,24 @@ impl BlindApiServer for Api {
     }
 }
 
-/// Start the JSON-RPC server on `addr`.
+/// Start the JSON-RPC server on `addr` with `limits` (body size defaults to
+/// [`MAX_REQUEST_BODY_BYTES`]).
 pub async fn start_rpc(
     addr: SocketAddr,
     state: Arc<NodeState>,
+    limits: &RpcLimits,
 ) -> Result<(SocketAddr, ServerHandle), BlindError> {
     let config = ServerConfig::builder()
-        .max_request_body_size((2 * MAX_ENVELOPE_BYTES + 4096) as u32)
+        .max_request_body_size(
+            limits
+                .max_request_body_bytes
+                .unwrap_or(MAX_REQUEST_BODY_BYTES as u32),
+        )
         .max_response_body_size((2 * MAX_ENVELOPE_BYTES + 4096) as u32)
-        .max_connections(1_000)
+        .max_connections(limits.max_connections)
+        .max_subscriptions_per_connection(limits.max_subscriptions_per_connection)
         .build();
-    let server = Server::builder()
-        .set_config(config)
-        .build(addr)
+    synod_rpc_serve::bind_and_serve(addr, Api { state }.into_rpc(), config, limits)
         .await
-        .map_err(|e| BlindError::Network(format!("bind {addr}: {e}")))?;
-    let bound = server
-        .local_addr()
-        .map_err(|e| BlindError::Network(e.to_string()))?;
-    let handle = server.start(Api { state }.into_rpc());
-    Ok((bound, handle))
+        .map_err(|e| BlindError::Network(format!("bind {addr}: {e}")))
 }

@@ -82,6 +82,7 @@ async fn start(n: usize) -> Net {
             allow_bench: true,
             max_clock_skew_ms: 60_000,
             mpc_piece_elements: 1024,
+            rpc: Default::default(),
         };
         nodes.push(start_node(cfg).await.expect("node starts"));
     }
