@@ -73,6 +73,9 @@ pub struct RpcLimitArgs {
     /// Most open RPC connections from one IP address (default 32).
     #[arg(long)]
     pub rpc_max_connections_per_ip: Option<u32>,
+    /// Request body bytes one IP address may have in flight (default: twice the body limit).
+    #[arg(long)]
+    pub rpc_max_pending_body_bytes_per_ip: Option<u64>,
     /// Most subscriptions on one WebSocket connection (default 128).
     #[arg(long)]
     pub rpc_max_subscriptions_per_connection: Option<u32>,
@@ -94,6 +97,7 @@ impl RpcLimitArgs {
     pub fn limits(&self) -> anyhow::Result<RpcLimits> {
         let mut l = RpcLimits::default();
         l.max_request_body_bytes = self.rpc_max_request_body_bytes;
+        l.max_pending_body_bytes_per_ip = self.rpc_max_pending_body_bytes_per_ip;
         if let Some(v) = self.rpc_request_timeout_ms {
             l.request_timeout_ms = v;
         }

@@ -103,17 +103,16 @@ pub async fn start_rpc(
     state: Arc<NodeState>,
     limits: &RpcLimits,
 ) -> Result<(SocketAddr, ServerHandle), BlindError> {
+    let body = limits
+        .max_request_body_bytes
+        .unwrap_or(MAX_REQUEST_BODY_BYTES as u32);
     let config = ServerConfig::builder()
-        .max_request_body_size(
-            limits
-                .max_request_body_bytes
-                .unwrap_or(MAX_REQUEST_BODY_BYTES as u32),
-        )
+        .max_request_body_size(body)
         .max_response_body_size((2 * MAX_ENVELOPE_BYTES + 4096) as u32)
         .max_connections(limits.max_connections)
         .max_subscriptions_per_connection(limits.max_subscriptions_per_connection)
         .build();
-    synod_rpc_serve::bind_and_serve(addr, Api { state }.into_rpc(), config, limits)
+    synod_rpc_serve::bind_and_serve(addr, Api { state }.into_rpc(), config, body, limits)
         .await
         .map_err(|e| BlindError::Network(format!("bind {addr}: {e}")))
 }

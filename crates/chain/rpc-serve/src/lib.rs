@@ -66,6 +66,11 @@ pub struct RpcLimits {
     pub max_connections: u32,
     /// Most open connections from one IP address.
     pub max_connections_per_ip: u32,
+    /// Request body bytes one IP address may have in flight (declared by `Content-Length` or
+    /// received so far) over all its connections; a request over it is refused with `503`.
+    /// Unset: twice the body limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_pending_body_bytes_per_ip: Option<u64>,
     /// Most active subscriptions on one WebSocket connection.
     pub max_subscriptions_per_connection: u32,
     /// Notification bytes one WebSocket connection may have queued and not yet written to the
@@ -87,6 +92,7 @@ impl Default for RpcLimits {
             request_timeout_ms: 30_000,
             max_connections: 1_000,
             max_connections_per_ip: 32,
+            max_pending_body_bytes_per_ip: None,
             max_subscriptions_per_connection: 128,
             ws_max_buffered_bytes: 4 << 20,
             ws_slow_consumer_timeout_ms: 10_000,
@@ -122,6 +128,10 @@ impl RpcLimits {
             (
                 "max_request_body_bytes",
                 u64::from(self.max_request_body_bytes.unwrap_or(1)),
+            ),
+            (
+                "max_pending_body_bytes_per_ip",
+                self.max_pending_body_bytes_per_ip.unwrap_or(1),
             ),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
@@ -166,11 +176,19 @@ pub fn origin_allowed(allowed: &[String], origin: &str) -> bool {
     })
 }
 
-/// Open connections, in total and per address.
+/// Open connections, in total and per address, and request body bytes in flight per address.
 struct Slots {
     max_total: u32,
     max_per_ip: u32,
-    open: Mutex<(u32, HashMap<IpAddr, u32>)>,
+    max_body_per_ip: u64,
+    open: Mutex<Open>,
+}
+
+#[derive(Default)]
+struct Open {
+    total: u32,
+    /// Connections and body bytes in flight.
+    per_ip: HashMap<IpAddr, (u32, u64)>,
 }
 
 /// One open connection's place; released on drop (when the socket is dropped, which for an
@@ -183,27 +201,46 @@ struct Slot {
 impl Slots {
     fn take(self: &Arc<Self>, ip: IpAddr) -> Option<Slot> {
         let mut open = self.open.lock();
-        let per_ip = open.1.get(&ip).copied().unwrap_or(0);
-        if open.0 >= self.max_total || per_ip >= self.max_per_ip {
+        let per_ip = open.per_ip.get(&ip).map_or(0, |e| e.0);
+        if open.total >= self.max_total || per_ip >= self.max_per_ip {
             return None;
         }
-        open.0 += 1;
-        open.1.insert(ip, per_ip + 1);
+        open.total += 1;
+        open.per_ip.entry(ip).or_default().0 += 1;
         Some(Slot {
             slots: Arc::clone(self),
             ip,
         })
+    }
+
+    /// Counts `n` more body bytes in flight from `ip`, unless that goes over the budget.
+    fn reserve_body(&self, ip: IpAddr, n: u64) -> bool {
+        let mut open = self.open.lock();
+        let Some(entry) = open.per_ip.get_mut(&ip) else {
+            return false;
+        };
+        if entry.1.saturating_add(n) > self.max_body_per_ip {
+            return false;
+        }
+        entry.1 += n;
+        true
+    }
+
+    fn release_body(&self, ip: IpAddr, n: u64) {
+        if let Some(entry) = self.open.lock().per_ip.get_mut(&ip) {
+            entry.1 = entry.1.saturating_sub(n);
+        }
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
         let mut open = self.slots.open.lock();
-        open.0 = open.0.saturating_sub(1);
-        if let Some(n) = open.1.get_mut(&self.ip) {
-            *n -= 1;
-            if *n == 0 {
-                open.1.remove(&self.ip);
+        open.total = open.total.saturating_sub(1);
+        if let Some(e) = open.per_ip.get_mut(&self.ip) {
+            e.0 -= 1;
+            if e.0 == 0 {
+                open.per_ip.remove(&self.ip);
             }
         }
     }
@@ -306,22 +343,51 @@ impl AsyncWrite for Io {
     }
 }
 
-/// A request body that clears the connection's read deadline once it has been read to the end.
+/// A request body that clears the connection's read deadline once it has been read to the end,
+/// and counts its bytes against its address's budget until it is dropped.
 struct DeadlineBody {
     inner: hyper::body::Incoming,
     conn: Arc<Conn>,
     done: bool,
+    slots: Arc<Slots>,
+    ip: IpAddr,
+    /// Bytes counted against the address's budget (the declared length, up front, or what has
+    /// arrived of a body without one).
+    reserved: u64,
+    received: u64,
+}
+
+impl Drop for DeadlineBody {
+    fn drop(&mut self) {
+        self.slots.release_body(self.ip, self.reserved);
+    }
 }
 
 impl http_body::Body for DeadlineBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = BoxError;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, hyper::Error>>> {
-        let r = Pin::new(&mut self.inner).poll_frame(cx);
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        let r = Pin::new(&mut self.inner)
+            .poll_frame(cx)
+            .map_err(BoxError::from);
+        if let Poll::Ready(Some(Ok(frame))) = &r
+            && let Some(data) = frame.data_ref()
+        {
+            self.received += data.len() as u64;
+            if self.received > self.reserved {
+                let more = self.received - self.reserved;
+                if !self.slots.reserve_body(self.ip, more) {
+                    return Poll::Ready(Some(Err(
+                        "too many unfinished request bodies from this address".into(),
+                    )));
+                }
+                self.reserved += more;
+            }
+        }
         let finished = matches!(r, Poll::Ready(None) | Poll::Ready(Some(Err(_))))
             || (matches!(r, Poll::Ready(Some(Ok(_))))
                 && http_body::Body::is_end_stream(&self.inner));
@@ -433,6 +499,8 @@ pub async fn send_bounded(
     }
 }
 
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 fn plain(status: u16, text: &str) -> HttpResponse {
     let mut r = HttpResponse::new(HttpBody::from(text.to_string()));
     *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::FORBIDDEN);
@@ -448,12 +516,14 @@ fn add_cors(r: &mut HttpResponse, origin: &hyper::header::HeaderValue) {
     );
 }
 
-/// Starts serving `methods` on `listener` with `config`'s jsonrpsee settings and `limits`.
-/// The server stops when the handle's `stop()` is called or the handle is dropped.
+/// Starts serving `methods` on `listener` with `config`'s jsonrpsee settings and `limits`;
+/// `body_limit` is the body size limit set in `config`. The server stops when the handle's
+/// `stop()` is called or the handle is dropped.
 pub fn serve(
     listener: TcpListener,
     methods: impl Into<Methods>,
     config: ServerConfig,
+    body_limit: u32,
     limits: &RpcLimits,
 ) -> ServerHandle {
     let (stop_handle, server_handle) = stop_channel();
@@ -466,7 +536,10 @@ pub fn serve(
     let slots = Arc::new(Slots {
         max_total: limits.max_connections,
         max_per_ip: limits.max_connections_per_ip,
-        open: Mutex::new((0, HashMap::new())),
+        max_body_per_ip: limits
+            .max_pending_body_bytes_per_ip
+            .unwrap_or(2 * u64::from(body_limit)),
+        open: Mutex::new(Open::default()),
     });
     let limits = Arc::new(limits);
     tokio::spawn(async move {
@@ -494,6 +567,8 @@ pub fn serve(
                 socket,
                 peer,
                 slot,
+                Arc::clone(&slots),
+                body_limit,
                 service,
                 Arc::clone(&limits),
                 stop_handle.clone(),
@@ -508,6 +583,7 @@ pub async fn bind_and_serve(
     addr: SocketAddr,
     methods: impl Into<Methods>,
     config: ServerConfig,
+    body_limit: u32,
     limits: &RpcLimits,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
     limits
@@ -515,7 +591,7 @@ pub async fn bind_and_serve(
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    Ok((bound, serve(listener, methods, config, limits)))
+    Ok((bound, serve(listener, methods, config, body_limit, limits)))
 }
 
 const TOO_MANY: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\ncontent-type: text/plain\r\n\
@@ -527,12 +603,12 @@ fn refuse(socket: &TcpStream) {
 }
 
 type RpcService = jsonrpsee::server::TowerService<tower_layer::Identity, tower_layer::Identity>;
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
 async fn connection(
     socket: TcpStream,
     peer: SocketAddr,
     slot: Slot,
+    slots: Arc<Slots>,
+    body_limit: u32,
     service: RpcService,
     limits: Arc<RpcLimits>,
     stop: StopHandle,
@@ -558,6 +634,7 @@ async fn connection(
         hyper::service::service_fn(move |req: HttpRequest<hyper::body::Incoming>| {
             let mut service = service.clone();
             let conn = Arc::clone(&svc_conn);
+            let slots = Arc::clone(&slots);
             let limits = Arc::clone(&limits);
             async move {
                 let origin = req.headers().get(hyper::header::ORIGIN).cloned();
@@ -585,10 +662,36 @@ async fn connection(
                         return Ok(r);
                     }
                 }
+                // A declared length within the body limit is counted in full before any of it
+                // is read, so that unfinished bodies cannot add up past the budget; a larger
+                // one is refused by jsonrpsee without reading.
+                let declared = req
+                    .headers()
+                    .get(hyper::header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .filter(|n| *n <= u64::from(body_limit))
+                    .unwrap_or(0);
+                if !slots.reserve_body(peer.ip(), declared) {
+                    conn.set_deadline(Some(Instant::now() + timeout));
+                    let mut r = plain(
+                        503,
+                        "too many unfinished request bodies from this address\n",
+                    );
+                    r.headers_mut().insert(
+                        hyper::header::CONNECTION,
+                        hyper::header::HeaderValue::from_static("close"),
+                    );
+                    return Ok(r);
+                }
                 let mut req = req.map(|inner| DeadlineBody {
                     inner,
                     conn: Arc::clone(&conn),
                     done: false,
+                    slots: Arc::clone(&slots),
+                    ip: peer.ip(),
+                    reserved: declared,
+                    received: 0,
                 });
                 if jsonrpsee::server::ws::is_upgrade_request(&req) {
                     conn.upgraded.store(true, Ordering::Release);
@@ -694,7 +797,8 @@ mod tests {
         let slots = Arc::new(Slots {
             max_total: 3,
             max_per_ip: 2,
-            open: Mutex::new((0, HashMap::new())),
+            max_body_per_ip: 100,
+            open: Mutex::new(Open::default()),
         });
         let a: IpAddr = [10, 0, 0, 1].into();
         let b: IpAddr = [10, 0, 0, 2].into();
@@ -704,6 +808,11 @@ mod tests {
         let _b1 = slots.take(b).expect("other address");
         assert!(slots.take(b).is_none(), "total cap");
         drop(a1);
-        assert!(slots.take(a).is_some(), "freed slot reusable");
+        let _a3 = slots.take(a).expect("freed slot reusable");
+        assert!(slots.reserve_body(a, 60));
+        assert!(!slots.reserve_body(a, 41), "over the address's body budget");
+        assert!(slots.reserve_body(b, 100), "budgets are per address");
+        slots.release_body(a, 60);
+        assert!(slots.reserve_body(a, 100));
     }
 }

@@ -597,7 +597,7 @@ pub async fn start_rpc(
         .max_subscriptions_per_connection(limits.max_subscriptions_per_connection)
         .build();
     let methods = rpc_module(ctx).map_err(std::io::Error::other)?;
-    synod_rpc_serve::bind_and_serve(addr, methods, config, limits).await
+    synod_rpc_serve::bind_and_serve(addr, methods, config, body, limits).await
 }
 
 /// Everything the node serves on its RPC port: the chain's `synod_*` methods, every module's
