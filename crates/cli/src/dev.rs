@@ -95,9 +95,11 @@ pub struct RpcLimitArgs {
 impl RpcLimitArgs {
     /// The limits these flags describe.
     pub fn limits(&self) -> anyhow::Result<RpcLimits> {
-        let mut l = RpcLimits::default();
-        l.max_request_body_bytes = self.rpc_max_request_body_bytes;
-        l.max_pending_body_bytes_per_ip = self.rpc_max_pending_body_bytes_per_ip;
+        let mut l = RpcLimits {
+            max_request_body_bytes: self.rpc_max_request_body_bytes,
+            max_pending_body_bytes_per_ip: self.rpc_max_pending_body_bytes_per_ip,
+            ..RpcLimits::default()
+        };
         if let Some(v) = self.rpc_request_timeout_ms {
             l.request_timeout_ms = v;
         }

@@ -567,7 +567,6 @@ pub fn serve(
                 socket,
                 peer,
                 slot,
-                Arc::clone(&slots),
                 body_limit,
                 service,
                 Arc::clone(&limits),
@@ -607,7 +606,6 @@ async fn connection(
     socket: TcpStream,
     peer: SocketAddr,
     slot: Slot,
-    slots: Arc<Slots>,
     body_limit: u32,
     service: RpcService,
     limits: Arc<RpcLimits>,
@@ -615,6 +613,7 @@ async fn connection(
 ) {
     let _ = socket.set_nodelay(true);
     let timeout = limits.request_timeout();
+    let slots = Arc::clone(&slot.slots);
     let conn = Arc::new(Conn {
         deadline: Mutex::new(Some(Instant::now() + timeout)),
         deadline_changed: Notify::new(),
