@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
+use synod_rpc::SynodApiClient;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
@@ -371,14 +372,43 @@ async fn ws_open(to: SocketAddr, origin: Option<&str>) -> (u16, TcpStream) {
     (status, s)
 }
 
+/// Submits 60 transfers every 100 ms (10 from each dev account) until `stop`, so that blocks
+/// carry transactions and block notifications are tens of KB.
+fn push_load(rpc: String, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use synod_primitives::Keypair;
+    let rt = runtime();
+    let client = jsonrpsee::http_client::HttpClientBuilder::default()
+        .build(&rpc)
+        .expect("client");
+    let senders: Vec<Keypair> = synod_primitives::keys::DEV_ACCOUNT_NAMES
+        .iter()
+        .map(|n| Keypair::dev(n))
+        .collect();
+    let to = Keypair::dev("load-sink");
+    let mut nonce = 0u64;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let mut batch = Vec::new();
+        for _ in 0..10 {
+            for k in &senders {
+                batch.push(hex_tx(&transfer(k, nonce, &to, 1)));
+            }
+            nonce += 1;
+        }
+        let _ = rt.block_on(client.submit_transactions(batch));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Item 5: 20 WebSocket connections each ask for 200 block subscriptions and never read while
-/// the chain makes blocks. Each connection gets at most its 128 subscriptions; the node queues
-/// at most its per-connection budget for them (256 KiB here) and then closes the subscriptions
-/// with a reason the client sees when it reads again; its memory stays bounded.
+/// the chain makes blocks carrying transfers (60 every 100 ms: block notifications of tens of
+/// KB). Each connection gets at most its 128 subscriptions; the node queues at most its
+/// per-connection budget for them (256 KiB here) and then closes the subscriptions with a
+/// reason the client sees when it reads again; its memory stays bounded.
 ///
-/// Bound: growth below 100 MB = 20 budgets of 256 KiB, jsonrpsee's per-connection queues of
-/// at most 1,024 block notifications (about 0.7 KB each: 15 MB in all), the 2,560 subscription
-/// tasks, and allocator slack.
+/// Bound: growth below 100 MB = 20 budgets of 256 KiB plus one notification each over it
+/// (under 10 MB), the 2,560 subscription tasks, the pool and blocks of the load, and allocator
+/// slack. Before the fix each connection queued up to 1,024 notifications plus one per
+/// subscription (about 30 MB per connection at this load).
 #[test]
 fn unread_subscriptions_are_dropped_with_a_reason_and_memory_stays_bounded() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -410,6 +440,11 @@ fn unread_subscriptions_are_dropped_with_a_reason_and_memory_stays_bounded() {
             s.write_all(&burst).await.expect("subscribe");
             conns.push(s);
         }
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let load = {
+            let (rpc, stop) = (net.rpc.clone(), stop.clone());
+            std::thread::spawn(move || push_load(rpc, stop))
+        };
         // Nobody reads for 12 s while blocks are made (one every 100 ms).
         let mut peak = 0;
         let until = Instant::now() + Duration::from_secs(12);
@@ -418,6 +453,13 @@ fn unread_subscriptions_are_dropped_with_a_reason_and_memory_stays_bounded() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let growth = peak.saturating_sub(before);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        load.join().expect("load thread");
+        let client = net.client();
+        let head = client.heads().await.expect("heads").finalized_height;
+        let alice = synod_primitives::Keypair::dev("alice").account();
+        let sent = client.get_account(alice, None).await.expect("alice").nonce;
+        assert!(sent >= 100, "the load did not reach the chain ({sent} transfers)");
 
         // Now read what each connection was sent.
         let mut refused = 0;
@@ -450,9 +492,11 @@ fn unread_subscriptions_are_dropped_with_a_reason_and_memory_stays_bounded() {
             rss(pid)
         };
         eprintln!(
-            "20 x 200 unread block subscriptions: RSS before {} MB, peak {} MB (growth {} MB), \
-             3 s after closing {} MB; {} subscriptions refused over the cap, {} dropped as slow; \
-             reason: {}",
+            "20 x 200 unread block subscriptions (head {}, {} transfers from alice of 6 senders): RSS before {} MB, peak {} MB \
+             (growth {} MB), 3 s after closing {} MB; {} subscriptions refused over the cap, {} \
+             dropped as slow; reason: {}",
+            head,
+            sent,
             before >> 20,
             peak >> 20,
             growth >> 20,
