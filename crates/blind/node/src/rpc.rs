@@ -116,3 +116,66 @@ pub async fn start_rpc(
         .await
         .map_err(|e| BlindError::Network(format!("bind {addr}: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::MAX_VALUE_ELEMENTS;
+    use crate::types::{
+        MAX_REQUEST_BYTES, NodeEncKey, Operation, Permissions, RequestBody, SecretId, SharedValue,
+        SignedRequest,
+    };
+    use synod_primitives::Keypair;
+
+    /// The largest legitimate request (a store of the largest value, with a long permission
+    /// list) fits every bound on its way in, and the body limit is far below the 134 MB it
+    /// was (twice the 64 MiB message bound).
+    #[test]
+    fn the_largest_store_request_fits_the_body_limit() {
+        let user = Keypair::dev("owner");
+        let mut permissions = Permissions::owner_only(user.account());
+        for i in 0..1_000 {
+            permissions
+                .retrieve
+                .insert(Keypair::dev(&format!("reader-{i}")).account());
+        }
+        let body = RequestBody {
+            committee: CommitteeId([1; 32]),
+            node: 0,
+            user: user.account(),
+            timestamp_ms: u64::MAX,
+            nonce: [2; 16],
+            op: Operation::StoreSecret {
+                id: SecretId([3; 32]),
+                value: SharedValue {
+                    ty: 0,
+                    shape: vec![1 << 10, 1 << 10],
+                    public: false,
+                    elements: vec![[0xff; 32]; MAX_VALUE_ELEMENTS],
+                },
+                permissions,
+            },
+        };
+        let request = SignedRequest {
+            signature: user.sign(&body.signing_payload()),
+            body,
+        };
+        let bytes = borsh::to_vec(&request).expect("encode");
+        assert!(bytes.len() <= MAX_REQUEST_BYTES, "{}", bytes.len());
+        let (envelope, _) =
+            crate::envelope::seal_request(&CommitteeId([1; 32]), 0, &NodeEncKey([9; 32]), &bytes)
+                .expect("seal");
+        let sealed = borsh::to_vec(&envelope).expect("encode");
+        assert!(
+            sealed.len() <= MAX_REQUEST_ENVELOPE_BYTES,
+            "{}",
+            sealed.len()
+        );
+        let call = format!(
+            r#"{{"jsonrpc":"2.0","id":18446744073709551615,"method":"blind_request","params":["{}"]}}"#,
+            hex::encode(&sealed)
+        );
+        assert!(call.len() <= MAX_REQUEST_BODY_BYTES, "{}", call.len());
+        const { assert!(MAX_REQUEST_BODY_BYTES < 70 << 20) };
+    }
+}
