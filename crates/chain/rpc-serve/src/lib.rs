@@ -692,7 +692,8 @@ async fn connection(
                     reserved: declared,
                     received: 0,
                 });
-                if jsonrpsee::server::ws::is_upgrade_request(&req) {
+                let upgrade = jsonrpsee::server::ws::is_upgrade_request(&req);
+                if upgrade {
                     conn.upgraded.store(true, Ordering::Release);
                     *conn.deadline.lock() = None;
                     conn.deadline_changed.notify_waiters();
@@ -713,6 +714,10 @@ async fn connection(
                 };
                 if let Some(o) = &origin {
                     add_cors(&mut response, o);
+                }
+                if upgrade && response.status() != hyper::StatusCode::SWITCHING_PROTOCOLS {
+                    // The handshake failed: the connection stays HTTP, with its deadline.
+                    conn.upgraded.store(false, Ordering::Release);
                 }
                 conn.set_deadline(Some(Instant::now() + timeout));
                 Ok(response)
@@ -774,6 +779,85 @@ mod tests {
             &["https://app.example".into()],
             "https://APP.example"
         ));
+    }
+
+    async fn server(timeout_ms: u64) -> SocketAddr {
+        let mut module = jsonrpsee::RpcModule::new(());
+        module
+            .register_method("ping", |_, _, _| "pong")
+            .expect("register");
+        let limits = RpcLimits {
+            request_timeout_ms: timeout_ms,
+            ..RpcLimits::default()
+        };
+        let (addr, handle) = bind_and_serve(
+            "127.0.0.1:0".parse().expect("addr"),
+            module,
+            ServerConfig::default(),
+            1 << 20,
+            &limits,
+        )
+        .await
+        .expect("serve");
+        // Keep serving for the rest of the test.
+        std::mem::forget(handle);
+        addr
+    }
+
+    /// Whether the server closes `s` within `wait` (reading whatever it answered first).
+    async fn closed_within(s: &mut TcpStream, wait: Duration) -> bool {
+        use tokio::io::AsyncReadExt;
+        let mut buf = [0u8; 4096];
+        let until = Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(until, s.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => return true,
+                Ok(Ok(_)) => continue,
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// The read deadline closes a connection that sends nothing, one that sends half its
+    /// headers, one whose WebSocket handshake failed and then idles, but not an upgraded
+    /// WebSocket that idles.
+    #[tokio::test]
+    async fn the_read_deadline_applies_until_a_websocket_upgrade() {
+        use tokio::io::AsyncWriteExt;
+        let addr = server(300).await;
+        let mut idle = TcpStream::connect(addr).await.expect("connect");
+        let mut half = TcpStream::connect(addr).await.expect("connect");
+        half.write_all(b"POST / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .expect("write");
+        let mut failed = TcpStream::connect(addr).await.expect("connect");
+        failed
+            .write_all(
+                b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+            )
+            .await
+            .expect("write");
+        let mut ws = TcpStream::connect(addr).await.expect("connect");
+        ws.write_all(
+            b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        )
+        .await
+        .expect("write");
+        for (name, s) in [
+            ("idle", &mut idle),
+            ("half headers", &mut half),
+            ("failed upgrade", &mut failed),
+        ] {
+            assert!(
+                closed_within(s, Duration::from_secs(3)).await,
+                "{name} still open"
+            );
+        }
+        assert!(
+            !closed_within(&mut ws, Duration::from_millis(1_500)).await,
+            "an idle WebSocket was closed"
+        );
     }
 
     #[test]
