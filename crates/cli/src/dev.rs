@@ -13,6 +13,7 @@ use synod_node::{NodeConfig, RunningNode};
 use synod_primitives::Keypair;
 use synod_primitives::keys::DEV_ACCOUNT_NAMES;
 use synod_primitives::token::DisplayAmount;
+use synod_rpc::RpcLimits;
 use synod_runtime::Genesis;
 
 #[derive(Args, Debug)]
@@ -52,6 +53,77 @@ pub struct DevArgs {
         default_value = "info,commonware_consensus=warn,commonware_p2p=warn,commonware_storage=warn"
     )]
     pub log: String,
+    #[command(flatten)]
+    pub rpc_limits: RpcLimitArgs,
+}
+
+/// JSON-RPC resource limits (the `[rpc]` section of a `synod node` config file); each
+/// defaults to `synod_rpc::RpcLimits::default()`.
+#[derive(Args, Debug, Default)]
+pub struct RpcLimitArgs {
+    /// Largest request body in bytes (default: the largest `synod_submitTransactions` call).
+    #[arg(long)]
+    pub rpc_max_request_body_bytes: Option<u32>,
+    /// Milliseconds a client has to send a request's headers, then its body (default 30000).
+    #[arg(long)]
+    pub rpc_request_timeout_ms: Option<u64>,
+    /// Most open RPC connections (default 1000).
+    #[arg(long)]
+    pub rpc_max_connections: Option<u32>,
+    /// Most open RPC connections from one IP address (default 32).
+    #[arg(long)]
+    pub rpc_max_connections_per_ip: Option<u32>,
+    /// Request body bytes one IP address may have in flight (default: twice the body limit).
+    #[arg(long)]
+    pub rpc_max_pending_body_bytes_per_ip: Option<u64>,
+    /// Most subscriptions on one WebSocket connection (default 128).
+    #[arg(long)]
+    pub rpc_max_subscriptions_per_connection: Option<u32>,
+    /// Unread notification bytes a WebSocket connection may have queued (default 4 MiB).
+    #[arg(long)]
+    pub rpc_ws_max_buffered_bytes: Option<u64>,
+    /// Milliseconds a subscription waits for room before it is closed as a slow consumer
+    /// (default 10000).
+    #[arg(long)]
+    pub rpc_ws_slow_consumer_timeout_ms: Option<u64>,
+    /// A browser origin allowed to call the node (repeatable; replaces the default of local
+    /// origins: http(s)://localhost, 127.0.0.1, [::1], any port; `*` allows all).
+    #[arg(long = "rpc-allowed-origin")]
+    pub rpc_allowed_origins: Vec<String>,
+}
+
+impl RpcLimitArgs {
+    /// The limits these flags describe.
+    pub fn limits(&self) -> anyhow::Result<RpcLimits> {
+        let mut l = RpcLimits {
+            max_request_body_bytes: self.rpc_max_request_body_bytes,
+            max_pending_body_bytes_per_ip: self.rpc_max_pending_body_bytes_per_ip,
+            ..RpcLimits::default()
+        };
+        if let Some(v) = self.rpc_request_timeout_ms {
+            l.request_timeout_ms = v;
+        }
+        if let Some(v) = self.rpc_max_connections {
+            l.max_connections = v;
+        }
+        if let Some(v) = self.rpc_max_connections_per_ip {
+            l.max_connections_per_ip = v;
+        }
+        if let Some(v) = self.rpc_max_subscriptions_per_connection {
+            l.max_subscriptions_per_connection = v;
+        }
+        if let Some(v) = self.rpc_ws_max_buffered_bytes {
+            l.ws_max_buffered_bytes = v;
+        }
+        if let Some(v) = self.rpc_ws_slow_consumer_timeout_ms {
+            l.ws_slow_consumer_timeout_ms = v;
+        }
+        if !self.rpc_allowed_origins.is_empty() {
+            l.allowed_origins = self.rpc_allowed_origins.clone();
+        }
+        l.validate()?;
+        Ok(l)
+    }
 }
 
 /// Where `synod dev` records its genesis inside the data directory (read by `synod replay`).
@@ -99,6 +171,7 @@ pub fn run(cli: &Cli, args: &DevArgs) -> anyhow::Result<()> {
         genesis: genesis.clone(),
         key: key.clone(),
         rpc_addr: args.rpc_addr,
+        rpc_limits: args.rpc_limits.limits()?,
         metrics_addr: Some(args.metrics_addr),
         p2p_addr: args.p2p_addr,
         p2p_dialable: None,

@@ -242,6 +242,7 @@ pub fn prepare(dir: &Path, opts: &Options) -> anyhow::Result<Plan> {
                 observers: observers.clone(),
             },
             mempool: MempoolFile::default(),
+            rpc: Default::default(),
         };
         std::fs::write(&n.config, toml::to_string(&file)?)?;
     }

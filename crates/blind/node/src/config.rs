@@ -141,6 +141,10 @@ pub struct NodeConfig {
     /// between its two phases leaves nothing behind after this.
     #[serde(default = "default_prepare_ttl_ms")]
     pub prepare_ttl_ms: u64,
+    /// Client JSON-RPC resource limits (body size, read deadline, connections in total and
+    /// per address, allowed browser origins); each field defaults.
+    #[serde(default)]
+    pub rpc: synod_rpc_serve::RpcLimits,
 }
 
 fn default_prepare_ttl_ms() -> u64 {
@@ -165,6 +169,9 @@ impl NodeConfig {
     pub fn load(path: &Path) -> Result<Self, BlindError> {
         let c: NodeConfig = read_json(path)?;
         c.committee.validate()?;
+        c.rpc
+            .validate()
+            .map_err(|e| BlindError::Config(format!("{}: {e}", path.display())))?;
         if c.index >= c.committee.n() {
             return Err(BlindError::Config(format!(
                 "index {} outside a committee of {}",
@@ -322,6 +329,7 @@ pub fn write_localnet(
             max_clock_skew_ms: default_skew_ms(),
             mpc_piece_elements: default_piece_elements(),
             prepare_ttl_ms: default_prepare_ttl_ms(),
+            rpc: Default::default(),
         };
         let p = dir.join(format!("node-{i}.json"));
         std::fs::write(&p, to_json(&cfg)?).map_err(io)?;

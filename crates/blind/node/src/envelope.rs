@@ -44,8 +44,10 @@ use crate::types::{CommitteeId, NodeEncKey, random_bytes};
 /// Bytes an envelope adds around the request it seals (header, tag and
 /// encoding), rounded up generously.
 pub const ENVELOPE_OVERHEAD: usize = 1024;
-/// Largest encoded envelope a node accepts.
+/// Largest encoded envelope (of a request or a response).
 pub const MAX_ENVELOPE_BYTES: usize = crate::types::MAX_MESSAGE_BYTES + ENVELOPE_OVERHEAD;
+/// Largest encoded request envelope a node accepts.
+pub const MAX_REQUEST_ENVELOPE_BYTES: usize = crate::types::MAX_REQUEST_BYTES + ENVELOPE_OVERHEAD;
 
 /// Envelope format version.
 pub const ENVELOPE_VERSION: u8 = 1;

@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{Committee, NodeConfig};
 use crate::envelope::{
-    Envelope, MAX_ENVELOPE_BYTES, node_x25519_public, node_x25519_secret, open_request,
+    Envelope, MAX_REQUEST_ENVELOPE_BYTES, node_x25519_public, node_x25519_secret, open_request,
 };
 use crate::error::{BlindError, Result};
 use crate::exec::{JobInput, run_bench, run_program};
@@ -22,7 +22,7 @@ use crate::mesh::{JobTransport, Mesh, MeshConfig};
 use crate::store::Store;
 use crate::types::{
     Access, CommitteeId, InputSource, Invocation, JobId, JobKind, JobRecord, JobStats, JobStatus,
-    MAX_MESSAGE_BYTES, NodeEncKey, Operation, OutputShare, ProgramKey, ProgramRecord, Response,
+    MAX_REQUEST_BYTES, NodeEncKey, Operation, OutputShare, ProgramKey, ProgramRecord, Response,
     SecretRecord, SharedValue, SignedRequest, decode_bounded, fr_to_bytes, random_bytes,
 };
 
@@ -92,7 +92,7 @@ impl NodeState {
     /// Open one encoded [`Envelope`], authenticate and execute the signed
     /// request inside, and return the response sealed for the client.
     pub fn handle_envelope(self: &Arc<Self>, bytes: &[u8]) -> Result<Vec<u8>> {
-        let env: Envelope = decode_bounded(bytes, MAX_ENVELOPE_BYTES)?;
+        let env: Envelope = decode_bounded(bytes, MAX_REQUEST_ENVELOPE_BYTES)?;
         let (plain, answer) =
             open_request(&env, &self.cid, self.me, &self.enc_secret, &self.enc_public)?;
         let resp = self.handle_bytes(&plain)?;
@@ -105,7 +105,7 @@ impl NodeState {
     /// Authenticate and execute one encoded [`SignedRequest`] (already
     /// decrypted).
     pub fn handle_bytes(self: &Arc<Self>, bytes: &[u8]) -> Result<Response> {
-        let req: SignedRequest = decode_bounded(bytes, MAX_MESSAGE_BYTES)?;
+        let req: SignedRequest = decode_bounded(bytes, MAX_REQUEST_BYTES)?;
         self.handle(req)
     }
 
@@ -660,7 +660,8 @@ pub async fn start_node(cfg: NodeConfig) -> Result<RunningNode> {
         cfg: cfg.clone(),
         runtime: tokio::runtime::Handle::current(),
     });
-    let (rpc_addr, handle) = crate::rpc::start_rpc(cfg.rpc_listen, Arc::clone(&state)).await?;
+    let (rpc_addr, handle) =
+        crate::rpc::start_rpc(cfg.rpc_listen, Arc::clone(&state), &cfg.rpc).await?;
     tracing::info!(index = me, %rpc_addr, %p2p_addr, "blind node started");
     Ok(RunningNode {
         state,

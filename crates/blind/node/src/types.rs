@@ -671,6 +671,11 @@ pub enum Response {
 /// Upper bound on an encoded request or response (bytes).
 pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
 
+/// Upper bound on an encoded request: the largest legitimate one stores or updates a value of
+/// `MAX_VALUE_ELEMENTS` shares (32 bytes each); 1 MiB more covers its permissions, shape, ids,
+/// signature and small inline inputs. (Programs are at most 4 MiB.)
+pub const MAX_REQUEST_BYTES: usize = crate::node::MAX_VALUE_ELEMENTS * 32 + (1 << 20);
+
 /// Bounded borsh decode: refuses inputs above `max` bytes and trailing bytes.
 pub fn decode_bounded<T: BorshDeserialize>(bytes: &[u8], max: usize) -> Result<T, BlindError> {
     if bytes.len() > max {

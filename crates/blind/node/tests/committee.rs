@@ -83,6 +83,7 @@ async fn start(n: usize) -> Net {
             max_clock_skew_ms: 60_000,
             mpc_piece_elements: 1024,
             prepare_ttl_ms: 60_000,
+            rpc: Default::default(),
         };
         nodes.push(start_node(cfg).await.expect("node starts"));
     }

@@ -17,6 +17,17 @@
 //! bootstrappers = ["0x<account>@10.0.0.2:30333"]
 //! observers = ["0x<full node account>"] # full nodes the network admits (same list everywhere)
 //!
+//! [rpc]                                 # optional; each field defaults (shown)
+//! # max_request_body_bytes = 16831312   # default: the largest submitTransactions call
+//! request_timeout_ms = 30000            # to send a request's headers, then its body
+//! max_connections = 1000
+//! max_connections_per_ip = 32
+//! max_subscriptions_per_connection = 128
+//! ws_max_buffered_bytes = 4194304       # unread notification bytes per WebSocket
+//! ws_slow_consumer_timeout_ms = 10000   # then the subscription is closed with a reason
+//! allowed_origins = ["http://localhost:*", "https://localhost:*", "http://127.0.0.1:*",
+//!   "https://127.0.0.1:*", "http://[::1]:*", "https://[::1]:*"]   # browser pages; "*": any
+//!
 //! [mempool]                             # optional; each field defaults
 //! max_txs = 200000
 //! max_per_sender = 1024
@@ -39,6 +50,7 @@ use std::time::Duration;
 use synod_execution::executor::BlockLimits;
 use synod_mempool::MempoolConfig;
 use synod_primitives::{AccountId, Hash};
+use synod_rpc::RpcLimits;
 
 /// The default log filter: the node's own events, engine internals only when they matter.
 pub const DEFAULT_LOG: &str =
@@ -165,6 +177,13 @@ pub struct NodeFile {
     /// Pool limits.
     #[serde(default)]
     pub mempool: MempoolFile,
+    /// JSON-RPC resource limits.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub rpc: RpcLimits,
+}
+
+fn is_default(l: &RpcLimits) -> bool {
+    *l == RpcLimits::default()
 }
 
 /// Whether this node votes.
@@ -272,6 +291,7 @@ impl NodeFile {
                     .into(),
             ));
         }
+        self.rpc.validate().map_err(|e| invalid(e.to_string()))?;
         let bootstrappers = self
             .p2p
             .bootstrappers
@@ -318,6 +338,7 @@ impl NodeFile {
                 genesis,
                 key,
                 rpc_addr: self.rpc_addr,
+                rpc_limits: self.rpc.clone(),
                 metrics_addr: self.metrics_addr,
                 p2p_addr: self.p2p.listen,
                 p2p_dialable: self.p2p.dialable,
@@ -396,6 +417,23 @@ bootstrappers = ["0x010101010101010101010101010101010101010101010101010101010101
         assert_eq!(c.node.bootstrappers.len(), 1);
         assert_eq!(c.node.bootstrappers[0].1.port(), 30334);
         assert_eq!(c.log, DEFAULT_LOG);
+        assert_eq!(c.node.rpc_limits, RpcLimits::default());
+    }
+
+    #[test]
+    fn rpc_limits_are_read_from_the_rpc_section() {
+        let f = fixture();
+        let body = format!(
+            "{BASE}\n[rpc]\nrequest_timeout_ms = 1500\nmax_connections_per_ip = 4\n\
+             allowed_origins = [\"https://app.example\"]\nmax_request_body_bytes = 1000\n"
+        );
+        let c = config(&f, &body).expect("valid");
+        let l = &c.node.rpc_limits;
+        assert_eq!(l.request_timeout_ms, 1500);
+        assert_eq!(l.max_connections_per_ip, 4);
+        assert_eq!(l.max_request_body_bytes, Some(1000));
+        assert_eq!(l.allowed_origins, vec!["https://app.example".to_string()]);
+        assert_eq!(l.max_connections, RpcLimits::default().max_connections);
     }
 
     #[test]
@@ -433,6 +471,18 @@ bootstrappers = ["0x010101010101010101010101010101010101010101010101010101010101
             (
                 format!("{BASE}\n[mempool]\nnonce_window = 0"),
                 "nonce_window",
+            ),
+            (
+                format!("{BASE}\n[rpc]\nmax_connections_per_ip = 0"),
+                "max_connections_per_ip",
+            ),
+            (
+                format!("{BASE}\n[rpc]\nrequest_timeout = 5"),
+                "request_timeout",
+            ),
+            (
+                format!("{BASE}\n[rpc]\nallowed_origins = [\"evil.example\"]"),
+                "evil.example",
             ),
         ];
         for (body, want) in cases {

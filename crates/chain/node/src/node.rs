@@ -10,7 +10,7 @@ use synod_execution::executor::BlockLimits;
 use synod_mempool::{ChainRules, Mempool, MempoolConfig};
 use synod_primitives::{AccountId, Hash, Keypair};
 use synod_rpc::http::start_http;
-use synod_rpc::{Metrics, NodeStatus, RpcContext, start_rpc};
+use synod_rpc::{Metrics, NodeStatus, RpcContext, RpcLimits, start_rpc};
 use synod_runtime::Genesis;
 use synod_storage::Store;
 use tokio::sync::{broadcast, oneshot};
@@ -26,6 +26,9 @@ pub struct NodeConfig {
     pub key: Keypair,
     /// JSON-RPC (HTTP + WebSocket) address.
     pub rpc_addr: SocketAddr,
+    /// What one JSON-RPC client may hold: body size, read deadline, connections, subscriptions,
+    /// queued notification bytes, allowed browser origins.
+    pub rpc_limits: RpcLimits,
     /// `/health` and `/metrics` address; `None` disables it.
     pub metrics_addr: Option<SocketAddr>,
     /// p2p listen address.
@@ -212,7 +215,7 @@ impl RunningNode {
             on_admitted: Some(on_admitted),
         };
         let (rpc_addr, rpc_handle) = rpc_runtime
-            .block_on(start_rpc(config.rpc_addr, ctx.clone()))
+            .block_on(start_rpc(config.rpc_addr, ctx.clone(), &config.rpc_limits))
             .map_err(io(format!("binding JSON-RPC on {}", config.rpc_addr)))?;
         let metrics_addr = match config.metrics_addr {
             Some(addr) => Some(

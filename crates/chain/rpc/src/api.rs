@@ -254,10 +254,10 @@ pub trait SynodApi {
     async fn chain_info(&self) -> Result<ChainInfo, jsonrpsee::types::ErrorObjectOwned>;
 
     /// New finalized blocks (headers with hash), as they are committed.
-    #[subscription(name = "subscribeFinalizedBlocks" => "finalizedBlock", unsubscribe = "unsubscribeFinalizedBlocks", item = BlockJson)]
+    #[subscription(name = "subscribeFinalizedBlocks" => "finalizedBlock", unsubscribe = "unsubscribeFinalizedBlocks", item = BlockJson, with_extensions)]
     async fn subscribe_finalized_blocks(&self) -> SubscriptionResult;
 
     /// Events of each newly finalized block.
-    #[subscription(name = "subscribeEvents" => "events", unsubscribe = "unsubscribeEvents", item = TxEvents)]
+    #[subscription(name = "subscribeEvents" => "events", unsubscribe = "unsubscribeEvents", item = TxEvents, with_extensions)]
     async fn subscribe_events(&self) -> SubscriptionResult;
 }

@@ -8,7 +8,10 @@
 //!   merges them, as `synod-runtime` lists them, into one server.
 //! - [`discover`]: `rpc.discover`, the OpenRPC document of every served method.
 //! - [`server`]: the API's implementation over the node's storage, mempool and event stream,
-//!   served over HTTP and WebSocket on one port (default `127.0.0.1:9944`).
+//!   served over HTTP and WebSocket on one port (default `127.0.0.1:9944`) through
+//!   `synod-rpc-serve`, which bounds what clients can hold: body size ([`MAX_REQUEST_BODY_BYTES`],
+//!   derived from the largest `synod_submitTransactions` call), read deadline, connections in
+//!   total and per address, subscriptions and queued notification bytes per WebSocket, origins.
 //! - [`http`]: `/health` and `/metrics` (Prometheus text format) over axum, default
 //!   `127.0.0.1:9615`.
 //!
@@ -24,5 +27,7 @@ pub mod server;
 pub use api::{SynodApiClient, SynodApiServer};
 pub use metrics::Metrics;
 pub use server::{
-    AdmittedHook, FinalizedBlock, InMemoryError, NodeStatus, RpcContext, rpc_module, start_rpc,
+    AdmittedHook, FinalizedBlock, InMemoryError, MAX_REQUEST_BODY_BYTES, MAX_SUBMIT_BATCH_BYTES,
+    NodeStatus, RpcContext, rpc_module, start_rpc,
 };
+pub use synod_rpc_serve::RpcLimits;

@@ -7,7 +7,7 @@ use crate::api::{
 use crate::metrics::Metrics;
 use jsonrpsee::PendingSubscriptionSink;
 use jsonrpsee::core::{SubscriptionResult, async_trait};
-use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
+use jsonrpsee::server::{ServerConfig, ServerHandle};
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,6 +16,7 @@ use synod_execution::Executor;
 use synod_execution::bank;
 use synod_mempool::{Mempool, MempoolError, SenderState};
 use synod_primitives::{AccountId, Hash, Height, TxError};
+use synod_rpc_serve::{RpcLimits, SendError, send_bounded};
 use synod_runtime::{Block, Call, Receipt, SignedTransaction};
 use synod_storage::{StateRead, Store};
 use tokio::sync::broadcast;
@@ -63,6 +64,26 @@ pub type AdmittedHook = Arc<dyn Fn(Vec<Hash>) + Send + Sync>;
 
 /// Largest number of transactions in one `submitTransactions` call.
 pub const MAX_SUBMIT_BATCH: usize = 10_000;
+
+/// Most transaction bytes (decoded) in one `submitTransactions` call: one full block's worth.
+/// `MAX_SUBMIT_BATCH` transactions of up to `MAX_TX_SIZE` each would allow 655 MB; a client
+/// with more than a block of transactions sends several calls.
+pub const MAX_SUBMIT_BATCH_BYTES: usize = synod_primitives::block::MAX_BLOCK_SIZE;
+
+/// JSON around one transaction in the batch: `"0x` and `",`.
+const PER_TX_JSON_BYTES: usize = 5;
+/// The request object around the batch (`{"jsonrpc":"2.0","id":…,"method":…,"params":[[…]]}`),
+/// with room for a long string id.
+const REQUEST_ENVELOPE_BYTES: usize = 4096;
+
+/// Largest HTTP body / WebSocket message the node accepts by default: the largest legitimate
+/// request, a `synod_submitTransactions` call carrying `MAX_SUBMIT_BATCH_BYTES` of
+/// transactions as hex in up to `MAX_SUBMIT_BATCH` strings (about 16.1 MiB).
+pub const MAX_REQUEST_BODY_BYTES: usize =
+    2 * MAX_SUBMIT_BATCH_BYTES + MAX_SUBMIT_BATCH * PER_TX_JSON_BYTES + REQUEST_ENVELOPE_BYTES;
+
+/// Largest response; the biggest are blocks, which `MAX_BLOCK_SIZE` bounds, as JSON.
+const MAX_RESPONSE_BODY_BYTES: u32 = 64 * 1024 * 1024;
 
 const INVALID_PARAMS: i32 = -32602;
 const INTERNAL: i32 = -32603;
@@ -291,6 +312,15 @@ impl SynodApiServer for RpcContext {
                 txs_hex.len()
             )));
         }
+        let bytes: usize = txs_hex
+            .iter()
+            .map(|h| h.strip_prefix("0x").unwrap_or(h).len() / 2)
+            .sum();
+        if bytes > MAX_SUBMIT_BATCH_BYTES {
+            return Err(invalid(format!(
+                "{bytes} transaction bytes in one call, over the limit of {MAX_SUBMIT_BATCH_BYTES}"
+            )));
+        }
         let ctx = self.clone();
         let results = tokio::task::spawn_blocking(move || ctx.submit(txs_hex))
             .await
@@ -473,21 +503,25 @@ impl SynodApiServer for RpcContext {
     async fn subscribe_finalized_blocks(
         &self,
         pending: PendingSubscriptionSink,
+        ext: &jsonrpsee::Extensions,
     ) -> SubscriptionResult {
         let mut rx = self.finalized.subscribe();
-        let sink = pending.accept().await?;
+        let mut sink = pending.accept().await?;
         loop {
             tokio::select! {
                 _ = sink.closed() => return Ok(()),
                 item = rx.recv() => match item {
                     Ok(f) => {
-                        let msg = serde_json::value::to_raw_value(&block_json(&f.block))?;
-                        if sink.send(msg).await.is_err() {
-                            return Ok(());
+                        let sent = send_bounded(&mut sink, ext, || {
+                            serde_json::value::to_raw_value(&block_json(&f.block))
+                        })
+                        .await;
+                        if let Some(end) = subscription_end(sent) {
+                            return end;
                         }
                     }
                     Err(broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!(skipped = n, "finalized-block subscriber lagged");
+                        return Err(lagged(n).into());
                     }
                     Err(broadcast::error::RecvError::Closed) => return Ok(()),
                 },
@@ -495,9 +529,13 @@ impl SynodApiServer for RpcContext {
         }
     }
 
-    async fn subscribe_events(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+    async fn subscribe_events(
+        &self,
+        pending: PendingSubscriptionSink,
+        ext: &jsonrpsee::Extensions,
+    ) -> SubscriptionResult {
         let mut rx = self.finalized.subscribe();
-        let sink = pending.accept().await?;
+        let mut sink = pending.accept().await?;
         loop {
             tokio::select! {
                 _ = sink.closed() => return Ok(()),
@@ -505,14 +543,17 @@ impl SynodApiServer for RpcContext {
                     Ok(f) => {
                         let height = f.block.height();
                         for ev in tx_events(height, &f.receipts) {
-                            let msg = serde_json::value::to_raw_value(&ev)?;
-                            if sink.send(msg).await.is_err() {
-                                return Ok(());
+                            let sent = send_bounded(&mut sink, ext, || {
+                                serde_json::value::to_raw_value(&ev)
+                            })
+                            .await;
+                            if let Some(end) = subscription_end(sent) {
+                                return end;
                             }
                         }
                     }
                     Err(broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!(skipped = n, "event subscriber lagged");
+                        return Err(lagged(n).into());
                     }
                     Err(broadcast::error::RecvError::Closed) => return Ok(()),
                 },
@@ -521,21 +562,44 @@ impl SynodApiServer for RpcContext {
     }
 }
 
-/// Starts the JSON-RPC server (HTTP and WebSocket on one port). Returns the bound address and
-/// a handle that stops the server when `stop()` is called.
+/// A subscriber that fell behind the node's block stream is told so and dropped: skipping
+/// blocks silently would hand it a gapped stream.
+fn lagged(skipped: u64) -> String {
+    format!("subscription closed: slow consumer ({skipped} blocks were not delivered in time)")
+}
+
+/// `None`: sent, go on; otherwise how the subscription ends (a slow consumer gets the reason
+/// as its closing notification).
+fn subscription_end(sent: Result<(), SendError>) -> Option<SubscriptionResult> {
+    match sent {
+        Ok(()) => None,
+        Err(SendError::Closed) => Some(Ok(())),
+        Err(e) => {
+            tracing::debug!(reason = %e, "ending a subscription");
+            Some(Err(e.to_string().into()))
+        }
+    }
+}
+
+/// Starts the JSON-RPC server (HTTP and WebSocket on one port) with `limits` (body size
+/// defaults to [`MAX_REQUEST_BODY_BYTES`]). Returns the bound address and a handle that stops
+/// the server when `stop()` is called.
 pub async fn start_rpc(
     addr: SocketAddr,
     ctx: RpcContext,
+    limits: &RpcLimits,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
+    let body = limits
+        .max_request_body_bytes
+        .unwrap_or(MAX_REQUEST_BODY_BYTES as u32);
     let config = ServerConfig::builder()
-        .max_request_body_size(64 * 1024 * 1024)
-        .max_response_body_size(64 * 1024 * 1024)
-        .max_connections(1_000)
+        .max_request_body_size(body)
+        .max_response_body_size(MAX_RESPONSE_BODY_BYTES)
+        .max_connections(limits.max_connections)
+        .max_subscriptions_per_connection(limits.max_subscriptions_per_connection)
         .build();
-    let server = Server::builder().set_config(config).build(addr).await?;
-    let bound = server.local_addr()?;
-    let handle = server.start(rpc_module(ctx).map_err(std::io::Error::other)?);
-    Ok((bound, handle))
+    let methods = rpc_module(ctx).map_err(std::io::Error::other)?;
+    synod_rpc_serve::bind_and_serve(addr, methods, config, body, limits).await
 }
 
 /// Everything the node serves on its RPC port: the chain's `synod_*` methods, every module's
