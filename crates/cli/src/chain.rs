@@ -315,7 +315,9 @@ pub async fn send(
     let info = c.chain_info().await.map_err(&e)?;
     let nonce = match nonce {
         Some(n) => n,
-        None => c.get_account(key.account(), None).await.map_err(&e)?.nonce,
+        // Past the sender's transactions already waiting in the node's pool, so that several
+        // `--no-wait` sends in a row do not collide on one nonce.
+        None => c.next_nonce(key.account()).await.map_err(&e)?,
     };
     let mut tx = Transaction {
         chain_id: info.chain_id.clone(),

@@ -9,6 +9,10 @@ use synod_rpc::SynodApiClient;
 use synod_rpc::api::{BlockId, SubmitResult};
 use synod_runtime::TxOutcome;
 
+fn charlie_account() -> synod_primitives::AccountId {
+    synod_primitives::Keypair::dev("charlie").account()
+}
+
 #[test]
 fn devnet_transfers_proofs_restart_and_replay() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -127,6 +131,37 @@ fn devnet_transfers_proofs_restart_and_replay() {
         .block_on(c.submit_transaction(hex_tx(&transfer(&alice, 10, &bob, 5))))
         .expect("submit after restart");
     wait_finalized(&rt, &c, h);
+
+    // Three `--no-wait` sends in a row: each takes the nonce after the ones still pooled.
+    let before = rt
+        .block_on(c.get_account(charlie_account(), None))
+        .expect("account")
+        .nonce;
+    let mut hashes = Vec::new();
+    for _ in 0..3 {
+        let out = synod()
+            .args([
+                "--dev", "--json", "--rpc", &net.rpc, "transfer", "--from", "charlie",
+            ])
+            .args(["--to", "bob", "--amount", "1", "--no-wait"])
+            .output()
+            .expect("transfer");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        hashes.push(v["hash"].as_str().expect("hash").parse().expect("hash"));
+    }
+    for h in hashes {
+        wait_finalized(&rt, &c, h);
+    }
+    let after = rt
+        .block_on(c.get_account(charlie_account(), None))
+        .expect("account")
+        .nonce;
+    assert_eq!(after, before + 3);
     assert!(net.interrupt().success());
 
     // Replay the stored chain from genesis: every state root must match.

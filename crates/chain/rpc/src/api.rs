@@ -233,6 +233,14 @@ pub trait SynodApi {
         height: Option<Height>,
     ) -> Result<AccountJson, jsonrpsee::types::ErrorObjectOwned>;
 
+    /// The nonce `account`'s next transaction should carry: its committed nonce, moved past the
+    /// transactions of it this node's pool already holds without a gap.
+    #[method(name = "nextNonce")]
+    async fn next_nonce(
+        &self,
+        account: AccountId,
+    ) -> Result<Nonce, jsonrpsee::types::ErrorObjectOwned>;
+
     /// A raw state value (key in hex) at the finalized head or `height`, with a proof if asked.
     #[method(name = "getStateValue")]
     async fn get_state_value(

@@ -14,7 +14,7 @@ use schemars::{SchemaGenerator, generate::SchemaSettings};
 use serde_json::{Value, json};
 use synod_module::MethodDoc;
 use synod_module::rpc::INVALID_PARAMS;
-use synod_primitives::{AccountId, Hash, Height};
+use synod_primitives::{AccountId, Hash, Height, Nonce};
 use synod_runtime::Receipt;
 
 /// The chain's own methods (`synod_*`).
@@ -49,6 +49,9 @@ pub fn chain_rpc_doc() -> Vec<MethodDoc> {
             .optional::<Height>("height", "Read at this committed height.")
             .returns::<AccountJson>("account")
             .error(NOT_FOUND, "no block at that height"),
+        MethodDoc::new(ns, "nextNonce", "The nonce an account's next transaction should carry: its committed nonce, moved past its transactions already in this node's pool without a gap.")
+            .param::<AccountId>("account", "The account.")
+            .returns::<Nonce>("nonce"),
         MethodDoc::new(ns, "getStateValue", "A raw state value at the finalized head or `height`, with a Merkle proof and finality certificate if asked.")
             .param::<String>("key_hex", "State key, hex (at most 1,024 bytes).")
             .optional::<Height>("height", "Read at this committed height.")

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use synod_execution::Executor;
 use synod_execution::bank;
 use synod_mempool::{Mempool, MempoolError, SenderState};
-use synod_primitives::{AccountId, Hash, Height, TxError};
+use synod_primitives::{AccountId, Hash, Height, Nonce, TxError};
 use synod_rpc_serve::{RpcLimits, SendError, send_bounded};
 use synod_runtime::{Block, Call, Receipt, SignedTransaction};
 use synod_storage::{StateRead, Store};
@@ -395,6 +395,12 @@ impl SynodApiServer for RpcContext {
                 .load(Ordering::Relaxed)
                 .max(finalized_height),
         })
+    }
+
+    async fn next_nonce(&self, account: AccountId) -> Result<Nonce, ErrorObjectOwned> {
+        let snap = self.store.snapshot().map_err(internal)?;
+        let committed = bank::account(&snap, &account).map_err(internal)?.nonce;
+        Ok(self.mempool.next_nonce(&account, committed))
     }
 
     async fn get_account(
