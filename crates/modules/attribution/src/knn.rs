@@ -19,6 +19,13 @@
 //! evidence computation behind `synod attribution compute`. Only the integer
 //! weights derived from it ([`crate::weights`]) go on chain.
 //!
+//! **Recursion** (points ranked nearest first, `α_1 … α_N`, 1-based rank `i`):
+//! `s_{α_N} = 1[y_{α_N} = y] · min(K, N) / (N · K)` and
+//! `s_{α_i} = s_{α_{i+1}} + (1[y_{α_i} = y] − 1[y_{α_{i+1}} = y]) / K · min(K, i) / i`.
+//! The paper writes the first term as `1[y_{α_N} = y] / N`, which is the same when
+//! `N ≥ K`; for `N < K` the farthest point is always among the K nearest, so its
+//! value is `1/K`, not `1/N` (the brute-force comparison in the tests covers both).
+//!
 //! Cost: `O(N·d + N log N)` per validation point.
 
 use std::collections::BTreeMap;
@@ -124,7 +131,10 @@ pub fn knn_shapley(input: &KnnInput<'_>) -> Result<Vec<f64>, ValuationError> {
             }
         };
         // s[r] is the value of the point of 0-based rank r (1-based rank r + 1).
-        s[n - 1] = hit(n - 1) / n as f64;
+        // Paper: s_N = 1[y_N = y] / N, valid for N >= K; in general the farthest
+        // point's marginal is 1/K exactly when fewer than K others precede it,
+        // which gives 1[y_N = y] · min(K, N) / (N · K).
+        s[n - 1] = hit(n - 1) * (k.min(n) as f64) / (n as f64 * k as f64);
         for r in (0..n - 1).rev() {
             let i = r + 1; // 1-based rank
             s[r] = s[r + 1] + (hit(r) - hit(r + 1)) / k as f64 * (k.min(i) as f64) / i as f64;
