@@ -1,5 +1,7 @@
 //! KNN-Shapley against brute force, the efficiency axiom, Monte-Carlo against exact.
 
+#![allow(missing_docs, clippy::unwrap_used, clippy::needless_range_loop)]
+
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
