@@ -87,10 +87,10 @@ impl Terms {
         if self.buyer == self.seller {
             return bad("buyer and seller must differ");
         }
-        if let Some(a) = self.arbiter {
-            if a == self.buyer || a == self.seller {
-                return bad("the arbiter must be neither buyer nor seller");
-            }
+        if let Some(a) = self.arbiter
+            && (a == self.buyer || a == self.seller)
+        {
+            return bad("the arbiter must be neither buyer nor seller");
         }
         if self.price == 0 {
             return bad("price must be positive");

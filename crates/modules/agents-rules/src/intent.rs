@@ -489,12 +489,12 @@ pub fn check_and_record(
             call_kind: payment.call_kind,
         });
     }
-    if let Some(payees) = &scope.allowed_payees {
-        if !payees.contains(&payment.payee) {
-            return Err(RuleError::PayeeNotAllowed {
-                payee: payment.payee,
-            });
-        }
+    if let Some(payees) = &scope.allowed_payees
+        && !payees.contains(&payment.payee)
+    {
+        return Err(RuleError::PayeeNotAllowed {
+            payee: payment.payee,
+        });
     }
     let per_tx = scope.per_tx_cap.min(intent.per_tx_cap);
     if payment.amount > per_tx {

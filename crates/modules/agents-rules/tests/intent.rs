@@ -167,11 +167,13 @@ fn refusal_is_deterministic_and_records_nothing() {
     assert_eq!(l, before);
 }
 
+type Mutation = Box<dyn Fn(&mut SessionScope)>;
+
 #[test]
 fn scope_must_be_within_intent() {
     let i = intent();
     assert!(scope_within(&i, &scope(&i)).is_ok());
-    let cases: Vec<Box<dyn Fn(&mut SessionScope)>> = vec![
+    let cases: Vec<Mutation> = vec![
         Box::new(|s| s.per_tx_cap = 51),
         Box::new(|s| s.total_cap = 1_001),
         Box::new(|s| s.period_cap = 201),
@@ -334,10 +336,10 @@ fn model_verdict(
     if !s.allowed_calls.contains(&a.call) {
         return Some("call_not_allowed");
     }
-    if let Some(p) = &s.allowed_payees {
-        if !p.contains(&acct(a.payee)) {
-            return Some("payee_not_allowed");
-        }
+    if let Some(p) = &s.allowed_payees
+        && !p.contains(&acct(a.payee))
+    {
+        return Some("payee_not_allowed");
     }
     if a.amount > s.per_tx_cap.min(i.per_tx_cap) {
         return Some("cap_per_tx_exceeded");
