@@ -57,7 +57,8 @@ pub type CallKind = u16;
 /// ([`Asset`]), `start_height` u64, `per_tx_cap` u128, `total_cap` u128, `period_blocks` u64,
 /// `period_cap` u128, `expires_at` u64, `allowed_calls` (u32 count, then each `u16`, ascending),
 /// `allowed_payees` (one byte `0` = any payee, or `1` then u32 count and 32-byte accounts,
-/// ascending). All integers little endian. Pinned by a golden test.
+/// ascending). All integers little endian. Sets out of order or with repeats are refused on
+/// decoding, so the encoding is canonical. Pinned by a golden test.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Intent {
     /// The account whose funds are spent; signs the intent.
@@ -82,9 +83,41 @@ pub struct Intent {
     /// First height at which the intent is no longer usable.
     pub expires_at: Height,
     /// Call kinds the agent may make.
+    #[borsh(deserialize_with = "strict_set")]
     pub allowed_calls: BTreeSet<CallKind>,
     /// Payees the agent may pay; `None` = any payee.
+    #[borsh(deserialize_with = "strict_option_set")]
     pub allowed_payees: Option<BTreeSet<AccountId>>,
+}
+
+/// Reads a set as borsh writes it (u32 count, elements ascending) and refuses elements out of
+/// order or repeated, which borsh's own `BTreeSet` decoder accepts: every set then has exactly
+/// one accepted encoding.
+fn strict_set<R: borsh::io::Read, T: BorshDeserialize + Ord>(
+    reader: &mut R,
+) -> borsh::io::Result<BTreeSet<T>> {
+    let items = Vec::<T>::deserialize_reader(reader)?;
+    if items.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(borsh::io::Error::new(
+            borsh::io::ErrorKind::InvalidData,
+            "set elements must be strictly ascending",
+        ));
+    }
+    Ok(items.into_iter().collect())
+}
+
+/// [`strict_set`] inside an `Option` (tag byte `0` or `1`, as borsh writes it).
+fn strict_option_set<R: borsh::io::Read, T: BorshDeserialize + Ord>(
+    reader: &mut R,
+) -> borsh::io::Result<Option<BTreeSet<T>>> {
+    match u8::deserialize_reader(reader)? {
+        0 => Ok(None),
+        1 => strict_set(reader).map(Some),
+        _ => Err(borsh::io::Error::new(
+            borsh::io::ErrorKind::InvalidData,
+            "option tag must be 0 or 1",
+        )),
+    }
 }
 
 impl Intent {
@@ -144,8 +177,10 @@ pub struct SessionScope {
     /// First height at which the session is no longer usable (≤ the intent's).
     pub expires_at: Height,
     /// Call kinds the session may make (⊆ the intent's).
+    #[borsh(deserialize_with = "strict_set")]
     pub allowed_calls: BTreeSet<CallKind>,
     /// Payees the session may pay (⊆ the intent's; `None` only where the intent allows any).
+    #[borsh(deserialize_with = "strict_option_set")]
     pub allowed_payees: Option<BTreeSet<AccountId>>,
 }
 

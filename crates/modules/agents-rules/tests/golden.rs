@@ -76,3 +76,47 @@ fn channel_state_signing_payload_is_pinned() {
         p[b"synod/agents/channel-state/v1".len()..]
     );
 }
+
+/// A set encoded out of order (or with a repeat) is refused: one byte string per value.
+#[test]
+fn unsorted_sets_are_not_decoded() {
+    let bytes = synod_primitives::encode(&golden_intent());
+    let hex = hex::encode(&bytes).replace("0200000001000200", "0200000002000100");
+    let swapped = hex::decode(&hex).expect("hex");
+    assert_ne!(swapped, bytes);
+    assert!(synod_primitives::decode_exact::<Intent>(&swapped, 4096).is_err());
+    let hex = hex::encode(&bytes).replace("0200000001000200", "0200000001000100");
+    let repeated = hex::decode(&hex).expect("hex");
+    assert!(synod_primitives::decode_exact::<Intent>(&repeated, 4096).is_err());
+}
+
+/// The same holds for a session scope's payee set, and a valid scope round-trips.
+#[test]
+fn scope_sets_are_strict() {
+    let i = golden_intent();
+    let scope = synod_agents_rules::SessionScope {
+        intent_hash: i.hash(),
+        session_key: AccountId([0x55; 32]),
+        per_tx_cap: 1,
+        total_cap: 1,
+        period_cap: 1,
+        expires_at: 10,
+        allowed_calls: BTreeSet::from([1]),
+        allowed_payees: Some(BTreeSet::from([
+            AccountId([0x33; 32]),
+            AccountId([0x44; 32]),
+        ])),
+    };
+    let bytes = synod_primitives::encode(&scope);
+    let back: synod_agents_rules::SessionScope =
+        synod_primitives::decode_exact(&bytes, 4096).expect("decode");
+    assert_eq!(back, scope);
+    let hex = hex::encode(&bytes)
+        .replace(&"33".repeat(32), "XX")
+        .replace(&"44".repeat(32), &"33".repeat(32))
+        .replace("XX", &"44".repeat(32));
+    let swapped = hex::decode(hex).expect("hex");
+    assert!(
+        synod_primitives::decode_exact::<synod_agents_rules::SessionScope>(&swapped, 4096).is_err()
+    );
+}
