@@ -724,8 +724,13 @@ async fn connection(
             }
         });
     let mut http = hyper::server::conn::http1::Builder::new();
+    // A client that sent its whole request and then went away (a timed-out CLI exiting) still
+    // has it carried out: without half-close support hyper drops the call in flight when it
+    // reads the EOF, which could run one request of a pair and not the other (the late
+    // prepare of a blind store, but not the abort sent after it).
     http.timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(timeout)
+        .half_close(true)
         .keep_alive(true);
     let serving = http
         .serve_connection(hyper_util::rt::TokioIo::new(io), hyper_service)
