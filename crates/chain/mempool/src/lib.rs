@@ -165,6 +165,15 @@ pub struct SenderState {
     pub balance: Balance,
 }
 
+impl From<synod_runtime::bank::AccountInfo> for SenderState {
+    fn from(info: synod_runtime::bank::AccountInfo) -> Self {
+        SenderState {
+            nonce: info.nonce,
+            balance: info.balance,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Entry {
     tx: Arc<SignedTransaction>,

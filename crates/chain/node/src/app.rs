@@ -347,10 +347,7 @@ impl ChainApp {
         let mut results = self
             .inner
             .mempool
-            .admit_batch(vec![(signed, size)], |_| SenderState {
-                nonce: info.nonce,
-                balance: info.balance,
-            });
+            .admit_batch(vec![(signed, size)], |_| SenderState::from(info));
         match results.pop() {
             Some(Ok(hash)) => Ok(hash),
             Some(Err(e)) => Err(e.to_string()),
@@ -388,11 +385,7 @@ impl ChainApp {
             }
         };
         let results = self.inner.mempool.admit_batch(batch, |who| {
-            let info = bank::account(&snap, who).unwrap_or_default();
-            SenderState {
-                nonce: info.nonce,
-                balance: info.balance,
-            }
+            bank::account(&snap, who).unwrap_or_default().into()
         });
         let admitted = results.iter().filter(|r| r.is_ok()).count();
         if admitted > 0 {
@@ -654,12 +647,8 @@ mod tests {
             1
         );
         let snap = apps[2].inner.store.snapshot().expect("snapshot");
-        let state = |who: &AccountId| {
-            let info = bank::account(&snap, who).unwrap_or_default();
-            SenderState {
-                nonce: info.nonce,
-                balance: info.balance,
-            }
+        let state = |who: &AccountId| -> SenderState {
+            bank::account(&snap, who).unwrap_or_default().into()
         };
         let results = apps[2].inner.mempool.admit_batch(
             [keyless, tweaked]

@@ -179,11 +179,9 @@ impl RunningNode {
         // the committed state.
         let snap = store.snapshot()?;
         let restored = mempool.open_journal(&config.data_dir.join("mempool.journal"), |who| {
-            let info = synod_execution::bank::account(&snap, who).unwrap_or_default();
-            synod_mempool::SenderState {
-                nonce: info.nonce,
-                balance: info.balance,
-            }
+            synod_execution::bank::account(&snap, who)
+                .unwrap_or_default()
+                .into()
         })?;
         drop(snap);
         if restored.read > 0 || restored.torn_bytes > 0 {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use synod_execution::Executor;
 use synod_execution::bank;
-use synod_mempool::{Mempool, MempoolError, SenderState};
+use synod_mempool::{Mempool, MempoolError};
 use synod_primitives::{AccountId, Hash, Height, Nonce, TxError};
 use synod_rpc_serve::{RpcLimits, SendError, send_bounded};
 use synod_runtime::{Block, Call, Receipt, SignedTransaction};
@@ -200,11 +200,7 @@ impl RpcContext {
         let snapshot = self.store.snapshot();
         let admitted = match snapshot {
             Ok(snap) => self.mempool.admit_batch(decoded, |who| {
-                let info = bank::account(&snap, who).unwrap_or_default();
-                SenderState {
-                    nonce: info.nonce,
-                    balance: info.balance,
-                }
+                bank::account(&snap, who).unwrap_or_default().into()
             }),
             Err(e) => {
                 tracing::error!(error = %e, "cannot read state for admission");
