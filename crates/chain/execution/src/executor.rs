@@ -47,6 +47,7 @@ struct TxPosition<'a> {
     tx: &'a SignedTransaction,
     hash: Hash,
     height: u64,
+    parent: Hash,
     index: u32,
 }
 
@@ -195,10 +196,11 @@ impl Executor {
         self.runtime.subnets.params()
     }
 
-    fn block_ctx(&self, height: u64) -> BlockCtx<'_> {
+    fn block_ctx(&self, height: u64, parent: Hash) -> BlockCtx<'_> {
         BlockCtx {
             height,
             chain_id: &self.genesis.chain_id,
+            parent,
         }
     }
 
@@ -211,10 +213,11 @@ impl Executor {
         &self,
         block_state: &mut Overlay<'_, R>,
         height: u64,
+        parent: Hash,
     ) -> Result<Vec<Event>, BlockError> {
         Ok(self
             .runtime
-            .end_block(block_state, &self.block_ctx(height))?)
+            .end_block(block_state, &self.block_ctx(height, parent))?)
     }
 
     /// Runs [`Self::end_block`] and, when it emitted events, appends the end-block receipt
@@ -223,9 +226,10 @@ impl Executor {
         &self,
         block_state: &mut Overlay<'_, R>,
         height: u64,
+        parent: Hash,
         receipts: &mut Vec<Receipt>,
     ) -> Result<(), BlockError> {
-        let events = self.end_block(block_state, height)?;
+        let events = self.end_block(block_state, height, parent)?;
         if !events.is_empty() {
             receipts.push(Receipt {
                 tx_hash: end_block_receipt_hash(height),
@@ -333,6 +337,7 @@ impl Executor {
             tx,
             hash: tx_hash,
             height,
+            parent,
             index,
         } = at;
         let t = &tx.tx;
@@ -343,7 +348,7 @@ impl Executor {
             let mut call_state = Overlay::new(&*block_state);
             let result =
                 self.runtime
-                    .dispatch(&mut call_state, &self.block_ctx(height), &t.sender, &t.call);
+                    .dispatch(&mut call_state, &self.block_ctx(height, parent), &t.sender, &t.call);
             (result, call_state.into_changes())
         };
         let outcome = match result {
@@ -416,6 +421,7 @@ impl Executor {
         limits: BlockLimits,
     ) -> Result<BuiltBlock, BlockError> {
         let height = parent.height + 1;
+        let parent_hash = parent.hash();
         let mut block_state = Overlay::new(view);
         let mut txs = Vec::new();
         let mut receipts = Vec::new();
@@ -455,6 +461,7 @@ impl Executor {
                     tx: &tx,
                     hash,
                     height,
+                    parent: parent_hash,
                     index: txs.len() as u32,
                 },
                 sender,
@@ -466,14 +473,14 @@ impl Executor {
         }
         let header = Header {
             height,
-            parent: parent.hash(),
+            parent: parent_hash,
             timestamp_ms: timestamp_ms.max(parent.timestamp_ms + 1),
             proposer,
             tx_root: Hash::ZERO,
             receipts_root: Hash::ZERO,
             state_root: Hash::ZERO,
         };
-        self.end_block_receipt(&mut block_state, height, &mut receipts)?;
+        self.end_block_receipt(&mut block_state, height, header.parent, &mut receipts)?;
         let changes = block_state.into_changes();
         let (executed, _) = self.finish(view, header, txs, &hashes, changes, receipts)?;
         Ok(BuiltBlock { executed, rejected })
@@ -540,13 +547,14 @@ impl Executor {
                     tx,
                     hash,
                     height: h.height,
+                    parent: h.parent,
                     index: index as u32,
                 },
                 sender,
             )?);
             hashes.push(hash);
         }
-        self.end_block_receipt(&mut block_state, h.height, &mut receipts)?;
+        self.end_block_receipt(&mut block_state, h.height, h.parent, &mut receipts)?;
         let changes = block_state.into_changes();
         let (executed, computed) = self.finish(
             view,

@@ -27,6 +27,10 @@ pub struct BlockCtx<'a> {
     pub height: u64,
     /// The chain id (signed messages such as proofs of possession bind it).
     pub chain_id: &'a str,
+    /// Hash of the parent block (zero for block 0): the chain's only source of randomness.
+    /// Its producer could grind it, so a module draws with it only at a height fixed before
+    /// that block existed (see the assets module's juror draw).
+    pub parent: Hash,
 }
 
 /// Marks a module's own failure type, so that `?` turns it into a [`CallError`].

@@ -79,6 +79,7 @@ impl Chain {
         let ctx = BlockCtx {
             height: self.height,
             chain_id: "test",
+            parent: synod_primitives::Hash::ZERO,
         };
         let r = self.module.dispatch(&mut ov, &ctx, &sender, call);
         let changes = ov.into_changes();

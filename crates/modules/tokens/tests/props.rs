@@ -273,6 +273,7 @@ impl Sim {
                 &BlockCtx {
                     height,
                     chain_id: "props",
+                    parent: synod_primitives::Hash::ZERO,
                 },
                 &sender,
                 &call,

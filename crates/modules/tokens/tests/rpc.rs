@@ -33,6 +33,7 @@ fn commit_block(store: &Store, module: &Tokens, calls: Vec<(AccountId, TokenCall
     let ctx = BlockCtx {
         height: 0,
         chain_id: "rpc-test",
+        parent: synod_primitives::Hash::ZERO,
     };
     for (sender, call) in calls {
         module
