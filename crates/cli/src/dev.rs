@@ -44,6 +44,11 @@ pub struct DevArgs {
     /// directory keeps the value it was created with.
     #[arg(long)]
     pub token_timelock: Option<u64>,
+    /// Devnet attribution parameters with challenge and vote windows of this many blocks (3
+    /// jurors, 10 SYN bonds, 100 SYN worker bond); default: the production 7-day window. Part
+    /// of the genesis, like --token-timelock.
+    #[arg(long)]
+    pub attribution_window: Option<u64>,
     /// Also prefund this many deterministic load-test accounts (`bench-0`, `bench-1`, ...).
     #[arg(long, default_value_t = 0, hide = true)]
     pub bench_accounts: usize,
@@ -165,6 +170,9 @@ pub fn run(cli: &Cli, args: &DevArgs) -> anyhow::Result<()> {
         }));
     if let Some(blocks) = args.token_timelock {
         genesis.tokens.admin_timelock_blocks = blocks;
+    }
+    if let Some(blocks) = args.attribution_window {
+        genesis.assets = synod_runtime::assets::AssetsGenesis::dev(blocks);
     }
     let config = NodeConfig {
         data_dir: data_dir.clone(),

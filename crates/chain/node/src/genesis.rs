@@ -105,6 +105,10 @@ pub struct GenesisSpec {
     /// values).
     #[serde(default)]
     pub tokens: Option<synod_runtime::tokens::TokensGenesis>,
+    /// The assets module's parameters, e.g. `challenge_window_blocks` (default: the production
+    /// values).
+    #[serde(default)]
+    pub assets: Option<synod_runtime::assets::AssetsGenesis>,
 }
 
 impl GenesisSpec {
@@ -154,6 +158,7 @@ impl GenesisSpec {
             staking: self.staking.unwrap_or_default(),
             subnets: self.subnets.clone().unwrap_or_default(),
             tokens: self.tokens.unwrap_or_default(),
+            assets: self.assets.unwrap_or_default(),
         };
         validate(&genesis)?;
         Ok(genesis)

@@ -15,6 +15,7 @@ use synod_primitives::keys::{DEV_ACCOUNT_NAMES, Keypair};
 use synod_primitives::token::UNIT;
 use synod_primitives::{AccountId, FeeSchedule, Hash};
 use synod_subnets::SubnetParams;
+use synod_assets::AssetsGenesis;
 use synod_tokens::TokensGenesis;
 use synod_validators::{GenesisValidator, StakingParams};
 
@@ -43,6 +44,10 @@ pub struct Genesis {
     /// timelock). Written out only when configured, like its part of the hash.
     #[serde(default, skip_serializing_if = "is_default")]
     pub tokens: TokensGenesis,
+    /// The assets module's parameters (absent: the production defaults, e.g. a 7-day
+    /// attribution challenge window). Written out only when configured.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub assets: AssetsGenesis,
 }
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
@@ -68,6 +73,11 @@ impl BorshSerialize for Genesis {
             BorshSerialize::serialize(&LATER_SECTION_TAG, w)?;
             BorshSerialize::serialize(&"tokens", w)?;
             BorshSerialize::serialize(&self.tokens, w)?;
+        }
+        if self.assets != AssetsGenesis::default() {
+            BorshSerialize::serialize(&LATER_SECTION_TAG, w)?;
+            BorshSerialize::serialize(&"assets", w)?;
+            BorshSerialize::serialize(&self.assets, w)?;
         }
         Ok(())
     }
@@ -107,6 +117,7 @@ impl Genesis {
             staking: StakingParams::dev(),
             subnets: SubnetParams::dev(),
             tokens: TokensGenesis::default(),
+            assets: AssetsGenesis::default(),
         }
     }
 }

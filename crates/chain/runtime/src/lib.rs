@@ -26,6 +26,7 @@ pub mod genesis;
 pub use genesis::Genesis;
 pub use synod_bank::{self as bank, BankCall, BankEvent, BankFailure, GenesisAccount};
 pub use synod_subnets::{self as subnets, SubnetCall, SubnetEvent, SubnetFailure};
+pub use synod_assets::{self as assets, AssetCall, AssetEvent, AssetFailure};
 pub use synod_tokens::{self as tokens, TokenCall, TokenEvent, TokenFailure};
 pub use synod_validators::{
     self as validators, GenesisValidator, StakingParams, ValidatorCall, ValidatorEvent,
@@ -37,6 +38,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 use std::io::{Error as IoError, ErrorKind, Read, Write};
 use std::sync::Arc;
+use synod_assets::Assets;
 use synod_bank::Bank;
 use synod_module::{
     BlockCtx, CallError, GenesisError, GenesisFailure, MethodDoc, Module, StateError,
@@ -362,6 +364,13 @@ runtime! {
         failure: Tokens(TokenFailure) = 7,
         new: |g| Tokens::new(g.tokens),
     },
+    /// AI assets: lineage, licences, revenue vaults, attribution.
+    assets: Assets {
+        call: Assets(AssetCall) = 5,
+        event: Assets(AssetEvent) = 6,
+        failure: Assets(AssetFailure) = 8,
+        new: |g| Assets::new(g.assets),
+    },
 }
 
 /// Two modules registered the same RPC method name.
@@ -382,6 +391,16 @@ impl From<synod_validators::CallFailure> for TxFailure {
         match f {
             synod_validators::CallFailure::Bank(f) => TxFailure::Bank(f),
             synod_validators::CallFailure::Validator(f) => TxFailure::Validator(f),
+        }
+    }
+}
+
+impl From<synod_assets::CallFailure> for TxFailure {
+    fn from(f: synod_assets::CallFailure) -> Self {
+        match f {
+            synod_assets::CallFailure::Bank(f) => TxFailure::Bank(f),
+            synod_assets::CallFailure::Tokens(f) => TxFailure::Tokens(f),
+            synod_assets::CallFailure::Assets(f) => TxFailure::Assets(f),
         }
     }
 }
@@ -408,7 +427,7 @@ mod tests {
     fn modules_run_in_list_order_with_the_bank_first() {
         assert_eq!(
             Runtime::MODULES,
-            &["bank", "subnets", "validators", "tokens"][..]
+            &["bank", "subnets", "validators", "tokens", "assets"][..]
         );
     }
 
