@@ -160,6 +160,12 @@ async fn run_async(cli: &Cli) -> anyhow::Result<()> {
     if let Command::Token(cmd) = &cli.command {
         return crate::tokens::run(cli, cmd).await;
     }
+    if let Command::Asset(cmd) = &cli.command {
+        return crate::assets::run_asset(cli, cmd).await;
+    }
+    if let Command::Attribution(cmd) = &cli.command {
+        return crate::assets::run_attribution(cli, cmd).await;
+    }
     let c = client(&cli.rpc)?;
     let e = rpc_err(&cli.rpc);
     match &cli.command {

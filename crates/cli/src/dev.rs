@@ -44,9 +44,9 @@ pub struct DevArgs {
     /// directory keeps the value it was created with.
     #[arg(long)]
     pub token_timelock: Option<u64>,
-    /// Devnet attribution parameters with challenge and vote windows of this many blocks (3
-    /// jurors, 10 SYN bonds, 100 SYN worker bond); default: the production 7-day window. Part
-    /// of the genesis, like --token-timelock.
+    /// Devnet attribution parameters: a challenge window of this many blocks, ten times that
+    /// to vote, 3 jurors, 10 SYN bonds, 100 SYN worker bond (default: the production 7-day
+    /// window). Part of the genesis, like --token-timelock.
     #[arg(long)]
     pub attribution_window: Option<u64>,
     /// Also prefund this many deterministic load-test accounts (`bench-0`, `bench-1`, ...).

@@ -7,6 +7,7 @@
 //! query any other client can make too.
 #![allow(unreachable_pub, missing_docs)] // a binary: `pub` marks what its modules share, not a public API
 
+mod assets;
 mod bench;
 mod bench_network;
 mod blind;
@@ -116,6 +117,13 @@ pub enum Command {
     /// Tokens: create, info, list, balance, transfer, approve, burn, emit, mint, vest, claim, admin.
     #[command(subcommand)]
     Token(tokens::TokenCommand),
+    /// AI assets: register, show, list, transfer, version, link, lineage, licence, contribute,
+    /// vault, claimable, claim, pay.
+    #[command(subcommand)]
+    Asset(assets::AssetCommand),
+    /// Attribution: compute evidence, commit, challenge, verify, vote, show, worker bonds.
+    #[command(subcommand)]
+    Attribution(assets::AttributionCommand),
 }
 
 fn main() -> std::process::ExitCode {

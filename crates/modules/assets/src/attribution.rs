@@ -46,7 +46,10 @@ pub fn check_values(values: &[ContributorValue]) -> AssetResult<()> {
             max: MAX_CONTRIBUTORS as u32,
         });
     }
-    if values.windows(2).any(|w| w[0].contributor >= w[1].contributor) {
+    if values
+        .windows(2)
+        .any(|w| w[0].contributor >= w[1].contributor)
+    {
         return fail(AssetFailure::ContributorsNotCanonical);
     }
     let sum: u128 = values.iter().map(|v| u128::from(v.weight)).sum();
@@ -224,10 +227,7 @@ pub fn worker_bond<R: StateRead + ?Sized>(
     let bonded = match workers.binary_search_by(|w| w.account.cmp(sender)) {
         Ok(i) => {
             let w = &mut workers[i];
-            w.bonded = w
-                .bonded
-                .checked_add(amount)
-                .ok_or(AssetFailure::Overflow)?;
+            w.bonded = w.bonded.checked_add(amount).ok_or(AssetFailure::Overflow)?;
             w.bonded
         }
         Err(i) => {

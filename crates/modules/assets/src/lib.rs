@@ -194,7 +194,8 @@ impl Default for AssetsGenesis {
 }
 
 impl AssetsGenesis {
-    /// Devnet values: windows of `window` blocks, 3 jurors, small bonds.
+    /// Devnet values: a challenge window of `window` blocks and ten times that to vote (jurors
+    /// recompute the evidence, which takes a while), 3 jurors, small bonds.
     pub fn dev(window: u64) -> Self {
         AssetsGenesis {
             challenge_window_blocks: window,
@@ -203,7 +204,7 @@ impl AssetsGenesis {
             min_worker_bond: 100 * UNIT,
             jurors: 3,
             draw_delay_blocks: 2,
-            vote_window_blocks: window,
+            vote_window_blocks: window.saturating_mul(10),
             max_ancestors: 1024,
         }
     }

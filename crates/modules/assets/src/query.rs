@@ -239,8 +239,7 @@ pub fn ancestors(
     };
     let depth = depth.min(MAX_DEPTH);
     let mut seen = BTreeSet::from([asset]);
-    let mut queue: VecDeque<(AssetId, u32)> =
-        root.parents.iter().map(|e| (e.parent, 1)).collect();
+    let mut queue: VecDeque<(AssetId, u32)> = root.parents.iter().map(|e| (e.parent, 1)).collect();
     let mut nodes = Vec::new();
     let mut truncated = false;
     while let Some((id, d)) = queue.pop_front() {
@@ -402,8 +401,10 @@ pub fn licences(
     let mut out = Vec::new();
     for (key, value) in s.scan_prefix(&prefix, MAX_SCAN)? {
         let rest = key.get(prefix.len()..).ok_or_else(|| corrupt(&key))?;
-        let (asset, offer) = match (rest.get(..8).and_then(be_u64), rest.get(8..).and_then(be_u32))
-        {
+        let (asset, offer) = match (
+            rest.get(..8).and_then(be_u64),
+            rest.get(8..).and_then(be_u32),
+        ) {
             (Some(a), Some(o)) => (a, o),
             _ => return Err(corrupt(&key)),
         };
@@ -449,7 +450,10 @@ pub fn claimable(s: &Snapshot, account: &AccountId) -> Result<Vec<ClaimView>, St
     let mut out = Vec::new();
     for (key, value) in s.scan_prefix(&prefix, MAX_SCAN)? {
         let rest = key.get(prefix.len()..).ok_or_else(|| corrupt(&key))?;
-        let asset = rest.get(..8).and_then(be_u64).ok_or_else(|| corrupt(&key))?;
+        let asset = rest
+            .get(..8)
+            .and_then(be_u64)
+            .ok_or_else(|| corrupt(&key))?;
         let currency = rest
             .get(8..)
             .and_then(currency_from)
@@ -647,9 +651,14 @@ fn commitment_view(id: CommitmentId, c: &CommitmentRecord) -> CommitmentView {
     };
     let (stage, draw_at, vote_ends, jurors, resolution, resolved_at) = match &c.stage {
         Stage::Open => ("open", None, None, Vec::new(), None, None),
-        Stage::AwaitingDraw { draw_at } => {
-            ("awaiting_draw", Some(*draw_at), None, Vec::new(), None, None)
-        }
+        Stage::AwaitingDraw { draw_at } => (
+            "awaiting_draw",
+            Some(*draw_at),
+            None,
+            Vec::new(),
+            None,
+            None,
+        ),
         Stage::Voting { jurors, vote_ends } => (
             "voting",
             None,

@@ -241,12 +241,8 @@ pub fn link<R: StateRead + ?Sized>(
         None if p.owner == *sender => 0,
         None => return fail(AssetFailure::LicenceRequired { parent }),
     };
-    let total_bp: u32 = c
-        .parents
-        .iter()
-        .map(|e| u32::from(e.share_bp))
-        .sum::<u32>()
-        + u32::from(share_bp);
+    let total_bp: u32 =
+        c.parents.iter().map(|e| u32::from(e.share_bp)).sum::<u32>() + u32::from(share_bp);
     if total_bp > u32::from(BP_TOTAL) {
         return fail(AssetFailure::SharesExceed { total_bp });
     }

@@ -301,9 +301,13 @@ pub fn rpc_doc() -> Vec<MethodDoc> {
             .param::<AssetId>("asset", "Asset id.")
             .returns::<Vec<OfferView>>("offers")
             .error(NOT_FOUND, no_asset),
-        MethodDoc::new(ns, "licences", "The licences an account holds (at most 256).")
-            .param::<AccountId>("holder", "The holder.")
-            .returns::<Vec<LicenceView>>("licences"),
+        MethodDoc::new(
+            ns,
+            "licences",
+            "The licences an account holds (at most 256).",
+        )
+        .param::<AccountId>("holder", "The holder.")
+        .returns::<Vec<LicenceView>>("licences"),
         MethodDoc::new(
             ns,
             "claimable",
@@ -324,7 +328,10 @@ pub fn rpc_doc() -> Vec<MethodDoc> {
         .param::<AssetId>("asset", "Asset id.")
         .param::<AmountParam>("amount", "Amount, a decimal string.")
         .returns::<Vec<Credit>>("credits")
-        .error(INVALID_PARAMS, "the asset does not exist or its lineage is too large"),
+        .error(
+            INVALID_PARAMS,
+            "the asset does not exist or its lineage is too large",
+        ),
         MethodDoc::new(ns, "contributions", "An asset's contribution records.")
             .param::<AssetId>("asset", "Asset id.")
             .returns::<Option<ContributionsView>>("contributions"),
@@ -335,8 +342,12 @@ pub fn rpc_doc() -> Vec<MethodDoc> {
         )
         .param::<CommitmentId>("commitment", "Commitment id.")
         .returns::<Option<CommitmentView>>("commitment"),
-        MethodDoc::new(at, "workers", "Workers bonded to recompute challenged attributions.")
-            .returns::<Vec<WorkerView>>("workers"),
+        MethodDoc::new(
+            at,
+            "workers",
+            "Workers bonded to recompute challenged attributions.",
+        )
+        .returns::<Vec<WorkerView>>("workers"),
         MethodDoc::new(at, "params", "The assets module's genesis parameters.")
             .returns::<AssetsGenesis>("params"),
     ]

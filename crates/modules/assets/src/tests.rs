@@ -56,7 +56,9 @@ impl Chain {
             height: 1,
             module: Assets::new(g),
         };
-        for n in ["alice", "bob", "carol", "dave", "eve", "ferdie", "w1", "w2", "w3", "w4"] {
+        for n in [
+            "alice", "bob", "carol", "dave", "eve", "ferdie", "w1", "w2", "w3", "w4",
+        ] {
             c.fund(&key(n), 1_000_000 * UNIT);
         }
         c
@@ -129,17 +131,18 @@ impl Chain {
     }
 
     fn register(&mut self, owner: &str, kind: AssetKind, name: &str) -> AssetId {
-        match self.ok(
-            owner,
-            AssetCall::Register {
-                kind,
-                name: name.into(),
-                metadata_uri: format!("ipfs://{name}"),
-                metadata_hash: Hash::digest(name.as_bytes()),
-                content_hash: Hash::digest(b"v1"),
-            },
-        )
-        .as_slice()
+        match self
+            .ok(
+                owner,
+                AssetCall::Register {
+                    kind,
+                    name: name.into(),
+                    metadata_uri: format!("ipfs://{name}"),
+                    metadata_hash: Hash::digest(name.as_bytes()),
+                    content_hash: Hash::digest(b"v1"),
+                },
+            )
+            .as_slice()
         {
             [AssetEvent::Registered { asset, .. }] => *asset,
             other => panic!("{other:?}"),
@@ -240,7 +243,11 @@ fn dev() -> Chain {
 fn a_payment_reaches_parents_contributors_and_owner_exactly() {
     let mut c = dev();
     let data = c.register("alice", AssetKind::Dataset, "reviews");
-    c.declare("alice", data, &[("dave", 500_000), ("eve", 300_000), ("ferdie", 200_000)]);
+    c.declare(
+        "alice",
+        data,
+        &[("dave", 500_000), ("eve", 300_000), ("ferdie", 200_000)],
+    );
     let open = c.offer("alice", data, LicenceKind::Open, 5 * UNIT as u128, 2_000);
     let model = c.register("bob", AssetKind::Model, "classifier");
     c.buy("bob", data, open);
@@ -389,7 +396,10 @@ fn lineage_rules_refuse_cycles_unknown_parents_and_missing_licences() {
     let com = c.offer("alice", a, LicenceKind::Commercial, 0, 100);
     assert_eq!(
         c.refused("bob", link(x, a, Some(com))),
-        AssetFailure::NoLicence { asset: a, offer: com }
+        AssetFailure::NoLicence {
+            asset: a,
+            offer: com
+        }
     );
     c.buy("bob", a, com);
     assert!(matches!(
@@ -649,7 +659,10 @@ fn a_wrong_challenge_loses_its_bond_to_the_committer() {
     let mut c = dev();
     bond_workers(&mut c);
     let d = c.register("alice", AssetKind::Dataset, "d");
-    c.ok("alice", commit_call(d, values(&[("dave", 700_000), ("eve", 300_000)])));
+    c.ok(
+        "alice",
+        commit_call(d, values(&[("dave", 700_000), ("eve", 300_000)])),
+    );
     assert_eq!(
         c.refused("alice", challenge_call(1, values(&[("eve", 1_000_000)]))),
         AssetFailure::SelfChallenge
@@ -670,7 +683,13 @@ fn a_wrong_challenge_loses_its_bond_to_the_committer() {
         AssetFailure::AlreadyChallenged { .. }
     ));
     assert!(matches!(
-        c.refused("w1", AssetCall::Vote { commitment: 1, verdict: Verdict::Original }),
+        c.refused(
+            "w1",
+            AssetCall::Vote {
+                commitment: 1,
+                verdict: Verdict::Original
+            }
+        ),
         AssetFailure::NotVoting { .. }
     ));
     let ev = c.advance_to(draw_at + 1);
@@ -694,7 +713,13 @@ fn a_wrong_challenge_loses_its_bond_to_the_committer() {
         .find(|n| !jurors.contains(&key(n)))
         .expect("one left out");
     assert!(matches!(
-        c.refused(outsider, AssetCall::Vote { commitment: 1, verdict: Verdict::Original }),
+        c.refused(
+            outsider,
+            AssetCall::Vote {
+                commitment: 1,
+                verdict: Verdict::Original
+            }
+        ),
         AssetFailure::NotJuror { .. }
     ));
     assert_eq!(
@@ -703,13 +728,37 @@ fn a_wrong_challenge_loses_its_bond_to_the_committer() {
     );
     let alice = c.balance(&key("alice"));
     let bob = c.balance(&key("bob"));
-    c.ok(juror_names[0], AssetCall::Vote { commitment: 1, verdict: Verdict::Original });
+    c.ok(
+        juror_names[0],
+        AssetCall::Vote {
+            commitment: 1,
+            verdict: Verdict::Original,
+        },
+    );
     assert!(matches!(
-        c.refused(juror_names[0], AssetCall::Vote { commitment: 1, verdict: Verdict::Original }),
+        c.refused(
+            juror_names[0],
+            AssetCall::Vote {
+                commitment: 1,
+                verdict: Verdict::Original
+            }
+        ),
         AssetFailure::AlreadyVoted { .. }
     ));
-    c.ok(juror_names[1], AssetCall::Vote { commitment: 1, verdict: Verdict::Original });
-    let ev = c.ok(juror_names[2], AssetCall::Vote { commitment: 1, verdict: Verdict::Challenger });
+    c.ok(
+        juror_names[1],
+        AssetCall::Vote {
+            commitment: 1,
+            verdict: Verdict::Original,
+        },
+    );
+    let ev = c.ok(
+        juror_names[2],
+        AssetCall::Vote {
+            commitment: 1,
+            verdict: Verdict::Challenger,
+        },
+    );
     assert!(ev.contains(&AssetEvent::Resolved {
         commitment: 1,
         asset: d,
@@ -729,7 +778,10 @@ fn a_right_challenge_overturns_and_takes_the_committers_bond() {
     bond_workers(&mut c);
     let d = c.register("alice", AssetKind::Dataset, "d");
     c.ok("alice", commit_call(d, values(&[("alice", 1_000_000)])));
-    c.ok("bob", challenge_call(1, values(&[("dave", 500_000), ("eve", 500_000)])));
+    c.ok(
+        "bob",
+        challenge_call(1, values(&[("dave", 500_000), ("eve", 500_000)])),
+    );
     let ev = c.advance_to(c.height + 3);
     let jurors = ev
         .iter()
@@ -745,7 +797,13 @@ fn a_right_challenge_overturns_and_takes_the_committers_bond() {
         .filter(|n| jurors.contains(&key(n)))
         .take(2)
     {
-        c.ok(n, AssetCall::Vote { commitment: 1, verdict: Verdict::Challenger });
+        c.ok(
+            n,
+            AssetCall::Vote {
+                commitment: 1,
+                verdict: Verdict::Challenger,
+            },
+        );
     }
     let ev = c.advance_to(c.height + 11);
     assert!(ev.contains(&AssetEvent::Resolved {
@@ -848,10 +906,7 @@ fn licence_price_protection_expiry_and_withdrawal() {
         c.refused("bob", item),
         AssetFailure::NoLicence { asset: a, offer: o }
     );
-    c.ok(
-        "alice",
-        AssetCall::WithdrawLicence { asset: a, offer: o },
-    );
+    c.ok("alice", AssetCall::WithdrawLicence { asset: a, offer: o });
     assert_eq!(
         c.refused(
             "bob",
@@ -902,7 +957,10 @@ fn a_lineage_beyond_the_bound_is_refused_at_link_time() {
 fn an_overflowing_split_is_refused_and_changes_nothing() {
     let mut c = dev();
     let a = c.register("alice", AssetKind::Model, "a");
-    c.fund(&key("bob"), Balance::MAX - c.balance(&key("bob")) - 1_000_000_000 * UNIT);
+    c.fund(
+        &key("bob"),
+        Balance::MAX - c.balance(&key("bob")) - 1_000_000_000 * UNIT,
+    );
     let huge = AssetCall::Pay {
         currency: Currency::Syn,
         items: vec![PayItem {
