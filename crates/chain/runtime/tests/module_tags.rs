@@ -1,0 +1,43 @@
+//! The chain-level tags of the modules added after the framework (tokens, assets): the first
+//! byte of a `Call`, `Event` and `TxFailure` names the module and its JSON names it by
+//! `type` / `reason`. The modules pin their own payloads (`tests/golden.rs` in each crate);
+//! this pins the wrapper, which is an on-chain encoding too.
+
+use synod_primitives::{AccountId, Hash};
+use synod_runtime::{AssetCall, AssetEvent, AssetFailure, Call, Event, TokenCall, TxFailure};
+
+#[test]
+fn module_tags_are_fixed() {
+    let tokens = Call::Tokens(TokenCall::Burn {
+        token: 1,
+        amount: 2,
+    });
+    assert_eq!(borsh::to_vec(&tokens).expect("borsh")[0], 4);
+    let call = Call::Assets(AssetCall::Transfer {
+        asset: 1,
+        to: AccountId([2; 32]),
+    });
+    let bytes = borsh::to_vec(&call).expect("borsh");
+    assert_eq!(
+        hex::encode(&bytes),
+        format!("05010100000000000000{}", "02".repeat(32))
+    );
+    let json = serde_json::to_value(&call).expect("json");
+    assert_eq!(json["type"], "assets", "{json}");
+    assert_eq!(json["call"], "transfer", "{json}");
+    assert_eq!(borsh::from_slice::<Call>(&bytes).expect("decodes"), call);
+
+    let event = Event::Assets(AssetEvent::VersionAdded {
+        asset: 1,
+        version: 2,
+        content_hash: Hash::ZERO,
+    });
+    assert_eq!(borsh::to_vec(&event).expect("borsh")[0], 6);
+    let failure = TxFailure::Assets(AssetFailure::SelfLink);
+    let bytes = borsh::to_vec(&failure).expect("borsh");
+    assert_eq!(hex::encode(&bytes), "0805");
+    assert_eq!(
+        serde_json::to_value(&failure).expect("json")["reason"],
+        "assets"
+    );
+}
