@@ -805,7 +805,7 @@ fn a_right_challenge_overturns_and_takes_the_committers_bond() {
             },
         );
     }
-    let ev = c.advance_to(c.height + 11);
+    let ev = c.advance_to(c.height + 101);
     assert!(ev.contains(&AssetEvent::Resolved {
         commitment: 1,
         asset: d,
@@ -983,8 +983,8 @@ struct DagSpec {
     weights: Vec<Vec<(usize, u64)>>,
 }
 
-fn dag_strategy(max: usize) -> impl Strategy<Value = DagSpec> {
-    (2..max).prop_flat_map(|n| {
+fn dag_strategy(min: usize, max: usize) -> impl Strategy<Value = DagSpec> {
+    (min..max).prop_flat_map(|n| {
         let parents = (0..n)
             .map(|i| {
                 if i == 0 {
@@ -1062,6 +1062,73 @@ fn build(c: &mut Chain, spec: &DagSpec) -> Vec<AssetId> {
     ids
 }
 
+fn check_payments(spec: &DagSpec, payments: &[(usize, u128)]) -> Result<(), TestCaseError> {
+    let mut c = Chain::new(AssetsGenesis::dev(1));
+    let ids = build(&mut c, spec);
+    for (i, w) in spec.weights.iter().enumerate() {
+        let weights = normalise(w);
+        if !weights.is_empty() {
+            c.declare("alice", ids[i], &weights);
+        }
+    }
+    let mut expected: BTreeMap<(AssetId, AccountId), u128> = BTreeMap::new();
+    for &(target, amount) in payments {
+        let asset = ids[target % ids.len()];
+        let ev = c.ok("bob", pay(asset, amount));
+        let AssetEvent::Paid { credits, .. } = &ev[0] else {
+            panic!("{ev:?}")
+        };
+        prop_assert_eq!(credits.iter().map(|c| c.amount).sum::<u128>(), amount);
+        // Independent model of the rule.
+        let (lineage, owners) = crate::vault::load_lineage(&c.mem, asset, 1024).expect("lineage");
+        let split = lineage.split(&asset, amount).expect("split");
+        let mut model: BTreeMap<(AssetId, AccountId), u128> = BTreeMap::new();
+        for (b, v) in split.payouts {
+            let k = match b {
+                synod_attribution::Beneficiary::Owner(a) => (a, owners[&a]),
+                synod_attribution::Beneficiary::Contributor(k) => k,
+            };
+            *model.entry(k).or_insert(0) += v;
+        }
+        let got: BTreeMap<(AssetId, AccountId), u128> = credits
+            .iter()
+            .map(|c| ((c.asset, c.account), c.amount))
+            .collect();
+        prop_assert_eq!(&got, &model);
+        for (k, v) in got {
+            *expected.entry(k).or_insert(0) += v;
+        }
+    }
+    for (&(asset, account), &v) in &expected {
+        prop_assert_eq!(
+            state::claimable(&c.mem, &account, asset, Currency::Syn).expect("read"),
+            v
+        );
+    }
+    for id in &ids {
+        let held: u128 = expected
+            .iter()
+            .filter(|((a, _), _)| a == id)
+            .map(|(_, v)| *v)
+            .sum();
+        prop_assert_eq!(u128::from(c.vault(*id)), held);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3, ..ProptestConfig::default() })]
+
+    /// The same on lineages of up to 1,000 assets.
+    #[test]
+    fn payments_on_large_lineages_are_paid_out_exactly(
+        spec in dag_strategy(900, 1001),
+        payments in proptest::collection::vec((0usize..1000, 1u128..1_000_000_000_000), 1..6),
+    ) {
+        check_payments(&spec, &payments)?;
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
@@ -1070,48 +1137,10 @@ proptest! {
     /// documented rule (checked against `synod_attribution::Lineage` built independently).
     #[test]
     fn every_payment_is_paid_out_exactly(
-        spec in dag_strategy(40),
-        payments in proptest::collection::vec((0usize..40, 1u128..1_000_000_000_000), 1..8),
+        spec in dag_strategy(2, 40),
+        payments in proptest::collection::vec((0usize..1000, 1u128..1_000_000_000_000), 1..8),
     ) {
-        let mut c = Chain::new(AssetsGenesis::dev(1));
-        let ids = build(&mut c, &spec);
-        for (i, w) in spec.weights.iter().enumerate() {
-            let weights = normalise(w);
-            if !weights.is_empty() {
-                c.declare("alice", ids[i], &weights);
-            }
-        }
-        let mut expected: BTreeMap<(AssetId, AccountId), u128> = BTreeMap::new();
-        for (target, amount) in payments {
-            let asset = ids[target % ids.len()];
-            let ev = c.ok("bob", pay(asset, amount));
-            let AssetEvent::Paid { credits, .. } = &ev[0] else { panic!("{ev:?}") };
-            prop_assert_eq!(credits.iter().map(|c| c.amount).sum::<u128>(), amount);
-            // Independent model of the rule.
-            let (lineage, owners) = crate::vault::load_lineage(&c.mem, asset, 1024).expect("lineage");
-            let split = lineage.split(&asset, amount).expect("split");
-            let mut model: BTreeMap<(AssetId, AccountId), u128> = BTreeMap::new();
-            for (b, v) in split.payouts {
-                let k = match b {
-                    synod_attribution::Beneficiary::Owner(a) => (a, owners[&a]),
-                    synod_attribution::Beneficiary::Contributor(k) => k,
-                };
-                *model.entry(k).or_insert(0) += v;
-            }
-            let got: BTreeMap<(AssetId, AccountId), u128> =
-                credits.iter().map(|c| ((c.asset, c.account), c.amount)).collect();
-            prop_assert_eq!(&got, &model);
-            for (k, v) in got {
-                *expected.entry(k).or_insert(0) += v;
-            }
-        }
-        for (&(asset, account), &v) in &expected {
-            prop_assert_eq!(state::claimable(&c.mem, &account, asset, Currency::Syn).expect("read"), v);
-        }
-        for id in &ids {
-            let held: u128 = expected.iter().filter(|((a, _), _)| a == id).map(|(_, v)| *v).sum();
-            prop_assert_eq!(u128::from(c.vault(*id)), held);
-        }
+        check_payments(&spec, &payments)?;
     }
 
     /// No sequence of links can create a cycle: every refused link is refused for a reason,
