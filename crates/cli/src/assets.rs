@@ -164,6 +164,9 @@ pub enum LicenceCommand {
         /// Refuse to pay more than this (decimal; default: the offer's current price).
         #[arg(long)]
         max_price: Option<String>,
+        /// Work bound of splitting the price (default: what the split takes now, plus slack).
+        #[arg(long)]
+        work_bound: Option<u32>,
     },
     /// Stop selling an offer.
     Withdraw {
@@ -344,6 +347,9 @@ pub enum AssetCommand {
         /// Pay in this token instead of SYN.
         #[arg(long)]
         token: Option<String>,
+        /// Work bound of each item (default: what its split takes now, plus slack).
+        #[arg(long)]
+        work_bound: Option<u32>,
     },
 }
 
@@ -710,6 +716,21 @@ fn parse_weights(cli: &Cli, specs: &[String]) -> anyhow::Result<Vec<ContributorV
     Ok(out)
 }
 
+/// The work bound a payment needs now, with slack for lineage or contributions that change
+/// before it is included (the fee is priced on the bound).
+async fn bound_for(
+    c: &HttpClient,
+    e: &impl Fn(jsonrpsee::core::client::Error) -> anyhow::Error,
+    asset: AssetId,
+    amount: Amount,
+) -> anyhow::Result<u32> {
+    let p = c
+        .split_preview(asset, AmountParam(amount))
+        .await
+        .map_err(e)?;
+    Ok(p.work.saturating_add(p.work / 10).saturating_add(8))
+}
+
 async fn submit(cli: &Cli, c: &HttpClient, from: &str, call: AssetCall) -> anyhow::Result<()> {
     let key = signer(cli, from)?;
     let r = send(cli, c, &key, Call::Assets(call), None, None, true).await?;
@@ -837,7 +858,8 @@ pub async fn run_asset(cli: &Cli, cmd: &AssetCommand) -> anyhow::Result<()> {
                 Some(p) => Some(
                     c.split_preview(*asset, AmountParam(u.parse(p)?))
                         .await
-                        .map_err(&e)?,
+                        .map_err(&e)?
+                        .credits,
                 ),
                 None => None,
             };
@@ -973,6 +995,7 @@ pub async fn run_asset(cli: &Cli, cmd: &AssetCommand) -> anyhow::Result<()> {
             offer,
             from,
             max_price,
+            work_bound,
         }) => {
             let offers = c.offers(*asset).await.map_err(&e)?;
             let o = offers
@@ -983,12 +1006,18 @@ pub async fn run_asset(cli: &Cli, cmd: &AssetCommand) -> anyhow::Result<()> {
                 Some(m) => unit_of(&c, cli, o.currency).await?.parse(m)?,
                 None => o.price,
             };
+            let work_bound = match work_bound {
+                Some(w) => *w,
+                None if o.price == 0 => 1,
+                None => bound_for(&c, &e, *asset, o.price).await?,
+            };
             (
                 from,
                 AssetCall::BuyLicence {
                     asset: *asset,
                     offer: *offer,
                     max_price,
+                    work_bound,
                 },
             )
         }
@@ -1026,7 +1055,12 @@ pub async fn run_asset(cli: &Cli, cmd: &AssetCommand) -> anyhow::Result<()> {
                 },
             )
         }
-        AssetCommand::Pay { from, items, token } => {
+        AssetCommand::Pay {
+            from,
+            items,
+            token,
+            work_bound,
+        } => {
             let u = unit(&c, cli, token).await?;
             let mut parsed = Vec::new();
             for it in items {
@@ -1043,12 +1077,19 @@ pub async fn run_asset(cli: &Cli, cmd: &AssetCommand) -> anyhow::Result<()> {
                     ),
                     None => (rest, None),
                 };
+                let asset: AssetId = asset
+                    .parse()
+                    .with_context(|| format!("'{asset}' is not an asset id"))?;
+                let amount = u.parse(amount)?;
+                let work_bound = match work_bound {
+                    Some(w) => *w,
+                    None => bound_for(&c, &e, asset, amount).await?,
+                };
                 parsed.push(PayItem {
-                    asset: asset
-                        .parse()
-                        .with_context(|| format!("'{asset}' is not an asset id"))?,
-                    amount: u.parse(amount)?,
+                    asset,
+                    amount,
                     licence,
+                    work_bound,
                 });
             }
             (

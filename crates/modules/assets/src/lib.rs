@@ -173,7 +173,7 @@ pub struct AssetsGenesis {
     pub draw_delay_blocks: u64,
     /// Blocks jurors have to vote.
     pub vote_window_blocks: u64,
-    /// Most ancestors a payment walks (1–4096).
+    /// Most ancestors a payment walks (1–4096), whatever its work bound.
     pub max_ancestors: u32,
 }
 
@@ -355,7 +355,8 @@ impl Module for Assets {
                 asset,
                 offer,
                 max_price,
-            } => vault::buy_licence(s, h, g, sender, *asset, *offer, *max_price),
+                work_bound,
+            } => vault::buy_licence(s, h, g, sender, *asset, *offer, *max_price, *work_bound),
             AssetCall::Pay { currency, items } => vault::pay(s, h, g, sender, *currency, items),
             AssetCall::Claim { asset, currency } => {
                 Ok(vec![vault::claim(s, sender, *asset, *currency)?])

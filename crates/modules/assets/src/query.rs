@@ -505,13 +505,24 @@ pub fn vault(
     }))
 }
 
-/// What a payment of `amount` to `asset` would credit now, in (asset, account) order.
+/// What a payment would do now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SplitPreview {
+    /// Every beneficiary credited, in (asset, account) order.
+    pub credits: Vec<Credit>,
+    /// Assets in the lineage (the paid one included).
+    pub assets: u32,
+    /// The work it takes (`assets` + credits): the least `work_bound` that pays it now.
+    pub work: u32,
+}
+
+/// What a payment of `amount` to `asset` would credit now.
 pub fn split_preview(
     s: &(impl StateRead + ?Sized),
     g: &AssetsGenesis,
     asset: AssetId,
     amount: Amount,
-) -> Result<Result<Vec<Credit>, String>, StateError> {
+) -> Result<Result<SplitPreview, String>, StateError> {
     let (lineage, owners) = match crate::vault::load_lineage(s, asset, g.max_ancestors) {
         Ok(x) => x,
         Err(synod_module::CallError::State(e)) => return Err(e),
@@ -532,14 +543,20 @@ pub fn split_preview(
         };
         *credits.entry(key).or_insert(0) += v;
     }
-    Ok(Ok(credits
+    let assets = owners.len() as u32;
+    let credits: Vec<Credit> = credits
         .into_iter()
         .map(|((asset, account), amount)| Credit {
             asset,
             account,
             amount,
         })
-        .collect()))
+        .collect();
+    Ok(Ok(SplitPreview {
+        work: assets + credits.len() as u32,
+        assets,
+        credits,
+    }))
 }
 
 /// An asset's contribution records.

@@ -8,9 +8,9 @@
 use crate::AssetsGenesis;
 use crate::query::{
     self, AssetPage, AssetView, ClaimView, CommitmentView, ContributionsView, LicenceView,
-    LineageView, MAX_DEPTH, MAX_PAGE, OfferView, VaultView, VersionView, WorkerView,
+    LineageView, MAX_DEPTH, MAX_PAGE, OfferView, SplitPreview, VaultView, VersionView, WorkerView,
 };
-use crate::wire::{Amount, AssetId, CommitmentId, Credit, Currency};
+use crate::wire::{Amount, AssetId, CommitmentId, Currency};
 use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
 use synod_module::rpc::{INVALID_PARAMS, NOT_FOUND, invalid};
@@ -92,7 +92,7 @@ pub trait AssetsApi {
         &self,
         asset: AssetId,
         amount: AmountParam,
-    ) -> Result<Vec<Credit>, ErrorObjectOwned>;
+    ) -> Result<SplitPreview, ErrorObjectOwned>;
 
     /// An asset's contribution records (`null` if none).
     #[method(name = "contributions")]
@@ -224,7 +224,7 @@ impl AssetsApiServer for AssetsRpc {
         &self,
         asset: AssetId,
         amount: AmountParam,
-    ) -> Result<Vec<Credit>, ErrorObjectOwned> {
+    ) -> Result<SplitPreview, ErrorObjectOwned> {
         let g = self.genesis;
         read_latest(&self.store, move |s, _| {
             query::split_preview(s, &g, asset, amount.0)
@@ -323,11 +323,12 @@ pub fn rpc_doc() -> Vec<MethodDoc> {
         MethodDoc::new(
             ns,
             "splitPreview",
-            "What a payment of an amount to an asset would credit now, per vault and account.",
+            "What a payment of an amount to an asset would credit now, per vault and account, \
+             and the work it takes (the least work_bound that pays it).",
         )
         .param::<AssetId>("asset", "Asset id.")
         .param::<AmountParam>("amount", "Amount, a decimal string.")
-        .returns::<Vec<Credit>>("credits")
+        .returns::<SplitPreview>("preview")
         .error(
             INVALID_PARAMS,
             "the asset does not exist or its lineage is too large",

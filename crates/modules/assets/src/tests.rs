@@ -183,6 +183,7 @@ impl Chain {
                 asset,
                 offer,
                 max_price: u128::MAX,
+                work_bound: 10_000,
             },
         );
     }
@@ -231,6 +232,7 @@ fn pay(asset: AssetId, amount: Amount) -> AssetCall {
             asset,
             amount,
             licence: None,
+            work_bound: 10_000,
         }],
     }
 }
@@ -424,6 +426,7 @@ fn lineage_rules_refuse_cycles_unknown_parents_and_missing_licences() {
             asset: b,
             amount: 10,
             licence: Some(nc),
+            work_bound: 10_000,
         }],
     };
     assert!(matches!(
@@ -882,7 +885,8 @@ fn licence_price_protection_expiry_and_withdrawal() {
             AssetCall::BuyLicence {
                 asset: a,
                 offer: o,
-                max_price: 999
+                max_price: 999,
+                work_bound: 10_000
             }
         ),
         AssetFailure::PriceAboveMax {
@@ -898,6 +902,7 @@ fn licence_price_protection_expiry_and_withdrawal() {
             asset: a,
             amount: 10,
             licence: Some(o),
+            work_bound: 10_000,
         }],
     };
     c.ok("bob", item.clone());
@@ -913,7 +918,8 @@ fn licence_price_protection_expiry_and_withdrawal() {
             AssetCall::BuyLicence {
                 asset: a,
                 offer: o,
-                max_price: 10_000
+                max_price: 10_000,
+                work_bound: 10_000
             }
         ),
         AssetFailure::OfferWithdrawn { asset: a, offer: o }
@@ -954,6 +960,52 @@ fn a_lineage_beyond_the_bound_is_refused_at_link_time() {
 }
 
 #[test]
+fn a_payment_above_its_work_bound_is_refused_and_the_weight_follows_the_bound() {
+    let mut c = dev();
+    let d = c.register("alice", AssetKind::Dataset, "d");
+    let m = c.register("alice", AssetKind::Model, "m");
+    c.ok(
+        "alice",
+        AssetCall::Link {
+            child: m,
+            parent: d,
+            relation: Relation::TrainedOn,
+            licence: None,
+        },
+    );
+    c.declare("alice", d, &[("dave", 500_000), ("eve", 500_000)]);
+    // Paying m: 2 assets, credits to alice (m's owner), alice (d's owner, share 0 leaves her
+    // nothing there)... the preview is the reference.
+    let preview = crate::query::split_preview(&c.mem, c.module.genesis(), m, 1_000)
+        .expect("read")
+        .expect("preview");
+    assert_eq!(preview.assets, 2);
+    let item = |bound| AssetCall::Pay {
+        currency: Currency::Syn,
+        items: vec![PayItem {
+            asset: m,
+            amount: 1_000,
+            licence: None,
+            work_bound: bound,
+        }],
+    };
+    assert!(matches!(
+        c.refused("bob", item(preview.work - 1)),
+        AssetFailure::WorkBoundExceeded { .. }
+    ));
+    assert!(matches!(
+        c.refused("bob", item(1)),
+        AssetFailure::WorkBoundExceeded { .. }
+    ));
+    assert!(matches!(
+        c.refused("bob", item(MAX_WORK_BOUND + 1)),
+        AssetFailure::WorkBoundExceeded { .. }
+    ));
+    c.ok("bob", item(preview.work));
+    assert!(item(1_000).weight() > item(10).weight());
+}
+
+#[test]
 fn an_overflowing_split_is_refused_and_changes_nothing() {
     let mut c = dev();
     let a = c.register("alice", AssetKind::Model, "a");
@@ -967,6 +1019,7 @@ fn an_overflowing_split_is_refused_and_changes_nothing() {
             asset: a,
             amount: u128::from(Balance::MAX) + 1,
             licence: None,
+            work_bound: 10_000,
         }],
     };
     assert_eq!(c.refused("bob", huge), AssetFailure::AmountTooLarge);

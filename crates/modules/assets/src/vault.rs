@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use crate::registry::{require_asset, valid_licence};
 use crate::state::{self, AssetRecord, HeldLicence};
 use crate::wire::{
-    Amount, AssetEvent, AssetFailure, AssetId, Credit, Currency, MAX_PAY_ITEMS, OfferId, PayItem,
+    Amount, AssetEvent, AssetFailure, AssetId, Credit, Currency, MAX_PAY_ITEMS, MAX_WORK_BOUND,
+    OfferId, PayItem,
 };
 use crate::{AssetResult, AssetsGenesis, CallError, bond_account, fail, vault_account};
 use synod_attribution::{AssetSpec, Beneficiary, Lineage, ParentEdge, SplitError};
@@ -120,20 +121,55 @@ fn split_error(e: SplitError<AssetId>) -> CallError {
     }
 }
 
+/// A payment: what, how much, under which licence, within which work bound.
+#[derive(Clone, Copy, Debug)]
+pub struct Payment {
+    /// The asset paid.
+    pub asset: AssetId,
+    /// In what.
+    pub currency: Currency,
+    /// How much.
+    pub amount: Amount,
+    /// The licence it is paid under, if any.
+    pub licence: Option<OfferId>,
+    /// The most work it may take.
+    pub work_bound: u32,
+}
+
 /// Pays `amount` of `currency` from `payer` into `asset`'s vault and credits the split.
 pub fn pay_into<R: StateRead + ?Sized>(
     s: &mut Overlay<'_, R>,
     g: &AssetsGenesis,
     payer: &AccountId,
-    asset: AssetId,
-    currency: Currency,
-    amount: Amount,
-    licence: Option<OfferId>,
+    p: Payment,
 ) -> AssetResult<AssetEvent> {
+    let Payment {
+        asset,
+        currency,
+        amount,
+        licence,
+        work_bound,
+    } = p;
     if amount == 0 {
         return fail(AssetFailure::ZeroAmount);
     }
-    let (lineage, owners) = load_lineage(s, asset, g.max_ancestors)?;
+    let exceeded = |needed: usize| {
+        fail(AssetFailure::WorkBoundExceeded {
+            needed: u32::try_from(needed).unwrap_or(u32::MAX),
+            bound: work_bound,
+        })
+    };
+    if work_bound > MAX_WORK_BOUND {
+        return exceeded(work_bound as usize);
+    }
+    // The lineage is read only as far as the bound allows: an asset counts one unit.
+    let walk = g.max_ancestors.min(work_bound.saturating_sub(1));
+    let (lineage, owners) = match load_lineage(s, asset, walk) {
+        Err(synod_module::CallError::Failed(crate::CallFailure::Assets(
+            AssetFailure::LineageTooLarge { .. },
+        ))) if walk < g.max_ancestors => return exceeded(walk as usize + 2),
+        other => other?,
+    };
     let split = lineage.split(&asset, amount).map_err(split_error)?;
     let mut credits: BTreeMap<(AssetId, AccountId), Amount> = BTreeMap::new();
     for (who, v) in &split.payouts {
@@ -146,6 +182,10 @@ pub fn pay_into<R: StateRead + ?Sized>(
         };
         let slot = credits.entry(key).or_insert(0);
         *slot = slot.checked_add(*v).ok_or(AssetFailure::Overflow)?;
+    }
+    let work = owners.len() + credits.len();
+    if work > work_bound as usize {
+        return exceeded(work);
     }
     let mut retained: BTreeMap<AssetId, Amount> = BTreeMap::new();
     for ((a, _), v) in &credits {
@@ -211,15 +251,19 @@ pub fn pay<R: StateRead + ?Sized>(
             s,
             g,
             payer,
-            item.asset,
-            currency,
-            item.amount,
-            item.licence,
+            Payment {
+                asset: item.asset,
+                currency,
+                amount: item.amount,
+                licence: item.licence,
+                work_bound: item.work_bound,
+            },
         )?);
     }
     Ok(events)
 }
 
+#[allow(clippy::too_many_arguments)]
 /// `BuyLicence`: the price is paid into the asset's vault (split as any payment) and the
 /// licence recorded; buying again extends it.
 pub fn buy_licence<R: StateRead + ?Sized>(
@@ -230,6 +274,7 @@ pub fn buy_licence<R: StateRead + ?Sized>(
     asset: AssetId,
     offer: OfferId,
     max_price: Amount,
+    work_bound: u32,
 ) -> AssetResult<Vec<AssetEvent>> {
     require_asset(s, asset)?;
     let Some(o) = state::offer(s, asset, offer)? else {
@@ -258,7 +303,18 @@ pub fn buy_licence<R: StateRead + ?Sized>(
     };
     let mut events = Vec::new();
     if o.price > 0 {
-        events.push(pay_into(s, g, buyer, asset, o.currency, o.price, None)?);
+        events.push(pay_into(
+            s,
+            g,
+            buyer,
+            Payment {
+                asset,
+                currency: o.currency,
+                amount: o.price,
+                licence: None,
+                work_bound,
+            },
+        )?);
     }
     typed::put(
         s,

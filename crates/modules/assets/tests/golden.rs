@@ -99,6 +99,7 @@ fn calls() -> Vec<AssetCall> {
             asset: 7,
             offer: 2,
             max_price: 5,
+            work_bound: 40,
         },
         AssetCall::Pay {
             currency: Currency::Syn,
@@ -107,11 +108,13 @@ fn calls() -> Vec<AssetCall> {
                     asset: 7,
                     amount: 10,
                     licence: None,
+                    work_bound: 1,
                 },
                 PayItem {
                     asset: 8,
                     amount: 1 << 100,
                     licence: Some(1),
+                    work_bound: 65_536,
                 },
             ],
         },
@@ -194,9 +197,10 @@ fn failure_index(f: &AssetFailure) -> usize {
         TooManyWorkers { .. } => 39,
         SameOwner => 40,
         TooManyVersions => 41,
+        WorkBoundExceeded { .. } => 42,
     }
 }
-const FAILURE_VARIANTS: usize = 42;
+const FAILURE_VARIANTS: usize = 43;
 
 fn failures() -> Vec<AssetFailure> {
     use AssetFailure::*;
@@ -276,6 +280,10 @@ fn failures() -> Vec<AssetFailure> {
         TooManyWorkers { max: 1024 },
         SameOwner,
         TooManyVersions,
+        WorkBoundExceeded {
+            needed: 12,
+            bound: 10,
+        },
     ]
 }
 
