@@ -91,6 +91,9 @@ fn lineage(n: u64, parents: impl Fn(u64) -> Vec<u64>) -> Mem {
     mem
 }
 
+/// Each asset's parents, by index.
+type ParentsOf = Box<dyn Fn(u64) -> Vec<u64>>;
+
 fn wide_parents(i: u64) -> Vec<u64> {
     match i {
         0 => (1..=10).collect(),
@@ -127,7 +130,7 @@ fn bench(c: &mut Criterion) {
         }],
     };
     let mut group = c.benchmark_group("vault_payment");
-    let cases: Vec<(&str, u64, Box<dyn Fn(u64) -> Vec<u64>>)> = vec![
+    let cases: Vec<(&str, u64, ParentsOf)> = vec![
         (
             "depth",
             1,
