@@ -346,9 +346,12 @@ impl Executor {
 
         let (result, changes) = {
             let mut call_state = Overlay::new(&*block_state);
-            let result =
-                self.runtime
-                    .dispatch(&mut call_state, &self.block_ctx(height, parent), &t.sender, &t.call);
+            let result = self.runtime.dispatch(
+                &mut call_state,
+                &self.block_ctx(height, parent),
+                &t.sender,
+                &t.call,
+            );
             (result, call_state.into_changes())
         };
         let outcome = match result {

@@ -9,13 +9,13 @@
 
 use borsh::BorshSerialize;
 use serde::{Deserialize, Serialize};
+use synod_assets::AssetsGenesis;
 use synod_bank::GenesisAccount;
 use synod_primitives::codec::encode;
 use synod_primitives::keys::{DEV_ACCOUNT_NAMES, Keypair};
 use synod_primitives::token::UNIT;
 use synod_primitives::{AccountId, FeeSchedule, Hash};
 use synod_subnets::SubnetParams;
-use synod_assets::AssetsGenesis;
 use synod_tokens::TokensGenesis;
 use synod_validators::{GenesisValidator, StakingParams};
 

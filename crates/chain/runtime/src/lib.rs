@@ -24,9 +24,9 @@
 pub mod genesis;
 
 pub use genesis::Genesis;
+pub use synod_assets::{self as assets, AssetCall, AssetEvent, AssetFailure};
 pub use synod_bank::{self as bank, BankCall, BankEvent, BankFailure, GenesisAccount};
 pub use synod_subnets::{self as subnets, SubnetCall, SubnetEvent, SubnetFailure};
-pub use synod_assets::{self as assets, AssetCall, AssetEvent, AssetFailure};
 pub use synod_tokens::{self as tokens, TokenCall, TokenEvent, TokenFailure};
 pub use synod_validators::{
     self as validators, GenesisValidator, StakingParams, ValidatorCall, ValidatorEvent,
