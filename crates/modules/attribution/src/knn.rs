@@ -31,8 +31,9 @@
 //! per distance) and, with the `parallel` feature, validation points are ranked on
 //! rayon's pool; the totals are always summed in validation order, so the result is
 //! bit-identical either way (`tests/knn_fast.rs` checks it against the direct
-//! computation). 10,000 × 1,000 points of dimension 384: about 1.3–1.6 s on one core
-//! of the 2-core dev machine (4 s before), see `benches/valuation.rs`.
+//! computation). 10,000 × 1,000 points of dimension 384 on the 2-core dev machine,
+//! release, another build running: 1.3–2.0 s single-threaded (4 s before), 1.3 s with
+//! `parallel`; see `benches/valuation.rs`.
 
 use std::collections::BTreeMap;
 
