@@ -226,9 +226,10 @@ fn is_hex32(s: &str) -> bool {
 impl Evidence {
     /// The canonical file bytes: `serde_json::to_vec_pretty` and a trailing newline.
     pub fn to_file_bytes(&self) -> Vec<u8> {
-        // Every field is a string, an integer or a finite f64 (checked on the way in),
-        // so serialisation cannot fail; fall back to an empty object rather than panic.
-        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_else(|_| b"{}".to_vec());
+        // serde_json fails only on maps with non-string keys and on failing writers or
+        // custom Serialize impls; this struct has none of them (it even writes a NaN, as
+        // null, which the reader then refuses).
+        let mut bytes = serde_json::to_vec_pretty(self).expect("plain struct serialises");
         bytes.push(b'\n');
         bytes
     }
