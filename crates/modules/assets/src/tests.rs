@@ -960,6 +960,104 @@ fn a_lineage_beyond_the_bound_is_refused_at_link_time() {
 }
 
 #[test]
+fn payments_licences_and_claims_work_in_a_token() {
+    let mut c = dev();
+    let token = {
+        let mut ov = Overlay::new(&c.mem);
+        let spec = synod_tokens::NewToken {
+            symbol: "DATA".into(),
+            name: "Data token".into(),
+            decimals: 6,
+            max_supply: 1 << 100,
+            initial_supply: 1 << 90,
+            emission: None,
+            mint_authority: key("bob"),
+            admin: key("bob"),
+        };
+        let (id, _) = synod_tokens::create(&mut ov, 1, &key("bob"), &spec).expect("token");
+        let ch = ov.into_changes();
+        c.mem.apply(ch);
+        id
+    };
+    let cur = Currency::Token(token);
+    let d = c.register("alice", AssetKind::Dataset, "d");
+    c.declare("alice", d, &[("dave", 250_000), ("eve", 750_000)]);
+    let m = c.register("carol", AssetKind::Model, "m");
+    let offer = match c
+        .ok(
+            "alice",
+            AssetCall::OfferLicence {
+                asset: d,
+                kind: LicenceKind::Open,
+                currency: cur,
+                price: 0,
+                upstream_share_bp: 5_000,
+                duration_blocks: 0,
+            },
+        )
+        .as_slice()
+    {
+        [AssetEvent::LicenceOffered { offer, .. }] => *offer,
+        other => panic!("{other:?}"),
+    };
+    c.buy("carol", d, offer);
+    c.ok(
+        "carol",
+        AssetCall::Link {
+            child: m,
+            parent: d,
+            relation: Relation::TrainedOn,
+            licence: Some(offer),
+        },
+    );
+    let tok =
+        |c: &Chain, who: &AccountId| synod_tokens::balance_of(&c.mem, token, who).expect("read");
+    let bob = tok(&c, &key("bob"));
+    c.ok(
+        "bob",
+        AssetCall::Pay {
+            currency: cur,
+            items: vec![PayItem {
+                asset: m,
+                amount: 1_000_001,
+                licence: None,
+                work_bound: 100,
+            }],
+        },
+    );
+    assert_eq!(tok(&c, &key("bob")), bob - 1_000_001);
+    // m: half up (500_000) to d, carol keeps 500_001; d: dave 125_000, eve 375_000.
+    let claim =
+        |c: &Chain, who: &str, a| state::claimable(&c.mem, &key(who), a, cur).expect("read");
+    assert_eq!(claim(&c, "carol", m), 500_001);
+    assert_eq!(claim(&c, "dave", d), 125_000);
+    assert_eq!(claim(&c, "eve", d), 375_000);
+    assert_eq!(claim(&c, "alice", d), 0);
+    assert_eq!(tok(&c, &vault_account(m)), 500_001);
+    assert_eq!(tok(&c, &vault_account(d)), 500_000);
+    // SYN balances of the vaults are untouched; a SYN claim finds nothing.
+    assert_eq!(
+        c.refused(
+            "eve",
+            AssetCall::Claim {
+                asset: d,
+                currency: Currency::Syn
+            }
+        ),
+        AssetFailure::NothingToClaim { asset: d }
+    );
+    c.ok(
+        "eve",
+        AssetCall::Claim {
+            asset: d,
+            currency: cur,
+        },
+    );
+    assert_eq!(tok(&c, &key("eve")), 375_000);
+    assert_eq!(tok(&c, &vault_account(d)), 125_000);
+}
+
+#[test]
 fn a_payment_above_its_work_bound_is_refused_and_the_weight_follows_the_bound() {
     let mut c = dev();
     let d = c.register("alice", AssetKind::Dataset, "d");
