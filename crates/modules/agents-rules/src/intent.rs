@@ -38,6 +38,7 @@ pub const INTENT_HASH_TAG: &str = "synod/agents/intent/v1";
     BorshDeserialize,
     Serialize,
     Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Asset {
@@ -59,7 +60,17 @@ pub type CallKind = u16;
 /// `allowed_payees` (one byte `0` = any payee, or `1` then u32 count and 32-byte accounts,
 /// ascending). All integers little endian. Sets out of order or with repeats are refused on
 /// decoding, so the encoding is canonical. Pinned by a golden test.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct Intent {
     /// The account whose funds are spent; signs the intent.
     pub user: AccountId,
@@ -71,14 +82,17 @@ pub struct Intent {
     pub start_height: Height,
     /// Largest single payment.
     #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
     pub per_tx_cap: Amount,
     /// Largest sum of all payments under the intent, over its whole life.
     #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
     pub total_cap: Amount,
     /// Length of a period in blocks (at least 1).
     pub period_blocks: u64,
     /// Largest sum of payments within one period.
     #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
     pub period_cap: Amount,
     /// First height at which the intent is no longer usable.
     pub expires_at: Height,
@@ -159,7 +173,17 @@ impl Intent {
 /// Encoding (borsh, field order as declared): `intent_hash` 32 bytes, `session_key` 32 bytes,
 /// `per_tx_cap` u128, `total_cap` u128, `period_cap` u128, `expires_at` u64, `allowed_calls` and
 /// `allowed_payees` as in [`Intent`].
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct SessionScope {
     /// [`Intent::hash`] of the intent the session lives under.
     pub intent_hash: Hash,
@@ -167,12 +191,15 @@ pub struct SessionScope {
     pub session_key: AccountId,
     /// Largest single payment (≤ the intent's).
     #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
     pub per_tx_cap: Amount,
     /// Largest sum of the session's payments (≤ the intent's).
     #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
     pub total_cap: Amount,
     /// Largest sum of the session's payments in one of the intent's periods (≤ the intent's).
     #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
     pub period_cap: Amount,
     /// First height at which the session is no longer usable (≤ the intent's).
     pub expires_at: Height,
@@ -198,15 +225,18 @@ pub struct SessionScope {
     BorshDeserialize,
     Serialize,
     Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct SpendState {
     /// Sum of every payment recorded.
     #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
     pub spent_total: Amount,
     /// The period `spent_in_period` belongs to.
     pub period_index: u64,
     /// Sum of the payments recorded in period `period_index`.
     #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
     pub spent_in_period: Amount,
 }
 
@@ -234,6 +264,7 @@ impl SpendState {
     BorshDeserialize,
     Serialize,
     Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct Ledger {
     /// Counters of the intent, over all its sessions.

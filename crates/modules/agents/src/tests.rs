@@ -1,0 +1,322 @@
+//! Unit tests on an in-memory state: registration, intents, sessions, revocation, and the
+//! session rules as `authorize` applies them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::*;
+use synod_agents_rules::Asset;
+use synod_primitives::Keypair;
+use synod_storage::ChangeSet;
+
+#[derive(Default)]
+struct Mem(BTreeMap<Vec<u8>, Vec<u8>>);
+
+impl StateRead for Mem {
+    fn get(&self, key: &[u8]) -> synod_storage::Result<Option<Vec<u8>>> {
+        Ok(self.0.get(key).cloned())
+    }
+}
+
+impl Mem {
+    fn apply(&mut self, changes: ChangeSet) {
+        for (k, v) in changes {
+            match v {
+                Some(v) => {
+                    self.0.insert(k, v);
+                }
+                None => {
+                    self.0.remove(&k);
+                }
+            }
+        }
+    }
+}
+
+struct Chain {
+    mem: Mem,
+    height: u64,
+}
+
+impl Chain {
+    fn call(&mut self, sender: &Keypair, call: AgentCall) -> Result<Vec<AgentEvent>, AgentFailure> {
+        let mut ov = Overlay::new(&self.mem);
+        let ctx = BlockCtx {
+            height: self.height,
+            chain_id: "test",
+            parent: Hash::ZERO,
+        };
+        let r = Agents.dispatch(&mut ov, &ctx, &sender.account(), &call);
+        let ch = ov.into_changes();
+        match r {
+            Ok(ev) => {
+                self.mem.apply(ch);
+                Ok(ev)
+            }
+            Err(CallError::Failed(f)) => Err(f),
+            Err(CallError::State(e)) => panic!("{e}"),
+        }
+    }
+
+    fn pay(
+        &mut self,
+        session: &Keypair,
+        payee: AccountId,
+        amount: u128,
+    ) -> Result<AccountId, AgentFailure> {
+        let mut ov = Overlay::new(&self.mem);
+        let p = Payment {
+            call_kind: call_kind::TRANSFER,
+            payee,
+            asset: Asset::Native,
+            amount,
+        };
+        match authorize(&mut ov, self.height, &session.account(), &p) {
+            Ok((user, _)) => {
+                let ch = ov.into_changes();
+                self.mem.apply(ch);
+                Ok(user)
+            }
+            Err(CallError::Failed(f)) => Err(f),
+            Err(CallError::State(e)) => panic!("{e}"),
+        }
+    }
+}
+
+fn register(
+    c: &mut Chain,
+    user: &Keypair,
+    agent: &Keypair,
+    name: &str,
+) -> Result<Vec<AgentEvent>, AgentFailure> {
+    let proof = agent.sign(&agent_binding_message("test", &user.account(), name));
+    c.call(
+        user,
+        AgentCall::RegisterAgent {
+            agent: agent.account(),
+            name: name.into(),
+            proof,
+        },
+    )
+}
+
+fn intent_for(user: &Keypair, agent: &Keypair, payee: &Keypair) -> Intent {
+    Intent {
+        user: user.account(),
+        agent: agent.account(),
+        asset: Asset::Native,
+        start_height: 1,
+        per_tx_cap: 100,
+        total_cap: 1_000,
+        period_blocks: 10,
+        period_cap: 300,
+        expires_at: 1_000,
+        allowed_calls: BTreeSet::from([call_kind::TRANSFER]),
+        allowed_payees: Some(BTreeSet::from([payee.account()])),
+    }
+}
+
+fn scope_for(intent: &Intent, session: &Keypair) -> SessionScope {
+    SessionScope {
+        intent_hash: intent.hash(),
+        session_key: session.account(),
+        per_tx_cap: 100,
+        total_cap: 1_000,
+        period_cap: 300,
+        expires_at: 500,
+        allowed_calls: intent.allowed_calls.clone(),
+        allowed_payees: intent.allowed_payees.clone(),
+    }
+}
+
+#[test]
+fn a_session_spends_within_its_rules_and_stops_when_its_agent_is_revoked() {
+    let (user, agent, session, shop, other) = (
+        Keypair::dev("alice"),
+        Keypair::dev("agent-1"),
+        Keypair::dev("session-1"),
+        Keypair::dev("shop"),
+        Keypair::dev("other"),
+    );
+    let mut c = Chain {
+        mem: Mem::default(),
+        height: 1,
+    };
+    // The agent key must consent, under the right user and name.
+    let bad = agent.sign(&agent_binding_message(
+        "test",
+        &user.account(),
+        "other-name",
+    ));
+    assert_eq!(
+        c.call(
+            &user,
+            AgentCall::RegisterAgent {
+                agent: agent.account(),
+                name: "shopper".into(),
+                proof: bad
+            }
+        ),
+        Err(AgentFailure::BadProof)
+    );
+    assert_eq!(
+        register(&mut c, &user, &agent, "Shopper"),
+        Err(AgentFailure::InvalidName)
+    );
+    register(&mut c, &user, &agent, "shopper").expect("registered");
+    assert_eq!(
+        register(&mut c, &user, &Keypair::dev("agent-2"), "shopper"),
+        Err(AgentFailure::NameTaken {
+            name: "shopper".into()
+        })
+    );
+    let intent = intent_for(&user, &agent, &shop);
+    assert_eq!(
+        c.call(
+            &agent,
+            AgentCall::SetIntent {
+                intent: intent.clone()
+            }
+        ),
+        Err(AgentFailure::NotUser)
+    );
+    c.call(
+        &user,
+        AgentCall::SetIntent {
+            intent: intent.clone(),
+        },
+    )
+    .expect("intent");
+    let scope = scope_for(&intent, &session);
+    assert_eq!(
+        c.call(
+            &user,
+            AgentCall::OpenSession {
+                scope: scope.clone()
+            }
+        ),
+        Err(AgentFailure::NotAgent)
+    );
+    let mut wide = scope.clone();
+    wide.per_tx_cap = 101;
+    assert!(matches!(
+        c.call(&agent, AgentCall::OpenSession { scope: wide }),
+        Err(AgentFailure::ScopeNotWithinIntent { .. })
+    ));
+    c.call(&agent, AgentCall::OpenSession { scope })
+        .expect("session");
+
+    assert_eq!(c.pay(&session, shop.account(), 100), Ok(user.account()));
+    assert!(matches!(
+        c.pay(&session, shop.account(), 101),
+        Err(AgentFailure::CapPerTxExceeded { .. })
+    ));
+    assert!(matches!(
+        c.pay(&session, other.account(), 1),
+        Err(AgentFailure::PayeeNotAllowed { .. })
+    ));
+    c.pay(&session, shop.account(), 100).expect("second");
+    c.pay(&session, shop.account(), 100).expect("third");
+    assert!(matches!(
+        c.pay(&session, shop.account(), 1),
+        Err(AgentFailure::PeriodCapExceeded { .. })
+    ));
+    c.height = 11; // the next period
+    c.pay(&session, shop.account(), 100).expect("new period");
+    c.call(
+        &user,
+        AgentCall::RevokeAgent {
+            agent: agent.account(),
+        },
+    )
+    .expect("revoked");
+    assert_eq!(
+        c.pay(&session, shop.account(), 1),
+        Err(AgentFailure::SessionRevoked)
+    );
+    c.height = 600;
+    assert!(matches!(
+        c.pay(&session, shop.account(), 1),
+        Err(AgentFailure::SessionRevoked | AgentFailure::SessionExpired { .. })
+    ));
+}
+
+#[test]
+fn revoking_a_session_or_intent_stops_it_at_once() {
+    let (user, agent, s1, s2, shop) = (
+        Keypair::dev("alice"),
+        Keypair::dev("agent-1"),
+        Keypair::dev("session-1"),
+        Keypair::dev("session-2"),
+        Keypair::dev("shop"),
+    );
+    let mut c = Chain {
+        mem: Mem::default(),
+        height: 1,
+    };
+    register(&mut c, &user, &agent, "a").expect("registered");
+    let intent = intent_for(&user, &agent, &shop);
+    c.call(
+        &user,
+        AgentCall::SetIntent {
+            intent: intent.clone(),
+        },
+    )
+    .expect("intent");
+    c.call(
+        &agent,
+        AgentCall::OpenSession {
+            scope: scope_for(&intent, &s1),
+        },
+    )
+    .expect("s1");
+    c.call(
+        &agent,
+        AgentCall::OpenSession {
+            scope: scope_for(&intent, &s2),
+        },
+    )
+    .expect("s2");
+    assert!(matches!(
+        c.call(
+            &agent,
+            AgentCall::OpenSession {
+                scope: scope_for(&intent, &s2)
+            }
+        ),
+        Err(AgentFailure::SessionExists { .. })
+    ));
+    c.call(
+        &agent,
+        AgentCall::RevokeSession {
+            session: s1.account(),
+        },
+    )
+    .expect("revoke s1");
+    assert_eq!(
+        c.pay(&s1, shop.account(), 1),
+        Err(AgentFailure::SessionRevoked)
+    );
+    c.pay(&s2, shop.account(), 1).expect("s2 still works");
+    c.call(
+        &user,
+        AgentCall::RevokeIntent {
+            intent: intent.hash(),
+        },
+    )
+    .expect("revoke intent");
+    assert_eq!(
+        c.pay(&s2, shop.account(), 1),
+        Err(AgentFailure::SessionRevoked)
+    );
+    // The intent's counters are shared by its sessions.
+    let rec = crate::intent(&c.mem, &intent.hash())
+        .expect("read")
+        .expect("exists");
+    assert_eq!(rec.spent.spent_total, 1);
+    assert_eq!(
+        c.pay(&Keypair::dev("nobody"), shop.account(), 1),
+        Err(AgentFailure::UnknownSession {
+            session: Keypair::dev("nobody").account()
+        })
+    );
+}
