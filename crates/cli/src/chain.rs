@@ -128,7 +128,14 @@ pub fn client(url: &str) -> anyhow::Result<HttpClient> {
 
 pub fn rpc_err(url: &str) -> impl Fn(jsonrpsee::core::client::Error) -> anyhow::Error + '_ {
     move |e| match e {
-        jsonrpsee::core::client::Error::Call(obj) => anyhow!("{}", obj.message()),
+        // A rejected transaction's data is its machine-readable kind: show it too.
+        jsonrpsee::core::client::Error::Call(obj) => match obj
+            .data()
+            .and_then(|d| serde_json::from_str::<String>(d.get()).ok())
+        {
+            Some(kind) => anyhow!("{} [{kind}]", obj.message()),
+            None => anyhow!("{}", obj.message()),
+        },
         jsonrpsee::core::client::Error::Transport(t) => {
             anyhow!("cannot reach the node at {url}: {t} (is `synod dev` running?)")
         }
@@ -165,6 +172,12 @@ async fn run_async(cli: &Cli) -> anyhow::Result<()> {
     }
     if let Command::Attribution(cmd) = &cli.command {
         return crate::assets::run_attribution(cli, cmd).await;
+    }
+    if let Command::Agent(cmd) = &cli.command {
+        return crate::agents::run_agent(cli, cmd).await;
+    }
+    if let Command::Session(cmd) = &cli.command {
+        return crate::agents::run_session(cli, cmd).await;
     }
     let c = client(&cli.rpc)?;
     let e = rpc_err(&cli.rpc);

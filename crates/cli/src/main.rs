@@ -7,6 +7,7 @@
 //! query any other client can make too.
 #![allow(unreachable_pub, missing_docs)] // a binary: `pub` marks what its modules share, not a public API
 
+mod agents;
 mod assets;
 mod bench;
 mod bench_network;
@@ -124,6 +125,12 @@ pub enum Command {
     /// Attribution: compute evidence, commit, challenge, verify, vote, show, worker bonds.
     #[command(subcommand)]
     Attribution(assets::AttributionCommand),
+    /// Agents: register, list, show (by key or did:synod), revoke, intent, revoke-intent.
+    #[command(subcommand)]
+    Agent(agents::AgentCommand),
+    /// Sessions: open, list, show, revoke, pay (as the user, within the session's rules).
+    #[command(subcommand)]
+    Session(agents::SessionCommand),
 }
 
 fn main() -> std::process::ExitCode {

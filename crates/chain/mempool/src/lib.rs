@@ -144,6 +144,10 @@ pub enum MempoolError {
         /// Lowest fee rate among pooled future transactions.
         min_fee_rate: u64,
     },
+    /// A session's transaction breaks its session's rules (checked against committed state;
+    /// execution checks again).
+    #[error("{0}")]
+    Refused(synod_runtime::AgentFailure),
     /// The node could not read the state admission checks need (a storage fault, not the
     /// transaction's).
     #[error("node cannot check the transaction now: {0}")]
@@ -341,6 +345,18 @@ impl Mempool {
         txs: Vec<(SignedTransaction, usize)>,
         state: impl Fn(&AccountId) -> SenderState,
     ) -> Vec<Result<Hash, MempoolError>> {
+        self.admit_batch_checked(txs, state, |_| Ok(()))
+    }
+
+    /// [`Self::admit_batch`] with a stateful check of each transaction's call (a session's
+    /// rules, through `Runtime::admission_check`) after its signature and before the pool's
+    /// own rules.
+    pub fn admit_batch_checked(
+        &self,
+        txs: Vec<(SignedTransaction, usize)>,
+        state: impl Fn(&AccountId) -> SenderState,
+        check: impl Fn(&SignedTransaction) -> Result<(), synod_runtime::AgentFailure>,
+    ) -> Vec<Result<Hash, MempoolError>> {
         let mut results: Vec<Result<Hash, MempoolError>> = Vec::with_capacity(txs.len());
         let mut to_verify = Vec::new();
         for (i, (tx, size)) in txs.iter().enumerate() {
@@ -363,6 +379,10 @@ impl Mempool {
         let mut admitted = Vec::new();
         for (i, (tx, size)) in txs.into_iter().enumerate() {
             if results[i].is_ok() {
+                if let Err(f) = check(&tx) {
+                    results[i] = Err(MempoolError::Refused(f));
+                    continue;
+                }
                 let sender = state(&tx.tx.sender);
                 results[i] = self.insert_verified(tx, size, sender);
                 if let Ok(h) = results[i] {

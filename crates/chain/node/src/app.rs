@@ -384,9 +384,13 @@ impl ChainApp {
                 return 0;
             }
         };
-        let results = self.inner.mempool.admit_batch(batch, |who| {
-            bank::account(&snap, who).unwrap_or_default().into()
-        });
+        let next = snap.height().map_or(0, |h| h + 1);
+        let runtime = self.inner.executor.runtime();
+        let results = self.inner.mempool.admit_batch_checked(
+            batch,
+            |who| bank::account(&snap, who).unwrap_or_default().into(),
+            |tx| runtime.admission_check(&snap, next, &tx.tx.sender, &tx.tx.call),
+        );
         let admitted = results.iter().filter(|r| r.is_ok()).count();
         if admitted > 0 {
             self.inner

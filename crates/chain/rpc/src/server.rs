@@ -107,6 +107,7 @@ fn not_found(msg: impl Into<String>) -> ErrorObjectOwned {
 /// Machine-readable name of a rejection.
 pub fn rejection_kind(e: &MempoolError) -> &'static str {
     match e {
+        MempoolError::Refused(f) => f.kind(),
         MempoolError::Invalid(TxError::Decode(_)) => "malformed",
         MempoolError::Invalid(TxError::WrongChainId { .. }) => "wrong_chain_id",
         MempoolError::Invalid(TxError::BadSignature(_)) => "bad_signature",
@@ -199,9 +200,15 @@ impl RpcContext {
         }
         let snapshot = self.store.snapshot();
         let admitted = match snapshot {
-            Ok(snap) => self.mempool.admit_batch(decoded, |who| {
-                bank::account(&snap, who).unwrap_or_default().into()
-            }),
+            Ok(snap) => {
+                let next = snap.height().map_or(0, |h| h + 1);
+                let runtime = self.executor.runtime();
+                self.mempool.admit_batch_checked(
+                    decoded,
+                    |who| bank::account(&snap, who).unwrap_or_default().into(),
+                    |tx| runtime.admission_check(&snap, next, &tx.tx.sender, &tx.tx.call),
+                )
+            }
             Err(e) => {
                 tracing::error!(error = %e, "cannot read state for admission");
                 decoded

@@ -24,6 +24,7 @@
 pub mod genesis;
 
 pub use genesis::Genesis;
+pub use synod_agents::{self as agents, AgentCall, AgentEvent, AgentFailure};
 pub use synod_assets::{self as assets, AssetCall, AssetEvent, AssetFailure};
 pub use synod_bank::{self as bank, BankCall, BankEvent, BankFailure, GenesisAccount};
 pub use synod_subnets::{self as subnets, SubnetCall, SubnetEvent, SubnetFailure};
@@ -38,6 +39,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 use std::io::{Error as IoError, ErrorKind, Read, Write};
 use std::sync::Arc;
+use synod_agents::Agents;
 use synod_assets::Assets;
 use synod_bank::Bank;
 use synod_module::{
@@ -226,10 +228,12 @@ macro_rules! runtime {
 
         impl CallWeight for Call {
             fn weight(&self) -> u64 {
-                match self {
+                let own = match self {
                     Call::Bank(c) => Bank::call_weight(c),
                     $( Call::$CallVar(c) => <$Module>::call_weight(c), )*
-                }
+                };
+                // A session's `Execute` also pays for the call it carries.
+                own.saturating_add(delegated(self).map_or(0, |inner| inner.weight()))
             }
 
             fn spend_bound(&self) -> Balance {
@@ -292,8 +296,9 @@ macro_rules! runtime {
                 Ok(())
             }
 
-            /// Executes one call signed by `sender` with the module it belongs to.
-            pub fn dispatch<R: StateRead + ?Sized>(
+            /// Executes one call signed by `sender` with the module it belongs to (a
+            /// session's `Execute` goes through [`Runtime::dispatch`] first).
+            fn dispatch_module<R: StateRead + ?Sized>(
                 &self,
                 state: &mut Overlay<'_, R>,
                 ctx: &BlockCtx<'_>,
@@ -371,6 +376,129 @@ runtime! {
         failure: Assets(AssetFailure) = 8,
         new: |g| Assets::new(g.assets),
     },
+    /// Agents, standing intents and session keys.
+    agents: Agents {
+        call: Agents(AgentCall) = 6,
+        event: Agents(AgentEvent) = 7,
+        failure: Agents(AgentFailure) = 9,
+        new: |_g| Agents,
+    },
+}
+
+/// The inner call of a session's `Execute`, if `call` is one and its bytes decode.
+fn delegated(call: &Call) -> Option<Call> {
+    match call {
+        Call::Agents(AgentCall::Execute { inner }) => {
+            synod_primitives::decode_exact::<Call>(inner, synod_agents::wire::MAX_INNER_CALL_BYTES)
+                .ok()
+        }
+        _ => None,
+    }
+}
+
+/// What an inner call pays, as the session rules see it; `None` for calls a session cannot
+/// make (only payments: SYN and token transfers, single-item asset payments).
+pub fn session_payment(call: &Call) -> Option<synod_agents_rules::Payment> {
+    use synod_agents::call_kind;
+    use synod_agents_rules::{Asset, Payment};
+    match call {
+        Call::Bank(BankCall::Transfer { to, amount }) => Some(Payment {
+            call_kind: call_kind::TRANSFER,
+            payee: *to,
+            asset: Asset::Native,
+            amount: u128::from(*amount),
+        }),
+        Call::Tokens(TokenCall::Transfer { token, to, amount }) => Some(Payment {
+            call_kind: call_kind::TOKEN_TRANSFER,
+            payee: *to,
+            asset: Asset::Token(*token),
+            amount: *amount,
+        }),
+        Call::Assets(AssetCall::Pay { currency, items }) if items.len() == 1 => {
+            let item = &items[0];
+            Some(Payment {
+                call_kind: call_kind::ASSET_PAY,
+                payee: synod_assets::vault_account(item.asset),
+                asset: match currency {
+                    synod_assets::Currency::Syn => Asset::Native,
+                    synod_assets::Currency::Token(t) => Asset::Token(*t),
+                },
+                amount: item.amount,
+            })
+        }
+        _ => None,
+    }
+}
+
+impl Runtime {
+    /// Executes one call signed by `sender`. A session's `Execute` is checked against the
+    /// session's rules (its spend recorded) and its inner call runs as the session's user.
+    pub fn dispatch<R: StateRead + ?Sized>(
+        &self,
+        state: &mut Overlay<'_, R>,
+        ctx: &BlockCtx<'_>,
+        sender: &AccountId,
+        call: &Call,
+    ) -> Result<Vec<Event>, CallError<TxFailure>> {
+        let Call::Agents(AgentCall::Execute { inner }) = call else {
+            return self.dispatch_module(state, ctx, sender, call);
+        };
+        let (user, event, inner) = self.authorize_session(state, ctx.height, sender, inner)?;
+        let mut events = vec![Event::Agents(event)];
+        events.extend(self.dispatch_module(state, ctx, &user, &inner)?);
+        Ok(events)
+    }
+
+    /// The checks of a session's `Execute`: the inner call decodes, is not itself an
+    /// `Execute`, is a payment a session may make, and passes the session's rules (recorded).
+    fn authorize_session<R: StateRead + ?Sized>(
+        &self,
+        state: &mut Overlay<'_, R>,
+        height: u64,
+        session: &AccountId,
+        inner: &[u8],
+    ) -> Result<(AccountId, AgentEvent, Call), CallError<TxFailure>> {
+        let fail = |f: AgentFailure| CallError::Failed(TxFailure::Agents(f));
+        let call =
+            synod_primitives::decode_exact::<Call>(inner, synod_agents::wire::MAX_INNER_CALL_BYTES)
+                .map_err(|e| {
+                    fail(AgentFailure::UndecodableCall {
+                        reason: e.to_string(),
+                    })
+                })?;
+        if matches!(call, Call::Agents(AgentCall::Execute { .. })) {
+            return Err(fail(AgentFailure::NestedExecute));
+        }
+        let payment =
+            session_payment(&call).ok_or(fail(AgentFailure::CallNotAllowed { call_kind: 0 }))?;
+        let (user, event) =
+            synod_agents::authorize(state, height, session, &payment).map_err(|e| e.widen())?;
+        Ok((user, event, call))
+    }
+
+    /// The admission check of a session's transaction against committed state (`height` is
+    /// the next block's): the same rules as execution, without recording. Other transactions
+    /// pass.
+    pub fn admission_check<R: StateRead + ?Sized>(
+        &self,
+        state: &R,
+        height: u64,
+        sender: &AccountId,
+        call: &Call,
+    ) -> Result<(), AgentFailure> {
+        let Call::Agents(AgentCall::Execute { inner }) = call else {
+            return Ok(());
+        };
+        let mut scratch = Overlay::new(state);
+        match self.authorize_session(&mut scratch, height, sender, inner) {
+            Ok(_) => Ok(()),
+            Err(CallError::Failed(TxFailure::Agents(f))) => Err(f),
+            // A session's check fails only with the agents module's failures.
+            Err(CallError::Failed(_)) => Ok(()),
+            // Unreadable state is not the sender's fault; execution will decide.
+            Err(CallError::State(_)) => Ok(()),
+        }
+    }
 }
 
 /// Two modules registered the same RPC method name.
@@ -427,7 +555,14 @@ mod tests {
     fn modules_run_in_list_order_with_the_bank_first() {
         assert_eq!(
             Runtime::MODULES,
-            &["bank", "subnets", "validators", "tokens", "assets"][..]
+            &[
+                "bank",
+                "subnets",
+                "validators",
+                "tokens",
+                "assets",
+                "agents"
+            ][..]
         );
     }
 

@@ -365,6 +365,39 @@ pub enum AgentFailure {
     NestedExecute,
 }
 
+impl AgentFailure {
+    /// The failure's stable snake_case name (its JSON `kind`), for RPC rejections.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AgentFailure::SessionExpired { .. } => "session_expired",
+            AgentFailure::CapPerTxExceeded { .. } => "cap_per_tx_exceeded",
+            AgentFailure::TotalCapExceeded { .. } => "total_cap_exceeded",
+            AgentFailure::PeriodCapExceeded { .. } => "period_cap_exceeded",
+            AgentFailure::PayeeNotAllowed { .. } => "payee_not_allowed",
+            AgentFailure::CallNotAllowed { .. } => "call_not_allowed",
+            AgentFailure::AssetNotAllowed { .. } => "asset_not_allowed",
+            AgentFailure::SessionRevoked => "session_revoked",
+            AgentFailure::NotYetActive { .. } => "not_yet_active",
+            AgentFailure::InvalidIntent { .. } => "invalid_intent",
+            AgentFailure::ScopeNotWithinIntent { .. } => "scope_not_within_intent",
+            AgentFailure::Overflow => "overflow",
+            AgentFailure::UnknownAgent { .. } => "unknown_agent",
+            AgentFailure::AgentExists { .. } => "agent_exists",
+            AgentFailure::NameTaken { .. } => "name_taken",
+            AgentFailure::InvalidName => "invalid_name",
+            AgentFailure::BadProof => "bad_proof",
+            AgentFailure::NotUser => "not_user",
+            AgentFailure::NotAgent => "not_agent",
+            AgentFailure::UnknownIntent { .. } => "unknown_intent",
+            AgentFailure::IntentExists { .. } => "intent_exists",
+            AgentFailure::UnknownSession { .. } => "unknown_session",
+            AgentFailure::SessionExists { .. } => "session_exists",
+            AgentFailure::UndecodableCall { .. } => "undecodable_call",
+            AgentFailure::NestedExecute => "nested_execute",
+        }
+    }
+}
+
 impl From<RuleError> for AgentFailure {
     fn from(e: RuleError) -> Self {
         match e {

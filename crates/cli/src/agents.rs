@@ -1,0 +1,456 @@
+//! `synod agent ...` and `synod session ...`: register agents (their keys consent), sign
+//! standing intents for them, open sessions under an intent with fresh keys, pay through a
+//! session (the chain checks every cap, expiry, payee, call kind and asset), revoke agents,
+//! intents and sessions; plus the read views (`did:synod:<user>/<name>` resolves).
+
+use std::collections::BTreeSet;
+
+use crate::Cli;
+use crate::chain::{client, print_submission, rpc_err, send};
+use crate::keys::{account, signer};
+use crate::output::emit;
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use jsonrpsee::http_client::HttpClient;
+use synod_agents::rpc::{AgentView, AgentsApiClient, SessionView};
+use synod_agents::{AgentCall, agent_binding_message, call_kind};
+use synod_agents_rules::{Asset, CallKind, Intent, SessionScope};
+use synod_primitives::token::parse_amount;
+use synod_primitives::{AccountId, Hash};
+use synod_rpc::SynodApiClient;
+use synod_runtime::{AssetCall, BankCall, Call, TokenCall};
+
+/// `synod agent ...`
+#[derive(Subcommand, Debug)]
+pub enum AgentCommand {
+    /// Register KEY as your agent NAME (the agent key signs its consent).
+    Register {
+        /// The user (signs, pays).
+        #[arg(long)]
+        from: String,
+        /// The agent's key (keystore name or dev name; it signs the binding).
+        #[arg(long)]
+        agent: String,
+        /// Name under the user: 1-32 of a-z 0-9 - _.
+        #[arg(long)]
+        name: String,
+    },
+    /// A user's agents.
+    List {
+        /// The user.
+        user: String,
+    },
+    /// One agent, by key or by did:synod:<user>/<name>.
+    Show {
+        /// Agent key or DID.
+        agent: String,
+    },
+    /// Revoke an agent: it and all its sessions stop at once.
+    Revoke {
+        /// The user (signs).
+        #[arg(long)]
+        from: String,
+        /// The agent's key.
+        agent: String,
+    },
+    /// Sign a standing intent for your agent (caps in SYN, decimal; or in --token base units).
+    Intent {
+        /// The user (signs).
+        #[arg(long)]
+        from: String,
+        /// The agent's key.
+        #[arg(long)]
+        agent: String,
+        /// Largest single payment.
+        #[arg(long)]
+        per_tx: String,
+        /// Largest sum over the intent's life.
+        #[arg(long)]
+        total: String,
+        /// Length of a spending period, in blocks.
+        #[arg(long)]
+        period_blocks: u64,
+        /// Largest sum within one period.
+        #[arg(long)]
+        period_cap: String,
+        /// Blocks from now until the intent expires.
+        #[arg(long)]
+        expires_in: u64,
+        /// Allowed call kinds: transfer, token_transfer, asset_pay (repeat).
+        #[arg(long = "call", required = true)]
+        calls: Vec<String>,
+        /// Allowed payees (repeat; none: any payee).
+        #[arg(long = "payee")]
+        payees: Vec<String>,
+        /// Pay in this token id instead of SYN (caps in its base units).
+        #[arg(long)]
+        token: Option<u64>,
+    },
+    /// Revoke an intent: every session under it stops at once.
+    RevokeIntent {
+        /// The user (signs).
+        #[arg(long)]
+        from: String,
+        /// The intent's hash.
+        intent: String,
+    },
+}
+
+/// `synod session ...`
+#[derive(Subcommand, Debug)]
+pub enum SessionCommand {
+    /// Open a session under an intent (signed by the agent) with the key SESSION.
+    Open {
+        /// The agent (signs).
+        #[arg(long)]
+        from: String,
+        /// The intent's hash.
+        #[arg(long)]
+        intent: String,
+        /// The session's key (keystore name; it signs the session's transactions).
+        #[arg(long)]
+        session: String,
+        /// Blocks from now until the session expires (at most the intent's).
+        #[arg(long)]
+        expires_in: u64,
+        /// Narrower caps than the intent's (decimal SYN or token base units).
+        #[arg(long)]
+        per_tx: Option<String>,
+        /// Narrower total cap.
+        #[arg(long)]
+        total: Option<String>,
+        /// Narrower period cap.
+        #[arg(long)]
+        period_cap: Option<String>,
+    },
+    /// An intent's sessions.
+    List {
+        /// The intent's hash.
+        intent: String,
+    },
+    /// One session.
+    Show {
+        /// The session key.
+        session: String,
+    },
+    /// Revoke a session (the user or the agent).
+    Revoke {
+        /// Signer.
+        #[arg(long)]
+        from: String,
+        /// The session key.
+        session: String,
+    },
+    /// Pay as the session's user: a SYN transfer, a token transfer (--token) or a payment to an
+    /// asset's vault (--asset). The session key signs and pays the fee.
+    Pay {
+        /// The session key (signs).
+        #[arg(long)]
+        session: String,
+        /// Recipient (transfers).
+        #[arg(long, required_unless_present = "asset")]
+        to: Option<String>,
+        /// Pay this asset's vault instead.
+        #[arg(long, conflicts_with = "to")]
+        asset: Option<u64>,
+        /// Amount: decimal SYN, or base units with --token.
+        #[arg(long)]
+        amount: String,
+        /// Token id.
+        #[arg(long)]
+        token: Option<u64>,
+        /// Do not wait for finality.
+        #[arg(long)]
+        no_wait: bool,
+    },
+}
+
+fn kind_of(name: &str) -> anyhow::Result<CallKind> {
+    call_kind::NAMES
+        .iter()
+        .find(|(_, n)| *n == name)
+        .map(|(k, _)| *k)
+        .with_context(|| {
+            format!(
+                "unknown call kind '{name}' (one of {})",
+                call_kind::NAMES.map(|(_, n)| n).join(", ")
+            )
+        })
+}
+
+fn amount(s: &str, token: Option<u64>) -> anyhow::Result<u128> {
+    match token {
+        Some(_) => s
+            .parse()
+            .with_context(|| format!("'{s}' is not a whole number of base units")),
+        None => parse_amount(s)
+            .map(u128::from)
+            .map_err(|e| anyhow::anyhow!("'{s}': {e}")),
+    }
+}
+
+fn hash(s: &str) -> anyhow::Result<Hash> {
+    s.parse()
+        .with_context(|| format!("'{s}' is not a 32-byte hex hash"))
+}
+
+fn agent_text(a: &AgentView) -> String {
+    format!(
+        "agent {} ({})\nuser:       {}\nregistered: block {}{}",
+        a.agent,
+        a.did,
+        a.record.user,
+        a.record.registered_at,
+        a.record
+            .revoked_at
+            .map(|h| format!("\nrevoked:    block {h}"))
+            .unwrap_or_default()
+    )
+}
+
+fn session_text(s: &SessionView) -> String {
+    format!(
+        "session {} under intent {}\nuser:      {}\ncaps:      {} per tx, {} per period, {} in total; expires at block {}\nspent:     {} in total, {} in period {}{}",
+        s.session,
+        s.record.scope.intent_hash,
+        s.user.map(|u| u.to_string()).unwrap_or_else(|| "?".into()),
+        s.record.scope.per_tx_cap,
+        s.record.scope.period_cap,
+        s.record.scope.total_cap,
+        s.record.scope.expires_at,
+        s.record.spent.spent_total,
+        s.record.spent.spent_in_period,
+        s.record.spent.period_index,
+        s.record
+            .revoked_at
+            .map(|h| format!("\nrevoked:   block {h}"))
+            .unwrap_or_default()
+    )
+}
+
+async fn next_height(c: &HttpClient, cli: &Cli) -> anyhow::Result<u64> {
+    Ok(c.heads().await.map_err(rpc_err(&cli.rpc))?.latest_height + 1)
+}
+
+async fn submit(cli: &Cli, c: &HttpClient, from: &str, call: AgentCall) -> anyhow::Result<()> {
+    let key = signer(cli, from)?;
+    let r = send(cli, c, &key, Call::Agents(call), None, None, true).await?;
+    print_submission(cli, r)
+}
+
+/// Runs `synod agent ...`.
+pub async fn run_agent(cli: &Cli, cmd: &AgentCommand) -> anyhow::Result<()> {
+    let c = client(&cli.rpc)?;
+    let e = rpc_err(&cli.rpc);
+    match cmd {
+        AgentCommand::List { user } => {
+            let list = c.by_user(account(cli, user)?).await.map_err(&e)?;
+            emit(cli.json, &list, || {
+                if list.is_empty() {
+                    return "no agents".into();
+                }
+                list.iter().map(agent_text).collect::<Vec<_>>().join("\n\n")
+            })
+        }
+        AgentCommand::Show { agent } => {
+            let view = if agent.starts_with("did:") {
+                c.resolve(agent.clone()).await.map_err(&e)?
+            } else {
+                c.get(account(cli, agent)?).await.map_err(&e)?
+            };
+            let view = view.with_context(|| format!("no agent {agent}"))?;
+            emit(cli.json, &view, || agent_text(&view))
+        }
+        AgentCommand::Register { from, agent, name } => {
+            let user = signer(cli, from)?.account();
+            let agent_key = signer(cli, agent)?;
+            let info = c.chain_info().await.map_err(&e)?;
+            let proof = agent_key.sign(&agent_binding_message(&info.chain_id, &user, name));
+            submit(
+                cli,
+                &c,
+                from,
+                AgentCall::RegisterAgent {
+                    agent: agent_key.account(),
+                    name: name.clone(),
+                    proof,
+                },
+            )
+            .await
+        }
+        AgentCommand::Revoke { from, agent } => {
+            let agent = account(cli, agent)?;
+            submit(cli, &c, from, AgentCall::RevokeAgent { agent }).await
+        }
+        AgentCommand::Intent {
+            from,
+            agent,
+            per_tx,
+            total,
+            period_blocks,
+            period_cap,
+            expires_in,
+            calls,
+            payees,
+            token,
+        } => {
+            let user = signer(cli, from)?.account();
+            let start = next_height(&c, cli).await?;
+            let intent = Intent {
+                user,
+                agent: account(cli, agent)?,
+                asset: token.map_or(Asset::Native, Asset::Token),
+                start_height: start,
+                per_tx_cap: amount(per_tx, *token)?,
+                total_cap: amount(total, *token)?,
+                period_blocks: *period_blocks,
+                period_cap: amount(period_cap, *token)?,
+                expires_at: start.saturating_add(*expires_in),
+                allowed_calls: calls
+                    .iter()
+                    .map(|k| kind_of(k))
+                    .collect::<anyhow::Result<BTreeSet<_>>>()?,
+                allowed_payees: if payees.is_empty() {
+                    None
+                } else {
+                    Some(
+                        payees
+                            .iter()
+                            .map(|p| account(cli, p))
+                            .collect::<anyhow::Result<BTreeSet<AccountId>>>()?,
+                    )
+                },
+            };
+            intent
+                .validate()
+                .map_err(|e| anyhow::anyhow!("the intent is not valid: {e}"))?;
+            let hash = intent.hash();
+            if !cli.json {
+                println!("intent {hash}");
+            }
+            submit(cli, &c, from, AgentCall::SetIntent { intent }).await
+        }
+        AgentCommand::RevokeIntent { from, intent } => {
+            let intent = hash(intent)?;
+            submit(cli, &c, from, AgentCall::RevokeIntent { intent }).await
+        }
+    }
+}
+
+/// Runs `synod session ...`.
+pub async fn run_session(cli: &Cli, cmd: &SessionCommand) -> anyhow::Result<()> {
+    let c = client(&cli.rpc)?;
+    let e = rpc_err(&cli.rpc);
+    match cmd {
+        SessionCommand::List { intent } => {
+            let list = c.sessions(hash(intent)?).await.map_err(&e)?;
+            emit(cli.json, &list, || {
+                if list.is_empty() {
+                    return "no sessions".into();
+                }
+                list.iter()
+                    .map(session_text)
+                    .collect::<Vec<_>>()
+                    .join("\n\n")
+            })
+        }
+        SessionCommand::Show { session } => {
+            let view = c
+                .session(account(cli, session)?)
+                .await
+                .map_err(&e)?
+                .with_context(|| format!("no session {session}"))?;
+            emit(cli.json, &view, || session_text(&view))
+        }
+        SessionCommand::Open {
+            from,
+            intent,
+            session,
+            expires_in,
+            per_tx,
+            total,
+            period_cap,
+        } => {
+            let hash = hash(intent)?;
+            let view = c
+                .intent(hash)
+                .await
+                .map_err(&e)?
+                .with_context(|| format!("no intent {hash}"))?;
+            let i = view.record.intent;
+            let token = match i.asset {
+                Asset::Native => None,
+                Asset::Token(t) => Some(t),
+            };
+            let narrow = |v: &Option<String>, cap: u128| -> anyhow::Result<u128> {
+                v.as_deref().map_or(Ok(cap), |s| amount(s, token))
+            };
+            let now = next_height(&c, cli).await?;
+            let scope = SessionScope {
+                intent_hash: hash,
+                session_key: account(cli, session)?,
+                per_tx_cap: narrow(per_tx, i.per_tx_cap)?,
+                total_cap: narrow(total, i.total_cap)?,
+                period_cap: narrow(period_cap, i.period_cap)?,
+                expires_at: now.saturating_add(*expires_in).min(i.expires_at),
+                allowed_calls: i.allowed_calls.clone(),
+                allowed_payees: i.allowed_payees.clone(),
+            };
+            synod_agents_rules::scope_within(&i, &scope)
+                .map_err(|e| anyhow::anyhow!("the session is not within its intent: {e}"))?;
+            submit(cli, &c, from, AgentCall::OpenSession { scope }).await
+        }
+        SessionCommand::Revoke { from, session } => {
+            let session = account(cli, session)?;
+            submit(cli, &c, from, AgentCall::RevokeSession { session }).await
+        }
+        SessionCommand::Pay {
+            session,
+            to,
+            asset,
+            amount: value,
+            token,
+            no_wait,
+        } => {
+            let value = amount(value, *token)?;
+            let inner = match (to, asset, token) {
+                (Some(to), None, None) => Call::Bank(BankCall::Transfer {
+                    to: account(cli, to)?,
+                    amount: u64::try_from(value).context("a SYN amount fits 64 bits")?,
+                }),
+                (Some(to), None, Some(t)) => Call::Tokens(TokenCall::Transfer {
+                    token: *t,
+                    to: account(cli, to)?,
+                    amount: value,
+                }),
+                (None, Some(a), t) => {
+                    let currency =
+                        t.map_or(synod_assets::Currency::Syn, synod_assets::Currency::Token);
+                    let preview = synod_assets::rpc::AssetsApiClient::split_preview(
+                        &c,
+                        *a,
+                        synod_assets::rpc::AmountParam(value),
+                    )
+                    .await
+                    .map_err(&e)?;
+                    Call::Assets(AssetCall::Pay {
+                        currency,
+                        items: vec![synod_assets::PayItem {
+                            asset: *a,
+                            amount: value,
+                            licence: None,
+                            work_bound: preview.work + preview.work / 10 + 8,
+                        }],
+                    })
+                }
+                _ => bail!("give --to (a transfer) or --asset (a vault payment)"),
+            };
+            let key = signer(cli, session)?;
+            let call = Call::Agents(AgentCall::Execute {
+                inner: synod_primitives::encode(&inner),
+            });
+            let r = send(cli, &c, &key, call, None, None, !no_wait).await?;
+            print_submission(cli, r)
+        }
+    }
+}

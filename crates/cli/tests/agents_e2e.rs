@@ -1,0 +1,211 @@
+//! Agents and sessions end to end against a real `synod dev` through the CLI: a user registers
+//! an agent (its key consents), signs an intent (per-tx, per-period and total caps, one payee),
+//! the agent opens a session with a fresh key, and the session pays as the user: amounts land
+//! exactly; the period cap refuses the next payment at admission with `period_cap_exceeded`
+//! until the next period; a payee outside the scope is refused; revoking the session refuses
+//! its next payment at once; the DID resolves.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use synod_rpc::SynodApiClient;
+
+const SYN: u64 = 1_000_000_000;
+
+fn cli(rpc: &str, keystore: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = synod()
+        .args(["--rpc", rpc, "--dev", "--json", "--keystore"])
+        .arg(keystore)
+        .args(args)
+        .output()
+        .expect("run synod");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn first_json(out: &str) -> Value {
+    serde_json::Deserializer::from_str(out)
+        .into_iter::<Value>()
+        .next()
+        .expect("some JSON")
+        .expect("valid JSON")
+}
+
+fn ok(rpc: &str, ks: &Path, args: &[&str]) -> Value {
+    let (success, out, err) = cli(rpc, ks, args);
+    assert!(success, "synod {args:?} failed: {out} {err}");
+    let v = first_json(&out);
+    if v.get("outcome").is_some() {
+        assert_eq!(v["outcome"]["status"], "success", "{v}");
+    }
+    v
+}
+
+/// A command the node refuses at admission; what it printed (the error is JSON on stdout
+/// with --json).
+fn refused(rpc: &str, ks: &Path, args: &[&str]) -> String {
+    let (success, out, err) = cli(rpc, ks, args);
+    assert!(!success, "synod {args:?} should be refused: {out}");
+    format!("{out}{err}")
+}
+
+fn args(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+fn balance(rpc: &str, ks: &Path, who: &str) -> u64 {
+    ok(rpc, ks, &["balance", who])["balance"]
+        .as_u64()
+        .expect("balance")
+}
+
+#[test]
+fn a_session_pays_within_its_caps_and_stops_when_revoked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ks = dir.path().join("keys");
+    let net = Devnet::start(&dir.path().join("chain"));
+    let rt = runtime();
+    let rpc = net.rpc.as_str();
+    for k in ["shopper", "sess1"] {
+        ok(rpc, &ks, &["key", "new", k, "--no-passphrase"]);
+        // Each key pays the fees of its own transactions.
+        ok(
+            rpc,
+            &ks,
+            &["transfer", "--from", "alice", "--to", k, "--amount", "10"],
+        );
+    }
+    ok(
+        rpc,
+        &ks,
+        &[
+            "agent", "register", "--from", "alice", "--agent", "shopper", "--name", "shopper",
+        ],
+    );
+    let alice = ok(rpc, &ks, &["balance", "alice"])["account"]
+        .as_str()
+        .expect("account")
+        .to_string();
+    let shown = ok(
+        rpc,
+        &ks,
+        &["agent", "show", &format!("did:synod:{alice}/shopper")],
+    );
+    assert_eq!(shown["user"], alice.as_str(), "{shown}");
+
+    // Intent: 1 SYN per payment, 3 SYN per 200-block period, 100 SYN in total, charlie only.
+    let (success, out, err) = cli(
+        rpc,
+        &ks,
+        &[
+            "agent",
+            "intent",
+            "--from",
+            "alice",
+            "--agent",
+            "shopper",
+            "--per-tx",
+            "1",
+            "--total",
+            "100",
+            "--period-blocks",
+            "200",
+            "--period-cap",
+            "3",
+            "--expires-in",
+            "100000",
+            "--call",
+            "transfer",
+            "--payee",
+            "charlie",
+        ],
+    );
+    assert!(success, "{out} {err}");
+    let receipt = first_json(&out);
+    let intent = receipt["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["type"] == "agents" && e["event"] == "intent_set")
+        .expect("intent_set")["intent"]
+        .as_str()
+        .expect("hash")
+        .to_string();
+    ok(
+        rpc,
+        &ks,
+        &[
+            "session",
+            "open",
+            "--from",
+            "shopper",
+            "--intent",
+            &intent,
+            "--session",
+            "sess1",
+            "--expires-in",
+            "50000",
+        ],
+    );
+
+    let charlie = balance(rpc, &ks, "charlie");
+    let alice_before = balance(rpc, &ks, "alice");
+    let pay = |to: &str, amount: &str| -> Vec<String> {
+        [
+            "session",
+            "pay",
+            "--session",
+            "sess1",
+            "--to",
+            to,
+            "--amount",
+            amount,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let first = ok(rpc, &ks, &args(&pay("charlie", "1")));
+    let period_start = first["height"].as_u64().expect("height");
+    let err = refused(rpc, &ks, &args(&pay("charlie", "1.5")));
+    assert!(err.contains("cap_per_tx_exceeded"), "{err}");
+    let err = refused(rpc, &ks, &args(&pay("dave", "1")));
+    assert!(err.contains("payee_not_allowed"), "{err}");
+    ok(rpc, &ks, &args(&pay("charlie", "1")));
+    ok(rpc, &ks, &args(&pay("charlie", "1")));
+    let err = refused(rpc, &ks, &args(&pay("charlie", "1")));
+    assert!(err.contains("period_cap_exceeded"), "{err}");
+    // Exact amounts: charlie got 3 SYN, alice paid 3 SYN and no fee (the session key did).
+    assert_eq!(balance(rpc, &ks, "charlie"), charlie + 3 * SYN);
+    assert_eq!(balance(rpc, &ks, "alice"), alice_before - 3 * SYN);
+    let session = ok(rpc, &ks, &["session", "show", "sess1"]);
+    assert_eq!(session["spent"]["spent_total"], "3000000000", "{session}");
+
+    // The next period opens the cap again (periods count from the intent's start).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let h = rt
+            .block_on(net.client().heads())
+            .expect("heads")
+            .finalized_height;
+        if h >= period_start + 201 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "chain stalled");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    ok(rpc, &ks, &args(&pay("charlie", "1")));
+
+    // Revocation stops the session at once.
+    ok(rpc, &ks, &["session", "revoke", "--from", "alice", "sess1"]);
+    let err = refused(rpc, &ks, &args(&pay("charlie", "1")));
+    assert!(err.contains("session_revoked"), "{err}");
+    assert_eq!(balance(rpc, &ks, "charlie"), charlie + 4 * SYN);
+    drop(net);
+}
