@@ -4,7 +4,10 @@
 //! this pins the wrapper, which is an on-chain encoding too.
 
 use synod_primitives::{AccountId, Hash};
-use synod_runtime::{AssetCall, AssetEvent, AssetFailure, Call, Event, TokenCall, TxFailure};
+use synod_runtime::{
+    AgentCall, AgentEvent, AgentFailure, AssetCall, AssetEvent, AssetFailure, BankCall, Call,
+    Event, TokenCall, TxFailure,
+};
 
 #[test]
 fn module_tags_are_fixed() {
@@ -39,5 +42,31 @@ fn module_tags_are_fixed() {
     assert_eq!(
         serde_json::to_value(&failure).expect("json")["reason"],
         "assets"
+    );
+
+    let inner = Call::Bank(BankCall::Transfer {
+        to: AccountId([3; 32]),
+        amount: 5,
+    });
+    let exec = Call::Agents(AgentCall::Execute {
+        inner: borsh::to_vec(&inner).expect("borsh"),
+    });
+    let bytes = borsh::to_vec(&exec).expect("borsh");
+    assert_eq!(&bytes[..2], &[6, 6]);
+    assert_eq!(borsh::from_slice::<Call>(&bytes).expect("decodes"), exec);
+    // A session's call pays for what it carries.
+    assert!(exec.weight() > inner.weight());
+    let payment = synod_runtime::session_payment(&inner).expect("a transfer is a payment");
+    assert_eq!(payment.amount, 5);
+    assert!(synod_runtime::session_payment(&exec).is_none());
+    let event = Event::Agents(AgentEvent::SessionRevoked {
+        session: AccountId([4; 32]),
+    });
+    assert_eq!(borsh::to_vec(&event).expect("borsh")[0], 7);
+    let failure = TxFailure::Agents(AgentFailure::SessionRevoked);
+    assert_eq!(borsh::to_vec(&failure).expect("borsh")[0], 9);
+    assert_eq!(
+        serde_json::to_value(&failure).expect("json")["kind"],
+        "session_revoked"
     );
 }
