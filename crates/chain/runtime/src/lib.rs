@@ -523,6 +523,16 @@ impl From<synod_validators::CallFailure> for TxFailure {
     }
 }
 
+impl From<synod_agents::CallFailure> for TxFailure {
+    fn from(f: synod_agents::CallFailure) -> Self {
+        match f {
+            synod_agents::CallFailure::Bank(f) => TxFailure::Bank(f),
+            synod_agents::CallFailure::Tokens(f) => TxFailure::Tokens(f),
+            synod_agents::CallFailure::Agents(f) => TxFailure::Agents(f),
+        }
+    }
+}
+
 impl From<synod_assets::CallFailure> for TxFailure {
     fn from(f: synod_assets::CallFailure) -> Self {
         match f {

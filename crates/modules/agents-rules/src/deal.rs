@@ -42,7 +42,17 @@ pub const TERMS_HASH_TAG: &str = "synod/agents/deal-terms/v1";
 /// `acceptance_criteria` 32-byte hashes, `price` u128, `asset` ([`Asset`]), `funding_deadline`,
 /// `delivery_deadline` u64 heights, `review_period` u64 blocks, `arbiter` (`0`, or `1` and 32
 /// bytes), `appeal_period`, `arbitration_period` u64 blocks, `salt` u64.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct Terms {
     /// Pays, and receives refunds.
     pub buyer: AccountId,
@@ -54,6 +64,7 @@ pub struct Terms {
     pub acceptance_criteria: Hash,
     /// The price, escrowed in full at funding.
     #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
     pub price: Amount,
     /// The asset the price is paid in.
     pub asset: Asset,
@@ -132,7 +143,17 @@ enum Role {
 
 /// Where a deal stands. Encoding (borsh): one tag byte in declaration order (`0` = Proposed …
 /// `9` = Expired), then the variant's fields.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum DealState {
     /// Terms proposed; waiting for both signatures.
@@ -168,9 +189,11 @@ pub enum DealState {
     Resolved {
         /// Paid to the seller.
         #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
         to_seller: Amount,
         /// Refunded to the buyer.
         #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
         to_buyer: Amount,
     },
     /// Terminal: cancelled (refunded to the buyer if it was funded).
@@ -201,7 +224,17 @@ impl DealState {
 ///
 /// Encoding (borsh): `terms` ([`Terms`]), `terms_hash` 32 bytes, `state` ([`DealState`]),
 /// `escrowed` u128, `delivery` (`0`, or `1` and a 32-byte hash).
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct Deal {
     /// The agreed terms.
     pub terms: Terms,
@@ -211,13 +244,24 @@ pub struct Deal {
     pub state: DealState,
     /// Funds held in escrow for the deal.
     #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
     pub escrowed: Amount,
     /// Hash of what the seller delivered.
     pub delivery: Option<Hash>,
 }
 
 /// A signed action on a deal. Encoding (borsh): one tag byte in declaration order, then fields.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     /// Buyer or seller signs the terms hash.
@@ -243,6 +287,7 @@ pub enum Action {
     Resolve {
         /// Paid to the seller (at most the escrow).
         #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
         to_seller: Amount,
     },
     /// A party cancels (either before funding; only the seller once funded).
@@ -266,7 +311,17 @@ impl Action {
 }
 
 /// A movement of funds the module must carry out for a transition, in order.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "transfer", rename_all = "snake_case")]
 pub enum Transfer {
     /// Move `amount` of `asset` from `from` into the deal's escrow (funding); the transition
@@ -278,6 +333,7 @@ pub enum Transfer {
         asset: Asset,
         /// The amount.
         #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
         amount: Amount,
     },
     /// Pay `amount` of `asset` out of the deal's escrow to `to` (buyer or seller).
@@ -288,6 +344,7 @@ pub enum Transfer {
         asset: Asset,
         /// The amount.
         #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
         amount: Amount,
     },
 }
@@ -303,6 +360,7 @@ pub enum Transfer {
     BorshDeserialize,
     Serialize,
     Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DealError {
@@ -354,9 +412,11 @@ pub enum DealError {
     RulingExceedsEscrow {
         /// The ruling.
         #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
         to_seller: Amount,
         /// The escrow.
         #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
         escrowed: Amount,
     },
 }

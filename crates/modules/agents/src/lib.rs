@@ -32,6 +32,7 @@
 //! - Sessions make payments only: SYN transfers, token transfers, single-item asset payments
 //!   ([`wire::call_kind`]); any other inner call is refused with `call_not_allowed`.
 
+pub mod deals;
 pub mod rpc;
 pub mod wire;
 
@@ -44,14 +45,33 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use synod_agents_rules::{
     Intent, Ledger, Payment, SessionScope, SpendState, check_and_record, scope_within,
 };
-use synod_module::{BlockCtx, CallError, CallResult, Module, StateError};
+use synod_bank::BankFailure;
+use synod_module::{BlockCtx, CallError, CallResult, Module, ModuleFailure, StateError};
 use synod_primitives::{AccountId, Hash, Height};
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
 use synod_storage::typed;
+use synod_tokens::TokenFailure;
 
 /// The module's name: its RPC namespace and state key prefix.
 pub const NAME: &str = "agents";
+
+/// Why an agents call failed: its own rule, or the bank's or tokens module's refusal of an
+/// escrow move.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CallFailure {
+    /// The bank refused a SYN move.
+    #[error(transparent)]
+    Bank(#[from] BankFailure),
+    /// The tokens module refused a token move.
+    #[error(transparent)]
+    Tokens(#[from] TokenFailure),
+    /// An agents rule refused the call.
+    #[error(transparent)]
+    Agents(#[from] AgentFailure),
+}
+
+impl ModuleFailure for CallFailure {}
 
 /// A registered agent.
 #[derive(
@@ -246,6 +266,10 @@ pub fn authorize<R: StateRead + ?Sized>(
     let hash = rec.scope.intent_hash;
     typed::put(s, session_key(session), &rec);
     typed::put(s, intent_key(&hash), &irec);
+    let agent = irec.intent.agent;
+    let mut rep = deals::reputation(s, &agent)?;
+    rep.settled_payments = rep.settled_payments.saturating_add(1);
+    typed::put(s, deals::reputation_key(&agent), &rep);
     Ok((
         user,
         AgentEvent::SessionSpent {
@@ -267,7 +291,7 @@ impl Module for Agents {
     const NAME: &'static str = NAME;
     type Call = AgentCall;
     type Event = AgentEvent;
-    type Failure = AgentFailure;
+    type Failure = CallFailure;
 
     fn rpc(&self, store: &synod_storage::Store) -> jsonrpsee::Methods {
         use rpc::AgentsApiServer;
@@ -292,162 +316,187 @@ impl Module for Agents {
         ctx: &BlockCtx<'_>,
         sender: &AccountId,
         call: &AgentCall,
-    ) -> CallResult<AgentEvent, AgentFailure> {
-        let h = ctx.height;
+    ) -> CallResult<AgentEvent, CallFailure> {
         match call {
-            AgentCall::RegisterAgent { agent, name, proof } => {
-                if !valid_name(name) {
-                    return fail(AgentFailure::InvalidName);
-                }
-                if agent == sender || self::session(s, agent)?.is_some() {
-                    return fail(AgentFailure::AgentExists { agent: *agent });
-                }
-                if self::agent(s, agent)?.is_some() {
-                    return fail(AgentFailure::AgentExists { agent: *agent });
-                }
-                if agent_by_name(s, sender, name)?.is_some() {
-                    return fail(AgentFailure::NameTaken { name: name.clone() });
-                }
-                if agent
-                    .verify(&agent_binding_message(ctx.chain_id, sender, name), proof)
-                    .is_err()
-                {
-                    return fail(AgentFailure::BadProof);
-                }
-                typed::put(
-                    s,
-                    agent_key(agent),
-                    &AgentRecord {
-                        user: *sender,
-                        name: name.clone(),
-                        registered_at: h,
-                        revoked_at: None,
-                    },
-                );
-                typed::put(s, name_key(sender, name), agent);
-                typed::put(s, key(&user_prefix(sender), &[&agent.0]), &());
-                Ok(vec![AgentEvent::AgentRegistered {
+            AgentCall::ProposeDeal { terms } => deals::propose(s, ctx.height, sender, terms),
+            AgentCall::DealAction { deal, action } => {
+                deals::act(s, ctx.height, sender, deal, action)
+            }
+            other => identity(s, ctx, sender, other).map_err(|e| e.widen()),
+        }
+    }
+
+    fn end_block<R: StateRead + ?Sized>(
+        &self,
+        s: &mut Overlay<'_, R>,
+        ctx: &BlockCtx<'_>,
+    ) -> Result<Vec<AgentEvent>, StateError> {
+        deals::end_block(s, ctx)
+    }
+}
+
+/// Agents, intents and sessions.
+fn identity<R: StateRead + ?Sized>(
+    s: &mut Overlay<'_, R>,
+    ctx: &BlockCtx<'_>,
+    sender: &AccountId,
+    call: &AgentCall,
+) -> CallResult<AgentEvent, AgentFailure> {
+    let h = ctx.height;
+    match call {
+        AgentCall::RegisterAgent { agent, name, proof } => {
+            if !valid_name(name) {
+                return fail(AgentFailure::InvalidName);
+            }
+            if agent == sender || session(s, agent)?.is_some() {
+                return fail(AgentFailure::AgentExists { agent: *agent });
+            }
+            if crate::agent(s, agent)?.is_some() {
+                return fail(AgentFailure::AgentExists { agent: *agent });
+            }
+            if agent_by_name(s, sender, name)?.is_some() {
+                return fail(AgentFailure::NameTaken { name: name.clone() });
+            }
+            if agent
+                .verify(&agent_binding_message(ctx.chain_id, sender, name), proof)
+                .is_err()
+            {
+                return fail(AgentFailure::BadProof);
+            }
+            typed::put(
+                s,
+                agent_key(agent),
+                &AgentRecord {
                     user: *sender,
-                    agent: *agent,
                     name: name.clone(),
-                }])
+                    registered_at: h,
+                    revoked_at: None,
+                },
+            );
+            typed::put(s, name_key(sender, name), agent);
+            typed::put(s, key(&user_prefix(sender), &[&agent.0]), &());
+            Ok(vec![AgentEvent::AgentRegistered {
+                user: *sender,
+                agent: *agent,
+                name: name.clone(),
+            }])
+        }
+        AgentCall::RevokeAgent { agent } => {
+            let Some(mut a) = crate::agent(s, agent)? else {
+                return fail(AgentFailure::UnknownAgent { agent: *agent });
+            };
+            if a.user != *sender {
+                return fail(AgentFailure::NotUser);
             }
-            AgentCall::RevokeAgent { agent } => {
-                let Some(mut a) = self::agent(s, agent)? else {
-                    return fail(AgentFailure::UnknownAgent { agent: *agent });
-                };
-                if a.user != *sender {
-                    return fail(AgentFailure::NotUser);
-                }
-                if a.revoked_at.is_none() {
-                    a.revoked_at = Some(h);
-                    typed::put(s, agent_key(agent), &a);
-                }
-                Ok(vec![AgentEvent::AgentRevoked { agent: *agent }])
+            if a.revoked_at.is_none() {
+                a.revoked_at = Some(h);
+                typed::put(s, agent_key(agent), &a);
             }
-            AgentCall::SetIntent { intent: i } => {
-                if i.user != *sender {
-                    return fail(AgentFailure::NotUser);
-                }
-                i.validate()
-                    .map_err(|e| CallError::Failed(AgentFailure::from(e)))?;
-                match self::agent(s, &i.agent)? {
-                    Some(a) if a.user == *sender && a.revoked_at.is_none() => {}
-                    _ => return fail(AgentFailure::UnknownAgent { agent: i.agent }),
-                }
-                let hash = i.hash();
-                if intent(s, &hash)?.is_some() {
-                    return fail(AgentFailure::IntentExists { intent: hash });
-                }
-                typed::put(
-                    s,
-                    intent_key(&hash),
-                    &IntentRecord {
-                        intent: i.clone(),
-                        revoked_at: None,
-                        spent: SpendState::default(),
-                    },
-                );
-                typed::put(s, key(&agent_intents_prefix(&i.agent), &[&hash.0]), &());
-                Ok(vec![AgentEvent::IntentSet {
-                    intent: hash,
-                    user: i.user,
-                    agent: i.agent,
-                }])
+            Ok(vec![AgentEvent::AgentRevoked { agent: *agent }])
+        }
+        AgentCall::SetIntent { intent: i } => {
+            if i.user != *sender {
+                return fail(AgentFailure::NotUser);
             }
-            AgentCall::RevokeIntent { intent: hash } => {
-                let Some(mut r) = intent(s, hash)? else {
-                    return fail(AgentFailure::UnknownIntent { intent: *hash });
-                };
-                if r.intent.user != *sender {
-                    return fail(AgentFailure::NotUser);
-                }
-                if r.revoked_at.is_none() {
-                    r.revoked_at = Some(h);
-                    typed::put(s, intent_key(hash), &r);
-                }
-                Ok(vec![AgentEvent::IntentRevoked { intent: *hash }])
+            i.validate()
+                .map_err(|e| CallError::Failed(AgentFailure::from(e)))?;
+            match crate::agent(s, &i.agent)? {
+                Some(a) if a.user == *sender && a.revoked_at.is_none() => {}
+                _ => return fail(AgentFailure::UnknownAgent { agent: i.agent }),
             }
-            AgentCall::OpenSession { scope } => {
-                let Some(r) = intent(s, &scope.intent_hash)? else {
-                    return fail(AgentFailure::UnknownIntent {
-                        intent: scope.intent_hash,
-                    });
-                };
-                if r.intent.agent != *sender {
-                    return fail(AgentFailure::NotAgent);
-                }
-                scope_within(&r.intent, scope)
-                    .map_err(|e| CallError::Failed(AgentFailure::from(e)))?;
-                let k = scope.session_key;
-                if k == *sender || self::session(s, &k)?.is_some() || self::agent(s, &k)?.is_some()
-                {
-                    return fail(AgentFailure::SessionExists { session: k });
-                }
-                if k.check_key().is_err() {
-                    return fail(AgentFailure::BadProof);
-                }
-                typed::put(
-                    s,
-                    session_key(&k),
-                    &SessionRecord {
-                        scope: scope.clone(),
-                        opened_at: h,
-                        revoked_at: None,
-                        spent: SpendState::default(),
-                    },
-                );
-                typed::put(
-                    s,
-                    key(&intent_sessions_prefix(&scope.intent_hash), &[&k.0]),
-                    &(),
-                );
-                Ok(vec![AgentEvent::SessionOpened {
-                    session: k,
+            let hash = i.hash();
+            if intent(s, &hash)?.is_some() {
+                return fail(AgentFailure::IntentExists { intent: hash });
+            }
+            typed::put(
+                s,
+                intent_key(&hash),
+                &IntentRecord {
+                    intent: i.clone(),
+                    revoked_at: None,
+                    spent: SpendState::default(),
+                },
+            );
+            typed::put(s, key(&agent_intents_prefix(&i.agent), &[&hash.0]), &());
+            Ok(vec![AgentEvent::IntentSet {
+                intent: hash,
+                user: i.user,
+                agent: i.agent,
+            }])
+        }
+        AgentCall::RevokeIntent { intent: hash } => {
+            let Some(mut r) = intent(s, hash)? else {
+                return fail(AgentFailure::UnknownIntent { intent: *hash });
+            };
+            if r.intent.user != *sender {
+                return fail(AgentFailure::NotUser);
+            }
+            if r.revoked_at.is_none() {
+                r.revoked_at = Some(h);
+                typed::put(s, intent_key(hash), &r);
+            }
+            Ok(vec![AgentEvent::IntentRevoked { intent: *hash }])
+        }
+        AgentCall::OpenSession { scope } => {
+            let Some(r) = intent(s, &scope.intent_hash)? else {
+                return fail(AgentFailure::UnknownIntent {
                     intent: scope.intent_hash,
-                }])
+                });
+            };
+            if r.intent.agent != *sender {
+                return fail(AgentFailure::NotAgent);
             }
-            AgentCall::RevokeSession { session: k } => {
-                let Some(mut rec) = self::session(s, k)? else {
-                    return fail(AgentFailure::UnknownSession { session: *k });
-                };
-                let Some(r) = intent(s, &rec.scope.intent_hash)? else {
-                    return fail(AgentFailure::UnknownIntent {
-                        intent: rec.scope.intent_hash,
-                    });
-                };
-                if r.intent.user != *sender && r.intent.agent != *sender {
-                    return fail(AgentFailure::NotUser);
-                }
-                if rec.revoked_at.is_none() {
-                    rec.revoked_at = Some(h);
-                    typed::put(s, session_key(k), &rec);
-                }
-                Ok(vec![AgentEvent::SessionRevoked { session: *k }])
+            scope_within(&r.intent, scope).map_err(|e| CallError::Failed(AgentFailure::from(e)))?;
+            let k = scope.session_key;
+            if k == *sender || self::session(s, &k)?.is_some() || self::agent(s, &k)?.is_some() {
+                return fail(AgentFailure::SessionExists { session: k });
             }
-            // The composition crate intercepts `Execute` (it alone can run the inner call);
-            // reaching here means it was nested inside another `Execute`.
-            AgentCall::Execute { .. } => fail(AgentFailure::NestedExecute),
+            if k.check_key().is_err() {
+                return fail(AgentFailure::BadProof);
+            }
+            typed::put(
+                s,
+                session_key(&k),
+                &SessionRecord {
+                    scope: scope.clone(),
+                    opened_at: h,
+                    revoked_at: None,
+                    spent: SpendState::default(),
+                },
+            );
+            typed::put(
+                s,
+                key(&intent_sessions_prefix(&scope.intent_hash), &[&k.0]),
+                &(),
+            );
+            Ok(vec![AgentEvent::SessionOpened {
+                session: k,
+                intent: scope.intent_hash,
+            }])
+        }
+        AgentCall::RevokeSession { session: k } => {
+            let Some(mut rec) = session(s, k)? else {
+                return fail(AgentFailure::UnknownSession { session: *k });
+            };
+            let Some(r) = intent(s, &rec.scope.intent_hash)? else {
+                return fail(AgentFailure::UnknownIntent {
+                    intent: rec.scope.intent_hash,
+                });
+            };
+            if r.intent.user != *sender && r.intent.agent != *sender {
+                return fail(AgentFailure::NotUser);
+            }
+            if rec.revoked_at.is_none() {
+                rec.revoked_at = Some(h);
+                typed::put(s, session_key(k), &rec);
+            }
+            Ok(vec![AgentEvent::SessionRevoked { session: *k }])
+        }
+        // The composition crate intercepts `Execute` (it alone can run the inner call);
+        // reaching here means it was nested inside another `Execute`.
+        AgentCall::Execute { .. } => fail(AgentFailure::NestedExecute),
+        AgentCall::ProposeDeal { .. } | AgentCall::DealAction { .. } => {
+            unreachable!("dispatched to deals")
         }
     }
 }

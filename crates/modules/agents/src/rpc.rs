@@ -1,5 +1,6 @@
 //! The `agents` JSON-RPC namespace over the newest committed state, and [`rpc_doc`].
 
+use crate::deals::Reputation;
 use crate::{
     AgentRecord, IntentRecord, SessionRecord, agent, agent_by_name, agent_intents_prefix, intent,
     intent_sessions_prefix, session, user_prefix,
@@ -7,6 +8,7 @@ use crate::{
 use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::types::ErrorObjectOwned;
 use serde::{Deserialize, Serialize};
+use synod_agents_rules::Deal;
 use synod_module::rpc::{INVALID_PARAMS, invalid};
 use synod_module::{MethodDoc, StateError, read_latest};
 use synod_primitives::{AccountId, Hash};
@@ -103,6 +105,15 @@ pub trait AgentsApi {
     /// An intent's sessions.
     #[method(name = "sessions")]
     async fn sessions(&self, intent: Hash) -> Result<Vec<SessionView>, ErrorObjectOwned>;
+
+    /// A deal by id (`null` if none).
+    #[method(name = "deal")]
+    async fn deal(&self, deal: Hash) -> Result<Option<Deal>, ErrorObjectOwned>;
+
+    /// An account's record: settled payments, deals completed, disputes lost, expired
+    /// deliveries.
+    #[method(name = "reputation")]
+    async fn reputation(&self, account: AccountId) -> Result<Reputation, ErrorObjectOwned>;
 }
 
 /// Serves [`AgentsApiServer`] from a store.
@@ -184,6 +195,17 @@ impl AgentsApiServer for AgentsRpc {
         read_latest(&self.store, move |s, _| session_view(s, session)).await
     }
 
+    async fn deal(&self, deal: Hash) -> Result<Option<Deal>, ErrorObjectOwned> {
+        read_latest(&self.store, move |s, _| crate::deals::get(s, &deal)).await
+    }
+
+    async fn reputation(&self, account: AccountId) -> Result<Reputation, ErrorObjectOwned> {
+        read_latest(&self.store, move |s, _| {
+            crate::deals::reputation(s, &account)
+        })
+        .await
+    }
+
     async fn sessions(&self, intent: Hash) -> Result<Vec<SessionView>, ErrorObjectOwned> {
         read_latest(&self.store, move |s, _| {
             let prefix = intent_sessions_prefix(&intent);
@@ -229,6 +251,16 @@ pub fn rpc_doc() -> Vec<MethodDoc> {
         MethodDoc::new(ns, "sessions", "An intent's sessions (at most 256).")
             .param::<Hash>("intent", "The intent's hash.")
             .returns::<Vec<SessionView>>("sessions"),
+        MethodDoc::new(ns, "deal", "An escrowed deal: terms, state, escrow, delivery.")
+            .param::<Hash>("deal", "The deal's id (its terms hash).")
+            .returns::<Option<Deal>>("deal"),
+        MethodDoc::new(
+            ns,
+            "reputation",
+            "An account's record: settled payments, deals completed, disputes lost, expired deliveries.",
+        )
+        .param::<AccountId>("account", "The account.")
+        .returns::<Reputation>("reputation"),
     ]
 }
 

@@ -52,7 +52,8 @@ impl Chain {
                 self.mem.apply(ch);
                 Ok(ev)
             }
-            Err(CallError::Failed(f)) => Err(f),
+            Err(CallError::Failed(CallFailure::Agents(f))) => Err(f),
+            Err(CallError::Failed(other)) => panic!("not an agents failure: {other}"),
             Err(CallError::State(e)) => panic!("{e}"),
         }
     }
@@ -318,5 +319,195 @@ fn revoking_a_session_or_intent_stops_it_at_once() {
         Err(AgentFailure::UnknownSession {
             session: Keypair::dev("nobody").account()
         })
+    );
+}
+
+fn fund(c: &mut Chain, who: &Keypair, amount: u64) {
+    let mut ov = Overlay::new(&c.mem);
+    synod_bank::mint(&mut ov, &who.account(), amount).expect("mint");
+    let ch = ov.into_changes();
+    c.mem.apply(ch);
+}
+
+fn syn(c: &Chain, who: &AccountId) -> u64 {
+    synod_bank::account(&c.mem, who).expect("read").balance
+}
+
+fn end_block(c: &mut Chain) -> Vec<AgentEvent> {
+    let mut ov = Overlay::new(&c.mem);
+    let ctx = BlockCtx {
+        height: c.height,
+        chain_id: "test",
+        parent: Hash::ZERO,
+    };
+    let ev = Agents.end_block(&mut ov, &ctx).expect("end block");
+    let ch = ov.into_changes();
+    c.mem.apply(ch);
+    c.height += 1;
+    ev
+}
+
+fn terms(buyer: &Keypair, seller: &Keypair, salt: u64) -> synod_agents_rules::Terms {
+    synod_agents_rules::Terms {
+        buyer: buyer.account(),
+        seller: seller.account(),
+        deliverable: Hash::digest(b"a labelled dataset"),
+        acceptance_criteria: Hash::digest(b"95% agreement"),
+        price: 1_000,
+        asset: Asset::Native,
+        funding_deadline: 10,
+        delivery_deadline: 20,
+        review_period: 5,
+        arbiter: None,
+        appeal_period: 5,
+        arbitration_period: 5,
+        salt,
+    }
+}
+
+#[test]
+fn an_undelivered_deal_refunds_the_buyer_when_its_deadline_passes() {
+    use synod_agents_rules::Action;
+    let (buyer, seller) = (Keypair::dev("alice"), Keypair::dev("bob"));
+    let mut c = Chain {
+        mem: Mem::default(),
+        height: 1,
+    };
+    fund(&mut c, &buyer, 10_000);
+    let t = terms(&buyer, &seller, 1);
+    let id = t.hash();
+    c.call(&buyer, AgentCall::ProposeDeal { terms: t.clone() })
+        .expect("proposed");
+    assert_eq!(
+        c.call(&buyer, AgentCall::ProposeDeal { terms: t.clone() }),
+        Err(AgentFailure::DealExists { deal: id })
+    );
+    // Out of order and wrong party are refused with the rules' reasons.
+    assert!(matches!(
+        c.call(
+            &buyer,
+            AgentCall::DealAction {
+                deal: id,
+                action: Action::Fund
+            }
+        ),
+        Err(AgentFailure::DealRefused { .. })
+    ));
+    c.call(
+        &seller,
+        AgentCall::DealAction {
+            deal: id,
+            action: Action::Sign { terms_hash: id },
+        },
+    )
+    .expect("signed");
+    c.call(
+        &buyer,
+        AgentCall::DealAction {
+            deal: id,
+            action: Action::Fund,
+        },
+    )
+    .expect("funded");
+    let escrow = deals::escrow_account(&id);
+    assert_eq!(syn(&c, &escrow), 1_000);
+    assert_eq!(syn(&c, &buyer.account()), 9_000);
+    // The seller never delivers: at the delivery deadline the buyer is refunded.
+    while c.height < 20 {
+        end_block(&mut c);
+    }
+    assert_eq!(syn(&c, &buyer.account()), 9_000);
+    let ev = end_block(&mut c);
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, AgentEvent::DealChanged { state, .. } if state == "expired")),
+        "{ev:?}"
+    );
+    assert_eq!(syn(&c, &buyer.account()), 10_000);
+    assert_eq!(syn(&c, &escrow), 0);
+    assert_eq!(
+        deals::reputation(&c.mem, &seller.account())
+            .expect("read")
+            .expired_deliveries,
+        1
+    );
+}
+
+#[test]
+fn a_delivered_deal_pays_the_seller_when_accepted_or_when_review_passes() {
+    use synod_agents_rules::Action;
+    let (buyer, seller) = (Keypair::dev("alice"), Keypair::dev("bob"));
+    let mut c = Chain {
+        mem: Mem::default(),
+        height: 1,
+    };
+    fund(&mut c, &buyer, 10_000);
+    for (salt, accept) in [(1u64, true), (2, false)] {
+        let t = terms(&buyer, &seller, salt);
+        let id = t.hash();
+        c.call(&seller, AgentCall::ProposeDeal { terms: t })
+            .expect("proposed");
+        c.call(
+            &buyer,
+            AgentCall::DealAction {
+                deal: id,
+                action: Action::Sign { terms_hash: id },
+            },
+        )
+        .expect("signed");
+        c.call(
+            &buyer,
+            AgentCall::DealAction {
+                deal: id,
+                action: Action::Fund,
+            },
+        )
+        .expect("funded");
+        assert!(matches!(
+            c.call(
+                &buyer,
+                AgentCall::DealAction {
+                    deal: id,
+                    action: Action::Deliver {
+                        delivery: Hash::ZERO
+                    }
+                }
+            ),
+            Err(AgentFailure::DealRefused { .. })
+        ));
+        c.call(
+            &seller,
+            AgentCall::DealAction {
+                deal: id,
+                action: Action::Deliver {
+                    delivery: Hash::digest(b"done"),
+                },
+            },
+        )
+        .expect("delivered");
+        if accept {
+            c.call(
+                &buyer,
+                AgentCall::DealAction {
+                    deal: id,
+                    action: Action::Accept,
+                },
+            )
+            .expect("accepted");
+        } else {
+            let until = c.height + 6;
+            while c.height < until {
+                end_block(&mut c);
+            }
+        }
+        assert_eq!(syn(&c, &deals::escrow_account(&id)), 0);
+    }
+    assert_eq!(syn(&c, &seller.account()), 2_000);
+    assert_eq!(syn(&c, &buyer.account()), 8_000);
+    assert_eq!(
+        deals::reputation(&c.mem, &seller.account())
+            .expect("read")
+            .deals_completed,
+        2
     );
 }

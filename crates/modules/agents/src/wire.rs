@@ -3,7 +3,9 @@
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
-use synod_agents_rules::{Asset, CallKind, Intent, RuleError, SessionScope};
+use synod_agents_rules::{
+    Action, Asset, CallKind, DealError, Intent, RuleError, SessionScope, Terms,
+};
 use synod_primitives::{AccountId, Hash, Height, Signature};
 
 /// Longest agent name, in bytes (`a–z`, `0–9`, `-`, `_`).
@@ -94,6 +96,20 @@ pub enum AgentCall {
         #[schemars(with = "String")]
         inner: Vec<u8>,
     },
+    /// Proposes an escrowed deal (the sender is its buyer or seller and signs its terms hash,
+    /// the deal's id, by proposing).
+    ProposeDeal {
+        /// The terms.
+        terms: Terms,
+    },
+    /// A party's action on a deal: sign, fund (escrows the price), deliver, accept, reject,
+    /// dispute, resolve (the arbiter), cancel. Deadlines passed first take effect.
+    DealAction {
+        /// The deal (its terms hash).
+        deal: Hash,
+        /// The action.
+        action: Action,
+    },
 }
 
 impl AgentCall {
@@ -107,6 +123,8 @@ impl AgentCall {
             AgentCall::OpenSession { .. } => 6_000,
             AgentCall::RevokeSession { .. } => 3_000,
             AgentCall::Execute { .. } => 4_000,
+            AgentCall::ProposeDeal { .. } => 8_000,
+            AgentCall::DealAction { .. } => 8_000,
         }
     }
 }
@@ -181,6 +199,39 @@ pub enum AgentEvent {
         #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         amount: u128,
+    },
+    /// A deal was proposed.
+    DealProposed {
+        /// Its id (terms hash).
+        deal: Hash,
+        /// Buyer.
+        buyer: AccountId,
+        /// Seller.
+        seller: AccountId,
+    },
+    /// A deal changed state (by an action, or a deadline when `action` is `deadline`).
+    DealChanged {
+        /// The deal.
+        deal: Hash,
+        /// The action's name, or `deadline`.
+        action: String,
+        /// The state it is in now.
+        state: String,
+    },
+    /// Escrowed funds moved into or out of a deal.
+    Escrow {
+        /// The deal.
+        deal: Hash,
+        /// Who paid in or was paid out.
+        account: AccountId,
+        /// In what.
+        asset: Asset,
+        /// How much.
+        #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
+        amount: u128,
+        /// Into the escrow (`true`) or out of it.
+        into: bool,
     },
 }
 
@@ -363,6 +414,24 @@ pub enum AgentFailure {
     /// `Execute` inside `Execute`.
     #[error("a session cannot execute an `execute` call")]
     NestedExecute,
+    /// No such deal.
+    #[error("unknown deal {deal}")]
+    UnknownDeal {
+        /// The id.
+        deal: Hash,
+    },
+    /// The deal (same terms hash) exists already.
+    #[error("deal {deal} exists already")]
+    DealExists {
+        /// The id.
+        deal: Hash,
+    },
+    /// The deal rules refused the action (out of order, wrong party, past its deadline, …).
+    #[error("deal refused: {reason}")]
+    DealRefused {
+        /// Why, with its own kind.
+        reason: DealError,
+    },
 }
 
 impl AgentFailure {
@@ -394,6 +463,9 @@ impl AgentFailure {
             AgentFailure::SessionExists { .. } => "session_exists",
             AgentFailure::UndecodableCall { .. } => "undecodable_call",
             AgentFailure::NestedExecute => "nested_execute",
+            AgentFailure::UnknownDeal { .. } => "unknown_deal",
+            AgentFailure::DealExists { .. } => "deal_exists",
+            AgentFailure::DealRefused { .. } => "deal_refused",
         }
     }
 }

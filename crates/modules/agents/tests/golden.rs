@@ -42,6 +42,24 @@ fn scope() -> SessionScope {
     }
 }
 
+fn terms() -> synod_agents_rules::Terms {
+    synod_agents_rules::Terms {
+        buyer: acct(1),
+        seller: acct(2),
+        deliverable: Hash([3; 32]),
+        acceptance_criteria: Hash([4; 32]),
+        price: 500,
+        asset: Asset::Native,
+        funding_deadline: 10,
+        delivery_deadline: 20,
+        review_period: 3,
+        arbiter: Some(acct(9)),
+        appeal_period: 4,
+        arbitration_period: 5,
+        salt: 6,
+    }
+}
+
 fn call_index(c: &AgentCall) -> usize {
     match c {
         AgentCall::RegisterAgent { .. } => 0,
@@ -51,6 +69,8 @@ fn call_index(c: &AgentCall) -> usize {
         AgentCall::OpenSession { .. } => 4,
         AgentCall::RevokeSession { .. } => 5,
         AgentCall::Execute { .. } => 6,
+        AgentCall::ProposeDeal { .. } => 7,
+        AgentCall::DealAction { .. } => 8,
     }
 }
 
@@ -71,6 +91,11 @@ fn calls() -> Vec<AgentCall> {
         AgentCall::Execute {
             inner: vec![0, 1, 2, 255],
         },
+        AgentCall::ProposeDeal { terms: terms() },
+        AgentCall::DealAction {
+            deal: terms().hash(),
+            action: synod_agents_rules::Action::Resolve { to_seller: 3 },
+        },
     ]
 }
 
@@ -83,6 +108,9 @@ fn event_index(e: &AgentEvent) -> usize {
         AgentEvent::SessionOpened { .. } => 4,
         AgentEvent::SessionRevoked { .. } => 5,
         AgentEvent::SessionSpent { .. } => 6,
+        AgentEvent::DealProposed { .. } => 7,
+        AgentEvent::DealChanged { .. } => 8,
+        AgentEvent::Escrow { .. } => 9,
     }
 }
 
@@ -114,6 +142,23 @@ fn events() -> Vec<AgentEvent> {
             payee: acct(3),
             asset: Asset::Native,
             amount: 1 << 70,
+        },
+        AgentEvent::DealProposed {
+            deal: Hash([8; 32]),
+            buyer: acct(1),
+            seller: acct(2),
+        },
+        AgentEvent::DealChanged {
+            deal: Hash([8; 32]),
+            action: "deadline".into(),
+            state: "expired".into(),
+        },
+        AgentEvent::Escrow {
+            deal: Hash([8; 32]),
+            account: acct(1),
+            asset: Asset::Token(3),
+            amount: 1_000,
+            into: true,
         },
     ]
 }
@@ -176,6 +221,15 @@ fn failures() -> Vec<AgentFailure> {
             reason: "eof".into(),
         },
         NestedExecute,
+        UnknownDeal {
+            deal: Hash([8; 32]),
+        },
+        DealExists {
+            deal: Hash([8; 32]),
+        },
+        DealRefused {
+            reason: synod_agents_rules::DealError::NoArbiter,
+        },
     ]
 }
 
@@ -189,7 +243,7 @@ fn line<T: borsh::BorshSerialize + serde::Serialize>(name: &str, v: &T) -> Strin
 
 fn all_lines() -> Vec<String> {
     let mut out = Vec::new();
-    let mut seen = [false; 7];
+    let mut seen = [false; 9];
     for (i, c) in calls().iter().enumerate() {
         seen[call_index(c)] = true;
         assert_eq!(
@@ -199,7 +253,7 @@ fn all_lines() -> Vec<String> {
         out.push(line(&format!("call/{i}"), c));
     }
     assert!(seen.iter().all(|s| *s), "a call variant has no vector");
-    let mut seen = [false; 7];
+    let mut seen = [false; 10];
     for (i, e) in events().iter().enumerate() {
         seen[event_index(e)] = true;
         assert_eq!(
@@ -250,6 +304,15 @@ fn all_lines() -> Vec<String> {
             opened_at: 11,
             revoked_at: None,
             spent: SpendState::default(),
+        },
+    ));
+    out.push(line(
+        "state/reputation",
+        &synod_agents::deals::Reputation {
+            settled_payments: 1,
+            deals_completed: 2,
+            disputes_lost: 3,
+            expired_deliveries: 4,
         },
     ));
     out.push(format!(
