@@ -96,6 +96,131 @@ pub enum AgentCommand {
     },
 }
 
+/// `synod deal ...`
+#[derive(Subcommand, Debug)]
+pub enum DealCommand {
+    /// Propose an escrowed deal (you are its buyer or seller; proposing signs its terms).
+    Propose {
+        /// Proposer (signs).
+        #[arg(long)]
+        from: String,
+        /// Buyer (pays, is refunded).
+        #[arg(long)]
+        buyer: String,
+        /// Seller (delivers, is paid).
+        #[arg(long)]
+        seller: String,
+        /// What is to be delivered (hashed into the terms).
+        #[arg(long)]
+        deliverable: String,
+        /// Acceptance criteria (hashed into the terms).
+        #[arg(long)]
+        criteria: String,
+        /// Price: decimal SYN, or base units with --token.
+        #[arg(long)]
+        price: String,
+        /// Pay in this token id.
+        #[arg(long)]
+        token: Option<u64>,
+        /// Blocks from now until funding must have happened.
+        #[arg(long)]
+        funding_in: u64,
+        /// Blocks from now until delivery must have happened.
+        #[arg(long)]
+        delivery_in: u64,
+        /// Blocks after delivery the buyer has to reject (then it auto-accepts).
+        #[arg(long, default_value_t = 100)]
+        review: u64,
+        /// Blocks after a rejection the seller has to dispute.
+        #[arg(long, default_value_t = 100)]
+        appeal: u64,
+        /// Blocks the arbiter has to rule.
+        #[arg(long, default_value_t = 100)]
+        arbitration: u64,
+        /// Who resolves disputes.
+        #[arg(long)]
+        arbiter: Option<String>,
+        /// Tells apart otherwise identical deals.
+        #[arg(long, default_value_t = 0)]
+        salt: u64,
+    },
+    /// Sign a proposed deal's terms (the other party).
+    Sign {
+        /// The deal id.
+        deal: String,
+        /// Signer.
+        #[arg(long)]
+        from: String,
+    },
+    /// Escrow the price (the buyer).
+    Fund {
+        /// The deal id.
+        deal: String,
+        /// Buyer.
+        #[arg(long)]
+        from: String,
+    },
+    /// Deliver (the seller): the delivery is hashed on chain.
+    Deliver {
+        /// The deal id.
+        deal: String,
+        /// Seller.
+        #[arg(long)]
+        from: String,
+        /// The delivered work or its location.
+        #[arg(long)]
+        delivery: String,
+    },
+    /// Accept the delivery (the buyer): the seller is paid.
+    Accept {
+        /// The deal id.
+        deal: String,
+        /// Buyer.
+        #[arg(long)]
+        from: String,
+    },
+    /// Reject the delivery within the review period (the buyer).
+    Reject {
+        /// The deal id.
+        deal: String,
+        /// Buyer.
+        #[arg(long)]
+        from: String,
+    },
+    /// Dispute a rejection within the appeal period (the seller).
+    Dispute {
+        /// The deal id.
+        deal: String,
+        /// Seller.
+        #[arg(long)]
+        from: String,
+    },
+    /// Rule on a dispute (the arbiter): this much to the seller, the rest back to the buyer.
+    Resolve {
+        /// The deal id.
+        deal: String,
+        /// Arbiter.
+        #[arg(long)]
+        from: String,
+        /// Paid to the seller: decimal SYN, or base units for a token deal.
+        #[arg(long)]
+        to_seller: String,
+    },
+    /// Cancel (either party before funding; the seller after).
+    Cancel {
+        /// The deal id.
+        deal: String,
+        /// A party.
+        #[arg(long)]
+        from: String,
+    },
+    /// A deal's terms, state and escrow.
+    Show {
+        /// The deal id.
+        deal: String,
+    },
+}
+
 /// `synod session ...`
 #[derive(Subcommand, Debug)]
 pub enum SessionCommand {
@@ -453,4 +578,160 @@ pub async fn run_session(cli: &Cli, cmd: &SessionCommand) -> anyhow::Result<()> 
             print_submission(cli, r)
         }
     }
+}
+
+/// Runs `synod deal ...`.
+pub async fn run_deal(cli: &Cli, cmd: &DealCommand) -> anyhow::Result<()> {
+    use synod_agents_rules::{Action, Terms};
+    let c = client(&cli.rpc)?;
+    let e = rpc_err(&cli.rpc);
+    let text_hash = |t: &str| Hash(*blake3::hash(t.as_bytes()).as_bytes());
+    let (from, call) = match cmd {
+        DealCommand::Show { deal } => {
+            let id = hash(deal)?;
+            let d = c
+                .deal(id)
+                .await
+                .map_err(&e)?
+                .with_context(|| format!("no deal {id}"))?;
+            return emit(cli.json, &d, || {
+                format!(
+                    "deal {}\nstate:    {}\nbuyer:    {}\nseller:   {}\nprice:    {} ({:?})\nescrowed: {}\nfunding before block {}, delivery before block {}",
+                    d.terms_hash,
+                    d.state.name(),
+                    d.terms.buyer,
+                    d.terms.seller,
+                    d.terms.price,
+                    d.terms.asset,
+                    d.escrowed,
+                    d.terms.funding_deadline,
+                    d.terms.delivery_deadline
+                )
+            });
+        }
+        DealCommand::Propose {
+            from,
+            buyer,
+            seller,
+            deliverable,
+            criteria,
+            price,
+            token,
+            funding_in,
+            delivery_in,
+            review,
+            appeal,
+            arbitration,
+            arbiter,
+            salt,
+        } => {
+            let now = next_height(&c, cli).await?;
+            let terms = Terms {
+                buyer: account(cli, buyer)?,
+                seller: account(cli, seller)?,
+                deliverable: text_hash(deliverable),
+                acceptance_criteria: text_hash(criteria),
+                price: amount(price, *token)?,
+                asset: token.map_or(Asset::Native, Asset::Token),
+                funding_deadline: now.saturating_add(*funding_in),
+                delivery_deadline: now.saturating_add(*delivery_in),
+                review_period: *review,
+                arbiter: arbiter.as_deref().map(|a| account(cli, a)).transpose()?,
+                appeal_period: *appeal,
+                arbitration_period: *arbitration,
+                salt: *salt,
+            };
+            terms
+                .validate()
+                .map_err(|e| anyhow::anyhow!("the terms are not valid: {e}"))?;
+            if !cli.json {
+                println!("deal {}", terms.hash());
+            }
+            (from, AgentCall::ProposeDeal { terms })
+        }
+        DealCommand::Sign { deal, from } => {
+            let id = hash(deal)?;
+            (
+                from,
+                AgentCall::DealAction {
+                    deal: id,
+                    action: Action::Sign { terms_hash: id },
+                },
+            )
+        }
+        DealCommand::Fund { deal, from } => (
+            from,
+            AgentCall::DealAction {
+                deal: hash(deal)?,
+                action: Action::Fund,
+            },
+        ),
+        DealCommand::Deliver {
+            deal,
+            from,
+            delivery,
+        } => (
+            from,
+            AgentCall::DealAction {
+                deal: hash(deal)?,
+                action: Action::Deliver {
+                    delivery: text_hash(delivery),
+                },
+            },
+        ),
+        DealCommand::Accept { deal, from } => (
+            from,
+            AgentCall::DealAction {
+                deal: hash(deal)?,
+                action: Action::Accept,
+            },
+        ),
+        DealCommand::Reject { deal, from } => (
+            from,
+            AgentCall::DealAction {
+                deal: hash(deal)?,
+                action: Action::Reject,
+            },
+        ),
+        DealCommand::Dispute { deal, from } => (
+            from,
+            AgentCall::DealAction {
+                deal: hash(deal)?,
+                action: Action::Dispute,
+            },
+        ),
+        DealCommand::Resolve {
+            deal,
+            from,
+            to_seller,
+        } => {
+            let id = hash(deal)?;
+            let d = c
+                .deal(id)
+                .await
+                .map_err(&e)?
+                .with_context(|| format!("no deal {id}"))?;
+            let token = match d.terms.asset {
+                Asset::Native => None,
+                Asset::Token(t) => Some(t),
+            };
+            (
+                from,
+                AgentCall::DealAction {
+                    deal: id,
+                    action: Action::Resolve {
+                        to_seller: amount(to_seller, token)?,
+                    },
+                },
+            )
+        }
+        DealCommand::Cancel { deal, from } => (
+            from,
+            AgentCall::DealAction {
+                deal: hash(deal)?,
+                action: Action::Cancel,
+            },
+        ),
+    };
+    submit(cli, &c, from, call).await
 }

@@ -131,6 +131,10 @@ pub enum Command {
     /// Sessions: open, list, show, revoke, pay (as the user, within the session's rules).
     #[command(subcommand)]
     Session(agents::SessionCommand),
+    /// Escrowed deals: propose, sign, fund, deliver, accept, reject, dispute, resolve, cancel,
+    /// show.
+    #[command(subcommand)]
+    Deal(agents::DealCommand),
 }
 
 fn main() -> std::process::ExitCode {

@@ -209,3 +209,134 @@ fn a_session_pays_within_its_caps_and_stops_when_revoked() {
     assert_eq!(balance(rpc, &ks, "charlie"), charlie + 4 * SYN);
     drop(net);
 }
+
+/// Receipt fee.
+fn fee(receipt: &Value) -> u64 {
+    receipt["fee_paid"].as_u64().expect("fee")
+}
+
+#[test]
+fn an_undelivered_deal_refunds_the_buyer_and_a_delivered_one_pays_the_seller() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ks = dir.path().join("keys");
+    let net = Devnet::start(&dir.path().join("chain"));
+    let rt = runtime();
+    let rpc = net.rpc.as_str();
+    let deal_id = |r: &Value| -> String {
+        r["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .find(|e| e["type"] == "agents" && e["event"] == "deal_proposed")
+            .expect("deal_proposed")["deal"]
+            .as_str()
+            .expect("id")
+            .to_string()
+    };
+    let propose = |salt: &str| {
+        ok(
+            rpc,
+            &ks,
+            &[
+                "deal",
+                "propose",
+                "--from",
+                "alice",
+                "--buyer",
+                "alice",
+                "--seller",
+                "bob",
+                "--deliverable",
+                "1,000 labelled reviews",
+                "--criteria",
+                "95% agreement",
+                "--price",
+                "5",
+                "--funding-in",
+                "30",
+                "--delivery-in",
+                "60",
+                "--review",
+                "20",
+                "--salt",
+                salt,
+            ],
+        )
+    };
+
+    // 1. The seller never delivers: the buyer gets the escrow back at the deadline.
+    let r = propose("0");
+    let id = deal_id(&r);
+    let mut alice_fees = fee(&r);
+    let (success, out, _) = cli(rpc, &ks, &["deal", "fund", &id, "--from", "alice"]);
+    assert!(!success, "funding before the seller signed must fail");
+    let r = first_json(&out);
+    assert_eq!(r["outcome"]["status"], "failed", "{r}");
+    assert_eq!(r["outcome"]["failure"]["kind"], "deal_refused", "{r}");
+    alice_fees += fee(&r);
+    ok(rpc, &ks, &["deal", "sign", &id, "--from", "bob"]);
+    let alice_start = balance(rpc, &ks, "alice") + alice_fees;
+    let r = ok(rpc, &ks, &["deal", "fund", &id, "--from", "alice"]);
+    alice_fees += fee(&r);
+    assert_eq!(
+        balance(rpc, &ks, "alice"),
+        alice_start - alice_fees - 5 * SYN
+    );
+    let deadline = ok(rpc, &ks, &["deal", "show", &id])["terms"]["delivery_deadline"]
+        .as_u64()
+        .expect("deadline");
+    let until = Instant::now() + Duration::from_secs(60);
+    while rt
+        .block_on(net.client().heads())
+        .expect("heads")
+        .finalized_height
+        <= deadline
+    {
+        assert!(Instant::now() < until, "chain stalled");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let shown = ok(rpc, &ks, &["deal", "show", &id]);
+    assert_eq!(shown["state"]["state"], "expired", "{shown}");
+    assert_eq!(balance(rpc, &ks, "alice"), alice_start - alice_fees);
+
+    // 2. Delivered and accepted: the seller is paid exactly the price.
+    let r = propose("1");
+    let id = deal_id(&r);
+    let bob_start = balance(rpc, &ks, "bob");
+    let mut bob_fees = fee(&ok(rpc, &ks, &["deal", "sign", &id, "--from", "bob"]));
+    ok(rpc, &ks, &["deal", "fund", &id, "--from", "alice"]);
+    bob_fees += fee(&ok(
+        rpc,
+        &ks,
+        &[
+            "deal",
+            "deliver",
+            &id,
+            "--from",
+            "bob",
+            "--delivery",
+            "s3://bucket/reviews",
+        ],
+    ));
+    let r = ok(rpc, &ks, &["deal", "accept", &id, "--from", "alice"]);
+    let paid: u64 = r["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["event"] == "escrow" && e["into"] == false)
+        .map(|e| {
+            e["amount"]
+                .as_str()
+                .expect("amount")
+                .parse::<u64>()
+                .expect("u64")
+        })
+        .sum();
+    assert_eq!(paid, 5 * SYN);
+    assert_eq!(balance(rpc, &ks, "bob"), bob_start - bob_fees + 5 * SYN);
+    assert_eq!(
+        ok(rpc, &ks, &["deal", "show", &id])["state"]["state"],
+        "accepted"
+    );
+    drop(net);
+}

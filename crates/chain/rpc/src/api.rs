@@ -99,6 +99,8 @@ pub enum SubmitResult {
 }
 
 /// Where a transaction is.
+// An answer built once per query: the size of its largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum TxStatus {

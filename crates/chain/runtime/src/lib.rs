@@ -463,7 +463,7 @@ impl Runtime {
             synod_primitives::decode_exact::<Call>(inner, synod_agents::wire::MAX_INNER_CALL_BYTES)
                 .map_err(|e| {
                     fail(AgentFailure::UndecodableCall {
-                        reason: e.to_string(),
+                        detail: e.to_string(),
                     })
                 })?;
         if matches!(call, Call::Agents(AgentCall::Execute { .. })) {

@@ -70,3 +70,46 @@ fn module_tags_are_fixed() {
         "session_revoked"
     );
 }
+
+/// A module failure's fields share the chain failure's JSON object with its `reason` tag, so
+/// none may be called `reason`: every failure must come back from the chain-level JSON.
+#[test]
+fn module_failures_round_trip_through_the_chain_failure_json() {
+    let failures = vec![
+        TxFailure::Agents(AgentFailure::DealRefused {
+            refusal: synod_agents_rules::DealError::NoArbiter,
+        }),
+        TxFailure::Agents(AgentFailure::InvalidIntent {
+            detail: "caps".into(),
+        }),
+        TxFailure::Agents(AgentFailure::ScopeNotWithinIntent {
+            detail: "wider".into(),
+        }),
+        TxFailure::Agents(AgentFailure::UndecodableCall {
+            detail: "eof".into(),
+        }),
+        TxFailure::Agents(AgentFailure::PeriodCapExceeded {
+            amount: 1,
+            cap: 2,
+            spent: 3,
+            period: 4,
+        }),
+        TxFailure::Assets(AssetFailure::InvalidText {
+            field: "metric".into(),
+            max: 64,
+        }),
+        TxFailure::Assets(AssetFailure::LicenceDoesNotAllow {
+            held: synod_runtime::assets::LicenceKind::NonCommercial,
+            needed: "commercial use".into(),
+        }),
+        TxFailure::Assets(AssetFailure::WorkBoundExceeded {
+            needed: 3,
+            bound: 2,
+        }),
+    ];
+    for f in failures {
+        let json = serde_json::to_string(&f).expect("json");
+        let back: TxFailure = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
+        assert_eq!(back, f);
+    }
+}

@@ -72,7 +72,9 @@ pub fn escrow_account(id: &Hash) -> AccountId {
 type Result2<T> = Result<T, CallError<CallFailure>>;
 
 fn refused(e: synod_agents_rules::DealError) -> CallError<CallFailure> {
-    CallError::Failed(CallFailure::Agents(AgentFailure::DealRefused { reason: e }))
+    CallError::Failed(CallFailure::Agents(AgentFailure::DealRefused {
+        refusal: e,
+    }))
 }
 
 fn move_asset<R: StateRead + ?Sized>(
@@ -173,7 +175,7 @@ fn record_outcome<R: StateRead + ?Sized>(
         |x| matches!(x, Transfer::OutOfEscrow { to, amount, .. } if *to == t.seller && *amount > 0),
     );
     match &after.state {
-        DealState::Accepted { .. } => {
+        DealState::Accepted => {
             bump(s, &t.buyer, |r| r.deals_completed += 1)?;
             bump(s, &t.seller, |r| r.deals_completed += 1)?;
         }
@@ -182,7 +184,7 @@ fn record_outcome<R: StateRead + ?Sized>(
             bump(s, &t.seller, |r| r.deals_completed += 1)?;
         }
         DealState::Resolved { .. } => bump(s, &t.seller, |r| r.disputes_lost += 1)?,
-        DealState::Expired if matches!(before.state, DealState::Funded { .. }) => {
+        DealState::Expired if matches!(before.state, DealState::Funded) => {
             bump(s, &t.seller, |r| r.expired_deliveries += 1)?
         }
         _ => {}

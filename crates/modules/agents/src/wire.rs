@@ -336,17 +336,18 @@ pub enum AgentFailure {
         /// Now.
         now: Height,
     },
-    /// The intent is malformed.
-    #[error("invalid intent: {reason}")]
+    /// The intent is malformed. (No field is called `reason`: the chain's failure JSON uses
+    /// that name for the module.)
+    #[error("invalid intent: {detail}")]
     InvalidIntent {
         /// Why.
-        reason: String,
+        detail: String,
     },
     /// The scope is not within its intent.
-    #[error("session scope not within its intent: {reason}")]
+    #[error("session scope not within its intent: {detail}")]
     ScopeNotWithinIntent {
         /// Why.
-        reason: String,
+        detail: String,
     },
     /// Arithmetic overflow.
     #[error("overflow")]
@@ -406,10 +407,10 @@ pub enum AgentFailure {
         session: AccountId,
     },
     /// The inner call of `Execute` does not decode.
-    #[error("the inner call does not decode: {reason}")]
+    #[error("the inner call does not decode: {detail}")]
     UndecodableCall {
         /// Decoder message.
-        reason: String,
+        detail: String,
     },
     /// `Execute` inside `Execute`.
     #[error("a session cannot execute an `execute` call")]
@@ -427,10 +428,10 @@ pub enum AgentFailure {
         deal: Hash,
     },
     /// The deal rules refused the action (out of order, wrong party, past its deadline, …).
-    #[error("deal refused: {reason}")]
+    #[error("deal refused: {refusal}")]
     DealRefused {
         /// Why, with its own kind.
-        reason: DealError,
+        refusal: DealError,
     },
 }
 
@@ -502,9 +503,9 @@ impl From<RuleError> for AgentFailure {
             RuleError::NotYetActive { start_height, now } => {
                 AgentFailure::NotYetActive { start_height, now }
             }
-            RuleError::InvalidIntent(reason) => AgentFailure::InvalidIntent { reason },
-            RuleError::ScopeNotWithinIntent(reason) => {
-                AgentFailure::ScopeNotWithinIntent { reason }
+            RuleError::InvalidIntent(detail) => AgentFailure::InvalidIntent { detail },
+            RuleError::ScopeNotWithinIntent(detail) => {
+                AgentFailure::ScopeNotWithinIntent { detail }
             }
             RuleError::StateFromFuture { .. } | RuleError::Overflow => AgentFailure::Overflow,
         }

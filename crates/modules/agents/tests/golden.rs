@@ -194,10 +194,10 @@ fn failures() -> Vec<AgentFailure> {
             now: 8,
         },
         InvalidIntent {
-            reason: "caps".into(),
+            detail: "caps".into(),
         },
         ScopeNotWithinIntent {
-            reason: "wider".into(),
+            detail: "wider".into(),
         },
         Overflow,
         UnknownAgent { agent: acct(6) },
@@ -218,7 +218,7 @@ fn failures() -> Vec<AgentFailure> {
         UnknownSession { session: acct(7) },
         SessionExists { session: acct(7) },
         UndecodableCall {
-            reason: "eof".into(),
+            detail: "eof".into(),
         },
         NestedExecute,
         UnknownDeal {
@@ -228,7 +228,7 @@ fn failures() -> Vec<AgentFailure> {
             deal: Hash([8; 32]),
         },
         DealRefused {
-            reason: synod_agents_rules::DealError::NoArbiter,
+            refusal: synod_agents_rules::DealError::NoArbiter,
         },
     ]
 }
