@@ -44,7 +44,16 @@ pub fn channel_id(payer: &AccountId, payee: &AccountId, asset: Asset, salt: u64)
 ///
 /// Encoding (borsh): `channel_id` 32 bytes, `nonce` u64, `cumulative_paid` u128, little endian.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct ChannelState {
     /// The channel.
@@ -53,6 +62,7 @@ pub struct ChannelState {
     pub nonce: u64,
     /// Total paid to the payee so far.
     #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
     pub cumulative_paid: Amount,
 }
 
@@ -100,7 +110,16 @@ impl ChannelState {
 ///
 /// Encoding (borsh): `state`, `payer_sig` 64 bytes, `payee_sig` 64 bytes.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct SignedChannelState {
     /// The state.
@@ -113,7 +132,17 @@ pub struct SignedChannelState {
 
 /// Where a channel stands. Encoding (borsh): tag `0` Open, `1` Closing and its fields, `2`
 /// Closed.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum ChannelPhase {
     /// Open for off-chain payments.
@@ -124,6 +153,7 @@ pub enum ChannelPhase {
         nonce: u64,
         /// Amount of the pending state.
         #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
         cumulative_paid: Amount,
         /// First height at which the channel may be settled (and no state may be posted).
         challenge_ends: Height,
@@ -136,7 +166,17 @@ pub enum ChannelPhase {
 ///
 /// Encoding (borsh, field order as declared): `id` 32 bytes, `payer`, `payee` 32 bytes each,
 /// `asset`, `deposit` u128, `challenge_period` u64, `phase` ([`ChannelPhase`]).
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct Channel {
     /// [`channel_id`].
     pub id: Hash,
@@ -148,6 +188,7 @@ pub struct Channel {
     pub asset: Asset,
     /// The deposit held by the channel.
     #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
     pub deposit: Amount,
     /// Length of the challenge window of a unilateral close, in blocks.
     pub challenge_period: u64,
@@ -156,7 +197,17 @@ pub struct Channel {
 }
 
 /// The final split of a channel's deposit (the two amounts sum to the deposit).
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct Settlement {
     /// The asset.
     pub asset: Asset,
@@ -164,17 +215,28 @@ pub struct Settlement {
     pub payee: AccountId,
     /// Paid to the payee: the final state's `cumulative_paid`.
     #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
     pub to_payee: Amount,
     /// The payer.
     pub payer: AccountId,
     /// Returned to the payer: the rest of the deposit.
     #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
     pub to_payer: Amount,
 }
 
 /// Which party a signature failed for.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Party {
@@ -195,6 +257,7 @@ pub enum Party {
     BorshDeserialize,
     Serialize,
     Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChannelError {
@@ -220,9 +283,11 @@ pub enum ChannelError {
     ExceedsDeposit {
         /// The state's amount.
         #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
         cumulative_paid: Amount,
         /// The deposit.
         #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
         deposit: Amount,
     },
     /// The operation needs another phase.

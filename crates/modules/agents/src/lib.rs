@@ -32,6 +32,7 @@
 //! - Sessions make payments only: SYN transfers, token transfers, single-item asset payments
 //!   ([`wire::call_kind`]); any other inner call is refused with `call_not_allowed`.
 
+pub mod channels;
 pub mod deals;
 pub mod rpc;
 pub mod wire;
@@ -322,6 +323,18 @@ impl Module for Agents {
             AgentCall::DealAction { deal, action } => {
                 deals::act(s, ctx.height, sender, deal, action)
             }
+            AgentCall::OpenChannel {
+                payee,
+                asset,
+                deposit,
+                challenge_period,
+            } => channels::open(s, sender, payee, *asset, *deposit, *challenge_period),
+            AgentCall::CloseChannel { close } => channels::close(s, close),
+            AgentCall::StartClose { channel, latest } => {
+                channels::start_close(s, ctx.height, sender, channel, latest.as_ref())
+            }
+            AgentCall::ChallengeClose { newer } => channels::challenge(s, ctx.height, newer),
+            AgentCall::SettleChannel { channel } => channels::settle(s, ctx.height, channel),
             other => identity(s, ctx, sender, other).map_err(|e| e.widen()),
         }
     }
@@ -331,7 +344,9 @@ impl Module for Agents {
         s: &mut Overlay<'_, R>,
         ctx: &BlockCtx<'_>,
     ) -> Result<Vec<AgentEvent>, StateError> {
-        deals::end_block(s, ctx)
+        let mut events = deals::end_block(s, ctx)?;
+        events.extend(channels::end_block(s, ctx)?);
+        Ok(events)
     }
 }
 
@@ -495,8 +510,12 @@ fn identity<R: StateRead + ?Sized>(
         // The composition crate intercepts `Execute` (it alone can run the inner call);
         // reaching here means it was nested inside another `Execute`.
         AgentCall::Execute { .. } => fail(AgentFailure::NestedExecute),
-        AgentCall::ProposeDeal { .. } | AgentCall::DealAction { .. } => {
-            unreachable!("dispatched to deals")
-        }
+        AgentCall::ProposeDeal { .. }
+        | AgentCall::DealAction { .. }
+        | AgentCall::OpenChannel { .. }
+        | AgentCall::CloseChannel { .. }
+        | AgentCall::StartClose { .. }
+        | AgentCall::ChallengeClose { .. }
+        | AgentCall::SettleChannel { .. } => unreachable!("dispatched to deals and channels"),
     }
 }

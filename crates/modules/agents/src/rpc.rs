@@ -8,7 +8,7 @@ use crate::{
 use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::types::ErrorObjectOwned;
 use serde::{Deserialize, Serialize};
-use synod_agents_rules::Deal;
+use synod_agents_rules::{Channel, Deal};
 use synod_module::rpc::{INVALID_PARAMS, invalid};
 use synod_module::{MethodDoc, StateError, read_latest};
 use synod_primitives::{AccountId, Hash};
@@ -110,6 +110,10 @@ pub trait AgentsApi {
     #[method(name = "deal")]
     async fn deal(&self, deal: Hash) -> Result<Option<Deal>, ErrorObjectOwned>;
 
+    /// A payment channel by id (`null` if none).
+    #[method(name = "channel")]
+    async fn channel(&self, channel: Hash) -> Result<Option<Channel>, ErrorObjectOwned>;
+
     /// An account's record: settled payments, deals completed, disputes lost, expired
     /// deliveries.
     #[method(name = "reputation")]
@@ -199,6 +203,10 @@ impl AgentsApiServer for AgentsRpc {
         read_latest(&self.store, move |s, _| crate::deals::get(s, &deal)).await
     }
 
+    async fn channel(&self, channel: Hash) -> Result<Option<Channel>, ErrorObjectOwned> {
+        read_latest(&self.store, move |s, _| crate::channels::get(s, &channel)).await
+    }
+
     async fn reputation(&self, account: AccountId) -> Result<Reputation, ErrorObjectOwned> {
         read_latest(&self.store, move |s, _| {
             crate::deals::reputation(s, &account)
@@ -254,6 +262,9 @@ pub fn rpc_doc() -> Vec<MethodDoc> {
         MethodDoc::new(ns, "deal", "An escrowed deal: terms, state, escrow, delivery.")
             .param::<Hash>("deal", "The deal's id (its terms hash).")
             .returns::<Option<Deal>>("deal"),
+        MethodDoc::new(ns, "channel", "A payment channel: parties, deposit, phase.")
+            .param::<Hash>("channel", "The channel's id.")
+            .returns::<Option<Channel>>("channel"),
         MethodDoc::new(
             ns,
             "reputation",

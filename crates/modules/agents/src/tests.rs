@@ -511,3 +511,138 @@ fn a_delivered_deal_pays_the_seller_when_accepted_or_when_review_passes() {
         2
     );
 }
+
+fn co_sign(
+    payer: &Keypair,
+    payee: &Keypair,
+    state: synod_agents_rules::ChannelState,
+) -> synod_agents_rules::SignedChannelState {
+    synod_agents_rules::SignedChannelState {
+        state,
+        payer_sig: payer.sign(&state.signing_payload()),
+        payee_sig: payee.sign(&state.signing_payload()),
+    }
+}
+
+#[test]
+fn a_channel_with_10000_updates_settles_exactly_and_a_stale_close_is_overridden() {
+    let (payer, payee) = (Keypair::dev("alice"), Keypair::dev("bob"));
+    let mut c = Chain {
+        mem: Mem::default(),
+        height: 1,
+    };
+    fund(&mut c, &payer, 1_000_000);
+    let ev = c
+        .call(
+            &payer,
+            AgentCall::OpenChannel {
+                payee: payee.account(),
+                asset: Asset::Native,
+                deposit: 500_000,
+                challenge_period: 10,
+            },
+        )
+        .expect("opened");
+    let Some(AgentEvent::ChannelOpened { channel, .. }) = ev.first().cloned() else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(syn(&c, &payer.account()), 500_000);
+    // 10,000 off-chain payments of varying size, each co-signed.
+    let mut state = synod_agents_rules::ChannelState::initial(channel);
+    let mut stale = None;
+    let mut total = 0u128;
+    for i in 0..10_000u128 {
+        let amount = 1 + i % 7;
+        total += amount;
+        state = state.next(amount).expect("next");
+        if i == 5_000 {
+            stale = Some(co_sign(&payer, &payee, state));
+        }
+    }
+    let latest = co_sign(&payer, &payee, state);
+    assert_eq!(state.nonce, 10_000);
+    // The payer tries to close on a stale state; the payee overrides it within the window.
+    c.call(
+        &payer,
+        AgentCall::StartClose {
+            channel,
+            latest: stale,
+        },
+    )
+    .expect("close started");
+    assert!(matches!(
+        c.call(
+            &payee,
+            AgentCall::ChallengeClose {
+                newer: stale.expect("stale")
+            }
+        ),
+        Err(AgentFailure::ChannelRefused { .. })
+    ));
+    c.call(&payee, AgentCall::ChallengeClose { newer: latest })
+        .expect("overridden");
+    assert!(matches!(
+        c.call(&payee, AgentCall::SettleChannel { channel }),
+        Err(AgentFailure::ChannelRefused { .. })
+    ));
+    let until = c.height + 11;
+    while c.height < until {
+        end_block(&mut c);
+    }
+    assert_eq!(syn(&c, &payee.account()) as u128, total);
+    assert_eq!(syn(&c, &payer.account()) as u128, 1_000_000 - total);
+    assert_eq!(syn(&c, &channels::deposit_account(&channel)), 0);
+    // A forged state is refused.
+    let mut forged = latest;
+    forged.state.cumulative_paid += 1;
+    assert!(matches!(
+        c.call(&payer, AgentCall::CloseChannel { close: forged }),
+        Err(AgentFailure::ChannelRefused { .. })
+    ));
+}
+
+#[test]
+fn a_cooperative_close_settles_at_once() {
+    let (payer, payee) = (Keypair::dev("alice"), Keypair::dev("bob"));
+    let mut c = Chain {
+        mem: Mem::default(),
+        height: 1,
+    };
+    fund(&mut c, &payer, 1_000);
+    let ev = c
+        .call(
+            &payer,
+            AgentCall::OpenChannel {
+                payee: payee.account(),
+                asset: Asset::Native,
+                deposit: 1_000,
+                challenge_period: 10,
+            },
+        )
+        .expect("opened");
+    let Some(AgentEvent::ChannelOpened { channel, .. }) = ev.first().cloned() else {
+        panic!("{ev:?}")
+    };
+    let state = synod_agents_rules::ChannelState::initial(channel)
+        .next(250)
+        .expect("next");
+    // An update signature cannot close: the close payload has its own tag.
+    assert!(matches!(
+        c.call(
+            &payer,
+            AgentCall::CloseChannel {
+                close: co_sign(&payer, &payee, state)
+            }
+        ),
+        Err(AgentFailure::ChannelRefused { .. })
+    ));
+    let close = synod_agents_rules::SignedChannelState {
+        state,
+        payer_sig: payer.sign(&state.close_payload()),
+        payee_sig: payee.sign(&state.close_payload()),
+    };
+    c.call(&payee, AgentCall::CloseChannel { close })
+        .expect("closed");
+    assert_eq!(syn(&c, &payee.account()), 250);
+    assert_eq!(syn(&c, &payer.account()), 750);
+}

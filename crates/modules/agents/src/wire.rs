@@ -4,7 +4,8 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 use synod_agents_rules::{
-    Action, Asset, CallKind, DealError, Intent, RuleError, SessionScope, Terms,
+    Action, Asset, CallKind, ChannelError, DealError, Intent, RuleError, SessionScope,
+    SignedChannelState, Terms,
 };
 use synod_primitives::{AccountId, Hash, Height, Signature};
 
@@ -110,6 +111,41 @@ pub enum AgentCall {
         /// The action.
         action: Action,
     },
+    /// Opens a one-way payment channel to `payee`, moving `deposit` into it.
+    OpenChannel {
+        /// Who is paid off chain.
+        payee: AccountId,
+        /// The asset deposited.
+        asset: Asset,
+        /// The deposit.
+        #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
+        deposit: u128,
+        /// Blocks a unilateral close can be challenged.
+        challenge_period: u64,
+    },
+    /// Cooperative close: a state both parties signed for closing; settles at once.
+    CloseChannel {
+        /// The final state with both close signatures.
+        close: SignedChannelState,
+    },
+    /// Unilateral close by a party with its latest co-signed state (none: nothing was paid).
+    StartClose {
+        /// The channel.
+        channel: Hash,
+        /// The latest state both signed.
+        latest: Option<SignedChannelState>,
+    },
+    /// Replaces a pending close's state with a newer co-signed one, within the window.
+    ChallengeClose {
+        /// The newer state.
+        newer: SignedChannelState,
+    },
+    /// Settles a channel whose challenge window has ended (anyone).
+    SettleChannel {
+        /// The channel.
+        channel: Hash,
+    },
 }
 
 impl AgentCall {
@@ -125,6 +161,10 @@ impl AgentCall {
             AgentCall::Execute { .. } => 4_000,
             AgentCall::ProposeDeal { .. } => 8_000,
             AgentCall::DealAction { .. } => 8_000,
+            AgentCall::OpenChannel { .. } => 8_000,
+            AgentCall::CloseChannel { .. } | AgentCall::ChallengeClose { .. } => 12_000,
+            AgentCall::StartClose { .. } => 12_000,
+            AgentCall::SettleChannel { .. } => 8_000,
         }
     }
 }
@@ -232,6 +272,45 @@ pub enum AgentEvent {
         amount: u128,
         /// Into the escrow (`true`) or out of it.
         into: bool,
+    },
+    /// A channel was opened.
+    ChannelOpened {
+        /// Its id.
+        channel: Hash,
+        /// Payer.
+        payer: AccountId,
+        /// Payee.
+        payee: AccountId,
+        /// Deposit.
+        #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
+        deposit: u128,
+    },
+    /// A unilateral close is pending (or its state was replaced by a newer one).
+    ChannelClosing {
+        /// The channel.
+        channel: Hash,
+        /// The pending state's nonce.
+        nonce: u64,
+        /// The pending state's amount.
+        #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
+        cumulative_paid: u128,
+        /// First height it settles at.
+        challenge_ends: Height,
+    },
+    /// A channel settled.
+    ChannelSettled {
+        /// The channel.
+        channel: Hash,
+        /// Paid to the payee.
+        #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
+        to_payee: u128,
+        /// Returned to the payer.
+        #[serde(with = "synod_primitives::json::u128_string")]
+        #[schemars(with = "String")]
+        to_payer: u128,
     },
 }
 
@@ -433,6 +512,18 @@ pub enum AgentFailure {
         /// Why, with its own kind.
         refusal: DealError,
     },
+    /// No such channel.
+    #[error("unknown channel {channel}")]
+    UnknownChannel {
+        /// The id.
+        channel: Hash,
+    },
+    /// The channel rules refused (bad signature, stale state, window closed or open, …).
+    #[error("channel refused: {refusal}")]
+    ChannelRefused {
+        /// Why, with its own kind.
+        refusal: ChannelError,
+    },
 }
 
 impl AgentFailure {
@@ -467,6 +558,8 @@ impl AgentFailure {
             AgentFailure::UnknownDeal { .. } => "unknown_deal",
             AgentFailure::DealExists { .. } => "deal_exists",
             AgentFailure::DealRefused { .. } => "deal_refused",
+            AgentFailure::UnknownChannel { .. } => "unknown_channel",
+            AgentFailure::ChannelRefused { .. } => "channel_refused",
         }
     }
 }

@@ -60,6 +60,18 @@ fn terms() -> synod_agents_rules::Terms {
     }
 }
 
+fn signed() -> synod_agents_rules::SignedChannelState {
+    synod_agents_rules::SignedChannelState {
+        state: synod_agents_rules::ChannelState {
+            channel_id: Hash([6; 32]),
+            nonce: 9,
+            cumulative_paid: 400,
+        },
+        payer_sig: Signature([1; 64]),
+        payee_sig: Signature([2; 64]),
+    }
+}
+
 fn call_index(c: &AgentCall) -> usize {
     match c {
         AgentCall::RegisterAgent { .. } => 0,
@@ -71,6 +83,11 @@ fn call_index(c: &AgentCall) -> usize {
         AgentCall::Execute { .. } => 6,
         AgentCall::ProposeDeal { .. } => 7,
         AgentCall::DealAction { .. } => 8,
+        AgentCall::OpenChannel { .. } => 9,
+        AgentCall::CloseChannel { .. } => 10,
+        AgentCall::StartClose { .. } => 11,
+        AgentCall::ChallengeClose { .. } => 12,
+        AgentCall::SettleChannel { .. } => 13,
     }
 }
 
@@ -96,6 +113,21 @@ fn calls() -> Vec<AgentCall> {
             deal: terms().hash(),
             action: synod_agents_rules::Action::Resolve { to_seller: 3 },
         },
+        AgentCall::OpenChannel {
+            payee: acct(2),
+            asset: Asset::Token(4),
+            deposit: 1_000,
+            challenge_period: 50,
+        },
+        AgentCall::CloseChannel { close: signed() },
+        AgentCall::StartClose {
+            channel: Hash([6; 32]),
+            latest: Some(signed()),
+        },
+        AgentCall::ChallengeClose { newer: signed() },
+        AgentCall::SettleChannel {
+            channel: Hash([6; 32]),
+        },
     ]
 }
 
@@ -111,6 +143,9 @@ fn event_index(e: &AgentEvent) -> usize {
         AgentEvent::DealProposed { .. } => 7,
         AgentEvent::DealChanged { .. } => 8,
         AgentEvent::Escrow { .. } => 9,
+        AgentEvent::ChannelOpened { .. } => 10,
+        AgentEvent::ChannelClosing { .. } => 11,
+        AgentEvent::ChannelSettled { .. } => 12,
     }
 }
 
@@ -159,6 +194,23 @@ fn events() -> Vec<AgentEvent> {
             asset: Asset::Token(3),
             amount: 1_000,
             into: true,
+        },
+        AgentEvent::ChannelOpened {
+            channel: Hash([6; 32]),
+            payer: acct(1),
+            payee: acct(2),
+            deposit: 1_000,
+        },
+        AgentEvent::ChannelClosing {
+            channel: Hash([6; 32]),
+            nonce: 9,
+            cumulative_paid: 400,
+            challenge_ends: 77,
+        },
+        AgentEvent::ChannelSettled {
+            channel: Hash([6; 32]),
+            to_payee: 400,
+            to_payer: 600,
         },
     ]
 }
@@ -230,6 +282,15 @@ fn failures() -> Vec<AgentFailure> {
         DealRefused {
             refusal: synod_agents_rules::DealError::NoArbiter,
         },
+        UnknownChannel {
+            channel: Hash([6; 32]),
+        },
+        ChannelRefused {
+            refusal: synod_agents_rules::ChannelError::StaleState {
+                offered: 3,
+                pending: 4,
+            },
+        },
     ]
 }
 
@@ -243,7 +304,7 @@ fn line<T: borsh::BorshSerialize + serde::Serialize>(name: &str, v: &T) -> Strin
 
 fn all_lines() -> Vec<String> {
     let mut out = Vec::new();
-    let mut seen = [false; 9];
+    let mut seen = [false; 14];
     for (i, c) in calls().iter().enumerate() {
         seen[call_index(c)] = true;
         assert_eq!(
@@ -253,7 +314,7 @@ fn all_lines() -> Vec<String> {
         out.push(line(&format!("call/{i}"), c));
     }
     assert!(seen.iter().all(|s| *s), "a call variant has no vector");
-    let mut seen = [false; 10];
+    let mut seen = [false; 13];
     for (i, e) in events().iter().enumerate() {
         seen[event_index(e)] = true;
         assert_eq!(
