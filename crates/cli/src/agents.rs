@@ -4,6 +4,7 @@
 //! intents and sessions; plus the read views (`did:synod:<user>/<name>` resolves).
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 use crate::Cli;
 use crate::chain::{client, print_submission, rpc_err, send};
@@ -16,7 +17,7 @@ use synod_agents::rpc::{AgentView, AgentsApiClient, SessionView};
 use synod_agents::{AgentCall, agent_binding_message, call_kind};
 use synod_agents_rules::{Asset, CallKind, Intent, SessionScope};
 use synod_primitives::token::parse_amount;
-use synod_primitives::{AccountId, Hash};
+use synod_primitives::{AccountId, Hash, Signature};
 use synod_rpc::SynodApiClient;
 use synod_runtime::{AssetCall, BankCall, Call, TokenCall};
 
@@ -219,6 +220,133 @@ pub enum DealCommand {
         /// The deal id.
         deal: String,
     },
+}
+
+/// `synod channel ...`
+#[derive(Subcommand, Debug)]
+pub enum ChannelCommand {
+    /// Open a one-way channel to PAYEE with a deposit.
+    Open {
+        /// Payer (signs, deposits).
+        #[arg(long)]
+        from: String,
+        /// Payee.
+        #[arg(long)]
+        to: String,
+        /// Deposit: decimal SYN, or base units with --token.
+        #[arg(long)]
+        deposit: String,
+        /// Token id.
+        #[arg(long)]
+        token: Option<u64>,
+        /// Blocks a unilateral close can be challenged.
+        #[arg(long, default_value_t = 100)]
+        challenge: u64,
+    },
+    /// Pay off chain: advance the state in FILE (from the initial one if FILE is absent) by
+    /// AMOUNT and sign it as the payer. The payee co-signs with `channel receive`.
+    Pay {
+        /// The channel.
+        #[arg(long)]
+        channel: String,
+        /// Payer.
+        #[arg(long)]
+        from: String,
+        /// Amount: decimal SYN, or base units for a token channel.
+        #[arg(long)]
+        amount: String,
+        /// The state file (JSON).
+        #[arg(long)]
+        state: PathBuf,
+    },
+    /// Co-sign the payer's latest state in FILE as the payee, after checking it against the
+    /// channel on chain (never more than the deposit, signed by the payer).
+    Receive {
+        /// Payee.
+        #[arg(long)]
+        from: String,
+        /// The state file.
+        #[arg(long)]
+        state: PathBuf,
+    },
+    /// Close unilaterally with the latest co-signed state in FILE (none: nothing was paid);
+    /// the challenge window starts.
+    Close {
+        /// A party.
+        #[arg(long)]
+        from: String,
+        /// The channel.
+        #[arg(long)]
+        channel: String,
+        /// The latest co-signed state.
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+    /// During a pending close, post a newer co-signed state.
+    Dispute {
+        /// Signer (anyone).
+        #[arg(long)]
+        from: String,
+        /// The newer co-signed state.
+        #[arg(long)]
+        state: PathBuf,
+    },
+    /// Settle a channel whose challenge window has ended (it also settles by itself then).
+    Settle {
+        /// Signer (anyone).
+        #[arg(long)]
+        from: String,
+        /// The channel.
+        channel: String,
+    },
+    /// A channel on chain.
+    Show {
+        /// The channel.
+        channel: String,
+    },
+}
+
+/// An off-chain channel state and the signatures it has so far (the file `channel pay`,
+/// `receive`, `close` and `dispute` read and write).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateFile {
+    /// The state.
+    pub state: synod_agents_rules::ChannelState,
+    /// The payer's signature over its update payload.
+    pub payer_sig: Option<String>,
+    /// The payee's signature over its update payload.
+    pub payee_sig: Option<String>,
+}
+
+impl StateFile {
+    fn read(path: &std::path::Path) -> anyhow::Result<StateFile> {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not a channel state file", path.display()))
+    }
+
+    fn write(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(self)?)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// The state with both signatures, as the chain takes it.
+    fn co_signed(&self) -> anyhow::Result<synod_agents_rules::SignedChannelState> {
+        let sig = |s: &Option<String>, who: &str| -> anyhow::Result<Signature> {
+            s.as_deref()
+                .with_context(|| format!("the state is not signed by the {who} yet"))?
+                .parse()
+                .with_context(|| format!("the {who}'s signature is malformed"))
+        };
+        Ok(synod_agents_rules::SignedChannelState {
+            state: self.state,
+            payer_sig: sig(&self.payer_sig, "payer")?,
+            payee_sig: sig(&self.payee_sig, "payee")?,
+        })
+    }
 }
 
 /// `synod session ...`
@@ -730,6 +858,154 @@ pub async fn run_deal(cli: &Cli, cmd: &DealCommand) -> anyhow::Result<()> {
             AgentCall::DealAction {
                 deal: hash(deal)?,
                 action: Action::Cancel,
+            },
+        ),
+    };
+    submit(cli, &c, from, call).await
+}
+
+/// Runs `synod channel ...`.
+pub async fn run_channel(cli: &Cli, cmd: &ChannelCommand) -> anyhow::Result<()> {
+    let c = client(&cli.rpc)?;
+    let e = rpc_err(&cli.rpc);
+    let on_chain = |id: Hash| {
+        let c = &c;
+        let e = &e;
+        async move {
+            c.channel(id)
+                .await
+                .map_err(e)?
+                .with_context(|| format!("no channel {id}"))
+        }
+    };
+    let token_of = |a: Asset| match a {
+        Asset::Native => None,
+        Asset::Token(t) => Some(t),
+    };
+    let (from, call) = match cmd {
+        ChannelCommand::Show { channel } => {
+            let ch = on_chain(hash(channel)?).await?;
+            return emit(cli.json, &ch, || {
+                format!(
+                    "channel {}\npayer:   {}\npayee:   {}\ndeposit: {} ({:?})\nphase:   {:?}",
+                    ch.id, ch.payer, ch.payee, ch.deposit, ch.asset, ch.phase
+                )
+            });
+        }
+        ChannelCommand::Pay {
+            channel,
+            from,
+            amount: value,
+            state,
+        } => {
+            let id = hash(channel)?;
+            let ch = on_chain(id).await?;
+            let key = signer(cli, from)?;
+            if key.account() != ch.payer {
+                bail!("{from} is not the channel's payer");
+            }
+            let current = if state.exists() {
+                let f = StateFile::read(state)?;
+                if f.state.channel_id != id {
+                    bail!("{} is for channel {}", state.display(), f.state.channel_id);
+                }
+                f.state
+            } else {
+                synod_agents_rules::ChannelState::initial(id)
+            };
+            let next = current
+                .next(amount(value, token_of(ch.asset))?)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if next.cumulative_paid > ch.deposit {
+                bail!(
+                    "paying {} in total would exceed the deposit {}",
+                    next.cumulative_paid,
+                    ch.deposit
+                );
+            }
+            let file = StateFile {
+                state: next,
+                payer_sig: Some(key.sign(&next.signing_payload()).to_string()),
+                payee_sig: None,
+            };
+            file.write(state)?;
+            return emit(cli.json, &file, || {
+                format!(
+                    "state {} of channel {}: {} paid in total; signed by the payer",
+                    next.nonce, id, next.cumulative_paid
+                )
+            });
+        }
+        ChannelCommand::Receive { from, state } => {
+            let mut file = StateFile::read(state)?;
+            let ch = on_chain(file.state.channel_id).await?;
+            let key = signer(cli, from)?;
+            if key.account() != ch.payee {
+                bail!("{from} is not the channel's payee");
+            }
+            if file.state.cumulative_paid > ch.deposit {
+                bail!("the state pays more than the deposit");
+            }
+            let payer_sig: Signature = file
+                .payer_sig
+                .as_deref()
+                .context("the state has no payer signature")?
+                .parse()
+                .context("the payer's signature is malformed")?;
+            ch.payer
+                .verify(&file.state.signing_payload(), &payer_sig)
+                .map_err(|_| anyhow::anyhow!("the payer's signature does not verify"))?;
+            file.payee_sig = Some(key.sign(&file.state.signing_payload()).to_string());
+            file.write(state)?;
+            return emit(cli.json, &file, || {
+                format!(
+                    "co-signed state {}: {} received in total",
+                    file.state.nonce, file.state.cumulative_paid
+                )
+            });
+        }
+        ChannelCommand::Open {
+            from,
+            to,
+            deposit,
+            token,
+            challenge,
+        } => (
+            from,
+            AgentCall::OpenChannel {
+                payee: account(cli, to)?,
+                asset: token.map_or(Asset::Native, Asset::Token),
+                deposit: amount(deposit, *token)?,
+                challenge_period: *challenge,
+            },
+        ),
+        ChannelCommand::Close {
+            from,
+            channel,
+            state,
+        } => {
+            let latest = match state {
+                Some(p) => Some(StateFile::read(p)?.co_signed()?),
+                None => None,
+            };
+            (
+                from,
+                AgentCall::StartClose {
+                    channel: hash(channel)?,
+                    latest,
+                },
+            )
+        }
+        ChannelCommand::Dispute { from, state } => (
+            from,
+            AgentCall::ChallengeClose {
+                newer: StateFile::read(state)?.co_signed()?,
+            },
+        ),
+        ChannelCommand::Settle { from, channel } => (
+            from,
+            AgentCall::SettleChannel {
+                channel: hash(channel)?,
             },
         ),
     };

@@ -182,6 +182,9 @@ async fn run_async(cli: &Cli) -> anyhow::Result<()> {
     if let Command::Deal(cmd) = &cli.command {
         return crate::agents::run_deal(cli, cmd).await;
     }
+    if let Command::Channel(cmd) = &cli.command {
+        return crate::agents::run_channel(cli, cmd).await;
+    }
     let c = client(&cli.rpc)?;
     let e = rpc_err(&cli.rpc);
     match &cli.command {

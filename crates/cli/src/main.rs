@@ -135,6 +135,9 @@ pub enum Command {
     /// show.
     #[command(subcommand)]
     Deal(agents::DealCommand),
+    /// Payment channels: open, pay and receive (off chain), close, dispute, settle, show.
+    #[command(subcommand)]
+    Channel(agents::ChannelCommand),
 }
 
 fn main() -> std::process::ExitCode {

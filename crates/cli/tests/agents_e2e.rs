@@ -340,3 +340,155 @@ fn an_undelivered_deal_refunds_the_buyer_and_a_delivered_one_pays_the_seller() {
     );
     drop(net);
 }
+
+/// A state file as `synod channel` reads it.
+fn state_file(state: &synod_agents_rules::ChannelState, payer: &str, payee: &str) -> Value {
+    let sign = |who: &str| {
+        synod_primitives::Keypair::dev(who)
+            .sign(&state.signing_payload())
+            .to_string()
+    };
+    serde_json::json!({
+        "state": state,
+        "payer_sig": sign(payer),
+        "payee_sig": sign(payee),
+    })
+}
+
+#[test]
+fn a_channel_of_10000_updates_settles_exactly_and_a_stale_close_is_overridden() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ks = dir.path().join("keys");
+    let net = Devnet::start(&dir.path().join("chain"));
+    let rt = runtime();
+    let rpc = net.rpc.as_str();
+    let alice_start = balance(rpc, &ks, "alice");
+    let bob_start = balance(rpc, &ks, "bob");
+    let r = ok(
+        rpc,
+        &ks,
+        &[
+            "channel",
+            "open",
+            "--from",
+            "alice",
+            "--to",
+            "bob",
+            "--deposit",
+            "100",
+            "--challenge",
+            "30",
+        ],
+    );
+    let mut alice_fees = fee(&r);
+    let channel = r["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["event"] == "channel_opened")
+        .expect("opened")["channel"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    // Two payments through the CLI: the payer signs, the payee checks and co-signs.
+    let file = dir.path().join("state.json");
+    let file_s = file.to_str().expect("utf8");
+    for amount in ["0.25", "0.5"] {
+        ok(
+            rpc,
+            &ks,
+            &[
+                "channel",
+                "pay",
+                "--channel",
+                &channel,
+                "--from",
+                "alice",
+                "--amount",
+                amount,
+                "--state",
+                file_s,
+            ],
+        );
+        ok(
+            rpc,
+            &ks,
+            &["channel", "receive", "--from", "bob", "--state", file_s],
+        );
+    }
+    let after_cli: Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("json");
+    let mut state: synod_agents_rules::ChannelState =
+        serde_json::from_value(after_cli["state"].clone()).expect("state");
+    assert_eq!(state.nonce, 2);
+    assert_eq!(state.cumulative_paid, 750_000_000);
+    // The library carries on to 10,000 updates of 1 to 7 thousand base units.
+    let mut stale = None;
+    while state.nonce < 10_000 {
+        state = state
+            .next(1_000 * (1 + u128::from(state.nonce % 7)))
+            .expect("next");
+        if state.nonce == 5_000 {
+            stale = Some(state);
+        }
+    }
+    let stale = stale.expect("stale");
+    let stale_path = dir.path().join("stale.json");
+    let latest_path = dir.path().join("latest.json");
+    std::fs::write(&stale_path, state_file(&stale, "alice", "bob").to_string()).expect("write");
+    std::fs::write(&latest_path, state_file(&state, "alice", "bob").to_string()).expect("write");
+
+    // The payer closes on the stale state; the payee overrides it within the window.
+    let r = ok(
+        rpc,
+        &ks,
+        &[
+            "channel",
+            "close",
+            "--from",
+            "alice",
+            "--channel",
+            &channel,
+            "--state",
+            stale_path.to_str().expect("utf8"),
+        ],
+    );
+    alice_fees += fee(&r);
+    let ends = r["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["event"] == "channel_closing")
+        .expect("closing")["challenge_ends"]
+        .as_u64()
+        .expect("height");
+    let r = ok(
+        rpc,
+        &ks,
+        &[
+            "channel",
+            "dispute",
+            "--from",
+            "bob",
+            "--state",
+            latest_path.to_str().expect("utf8"),
+        ],
+    );
+    let bob_fees = fee(&r);
+    let until = Instant::now() + Duration::from_secs(60);
+    while rt
+        .block_on(net.client().heads())
+        .expect("heads")
+        .finalized_height
+        < ends
+    {
+        assert!(Instant::now() < until, "chain stalled");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let shown = ok(rpc, &ks, &["channel", "show", &channel]);
+    assert_eq!(shown["phase"]["phase"], "closed", "{shown}");
+    let paid = u64::try_from(state.cumulative_paid).expect("fits");
+    assert_eq!(balance(rpc, &ks, "bob"), bob_start - bob_fees + paid);
+    assert_eq!(balance(rpc, &ks, "alice"), alice_start - alice_fees - paid);
+    drop(net);
+}
