@@ -5,13 +5,13 @@
 use synod_agents_rules::{
     Asset, Channel, ChannelError, ChannelPhase, Settlement, SignedChannelState,
 };
-use synod_bank::BankFailure;
 use synod_module::{BlockCtx, CallError, StateError};
-use synod_primitives::{AccountId, Balance, Hash, Height};
+use synod_primitives::{AccountId, Hash, Height};
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
 use synod_storage::typed;
 
+use crate::deals::move_asset;
 use crate::{AgentEvent, AgentFailure, CallFailure, NAME};
 
 /// Key of a channel.
@@ -43,29 +43,6 @@ fn refused(e: ChannelError) -> CallError<CallFailure> {
     CallError::Failed(CallFailure::Agents(AgentFailure::ChannelRefused {
         refusal: e,
     }))
-}
-
-fn move_asset<R: StateRead + ?Sized>(
-    s: &mut Overlay<'_, R>,
-    asset: Asset,
-    from: &AccountId,
-    to: &AccountId,
-    amount: u128,
-) -> Result2<()> {
-    if amount == 0 {
-        return Ok(());
-    }
-    match asset {
-        Asset::Native => {
-            let a = Balance::try_from(amount)
-                .map_err(|_| CallError::Failed(CallFailure::Bank(BankFailure::BalanceOverflow)))?;
-            synod_bank::transfer(s, from, to, a)?;
-        }
-        Asset::Token(t) => {
-            synod_tokens::transfer(s, t, from, to, amount).map_err(|e| e.widen())?;
-        }
-    }
-    Ok(())
 }
 
 fn require<R: StateRead + ?Sized>(s: &R, id: &Hash) -> Result2<Channel> {
