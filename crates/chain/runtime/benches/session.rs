@@ -4,7 +4,7 @@
 //! Signature checks and fees are the same for both and left out.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::hint::black_box;
 use synod_agents::{AgentCall, agent_binding_message, call_kind};
 use synod_agents_rules::{Asset, Intent, SessionScope};
@@ -12,31 +12,8 @@ use synod_module::BlockCtx;
 use synod_primitives::{Hash, Keypair};
 use synod_runtime::{BankCall, Call, Genesis, Runtime};
 use synod_storage::delta::Overlay;
-use synod_storage::{ChangeSet, StateRead};
 
-#[derive(Default)]
-struct Mem(BTreeMap<Vec<u8>, Vec<u8>>);
-
-impl StateRead for Mem {
-    fn get(&self, key: &[u8]) -> synod_storage::Result<Option<Vec<u8>>> {
-        Ok(self.0.get(key).cloned())
-    }
-}
-
-impl Mem {
-    fn apply(&mut self, changes: ChangeSet) {
-        for (k, v) in changes {
-            match v {
-                Some(v) => {
-                    self.0.insert(k, v);
-                }
-                None => {
-                    self.0.remove(&k);
-                }
-            }
-        }
-    }
-}
+type Mem = synod_storage::MemState;
 
 fn bench(c: &mut Criterion) {
     let genesis = Genesis::dev(vec![Keypair::dev("validator-0").account()]);

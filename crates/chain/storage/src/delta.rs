@@ -123,3 +123,30 @@ impl<R: StateRead + ?Sized> StateRead for Overlay<'_, R> {
         }
     }
 }
+
+/// State held in a map: what module tests, property tests and benches execute calls against
+/// (through an [`Overlay`], as the executor does) without a database.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemState(pub BTreeMap<Vec<u8>, Vec<u8>>);
+
+impl StateRead for MemState {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.0.get(key).cloned())
+    }
+}
+
+impl MemState {
+    /// Applies an overlay's changes (a `None` value deletes the key).
+    pub fn apply(&mut self, changes: ChangeSet) {
+        for (k, v) in changes {
+            match v {
+                Some(v) => {
+                    self.0.insert(k, v);
+                }
+                None => {
+                    self.0.remove(&k);
+                }
+            }
+        }
+    }
+}

@@ -22,7 +22,7 @@ pub mod store;
 pub mod typed;
 
 pub use commitment::{StateProof, compute_state_root};
-pub use delta::{ChangeSet, PendingBlock, StateRead, StateView};
+pub use delta::{ChangeSet, MemState, PendingBlock, StateRead, StateView};
 pub use store::{BlockCommit, Snapshot, Store};
 
 /// Storage failures. These are environmental (disk, corruption), never caused by user input.

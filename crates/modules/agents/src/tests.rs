@@ -1,36 +1,13 @@
 //! Unit tests on an in-memory state: registration, intents, sessions, revocation, and the
 //! session rules as `authorize` applies them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::*;
 use synod_agents_rules::Asset;
 use synod_primitives::Keypair;
-use synod_storage::ChangeSet;
 
-#[derive(Default)]
-struct Mem(BTreeMap<Vec<u8>, Vec<u8>>);
-
-impl StateRead for Mem {
-    fn get(&self, key: &[u8]) -> synod_storage::Result<Option<Vec<u8>>> {
-        Ok(self.0.get(key).cloned())
-    }
-}
-
-impl Mem {
-    fn apply(&mut self, changes: ChangeSet) {
-        for (k, v) in changes {
-            match v {
-                Some(v) => {
-                    self.0.insert(k, v);
-                }
-                None => {
-                    self.0.remove(&k);
-                }
-            }
-        }
-    }
-}
+type Mem = synod_storage::MemState;
 
 struct Chain {
     mem: Mem,

@@ -5,7 +5,6 @@
 //! disk or the JMT.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use std::collections::BTreeMap;
 use std::hint::black_box;
 use synod_assets::state::{self, AssetRecord, Contributions, Edge};
 use synod_assets::{AssetCall, AssetKind, Assets, AssetsGenesis, Currency, PayItem, Relation};
@@ -13,31 +12,8 @@ use synod_module::{BlockCtx, Module};
 use synod_primitives::{AccountId, Hash};
 use synod_storage::delta::Overlay;
 use synod_storage::typed;
-use synod_storage::{ChangeSet, StateRead};
 
-#[derive(Default)]
-struct Mem(BTreeMap<Vec<u8>, Vec<u8>>);
-
-impl StateRead for Mem {
-    fn get(&self, key: &[u8]) -> synod_storage::Result<Option<Vec<u8>>> {
-        Ok(self.0.get(key).cloned())
-    }
-}
-
-impl Mem {
-    fn apply(&mut self, changes: ChangeSet) {
-        for (k, v) in changes {
-            match v {
-                Some(v) => {
-                    self.0.insert(k, v);
-                }
-                None => {
-                    self.0.remove(&k);
-                }
-            }
-        }
-    }
-}
+type Mem = synod_storage::MemState;
 
 fn acct(i: u64) -> AccountId {
     AccountId(Hash::digest(&i.to_be_bytes()).0)

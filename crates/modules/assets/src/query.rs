@@ -1,7 +1,7 @@
 //! Read views over committed state (what the RPC serves). Views may scan prefixes; execution
 //! never does.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 use crate::state::{self, AssetRecord, CommitmentRecord, Stage};
 use crate::wire::{
@@ -532,17 +532,11 @@ pub fn split_preview(
         Ok(x) => x,
         Err(e) => return Ok(Err(e.to_string())),
     };
-    let mut credits: BTreeMap<(AssetId, AccountId), Amount> = BTreeMap::new();
-    for (who, v) in split.payouts {
-        let key = match who {
-            synod_attribution::Beneficiary::Owner(a) => match owners.get(&a) {
-                Some(o) => (a, *o),
-                None => continue,
-            },
-            synod_attribution::Beneficiary::Contributor(k) => k,
-        };
-        *credits.entry(key).or_insert(0) += v;
-    }
+    let credits = match crate::vault::credits_of(&split, &owners) {
+        Ok(c) => c,
+        Err(synod_module::CallError::State(e)) => return Err(e),
+        Err(synod_module::CallError::Failed(f)) => return Ok(Err(f.to_string())),
+    };
     let assets = owners.len() as u32;
     let credits: Vec<Credit> = credits
         .into_iter()

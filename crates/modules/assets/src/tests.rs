@@ -11,31 +11,8 @@ use synod_module::{BlockCtx, CallError, Module};
 use synod_primitives::token::UNIT;
 use synod_primitives::{AccountId, Balance, Hash, Keypair};
 use synod_storage::delta::Overlay;
-use synod_storage::{ChangeSet, StateRead};
 
-#[derive(Default, Clone, Debug)]
-struct Mem(BTreeMap<Vec<u8>, Vec<u8>>);
-
-impl StateRead for Mem {
-    fn get(&self, key: &[u8]) -> synod_storage::Result<Option<Vec<u8>>> {
-        Ok(self.0.get(key).cloned())
-    }
-}
-
-impl Mem {
-    fn apply(&mut self, changes: ChangeSet) {
-        for (k, v) in changes {
-            match v {
-                Some(v) => {
-                    self.0.insert(k, v);
-                }
-                None => {
-                    self.0.remove(&k);
-                }
-            }
-        }
-    }
-}
+type Mem = synod_storage::MemState;
 
 fn key(name: &str) -> AccountId {
     Keypair::dev(name).account()

@@ -57,7 +57,7 @@ pub(crate) fn bonds() -> AccountId {
 }
 
 /// Who a contribution is credited to: the contributor, in the vault of the asset it weighs.
-type ContributorKey = (AssetId, AccountId);
+pub type ContributorKey = (AssetId, AccountId);
 
 /// The lineage above `asset` (itself included) as the split sees it, and each asset's owner.
 /// Refuses a lineage of more than `max_ancestors` ancestors.
@@ -121,6 +121,27 @@ fn split_error(e: SplitError<AssetId>) -> CallError {
     }
 }
 
+/// The credits of a split: each payout to the account it goes to in the vault where it arose
+/// (an owner's part to the asset's owner now), merged per (asset, account).
+pub fn credits_of(
+    split: &synod_attribution::Split<AssetId, ContributorKey>,
+    owners: &BTreeMap<AssetId, AccountId>,
+) -> AssetResult<BTreeMap<(AssetId, AccountId), Amount>> {
+    let mut credits: BTreeMap<(AssetId, AccountId), Amount> = BTreeMap::new();
+    for (who, v) in &split.payouts {
+        let key = match who {
+            Beneficiary::Owner(a) => {
+                let owner = owners.get(a).ok_or(AssetFailure::Overflow)?;
+                (*a, *owner)
+            }
+            Beneficiary::Contributor((a, c)) => (*a, *c),
+        };
+        let slot = credits.entry(key).or_insert(0);
+        *slot = slot.checked_add(*v).ok_or(AssetFailure::Overflow)?;
+    }
+    Ok(credits)
+}
+
 /// A payment: what, how much, under which licence, within which work bound.
 #[derive(Clone, Copy, Debug)]
 pub struct Payment {
@@ -171,18 +192,7 @@ pub fn pay_into<R: StateRead + ?Sized>(
         other => other?,
     };
     let split = lineage.split(&asset, amount).map_err(split_error)?;
-    let mut credits: BTreeMap<(AssetId, AccountId), Amount> = BTreeMap::new();
-    for (who, v) in &split.payouts {
-        let key = match who {
-            Beneficiary::Owner(a) => {
-                let owner = owners.get(a).ok_or(AssetFailure::Overflow)?;
-                (*a, *owner)
-            }
-            Beneficiary::Contributor((a, c)) => (*a, *c),
-        };
-        let slot = credits.entry(key).or_insert(0);
-        *slot = slot.checked_add(*v).ok_or(AssetFailure::Overflow)?;
-    }
+    let credits = credits_of(&split, &owners)?;
     let work = owners.len() + credits.len();
     if work > work_bound as usize {
         return exceeded(work);

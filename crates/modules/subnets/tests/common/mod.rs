@@ -2,12 +2,12 @@
 //! (kept only on success, like the executor), and `step` runs the per-block hook.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use synod_bank as bank;
 use synod_primitives::{AccountId, Keypair};
 use synod_runtime::{Event, TxFailure};
 use synod_storage::delta::Overlay;
-use synod_storage::{ChangeSet, StateRead};
+
 use synod_subnets::coinbase::BlockReport;
 use synod_subnets::state::{self, Globals, HotkeyPool, SubnetState};
 use synod_subnets::{Ctx, Params};
@@ -18,29 +18,7 @@ pub type CallError = synod_module::CallError<TxFailure>;
 /// See [`CallError`].
 pub type CallResult = Result<Vec<Event>, CallError>;
 
-#[derive(Default)]
-pub struct Mem(pub BTreeMap<Vec<u8>, Vec<u8>>);
-
-impl StateRead for Mem {
-    fn get(&self, key: &[u8]) -> synod_storage::Result<Option<Vec<u8>>> {
-        Ok(self.0.get(key).cloned())
-    }
-}
-
-impl Mem {
-    fn apply(&mut self, changes: ChangeSet) {
-        for (k, v) in changes {
-            match v {
-                Some(v) => {
-                    self.0.insert(k, v);
-                }
-                None => {
-                    self.0.remove(&k);
-                }
-            }
-        }
-    }
-}
+pub type Mem = synod_storage::MemState;
 
 pub struct Sim {
     pub mem: Mem,

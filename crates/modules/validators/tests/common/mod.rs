@@ -3,12 +3,12 @@
 //! a test verifier accepts evidence of the form `"EQ" ‖ offender ‖ epoch ‖ view`.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use synod_bank as bank;
 use synod_primitives::{AccountId, Balance, Keypair};
 use synod_runtime::{Event, TxFailure};
 use synod_storage::delta::Overlay;
-use synod_storage::{ChangeSet, StateRead};
+
 use synod_validators::ValidatorCall;
 use synod_validators::{Ctx, EquivocationVerifier, Offence, module_account, state};
 use synod_validators::{GenesisValidator, StakingParams, ValidatorFailure};
@@ -18,29 +18,7 @@ pub type CallError = synod_module::CallError<TxFailure>;
 /// See [`CallError`].
 pub type CallResult = Result<Vec<Event>, CallError>;
 
-#[derive(Default, Clone, PartialEq, Eq, Debug)]
-pub struct Mem(pub BTreeMap<Vec<u8>, Vec<u8>>);
-
-impl StateRead for Mem {
-    fn get(&self, key: &[u8]) -> synod_storage::Result<Option<Vec<u8>>> {
-        Ok(self.0.get(key).cloned())
-    }
-}
-
-impl Mem {
-    pub fn apply(&mut self, changes: ChangeSet) {
-        for (k, v) in changes {
-            match v {
-                Some(v) => {
-                    self.0.insert(k, v);
-                }
-                None => {
-                    self.0.remove(&k);
-                }
-            }
-        }
-    }
-}
+pub type Mem = synod_storage::MemState;
 
 /// Evidence the test verifier accepts.
 pub fn evidence(offender: &AccountId, epoch: u64, view: u64) -> Vec<u8> {
