@@ -13,12 +13,12 @@
 
 pub mod rpc;
 
-pub use rpc::{MethodDoc, ParamDoc, SchemaFn, read_latest};
+pub use rpc::{MethodDoc, ParamDoc, RpcEnv, SchemaFn, SubmitRejection, TxSubmitter, read_latest};
 
 use synod_primitives::{AccountId, Balance, Hash};
 use synod_storage::delta::Overlay;
 pub use synod_storage::typed::StateError;
-use synod_storage::{StateRead, Store};
+use synod_storage::StateRead;
 
 /// What a module call sees besides state and its own parameters.
 #[derive(Clone, Copy, Debug)]
@@ -150,8 +150,9 @@ pub trait Module: Send + Sync + 'static {
         Ok(Vec::new())
     }
 
-    /// The module's JSON-RPC methods (namespace [`Self::NAME`]), reading the node's `store`.
-    fn rpc(&self, _store: &Store) -> jsonrpsee::Methods {
+    /// The module's JSON-RPC methods (namespace [`Self::NAME`]), reading the node's store and,
+    /// for methods that take a signed transaction, handing it to the node's mempool.
+    fn rpc(&self, _env: &RpcEnv) -> jsonrpsee::Methods {
         jsonrpsee::Methods::new()
     }
 

@@ -7,6 +7,8 @@
 //! no description.
 
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
+use std::sync::Arc;
+use synod_primitives::Hash;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use synod_storage::typed::StateError;
 use synod_storage::{Snapshot, Store};
@@ -42,6 +44,62 @@ pub async fn read_latest<T: Send + 'static>(
     })
     .await
     .map_err(internal)?
+}
+
+/// Why the node did not admit a transaction a module's RPC method handed it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SubmitRejection {
+    /// What the mempool said, for people.
+    pub message: String,
+    /// The machine-readable kind (as `synod_submitTransaction` reports it), if any.
+    pub kind: Option<serde_json::Value>,
+}
+
+/// The node's mempool as a module's RPC method sees it: admission of one signed transaction
+/// (its borsh bytes) under the same checks as `synod_submitTransaction`. Blocking.
+pub trait TxSubmitter: Send + Sync {
+    /// Admits `tx` and returns its hash, or why it was refused.
+    fn submit(&self, tx: Vec<u8>) -> Result<Hash, SubmitRejection>;
+}
+
+/// A submitter for nodes that serve queries only (tests, tools): refuses every transaction.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoSubmit;
+
+impl TxSubmitter for NoSubmit {
+    fn submit(&self, _tx: Vec<u8>) -> Result<Hash, SubmitRejection> {
+        Err(SubmitRejection {
+            message: "this server does not accept transactions".into(),
+            kind: None,
+        })
+    }
+}
+
+/// What a module's JSON-RPC methods are built with: the node's store (committed state) and
+/// its mempool (for the few methods that take a signed transaction, such as a settlement).
+#[derive(Clone)]
+pub struct RpcEnv {
+    /// The node's store.
+    pub store: Store,
+    /// The node's mempool.
+    pub submitter: Arc<dyn TxSubmitter>,
+}
+
+impl RpcEnv {
+    /// An environment that serves queries over `store` and accepts no transactions.
+    pub fn read_only(store: Store) -> Self {
+        RpcEnv {
+            store,
+            submitter: Arc::new(NoSubmit),
+        }
+    }
+}
+
+impl std::fmt::Debug for RpcEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RpcEnv").finish_non_exhaustive()
+    }
 }
 
 /// Writes the JSON Schema of one type into a generator (which collects the named definitions

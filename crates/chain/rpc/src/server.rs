@@ -125,6 +125,22 @@ pub fn rejection_kind(e: &MempoolError) -> &'static str {
     }
 }
 
+impl synod_module::TxSubmitter for RpcContext {
+    fn submit(&self, tx: Vec<u8>) -> Result<Hash, synod_module::SubmitRejection> {
+        match RpcContext::submit(self, vec![hex::encode(tx)]).into_iter().next() {
+            Some(Ok(h)) => Ok(h),
+            Some(Err(e)) => Err(synod_module::SubmitRejection {
+                message: format!("transaction rejected: {e}"),
+                kind: Some(serde_json::Value::String(rejection_kind(&e).into())),
+            }),
+            None => Err(synod_module::SubmitRejection {
+                message: "no result".into(),
+                kind: None,
+            }),
+        }
+    }
+}
+
 /// Why an in-memory API could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum InMemoryError {
@@ -617,7 +633,11 @@ pub async fn start_rpc(
 pub fn rpc_module(
     ctx: RpcContext,
 ) -> Result<jsonrpsee::RpcModule<RpcContext>, jsonrpsee::core::RegisterMethodError> {
-    let modules = ctx.executor.runtime().rpc(&ctx.store)?;
+    let env = synod_module::RpcEnv {
+        store: ctx.store.clone(),
+        submitter: Arc::new(ctx.clone()),
+    };
+    let modules = ctx.executor.runtime().rpc(&env)?;
     let mut all = ctx.into_rpc();
     all.merge(modules)?;
     let document = crate::discover::document();

@@ -48,7 +48,7 @@ use synod_module::{
 use synod_primitives::tx::CallWeight;
 use synod_primitives::{AccountId, Balance};
 use synod_storage::delta::Overlay;
-use synod_storage::{StateRead, Store};
+use synod_storage::StateRead;
 use synod_subnets::Subnets;
 use synod_tokens::Tokens;
 use synod_validators::{EquivocationVerifier, Validators};
@@ -329,9 +329,9 @@ macro_rules! runtime {
             }
 
             /// Every module's JSON-RPC namespace, served from `store`, merged in module order.
-            pub fn rpc(&self, store: &Store) -> Result<jsonrpsee::Methods, RpcMergeError> {
-                let mut all = self.bank.rpc(store);
-                $( all.merge(self.$field.rpc(store))?; )*
+            pub fn rpc(&self, env: &synod_module::RpcEnv) -> Result<jsonrpsee::Methods, RpcMergeError> {
+                let mut all = self.bank.rpc(env);
+                $( all.merge(self.$field.rpc(env))?; )*
                 Ok(all)
             }
 

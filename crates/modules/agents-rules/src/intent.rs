@@ -426,25 +426,46 @@ impl RuleError {
 /// intent's (a scope allowing any payee only under an intent allowing any payee). The intent
 /// itself must be valid ([`Intent::validate`]).
 pub fn scope_within(intent: &Intent, scope: &SessionScope) -> Result<(), RuleError> {
+    scope_within_grown(intent, 0, scope)
+}
+
+/// [`scope_within`] against the intent's caps grown by `bonus_bps` ([`CapGrowth`]): the scope
+/// still names the intent as signed, its caps may reach the grown ones.
+pub fn scope_within_grown(
+    intent: &Intent,
+    bonus_bps: u32,
+    scope: &SessionScope,
+) -> Result<(), RuleError> {
+    if scope.intent_hash != intent.hash() {
+        return Err(RuleError::ScopeNotWithinIntent(
+            "intent_hash does not name this intent".into(),
+        ));
+    }
+    scope_subset(&intent.grown(bonus_bps), scope, true)
+}
+
+/// The subset rules; `with_caps` false skips the caps and expiry, for a payment under a scope
+/// opened when the intent's caps had grown further than now (each payment is bound by the
+/// smaller of the two anyway).
+fn scope_subset(intent: &Intent, scope: &SessionScope, with_caps: bool) -> Result<(), RuleError> {
     intent.validate()?;
     let bad = |reason: &str| Err(RuleError::ScopeNotWithinIntent(reason.to_string()));
-    if scope.intent_hash != intent.hash() {
-        return bad("intent_hash does not name this intent");
-    }
     if scope.session_key == intent.user {
         return bad("session key must not be the user's key");
     }
-    if scope.per_tx_cap > intent.per_tx_cap {
-        return bad("per_tx_cap above the intent's");
-    }
-    if scope.total_cap > intent.total_cap {
-        return bad("total_cap above the intent's");
-    }
-    if scope.period_cap > intent.period_cap {
-        return bad("period_cap above the intent's");
-    }
-    if scope.expires_at > intent.expires_at {
-        return bad("expires_at after the intent's");
+    if with_caps {
+        if scope.per_tx_cap > intent.per_tx_cap {
+            return bad("per_tx_cap above the intent's");
+        }
+        if scope.total_cap > intent.total_cap {
+            return bad("total_cap above the intent's");
+        }
+        if scope.period_cap > intent.period_cap {
+            return bad("period_cap above the intent's");
+        }
+        if scope.expires_at > intent.expires_at {
+            return bad("expires_at after the intent's");
+        }
     }
     if !scope.allowed_calls.is_subset(&intent.allowed_calls) {
         return bad("allowed_calls not a subset of the intent's");
@@ -459,6 +480,101 @@ pub fn scope_within(intent: &Intent, scope: &SessionScope) -> Result<(), RuleErr
         }
     }
     Ok(())
+}
+
+/// How a user lets an agent's caps grow with its record: every `points_per_step` points of
+/// the agent's record (see [`record_points`]) add `step_bps` basis points to each of the
+/// intent's three caps, up to `max_bps` in all. The user sets it beside the intent (it is not
+/// part of what the intent's hash covers), and may change or remove it at any time.
+///
+/// Encoding (borsh): `points_per_step` u64, `step_bps` u32, `max_bps` u32, little endian.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+pub struct CapGrowth {
+    /// Record points per step (at least 1).
+    pub points_per_step: u64,
+    /// Basis points added per step (at least 1).
+    pub step_bps: u32,
+    /// Most basis points added in all (at most [`MAX_GROWTH_BPS`]).
+    pub max_bps: u32,
+}
+
+/// The most a growth rule may add to a cap: 100,000 bps, so caps grow at most elevenfold.
+pub const MAX_GROWTH_BPS: u32 = 100_000;
+
+/// Record points a dispute lost or a delivery missed takes away.
+pub const PENALTY_POINTS: u64 = 10;
+
+/// An agent's record as growth counts it: each settled payment and completed deal is a point,
+/// each dispute lost or delivery missed takes [`PENALTY_POINTS`] away (never below 0).
+pub fn record_points(
+    settled_payments: u64,
+    deals_completed: u64,
+    disputes_lost: u64,
+    expired_deliveries: u64,
+) -> u64 {
+    let good = settled_payments.saturating_add(deals_completed);
+    let bad = disputes_lost
+        .saturating_add(expired_deliveries)
+        .saturating_mul(PENALTY_POINTS);
+    good.saturating_sub(bad)
+}
+
+impl CapGrowth {
+    /// Checks the rule is well formed.
+    pub fn validate(&self) -> Result<(), RuleError> {
+        if self.points_per_step == 0 || self.step_bps == 0 {
+            return Err(RuleError::InvalidIntent(
+                "cap growth needs points_per_step and step_bps of at least 1".into(),
+            ));
+        }
+        if self.max_bps > MAX_GROWTH_BPS {
+            return Err(RuleError::InvalidIntent(format!(
+                "cap growth max_bps above {MAX_GROWTH_BPS}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The basis points the caps grow by for a record of `points`.
+    pub fn bonus_bps(&self, points: u64) -> u32 {
+        let steps = points / self.points_per_step.max(1);
+        let bonus = steps.saturating_mul(u64::from(self.step_bps));
+        u32::try_from(bonus.min(u64::from(self.max_bps))).unwrap_or(self.max_bps)
+    }
+}
+
+impl Intent {
+    /// The intent with its three caps grown by `bonus_bps` (rounded down, saturating). Growth
+    /// keeps the caps' order, so a valid intent stays valid.
+    pub fn grown(&self, bonus_bps: u32) -> Intent {
+        if bonus_bps == 0 {
+            return self.clone();
+        }
+        let grow = |cap: Amount| {
+            let factor = 10_000u128 + u128::from(bonus_bps);
+            match cap.checked_mul(factor) {
+                Some(v) => v / 10_000,
+                None => (cap / 10_000).saturating_mul(factor),
+            }
+        };
+        Intent {
+            per_tx_cap: grow(self.per_tx_cap),
+            period_cap: grow(self.period_cap),
+            total_cap: grow(self.total_cap),
+            ..self.clone()
+        }
+    }
 }
 
 /// Adds `amount` to `state` in `period`, checking `period_cap` and `total_cap`.
@@ -509,7 +625,9 @@ fn record(
 /// the updated counters; on any error nothing is recorded (the input ledger is unchanged).
 ///
 /// Rules, in the order they are checked (the first failing one is reported):
-/// 1. the scope is within the intent ([`scope_within`]);
+/// 1. the scope names the intent and its call kinds and payees are within the intent's (its
+///    caps and expiry need not be: the smaller of the scope's and the intent's binds, so a
+///    session opened while the caps had grown further keeps working within the caps of now);
 /// 2. `revoked` (the module's flag for the session, its agent or its intent) → `SessionRevoked`;
 /// 3. `now < intent.start_height` → `NotYetActive`;
 /// 4. `now ≥` the session's or the intent's `expires_at` → `SessionExpired`;
@@ -530,7 +648,27 @@ pub fn check_and_record(
     now: Height,
     payment: &Payment,
 ) -> Result<Ledger, RuleError> {
-    scope_within(intent, scope)?;
+    check_and_record_grown(intent, 0, scope, revoked, ledger, now, payment)
+}
+
+/// [`check_and_record`] with the intent's caps grown by `bonus_bps` ([`CapGrowth`]).
+pub fn check_and_record_grown(
+    signed: &Intent,
+    bonus_bps: u32,
+    scope: &SessionScope,
+    revoked: bool,
+    ledger: &Ledger,
+    now: Height,
+    payment: &Payment,
+) -> Result<Ledger, RuleError> {
+    if scope.intent_hash != signed.hash() {
+        return Err(RuleError::ScopeNotWithinIntent(
+            "intent_hash does not name this intent".into(),
+        ));
+    }
+    let grown = signed.grown(bonus_bps);
+    let intent = &grown;
+    scope_subset(intent, scope, false)?;
     if revoked {
         return Err(RuleError::SessionRevoked);
     }

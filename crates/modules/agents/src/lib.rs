@@ -25,6 +25,7 @@
 //! | `agents/ai/<agent:32><hash:32>` | `()`: an agent's intents (views) |
 //! | `agents/s/<session:32>` | [`SessionRecord`] |
 //! | `agents/is/<hash:32><session:32>` | `()`: an intent's sessions (views) |
+//! | `agents/growth/<hash:32>` | [`CapGrowth`]: how the intent's caps grow with its agent's record |
 //!
 //! ## Limits
 //! - A session key pays the fees of its own transactions (it is an ordinary account, funded by
@@ -44,7 +45,8 @@ pub use wire::{AgentCall, AgentEvent, AgentFailure, agent_binding_message, call_
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use synod_agents_rules::{
-    Intent, Ledger, Payment, SessionScope, SpendState, check_and_record, scope_within,
+    CapGrowth, Intent, Ledger, Payment, SessionScope, SpendState, check_and_record_grown,
+    record_points, scope_within_grown,
 };
 use synod_bank::BankFailure;
 use synod_module::{BlockCtx, CallError, CallResult, Module, ModuleFailure, StateError};
@@ -178,6 +180,31 @@ pub fn intent_sessions_prefix(hash: &Hash) -> Vec<u8> {
     key(b"agents/is/", &[&hash.0])
 }
 
+/// Key of an intent's cap growth rule.
+pub fn growth_key(hash: &Hash) -> Vec<u8> {
+    key(b"agents/growth/", &[&hash.0])
+}
+
+/// An intent's cap growth rule, if its user set one.
+pub fn growth<R: StateRead + ?Sized>(s: &R, hash: &Hash) -> Result<Option<CapGrowth>, StateError> {
+    typed::get(s, &growth_key(hash))
+}
+
+/// The basis points by which an intent's caps have grown: its growth rule applied to its
+/// agent's record now (0 without a rule).
+pub fn growth_bonus<R: StateRead + ?Sized>(s: &R, intent: &IntentRecord) -> Result<u32, StateError> {
+    let Some(rule) = growth(s, &intent.intent.hash())? else {
+        return Ok(0);
+    };
+    let rep = deals::reputation(s, &intent.intent.agent)?;
+    Ok(rule.bonus_bps(record_points(
+        rep.settled_payments,
+        rep.deals_completed,
+        rep.disputes_lost,
+        rep.expired_deliveries,
+    )))
+}
+
 /// An agent record.
 pub fn agent<R: StateRead + ?Sized>(
     s: &R,
@@ -248,8 +275,17 @@ pub fn check<R: StateRead + ?Sized>(
         intent: irec.spent,
         session: rec.spent,
     };
-    let next = check_and_record(&irec.intent, &rec.scope, revoked, &ledger, height, payment)
-        .map_err(|e| CallError::Failed(AgentFailure::from(e)))?;
+    let bonus = growth_bonus(s, &irec)?;
+    let next = check_and_record_grown(
+        &irec.intent,
+        bonus,
+        &rec.scope,
+        revoked,
+        &ledger,
+        height,
+        payment,
+    )
+    .map_err(|e| CallError::Failed(AgentFailure::from(e)))?;
     Ok((irec.intent.user, rec, irec, next))
 }
 
@@ -294,7 +330,8 @@ impl Module for Agents {
     type Event = AgentEvent;
     type Failure = CallFailure;
 
-    fn rpc(&self, store: &synod_storage::Store) -> jsonrpsee::Methods {
+    fn rpc(&self, env: &synod_module::RpcEnv) -> jsonrpsee::Methods {
+        let store = &env.store;
         use rpc::AgentsApiServer;
         rpc::AgentsRpc {
             store: store.clone(),
@@ -461,7 +498,9 @@ fn identity<R: StateRead + ?Sized>(
             if r.intent.agent != *sender {
                 return fail(AgentFailure::NotAgent);
             }
-            scope_within(&r.intent, scope).map_err(|e| CallError::Failed(AgentFailure::from(e)))?;
+            let bonus = growth_bonus(s, &r)?;
+            scope_within_grown(&r.intent, bonus, scope)
+                .map_err(|e| CallError::Failed(AgentFailure::from(e)))?;
             let k = scope.session_key;
             if k == *sender || self::session(s, &k)?.is_some() || self::agent(s, &k)?.is_some() {
                 return fail(AgentFailure::SessionExists { session: k });
@@ -506,6 +545,29 @@ fn identity<R: StateRead + ?Sized>(
                 typed::put(s, session_key(k), &rec);
             }
             Ok(vec![AgentEvent::SessionRevoked { session: *k }])
+        }
+        AgentCall::SetCapGrowth {
+            intent: hash,
+            growth,
+        } => {
+            let Some(r) = intent(s, hash)? else {
+                return fail(AgentFailure::UnknownIntent { intent: *hash });
+            };
+            if r.intent.user != *sender {
+                return fail(AgentFailure::NotUser);
+            }
+            match growth {
+                Some(g) => {
+                    g.validate()
+                        .map_err(|e| CallError::Failed(AgentFailure::from(e)))?;
+                    typed::put(s, growth_key(hash), g);
+                }
+                None => s.delete(growth_key(hash)),
+            }
+            Ok(vec![AgentEvent::CapGrowthSet {
+                intent: *hash,
+                growth: *growth,
+            }])
         }
         // The composition crate intercepts `Execute` (it alone can run the inner call);
         // reaching here means it was nested inside another `Execute`.

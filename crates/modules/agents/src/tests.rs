@@ -623,3 +623,131 @@ fn a_cooperative_close_settles_at_once() {
     assert_eq!(syn(&c, &payee.account()), 250);
     assert_eq!(syn(&c, &payer.account()), 750);
 }
+
+/// Caps grow with the agent's record only when the user says so, by the rule's steps, up to
+/// its maximum; a session opened before growth keeps its own caps, a new one may use the
+/// grown ones; removing the rule returns the caps as signed.
+#[test]
+fn caps_grow_with_the_agents_record_when_the_user_lets_them() {
+    let (user, agent, s1, s2, shop) = (
+        Keypair::dev("alice"),
+        Keypair::dev("agent-1"),
+        Keypair::dev("session-1"),
+        Keypair::dev("session-2"),
+        Keypair::dev("shop"),
+    );
+    let mut c = Chain {
+        mem: Mem::default(),
+        height: 1,
+    };
+    register(&mut c, &user, &agent, "shopper").expect("registered");
+    let intent = intent_for(&user, &agent, &shop);
+    let hash = intent.hash();
+    c.call(
+        &user,
+        AgentCall::SetIntent {
+            intent: intent.clone(),
+        },
+    )
+    .expect("intent");
+    c.call(
+        &agent,
+        AgentCall::OpenSession {
+            scope: scope_for(&intent, &s1),
+        },
+    )
+    .expect("session");
+    let rule = CapGrowth {
+        points_per_step: 2,
+        step_bps: 1_000,
+        max_bps: 5_000,
+    };
+    // Only the user sets the rule, and only a well-formed one.
+    assert_eq!(
+        c.call(
+            &agent,
+            AgentCall::SetCapGrowth {
+                intent: hash,
+                growth: Some(rule)
+            }
+        ),
+        Err(AgentFailure::NotUser)
+    );
+    assert!(matches!(
+        c.call(
+            &user,
+            AgentCall::SetCapGrowth {
+                intent: hash,
+                growth: Some(CapGrowth {
+                    points_per_step: 0,
+                    ..rule
+                })
+            }
+        ),
+        Err(AgentFailure::InvalidIntent { .. })
+    ));
+    // Four settled payments: 2 steps, +20 %.
+    for _ in 0..4 {
+        c.pay(&s1, shop.account(), 10).expect("pay");
+    }
+    let mut wide = scope_for(&intent, &s2);
+    wide.per_tx_cap = 120;
+    wide.period_cap = 360;
+    wide.total_cap = 1_200;
+    assert!(matches!(
+        c.call(&agent, AgentCall::OpenSession { scope: wide.clone() }),
+        Err(AgentFailure::ScopeNotWithinIntent { .. })
+    ));
+    c.call(
+        &user,
+        AgentCall::SetCapGrowth {
+            intent: hash,
+            growth: Some(rule),
+        },
+    )
+    .expect("growth");
+    c.call(&agent, AgentCall::OpenSession { scope: wide })
+        .expect("a session with the grown caps");
+    // The old session keeps its own per-transaction cap of 100; the new one pays 120.
+    assert!(matches!(
+        c.pay(&s1, shop.account(), 101),
+        Err(AgentFailure::CapPerTxExceeded { cap: 100, .. })
+    ));
+    c.pay(&s2, shop.account(), 120).expect("grown cap");
+    // Growth stops at max_bps however long the record: 200 points would be +1000 %.
+    let rep_key = deals::reputation_key(&agent.account());
+    let mut rep = deals::reputation(&c.mem, &agent.account()).expect("rep");
+    rep.settled_payments = 200;
+    c.mem.apply(synod_storage::delta::ChangeSet::from_iter([(
+        rep_key.clone(),
+        Some(synod_primitives::encode(&rep)),
+    )]));
+    let grown = growth_bonus(
+        &c.mem,
+        &crate::intent(&c.mem, &hash).expect("read").expect("intent"),
+    )
+    .expect("bonus");
+    assert_eq!(grown, 5_000);
+    // A lost dispute costs ten points.
+    rep.settled_payments = 11;
+    rep.disputes_lost = 1;
+    c.mem.apply(synod_storage::delta::ChangeSet::from_iter([(
+        rep_key,
+        Some(synod_primitives::encode(&rep)),
+    )]));
+    let irec = crate::intent(&c.mem, &hash).expect("read").expect("intent");
+    assert_eq!(growth_bonus(&c.mem, &irec).expect("bonus"), 0);
+    // Removing the rule: the caps as signed.
+    c.call(
+        &user,
+        AgentCall::SetCapGrowth {
+            intent: hash,
+            growth: None,
+        },
+    )
+    .expect("removed");
+    assert!(matches!(
+        c.pay(&s2, shop.account(), 101),
+        Err(AgentFailure::CapPerTxExceeded { cap: 100, .. })
+    ));
+}

@@ -4,7 +4,7 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 use synod_agents_rules::{
-    Action, Asset, CallKind, ChannelError, DealError, Intent, RuleError, SessionScope,
+    Action, Asset, CallKind, CapGrowth, ChannelError, DealError, Intent, RuleError, SessionScope,
     SignedChannelState, Terms,
 };
 use synod_primitives::{AccountId, Hash, Height, Signature};
@@ -23,11 +23,15 @@ pub mod call_kind {
     pub const TOKEN_TRANSFER: CallKind = 2;
     /// A payment to one asset's vault (assets `pay` with one item): payee = the vault.
     pub const ASSET_PAY: CallKind = 3;
+    /// A pay-per-call settlement with a registered service (payments module `settle`):
+    /// payee = the service's payee.
+    pub const SERVICE_PAY: CallKind = 4;
     /// Every kind, with its name (CLI and RPC).
-    pub const NAMES: [(CallKind, &str); 3] = [
+    pub const NAMES: [(CallKind, &str); 4] = [
         (TRANSFER, "transfer"),
         (TOKEN_TRANSFER, "token_transfer"),
         (ASSET_PAY, "asset_pay"),
+        (SERVICE_PAY, "service_pay"),
     ];
 }
 
@@ -146,6 +150,14 @@ pub enum AgentCall {
         /// The channel.
         channel: Hash,
     },
+    /// Lets an intent's caps grow with its agent's record, or (`None`) stops them growing
+    /// (the intent's user only; takes effect for the next payment).
+    SetCapGrowth {
+        /// [`Intent::hash`].
+        intent: Hash,
+        /// The rule, or `None` for the caps as signed.
+        growth: Option<CapGrowth>,
+    },
 }
 
 impl AgentCall {
@@ -165,6 +177,7 @@ impl AgentCall {
             AgentCall::CloseChannel { .. } | AgentCall::ChallengeClose { .. } => 12_000,
             AgentCall::StartClose { .. } => 12_000,
             AgentCall::SettleChannel { .. } => 8_000,
+            AgentCall::SetCapGrowth { .. } => 4_000,
         }
     }
 }
@@ -311,6 +324,12 @@ pub enum AgentEvent {
         #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         to_payer: u128,
+    },    /// An intent's cap growth rule was set (or removed).
+    CapGrowthSet {
+        /// The intent.
+        intent: Hash,
+        /// The rule.
+        growth: Option<CapGrowth>,
     },
 }
 

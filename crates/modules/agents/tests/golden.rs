@@ -88,6 +88,7 @@ fn call_index(c: &AgentCall) -> usize {
         AgentCall::StartClose { .. } => 11,
         AgentCall::ChallengeClose { .. } => 12,
         AgentCall::SettleChannel { .. } => 13,
+        AgentCall::SetCapGrowth { .. } => 14,
     }
 }
 
@@ -128,6 +129,14 @@ fn calls() -> Vec<AgentCall> {
         AgentCall::SettleChannel {
             channel: Hash([6; 32]),
         },
+        AgentCall::SetCapGrowth {
+            intent: Hash([5; 32]),
+            growth: Some(synod_agents_rules::CapGrowth {
+                points_per_step: 10,
+                step_bps: 500,
+                max_bps: 20_000,
+            }),
+        },
     ]
 }
 
@@ -146,6 +155,7 @@ fn event_index(e: &AgentEvent) -> usize {
         AgentEvent::ChannelOpened { .. } => 10,
         AgentEvent::ChannelClosing { .. } => 11,
         AgentEvent::ChannelSettled { .. } => 12,
+        AgentEvent::CapGrowthSet { .. } => 13,
     }
 }
 
@@ -211,6 +221,10 @@ fn events() -> Vec<AgentEvent> {
             channel: Hash([6; 32]),
             to_payee: 400,
             to_payer: 600,
+        },
+        AgentEvent::CapGrowthSet {
+            intent: Hash([5; 32]),
+            growth: None,
         },
     ]
 }
@@ -304,7 +318,7 @@ fn line<T: borsh::BorshSerialize + serde::Serialize>(name: &str, v: &T) -> Strin
 
 fn all_lines() -> Vec<String> {
     let mut out = Vec::new();
-    let mut seen = [false; 14];
+    let mut seen = [false; 15];
     for (i, c) in calls().iter().enumerate() {
         seen[call_index(c)] = true;
         assert_eq!(
@@ -314,7 +328,7 @@ fn all_lines() -> Vec<String> {
         out.push(line(&format!("call/{i}"), c));
     }
     assert!(seen.iter().all(|s| *s), "a call variant has no vector");
-    let mut seen = [false; 13];
+    let mut seen = [false; 14];
     for (i, e) in events().iter().enumerate() {
         seen[event_index(e)] = true;
         assert_eq!(

@@ -261,7 +261,8 @@ impl Module for Assets {
         self.genesis.validate()
     }
 
-    fn rpc(&self, store: &synod_storage::Store) -> jsonrpsee::Methods {
+    fn rpc(&self, env: &synod_module::RpcEnv) -> jsonrpsee::Methods {
+        let store = &env.store;
         rpc::methods(store.clone(), self.genesis)
     }
 

@@ -316,7 +316,8 @@ impl Module for Bank {
         }
     }
 
-    fn rpc(&self, store: &synod_storage::Store) -> jsonrpsee::Methods {
+    fn rpc(&self, env: &synod_module::RpcEnv) -> jsonrpsee::Methods {
+        let store = &env.store;
         use rpc::BankApiServer;
         rpc::BankRpc::new(store.clone()).into_rpc().into()
     }

@@ -337,7 +337,8 @@ impl Module for Subnets {
         }
     }
 
-    fn rpc(&self, store: &synod_storage::Store) -> jsonrpsee::Methods {
+    fn rpc(&self, env: &synod_module::RpcEnv) -> jsonrpsee::Methods {
+        let store = &env.store;
         use rpc::SubnetsApiServer;
         rpc::SubnetsRpc::new(store.clone(), self.params.clone())
             .into_rpc()

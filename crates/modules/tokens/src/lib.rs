@@ -186,7 +186,8 @@ impl Module for Tokens {
 
     // `init_genesis` keeps the default, which writes nothing: see the crate documentation.
 
-    fn rpc(&self, store: &synod_storage::Store) -> jsonrpsee::Methods {
+    fn rpc(&self, env: &synod_module::RpcEnv) -> jsonrpsee::Methods {
+        let store = &env.store;
         use rpc::TokensApiServer;
         rpc::TokensRpc {
             store: store.clone(),

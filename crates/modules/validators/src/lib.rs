@@ -643,7 +643,8 @@ impl Module for Validators {
         }
     }
 
-    fn rpc(&self, store: &synod_storage::Store) -> jsonrpsee::Methods {
+    fn rpc(&self, env: &synod_module::RpcEnv) -> jsonrpsee::Methods {
+        let store = &env.store;
         use rpc::ValidatorsApiServer;
         rpc::ValidatorsRpc::new(store.clone(), self.params)
             .into_rpc()
