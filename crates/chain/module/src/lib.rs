@@ -13,12 +13,14 @@
 
 pub mod rpc;
 
-pub use rpc::{MethodDoc, ParamDoc, RpcEnv, SchemaFn, SubmitRejection, TxSubmitter, read_latest};
+pub use rpc::{
+    MethodDoc, OpenedTx, ParamDoc, RpcEnv, SchemaFn, SubmitRejection, TxSubmitter, read_latest,
+};
 
 use synod_primitives::{AccountId, Balance, Hash};
+use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
 pub use synod_storage::typed::StateError;
-use synod_storage::StateRead;
 
 /// What a module call sees besides state and its own parameters.
 #[derive(Clone, Copy, Debug)]
@@ -58,8 +60,13 @@ impl<F: ModuleFailure> From<F> for CallError<F> {
 impl<F> CallError<F> {
     /// Converts the failure into a wider failure type (a module calling another).
     pub fn widen<G: From<F>>(self) -> CallError<G> {
+        self.map_failure(G::from)
+    }
+
+    /// Maps the failure (a module reporting another's refusal in its own terms).
+    pub fn map_failure<G>(self, f: impl FnOnce(F) -> G) -> CallError<G> {
         match self {
-            CallError::Failed(f) => CallError::Failed(G::from(f)),
+            CallError::Failed(x) => CallError::Failed(f(x)),
             CallError::State(e) => CallError::State(e),
         }
     }

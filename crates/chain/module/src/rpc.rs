@@ -7,9 +7,9 @@
 //! no description.
 
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use std::sync::Arc;
 use synod_primitives::Hash;
-use schemars::{JsonSchema, Schema, SchemaGenerator};
 use synod_storage::typed::StateError;
 use synod_storage::{Snapshot, Store};
 
@@ -56,9 +56,27 @@ pub struct SubmitRejection {
     pub kind: Option<serde_json::Value>,
 }
 
-/// The node's mempool as a module's RPC method sees it: admission of one signed transaction
-/// (its borsh bytes) under the same checks as `synod_submitTransaction`. Blocking.
+/// A signed chain transaction as a module's RPC method reads it: who sent it and which
+/// module's call it carries, with that call's own borsh encoding (the module decodes it as
+/// its `Call` type). The signature has been checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenedTx {
+    /// The transaction's hash.
+    pub hash: Hash,
+    /// Its sender.
+    pub sender: synod_primitives::AccountId,
+    /// The module whose call it carries (its `NAME`).
+    pub module: &'static str,
+    /// The call's encoding as the module's `Call` type.
+    pub call: Vec<u8>,
+}
+
+/// The node's mempool as a module's RPC method sees it: reading a signed chain transaction
+/// (the module crate cannot name the chain's `Call`, the composition can) and admitting it
+/// under the same checks as `synod_submitTransaction`. Blocking.
 pub trait TxSubmitter: Send + Sync {
+    /// Decodes `tx` (borsh of a signed chain transaction) and checks its signature.
+    fn open(&self, tx: &[u8]) -> Result<OpenedTx, SubmitRejection>;
     /// Admits `tx` and returns its hash, or why it was refused.
     fn submit(&self, tx: Vec<u8>) -> Result<Hash, SubmitRejection>;
 }
@@ -68,6 +86,13 @@ pub trait TxSubmitter: Send + Sync {
 pub struct NoSubmit;
 
 impl TxSubmitter for NoSubmit {
+    fn open(&self, _tx: &[u8]) -> Result<OpenedTx, SubmitRejection> {
+        Err(SubmitRejection {
+            message: "this server does not read transactions".into(),
+            kind: None,
+        })
+    }
+
     fn submit(&self, _tx: Vec<u8>) -> Result<Hash, SubmitRejection> {
         Err(SubmitRejection {
             message: "this server does not accept transactions".into(),

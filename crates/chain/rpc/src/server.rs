@@ -126,8 +126,31 @@ pub fn rejection_kind(e: &MempoolError) -> &'static str {
 }
 
 impl synod_module::TxSubmitter for RpcContext {
+    fn open(&self, tx: &[u8]) -> Result<synod_module::OpenedTx, synod_module::SubmitRejection> {
+        let rejection = |e: TxError| synod_module::SubmitRejection {
+            message: format!("transaction rejected: {e}"),
+            kind: Some(serde_json::Value::String(
+                rejection_kind(&MempoolError::Invalid(e)).into(),
+            )),
+        };
+        let signed = SignedTransaction::decode(tx).map_err(rejection)?;
+        signed
+            .verify_signature(&self.executor.genesis_hash())
+            .map_err(rejection)?;
+        let (module, call) = signed.tx.call.module_call();
+        Ok(synod_module::OpenedTx {
+            hash: signed.hash(),
+            sender: signed.tx.sender,
+            module,
+            call,
+        })
+    }
+
     fn submit(&self, tx: Vec<u8>) -> Result<Hash, synod_module::SubmitRejection> {
-        match RpcContext::submit(self, vec![hex::encode(tx)]).into_iter().next() {
+        match RpcContext::submit(self, vec![hex::encode(tx)])
+            .into_iter()
+            .next()
+        {
             Some(Ok(h)) => Ok(h),
             Some(Err(e)) => Err(synod_module::SubmitRejection {
                 message: format!("transaction rejected: {e}"),

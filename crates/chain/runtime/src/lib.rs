@@ -27,6 +27,7 @@ pub use genesis::Genesis;
 pub use synod_agents::{self as agents, AgentCall, AgentEvent, AgentFailure};
 pub use synod_assets::{self as assets, AssetCall, AssetEvent, AssetFailure};
 pub use synod_bank::{self as bank, BankCall, BankEvent, BankFailure, GenesisAccount};
+pub use synod_payments::{self as payments, PaymentCall, PaymentEvent, PaymentFailure};
 pub use synod_subnets::{self as subnets, SubnetCall, SubnetEvent, SubnetFailure};
 pub use synod_tokens::{self as tokens, TokenCall, TokenEvent, TokenFailure};
 pub use synod_validators::{
@@ -45,10 +46,11 @@ use synod_bank::Bank;
 use synod_module::{
     BlockCtx, CallError, GenesisError, GenesisFailure, MethodDoc, Module, StateError,
 };
+use synod_payments::Payments;
 use synod_primitives::tx::CallWeight;
 use synod_primitives::{AccountId, Balance};
-use synod_storage::delta::Overlay;
 use synod_storage::StateRead;
+use synod_storage::delta::Overlay;
 use synod_subnets::Subnets;
 use synod_tokens::Tokens;
 use synod_validators::{EquivocationVerifier, Validators};
@@ -158,6 +160,17 @@ macro_rules! runtime {
             #[error(transparent)]
             #[serde(untagged)]
             Bank(BankFailure),
+        }
+
+        impl Call {
+            /// The module the call belongs to (its `NAME`) and the call's encoding as that
+            /// module's own `Call` type (what a module's RPC method decodes).
+            pub fn module_call(&self) -> (&'static str, Vec<u8>) {
+                match self {
+                    Call::Bank(c) => (<Bank as Module>::NAME, synod_primitives::encode(c)),
+                    $( Call::$CallVar(c) => (<$Module as Module>::NAME, synod_primitives::encode(c)), )*
+                }
+            }
         }
 
         impl BorshSerialize for Call {
@@ -382,6 +395,13 @@ runtime! {
         event: Agents(AgentEvent) = 7,
         failure: Agents(AgentFailure) = 9,
         new: |_g| Agents,
+    },
+    /// Pay-per-call: services and batched settlement of signed authorizations.
+    payments: Payments {
+        call: Payments(PaymentCall) = 7,
+        event: Payments(PaymentEvent) = 8,
+        failure: Payments(PaymentFailure) = 10,
+        new: |g| Payments::new(g.chain_id.clone(), g.assets),
     },
 }
 

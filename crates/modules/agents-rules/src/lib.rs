@@ -32,9 +32,9 @@ pub use channel::{
 };
 pub use deal::{Action, Deal, DealError, DealState, Terms, Transfer};
 pub use intent::{
-    Asset, CallKind, CapGrowth, Intent, Ledger, MAX_GROWTH_BPS, Payment, RuleError,
-    SessionScope, SpendState, check_and_record, check_and_record_grown, record_points,
-    scope_within, scope_within_grown,
+    Asset, CallKind, CapGrowth, Intent, Ledger, MAX_GROWTH_BPS, Payment, RuleError, SessionScope,
+    SpendState, check_and_record, check_and_record_grown, record_points, scope_within,
+    scope_within_grown,
 };
 pub use synod_primitives::Height;
 

@@ -51,6 +51,18 @@ pub fn reputation_key(account: &AccountId) -> Vec<u8> {
     [b"agents/rep/".as_slice(), &account.0].concat()
 }
 
+/// Counts one settled payment on `account`'s record (a payment its own key signed; a
+/// session's payments count on its agent through [`crate::authorize`]).
+pub fn record_settled_payment<R: StateRead + ?Sized>(
+    s: &mut Overlay<'_, R>,
+    account: &AccountId,
+) -> Result<(), StateError> {
+    let mut rep = reputation(s, account)?;
+    rep.settled_payments = rep.settled_payments.saturating_add(1);
+    typed::put(s, reputation_key(account), &rep);
+    Ok(())
+}
+
 /// A deal by id.
 pub fn get<R: StateRead + ?Sized>(s: &R, id: &Hash) -> Result<Option<Deal>, StateError> {
     typed::get(s, &deal_key(id))

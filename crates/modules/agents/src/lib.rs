@@ -192,7 +192,10 @@ pub fn growth<R: StateRead + ?Sized>(s: &R, hash: &Hash) -> Result<Option<CapGro
 
 /// The basis points by which an intent's caps have grown: its growth rule applied to its
 /// agent's record now (0 without a rule).
-pub fn growth_bonus<R: StateRead + ?Sized>(s: &R, intent: &IntentRecord) -> Result<u32, StateError> {
+pub fn growth_bonus<R: StateRead + ?Sized>(
+    s: &R,
+    intent: &IntentRecord,
+) -> Result<u32, StateError> {
     let Some(rule) = growth(s, &intent.intent.hash())? else {
         return Ok(0);
     };
@@ -304,9 +307,7 @@ pub fn authorize<R: StateRead + ?Sized>(
     typed::put(s, session_key(session), &rec);
     typed::put(s, intent_key(&hash), &irec);
     let agent = irec.intent.agent;
-    let mut rep = deals::reputation(s, &agent)?;
-    rep.settled_payments = rep.settled_payments.saturating_add(1);
-    typed::put(s, deals::reputation_key(&agent), &rep);
+    deals::record_settled_payment(s, &agent)?;
     Ok((
         user,
         AgentEvent::SessionSpent {

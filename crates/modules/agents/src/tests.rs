@@ -695,7 +695,12 @@ fn caps_grow_with_the_agents_record_when_the_user_lets_them() {
     wide.period_cap = 360;
     wide.total_cap = 1_200;
     assert!(matches!(
-        c.call(&agent, AgentCall::OpenSession { scope: wide.clone() }),
+        c.call(
+            &agent,
+            AgentCall::OpenSession {
+                scope: wide.clone()
+            }
+        ),
         Err(AgentFailure::ScopeNotWithinIntent { .. })
     ));
     c.call(

@@ -324,7 +324,8 @@ pub enum AgentEvent {
         #[serde(with = "synod_primitives::json::u128_string")]
         #[schemars(with = "String")]
         to_payer: u128,
-    },    /// An intent's cap growth rule was set (or removed).
+    },
+    /// An intent's cap growth rule was set (or removed).
     CapGrowthSet {
         /// The intent.
         intent: Hash,

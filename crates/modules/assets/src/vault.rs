@@ -158,12 +158,14 @@ pub struct Payment {
 }
 
 /// Pays `amount` of `currency` from `payer` into `asset`'s vault and credits the split.
+/// Returns the event and the work it took (assets read plus credits written, at most the
+/// payment's `work_bound`).
 pub fn pay_into<R: StateRead + ?Sized>(
     s: &mut Overlay<'_, R>,
     g: &AssetsGenesis,
     payer: &AccountId,
     p: Payment,
-) -> AssetResult<AssetEvent> {
+) -> AssetResult<(AssetEvent, u32)> {
     let Payment {
         asset,
         currency,
@@ -214,7 +216,7 @@ pub fn pay_into<R: StateRead + ?Sized>(
         let after = before.checked_add(*v).ok_or(AssetFailure::Overflow)?;
         state::set_claimable(s, acct, *a, currency, after);
     }
-    Ok(AssetEvent::Paid {
+    let event = AssetEvent::Paid {
         payer: *payer,
         asset,
         currency,
@@ -228,7 +230,9 @@ pub fn pay_into<R: StateRead + ?Sized>(
                 amount,
             })
             .collect(),
-    })
+    };
+    // `work ≤ work_bound ≤ MAX_WORK_BOUND` was checked above.
+    Ok((event, u32::try_from(work).unwrap_or(u32::MAX)))
 }
 
 /// `Pay`: every item in one transaction (all or nothing).
@@ -257,18 +261,21 @@ pub fn pay<R: StateRead + ?Sized>(
                 });
             }
         }
-        events.push(pay_into(
-            s,
-            g,
-            payer,
-            Payment {
-                asset: item.asset,
-                currency,
-                amount: item.amount,
-                licence: item.licence,
-                work_bound: item.work_bound,
-            },
-        )?);
+        events.push(
+            pay_into(
+                s,
+                g,
+                payer,
+                Payment {
+                    asset: item.asset,
+                    currency,
+                    amount: item.amount,
+                    licence: item.licence,
+                    work_bound: item.work_bound,
+                },
+            )?
+            .0,
+        );
     }
     Ok(events)
 }
@@ -313,18 +320,21 @@ pub fn buy_licence<R: StateRead + ?Sized>(
     };
     let mut events = Vec::new();
     if o.price > 0 {
-        events.push(pay_into(
-            s,
-            g,
-            buyer,
-            Payment {
-                asset,
-                currency: o.currency,
-                amount: o.price,
-                licence: None,
-                work_bound,
-            },
-        )?);
+        events.push(
+            pay_into(
+                s,
+                g,
+                buyer,
+                Payment {
+                    asset,
+                    currency: o.currency,
+                    amount: o.price,
+                    licence: None,
+                    work_bound,
+                },
+            )?
+            .0,
+        );
     }
     typed::put(
         s,
