@@ -6,7 +6,7 @@
 use synod_primitives::{AccountId, Hash};
 use synod_runtime::{
     AgentCall, AgentEvent, AgentFailure, AssetCall, AssetEvent, AssetFailure, BankCall, Call,
-    Event, TokenCall, TxFailure,
+    Event, PaymentCall, PaymentEvent, PaymentFailure, TokenCall, TxFailure,
 };
 
 #[test]
@@ -69,6 +69,19 @@ fn module_tags_are_fixed() {
         serde_json::to_value(&failure).expect("json")["kind"],
         "session_revoked"
     );
+
+    let settle = Call::Payments(PaymentCall::Settle {
+        service: 1,
+        work_bound: 0,
+        items: vec![],
+    });
+    let bytes = borsh::to_vec(&settle).expect("borsh");
+    assert_eq!(hex::encode(&bytes), "070201000000000000000000000000000000");
+    assert_eq!(settle.module_call(), ("payments", bytes[1..].to_vec()));
+    let event = Event::Payments(PaymentEvent::ServiceUpdated { service: 1 });
+    assert_eq!(borsh::to_vec(&event).expect("borsh")[0], 8);
+    let failure = TxFailure::Payments(PaymentFailure::NotServiceOwner);
+    assert_eq!(hex::encode(borsh::to_vec(&failure).expect("borsh")), "0a01");
 }
 
 /// A module failure's fields share the chain failure's JSON object with its `reason` tag, so
@@ -105,6 +118,17 @@ fn module_failures_round_trip_through_the_chain_failure_json() {
         TxFailure::Assets(AssetFailure::WorkBoundExceeded {
             needed: 3,
             bound: 2,
+        }),
+        TxFailure::Payments(PaymentFailure::Session {
+            refusal: AgentFailure::PeriodCapExceeded {
+                amount: 1,
+                cap: 2,
+                spent: 3,
+                period: 4,
+            },
+        }),
+        TxFailure::Payments(PaymentFailure::InvalidService {
+            detail: "name".into(),
         }),
     ];
     for f in failures {

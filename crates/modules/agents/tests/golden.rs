@@ -308,13 +308,7 @@ fn failures() -> Vec<AgentFailure> {
     ]
 }
 
-fn line<T: borsh::BorshSerialize + serde::Serialize>(name: &str, v: &T) -> String {
-    format!(
-        "{name}\t{}\t{}",
-        hex::encode(encode(v)),
-        serde_json::to_string(v).expect("json")
-    )
-}
+use synod_golden::line;
 
 fn all_lines() -> Vec<String> {
     let mut out = Vec::new();
@@ -400,32 +394,5 @@ fn all_lines() -> Vec<String> {
 #[test]
 fn encodings_match_the_golden_file() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/encodings.txt");
-    let lines = all_lines();
-    if std::env::var_os("GOLDEN_BLESS").is_some() {
-        let mut text = String::from("# name<TAB>borsh hex<TAB>json: never edit a line\n");
-        for l in &lines {
-            text.push_str(l);
-            text.push('\n');
-        }
-        std::fs::write(&path, text).expect("write golden file");
-        return;
-    }
-    let golden = std::fs::read_to_string(&path).expect("golden file (bless with GOLDEN_BLESS=1)");
-    let golden: Vec<&str> = golden
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .collect();
-    for (i, want) in golden.iter().enumerate() {
-        assert_eq!(
-            lines.get(i).map(String::as_str).unwrap_or("<missing>"),
-            *want,
-            "line {} changed",
-            i + 1
-        );
-    }
-    assert_eq!(
-        lines.len(),
-        golden.len(),
-        "new vectors: append with GOLDEN_BLESS=1"
-    );
+    synod_golden::check(&path, &all_lines());
 }

@@ -345,13 +345,7 @@ fn events() -> Vec<TokenEvent> {
     ]
 }
 
-fn line<T: BorshSerialize + Serialize>(name: &str, v: &T) -> String {
-    format!(
-        "{name}\t{}\t{}",
-        hex::encode(encode(v)),
-        serde_json::to_string(v).expect("json")
-    )
-}
+use synod_golden::line;
 
 fn borsh_line<T: BorshSerialize>(name: &str, v: &T) -> String {
     format!("{name}\t{}\t-", hex::encode(encode(v)))
@@ -479,37 +473,8 @@ fn all_lines() -> Vec<String> {
     out
 }
 
-const HEADER: &str =
-    "# name<TAB>borsh hex<TAB>json (- for records without JSON): never edit a line";
-
 #[test]
 fn encodings_match_the_golden_file() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/encodings.txt");
-    let lines = all_lines();
-    if std::env::var_os("GOLDEN_BLESS").is_some() {
-        let mut text = String::from(HEADER);
-        text.push('\n');
-        for l in &lines {
-            text.push_str(l);
-            text.push('\n');
-        }
-        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
-        std::fs::write(&path, text).expect("write golden file");
-        return;
-    }
-    let golden =
-        std::fs::read_to_string(&path).expect("golden file (bless it with GOLDEN_BLESS=1)");
-    let golden: Vec<&str> = golden
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .collect();
-    for (i, want) in golden.iter().enumerate() {
-        let got = lines.get(i).map(String::as_str).unwrap_or("<missing>");
-        assert_eq!(got, *want, "line {} of the golden file changed", i + 1);
-    }
-    assert_eq!(
-        lines.len(),
-        golden.len(),
-        "new vectors: append them with GOLDEN_BLESS=1"
-    );
+    synod_golden::check(&path, &all_lines());
 }
