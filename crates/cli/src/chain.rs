@@ -173,6 +173,12 @@ async fn run_async(cli: &Cli) -> anyhow::Result<()> {
     if let Command::Attribution(cmd) = &cli.command {
         return crate::assets::run_attribution(cli, cmd).await;
     }
+    if let Command::Service(cmd) = &cli.command {
+        return crate::pay::run_service(cli, cmd).await;
+    }
+    if let Command::Pay(cmd) = &cli.command {
+        return crate::pay::run_pay(cli, cmd).await;
+    }
     if let Command::Agent(cmd) = &cli.command {
         return crate::agents::run_agent(cli, cmd).await;
     }

@@ -20,6 +20,7 @@ mod keystore;
 mod localnet;
 mod node_cmd;
 mod output;
+mod pay;
 mod replay;
 mod subnets;
 mod tokens;
@@ -138,6 +139,12 @@ pub enum Command {
     /// Payment channels: open, pay and receive (off chain), close, dispute, settle, show.
     #[command(subcommand)]
     Channel(agents::ChannelCommand),
+    /// Paid services (HTTP 402): register, update, show, list, serve-example.
+    #[command(subcommand)]
+    Service(pay::ServiceCommand),
+    /// Pay-per-call: fetch a paid URL (pays on 402 and retries), bench paid against free.
+    #[command(subcommand)]
+    Pay(pay::PayCommand),
 }
 
 fn main() -> std::process::ExitCode {

@@ -505,7 +505,9 @@ fn every_bad_authorization_is_refused_and_changes_nothing() {
                 items: vec![]
             }
         ),
-        Err(PaymentFailure::BadBatch { max: 1024 })
+        Err(PaymentFailure::BadBatch {
+            max: wire::MAX_SETTLE_ITEMS as u32
+        })
     );
 }
 
@@ -687,4 +689,34 @@ fn nonces_are_forgotten_when_their_window_closes() {
     // And it cannot settle again: its window has closed.
     let ev = c.call(&owner, settle(vec![(a, 10)])).expect("batch");
     assert_eq!(refused(&ev[0]).kind(), "authorization_expired");
+}
+
+/// A full batch of the largest authorizations fits one transaction.
+#[test]
+fn a_full_batch_fits_a_transaction() {
+    let key = Keypair::dev("payer");
+    let item = SettleItem {
+        authorization: Authorization {
+            payer: key.account(),
+            signer: key.account(),
+            service: u64::MAX,
+            payee: key.account(),
+            asset: Asset::Token(u64::MAX),
+            max_amount: u128::MAX,
+            valid_after: u64::MAX,
+            valid_before: u64::MAX,
+            nonce: Hash([0xff; 32]),
+            request_hash: Hash([0xff; 32]),
+        }
+        .sign(&key, CHAIN),
+        amount: u128::MAX,
+    };
+    let call = PaymentCall::Settle {
+        service: u64::MAX,
+        work_bound: u32::MAX,
+        items: vec![item; wire::MAX_SETTLE_ITEMS],
+    };
+    // Room for the envelope: chain id, sender, nonce, fee, signature, module tag.
+    let size = synod_primitives::encode(&call).len() + 512;
+    assert!(size <= synod_primitives::tx::MAX_TX_SIZE, "{size}");
 }

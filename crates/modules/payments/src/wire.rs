@@ -24,8 +24,9 @@ pub const MAX_ENDPOINTS: usize = 64;
 pub const MAX_PATH_LEN: usize = 256;
 /// Most assets a service declares it uses.
 pub const MAX_USES: usize = 16;
-/// Most authorizations one `Settle` carries.
-pub const MAX_SETTLE_ITEMS: usize = 1024;
+/// Most authorizations one `Settle` carries: a full batch (about 290 bytes an item) stays
+/// within the 64 KiB transaction limit.
+pub const MAX_SETTLE_ITEMS: usize = 200;
 /// Longest validity window of an authorization, in blocks. Settled nonces are forgotten once
 /// their window has closed, so the window bounds how long the chain keeps one.
 pub const MAX_AUTH_WINDOW: u64 = 100_000;
@@ -325,7 +326,7 @@ pub enum PaymentCall {
         /// The most asset-vault work one item may take (lineage read and credits written,
         /// summed over the service's asset uses); the call's weight is priced from it.
         work_bound: u32,
-        /// The authorizations (1–1024).
+        /// The authorizations (1–[`MAX_SETTLE_ITEMS`]).
         items: Vec<SettleItem>,
     },
 }
