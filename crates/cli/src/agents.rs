@@ -77,7 +77,7 @@ pub enum AgentCommand {
         /// Blocks from now until the intent expires.
         #[arg(long)]
         expires_in: u64,
-        /// Allowed call kinds: transfer, token_transfer, asset_pay (repeat).
+        /// Allowed call kinds: transfer, token_transfer, asset_pay, service_pay (repeat).
         #[arg(long = "call", required = true)]
         calls: Vec<String>,
         /// Allowed payees (repeat; none: any payee).

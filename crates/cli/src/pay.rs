@@ -94,6 +94,9 @@ pub struct ServeExampleArgs {
     /// The service's name.
     #[arg(long, default_value = "example.echo")]
     pub name: String,
+    /// Who is paid (default: the owner).
+    #[arg(long)]
+    pub payee: Option<String>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8402")]
     pub listen: String,
@@ -228,8 +231,12 @@ fn uses(v: &[String]) -> anyhow::Result<Vec<AssetUse>> {
                 .split_once('=')
                 .with_context(|| format!("--uses '{u}': expected ASSET=BPS"))?;
             Ok(AssetUse {
-                asset: a.parse().with_context(|| format!("--uses '{u}': asset id"))?,
-                share_bps: b.parse().with_context(|| format!("--uses '{u}': basis points"))?,
+                asset: a
+                    .parse()
+                    .with_context(|| format!("--uses '{u}': asset id"))?,
+                share_bps: b
+                    .parse()
+                    .with_context(|| format!("--uses '{u}': basis points"))?,
             })
         })
         .collect()
@@ -355,7 +362,11 @@ async fn serve_example(cli: &Cli, a: &ServeExampleArgs) -> anyhow::Result<()> {
     let id = match c.service_by_name(a.name.clone()).await.map_err(&e)? {
         Some(v) => v.id,
         None => {
-            let spec = synod_pay::example::spec(&a.name, &url, key.account(), uses(&a.uses)?);
+            let payee = match &a.payee {
+                Some(p) => account(cli, p)?,
+                None => key.account(),
+            };
+            let spec = synod_pay::example::spec(&a.name, &url, payee, uses(&a.uses)?);
             let r = send(
                 cli,
                 &c,
@@ -383,11 +394,12 @@ async fn serve_example(cli: &Cli, a: &ServeExampleArgs) -> anyhow::Result<()> {
     cfg.batch_interval = Duration::from_millis(a.batch_interval_ms);
     let paywall = Paywall::start(cfg).await?;
     let app = paywall.protect(synod_pay::example::router());
-    emit(
-        cli.json,
-        &serde_json::json!({ "service": id, "url": url }),
-        || format!("example paid service {id} '{}' listening on {url}", a.name),
-    )?;
+    // One line, also in JSON: a supervisor reads it to learn where the service listens.
+    if cli.json {
+        println!("{}", serde_json::json!({ "service": id, "url": url }));
+    } else {
+        println!("example paid service {id} '{}' listening on {url}", a.name);
+    }
     let stats = paywall.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;

@@ -256,6 +256,12 @@ impl Snapshot {
             .map(|v| v.value().to_vec()))
     }
 
+    /// The height of the block that included the transaction with `hash`, if this snapshot
+    /// has it (without decoding its receipt).
+    pub fn tx_height(&self, tx_hash: &Hash) -> Result<Option<Height>> {
+        Ok(self.inner.tx_index.get(tx_hash.0)?.map(|loc| loc.value().0))
+    }
+
     /// Receipt of the transaction with `hash`.
     pub fn receipt<E: BorshDeserialize, F: BorshDeserialize>(
         &self,

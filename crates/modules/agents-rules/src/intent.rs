@@ -241,6 +241,20 @@ pub struct SpendState {
 }
 
 impl SpendState {
+    /// The counters with `amount` more spent in `period`, unchecked and saturating: what a
+    /// service counts for payments it accepted and has not settled yet, so that a check of
+    /// the next one sees them (see [`Ledger::with_pending`]).
+    pub fn plus(&self, period: u64, amount: Amount) -> SpendState {
+        if self.period_index > period {
+            return *self;
+        }
+        SpendState {
+            spent_total: self.spent_total.saturating_add(amount),
+            period_index: period,
+            spent_in_period: self.spent_in(period).saturating_add(amount),
+        }
+    }
+
     /// What has been spent in `period` (zero if the counters belong to an earlier period).
     pub fn spent_in(&self, period: u64) -> Amount {
         if self.period_index == period {
@@ -271,6 +285,22 @@ pub struct Ledger {
     pub intent: SpendState,
     /// Counters of this session.
     pub session: SpendState,
+}
+
+impl Ledger {
+    /// Both counters with `pending` more spent in the period of `now` under `intent`: checking
+    /// a payment against this ledger refuses it when it and what is pending would together
+    /// pass a period or total cap.
+    pub fn with_pending(&self, intent: &Intent, now: Height, pending: Amount) -> Ledger {
+        if pending == 0 || now < intent.start_height {
+            return *self;
+        }
+        let period = intent.period_of(now);
+        Ledger {
+            intent: self.intent.plus(period, pending),
+            session: self.session.plus(period, pending),
+        }
+    }
 }
 
 /// One payment a session wants to make.

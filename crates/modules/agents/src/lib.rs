@@ -261,6 +261,19 @@ pub fn check<R: StateRead + ?Sized>(
     session: &AccountId,
     payment: &Payment,
 ) -> AgentResult<(AccountId, SessionRecord, IntentRecord, Ledger)> {
+    check_with_pending(s, height, session, payment, 0)
+}
+
+/// [`check`] as if `pending` more had already been spent in this period (payments a service
+/// accepted and has not settled yet): the period and total caps bind the payment and the
+/// pending ones together. The returned ledger does not include `pending`.
+pub fn check_with_pending<R: StateRead + ?Sized>(
+    s: &R,
+    height: Height,
+    session: &AccountId,
+    payment: &Payment,
+    pending: u128,
+) -> AgentResult<(AccountId, SessionRecord, IntentRecord, Ledger)> {
     let Some(rec) = self::session(s, session)? else {
         return fail(AgentFailure::UnknownSession { session: *session });
     };
@@ -284,11 +297,26 @@ pub fn check<R: StateRead + ?Sized>(
         bonus,
         &rec.scope,
         revoked,
-        &ledger,
+        &ledger.with_pending(&irec.intent, height, pending),
         height,
         payment,
     )
     .map_err(|e| CallError::Failed(AgentFailure::from(e)))?;
+    // Recorded without the pending payments: they are recorded when they settle.
+    let next = if pending == 0 {
+        next
+    } else {
+        check_and_record_grown(
+            &irec.intent,
+            bonus,
+            &rec.scope,
+            revoked,
+            &ledger,
+            height,
+            payment,
+        )
+        .map_err(|e| CallError::Failed(AgentFailure::from(e)))?
+    };
     Ok((irec.intent.user, rec, irec, next))
 }
 

@@ -354,7 +354,8 @@ fn meets(min: &MinReputation, rep: &synod_agents::deals::Reputation) -> Result<(
 /// Every check of one authorization that `amount` of it may settle for service `id` at
 /// `height`, without writing: what `payments_verify` answers and what `Settle` checks again
 /// before it moves anything. `pending` is what the service has already accepted from the same
-/// payer and not yet settled (it must be covered too).
+/// payer and not yet settled: the payer's funds must cover it too, and a session's period and
+/// total caps bind it with this payment.
 #[allow(clippy::too_many_arguments)]
 pub fn check_authorization<R: StateRead + ?Sized>(
     s: &R,
@@ -418,7 +419,7 @@ pub fn check_authorization<R: StateRead + ?Sized>(
         (None, a.payer)
     } else {
         let payment = session_payment(a, amount);
-        match synod_agents::check(s, height, &a.signer, &payment) {
+        match synod_agents::check_with_pending(s, height, &a.signer, &payment, pending) {
             Ok((user, _, irec, _)) if user == a.payer => (Some(a.signer), irec.intent.agent),
             Ok(_) | Err(CallError::Failed(synod_agents::AgentFailure::UnknownSession { .. })) => {
                 return fail(PaymentFailure::SignerNotAuthorized { signer: a.signer });

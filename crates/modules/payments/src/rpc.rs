@@ -34,6 +34,33 @@ pub struct ServiceView {
     pub record: ServiceRecord,
 }
 
+/// What a service has accepted from one payer and not yet seen settled: the `pending` of
+/// `payments_verify`. Charges in a settlement transaction the node has already included are
+/// not counted again (the chain's counters have them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PendingCharges {
+    /// Accepted and not yet submitted.
+    #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
+    pub queued: Amount,
+    /// Submitted in settlement transactions the service has not yet seen final (at most 64).
+    pub in_flight: Vec<InFlightCharge>,
+}
+
+/// The payer's charges in one submitted settlement transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct InFlightCharge {
+    /// The settlement transaction.
+    pub tx: Hash,
+    /// The payer's charges in it.
+    #[serde(with = "synod_primitives::json::u128_string")]
+    #[schemars(with = "String")]
+    pub amount: Amount,
+}
+
+/// Most in-flight settlement transactions a verification accounts for.
+pub const MAX_IN_FLIGHT: usize = 64;
+
 /// What `payments_verify` found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VerifyView {
@@ -105,7 +132,7 @@ pub trait PaymentsApi {
         &self,
         authorization: SignedAuthorization,
         amount: String,
-        pending: Option<String>,
+        pending: Option<PendingCharges>,
     ) -> Result<VerifyView, ErrorObjectOwned>;
 
     /// Takes a signed `Settle` transaction (hex), checks each item, and submits it.
@@ -207,15 +234,24 @@ impl PaymentsApiServer for PaymentsRpc {
         &self,
         authorization: SignedAuthorization,
         amount_text: String,
-        pending: Option<String>,
+        pending: Option<PendingCharges>,
     ) -> Result<VerifyView, ErrorObjectOwned> {
         let amount = amount(&amount_text, "amount")?;
-        let pending = match pending {
-            Some(p) => self::amount(&p, "pending")?,
-            None => 0,
-        };
+        let pending = pending.unwrap_or_default();
+        if pending.in_flight.len() > MAX_IN_FLIGHT {
+            return Err(invalid(format!(
+                "at most {MAX_IN_FLIGHT} in-flight settlements"
+            )));
+        }
         let chain_id = self.chain_id.clone();
         read_latest(&self.env.store, move |s, height| {
+            let mut unsettled = pending.queued;
+            for f in &pending.in_flight {
+                if s.tx_height(&f.tx)?.is_none() {
+                    unsettled = unsettled.saturating_add(f.amount);
+                }
+            }
+            let pending = unsettled;
             // The next block is where a settlement would land.
             let at = height.saturating_add(1);
             let a = &authorization.authorization;
@@ -367,12 +403,12 @@ pub fn rpc_doc() -> Vec<MethodDoc> {
         )
         .param::<SignedAuthorization>("authorization", "The signed authorization.")
         .param::<String>("amount", "What the service will charge (decimal string).")
-        .optional::<String>(
+        .optional::<PendingCharges>(
             "pending",
-            "What the service already accepted from the payer and has not settled (decimal string).",
+            "What the service already accepted from the payer: queued, and in settlement transactions not yet seen final (those the node has included are not counted again).",
         )
         .returns::<VerifyView>("verdict")
-        .error(INVALID_PARAMS, "amount or pending is not a decimal string"),
+        .error(INVALID_PARAMS, "amount is not a decimal string, or too many in-flight settlements"),
         MethodDoc::new(
             ns,
             "settle",

@@ -592,6 +592,20 @@ fn sessions_sign_within_their_rules_and_records_gate_services() {
     assert_eq!(refused(&ev[2]).kind(), "period_cap_exceeded");
     assert_eq!(refused(&ev[3]).kind(), "cap_per_tx_exceeded");
     assert_eq!(c.balance(&user.account()), 10_000 - 200);
+    // What the service accepted and has not settled counts against the period cap: 200
+    // settled, 40 pending, 10 more fits; 41 pending does not.
+    let svc = service(&c.mem, 0).expect("read").expect("svc");
+    let next = auth(&user, &session, &payee, 100, 9);
+    let check = |pending: u128| {
+        check_authorization(&c.mem, CHAIN, c.height, 0, &svc, &next, 10, pending)
+            .map_err(|e| match e {
+                CallError::Failed(f) => f.kind(),
+                CallError::State(e) => panic!("{e}"),
+            })
+            .map(|_| ())
+    };
+    assert_eq!(check(40), Ok(()));
+    assert_eq!(check(41), Err("period_cap_exceeded"));
     assert_eq!(
         synod_agents::deals::reputation(&c.mem, &agent.account())
             .expect("rep")

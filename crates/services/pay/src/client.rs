@@ -165,8 +165,8 @@ impl PayClient {
             .bytes()
             .await
             .map_err(|e| PayError::Http(e.to_string()))?;
-        let req: PaymentRequirements = serde_json::from_slice(&text)
-            .map_err(|e| PayError::BadRequirements(e.to_string()))?;
+        let req: PaymentRequirements =
+            serde_json::from_slice(&text).map_err(|e| PayError::BadRequirements(e.to_string()))?;
         if req.scheme != SCHEME {
             return Err(PayError::BadRequirements(format!(
                 "scheme {:?}, this client speaks {SCHEME}",
@@ -196,8 +196,7 @@ impl PayClient {
         let rh = request_hash(method.as_str(), &path_and_query, body);
         if rh != req.request_hash {
             return Err(PayError::BadRequirements(
-                "the service hashed a different request than this one (a proxy rewrote it?)"
-                    .into(),
+                "the service hashed a different request than this one (a proxy rewrote it?)".into(),
             ));
         }
         let signed = Authorization {

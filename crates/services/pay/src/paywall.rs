@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use synod_payments::rpc::PaymentsApiClient;
+use synod_payments::rpc::{InFlightCharge, MAX_IN_FLIGHT, PendingCharges};
 use synod_payments::wire::{
     Amount, MAX_SETTLE_ITEMS, PaymentRequirements, PaymentResponse, SCHEME,
 };
@@ -109,46 +110,115 @@ struct Counters {
 
 type NonceKey = (AccountId, Hash);
 
+/// Every accepted authorization until the service sees its settlement final.
 #[derive(Default)]
 struct Book {
     /// Served, waiting for a batch.
     queued: Vec<SettleItem>,
-    /// Every authorization accepted (or being checked) and not yet final: its charge.
-    open: HashMap<NonceKey, Amount>,
-    /// The sum of `open` per payer.
-    pending: HashMap<AccountId, Amount>,
+    /// Every authorization accepted (or being checked) and not yet final: its charge and the
+    /// settlement transaction carrying it, once submitted.
+    open: HashMap<NonceKey, (Amount, Option<Hash>)>,
+    /// Per payer, the charges not yet submitted.
+    queued_by_payer: HashMap<AccountId, Amount>,
+    /// Per submitted settlement not yet seen final, its charges per payer.
+    in_flight: HashMap<Hash, HashMap<AccountId, Amount>>,
     /// The settler's next transaction nonce, once known.
     next_nonce: Option<u64>,
 }
 
+fn add(map: &mut HashMap<AccountId, Amount>, who: AccountId, amount: Amount) {
+    let v = map.entry(who).or_default();
+    *v = v.saturating_add(amount);
+}
+
+fn sub(map: &mut HashMap<AccountId, Amount>, who: &AccountId, amount: Amount) {
+    if let Some(v) = map.get_mut(who) {
+        *v = v.saturating_sub(amount);
+        if *v == 0 {
+            map.remove(who);
+        }
+    }
+}
+
 impl Book {
+    /// What `payments_verify` must count for `payer` besides the chain's own counters.
+    fn pending(&self, payer: &AccountId) -> PendingCharges {
+        PendingCharges {
+            queued: self.queued_by_payer.get(payer).copied().unwrap_or(0),
+            in_flight: self
+                .in_flight
+                .iter()
+                .filter_map(|(tx, by)| {
+                    by.get(payer).map(|amount| InFlightCharge {
+                        tx: *tx,
+                        amount: *amount,
+                    })
+                })
+                .take(MAX_IN_FLIGHT)
+                .collect(),
+        }
+    }
+
     fn reserve(&mut self, key: NonceKey, amount: Amount) -> bool {
         if self.open.contains_key(&key) {
             return false;
         }
-        self.open.insert(key, amount);
-        let p = self.pending.entry(key.0).or_default();
-        *p = p.saturating_add(amount);
+        self.open.insert(key, (amount, None));
+        add(&mut self.queued_by_payer, key.0, amount);
         true
     }
 
+    /// Forgets an authorization that will not be settled (refused, or charged nothing).
     fn release(&mut self, key: &NonceKey) {
-        if let Some(amount) = self.open.remove(key)
-            && let Some(p) = self.pending.get_mut(&key.0)
-        {
-            *p = p.saturating_sub(amount);
-            if *p == 0 {
-                self.pending.remove(&key.0);
-            }
+        if let Some((amount, None)) = self.open.remove(key) {
+            sub(&mut self.queued_by_payer, &key.0, amount);
         }
     }
 
     fn recharge(&mut self, key: &NonceKey, amount: Amount) {
-        if let Some(old) = self.open.get_mut(key) {
-            let p = self.pending.entry(key.0).or_default();
-            *p = p.saturating_sub(*old).saturating_add(amount);
+        if let Some((old, None)) = self.open.get_mut(key) {
+            let old_amount = *old;
             *old = amount;
+            sub(&mut self.queued_by_payer, &key.0, old_amount);
+            add(&mut self.queued_by_payer, key.0, amount);
         }
+    }
+
+    /// Moves a batch from queued to in flight in `tx`.
+    fn submitted(&mut self, tx: Hash, batch: &[SettleItem]) {
+        let mut by = HashMap::new();
+        for item in batch {
+            let a = &item.authorization.authorization;
+            if let Some(slot) = self.open.get_mut(&(a.payer, a.nonce)) {
+                slot.1 = Some(tx);
+            }
+            sub(&mut self.queued_by_payer, &a.payer, item.amount);
+            add(&mut by, a.payer, item.amount);
+        }
+        self.in_flight.insert(tx, by);
+    }
+
+    /// A batch is final: its authorizations are closed.
+    fn finalized(&mut self, tx: &Hash, batch: &[SettleItem]) {
+        self.in_flight.remove(tx);
+        for item in batch {
+            let a = &item.authorization.authorization;
+            self.open.remove(&(a.payer, a.nonce));
+        }
+    }
+
+    /// A submitted batch was dropped: queue its items again.
+    fn requeue(&mut self, tx: &Hash, batch: Vec<SettleItem>) {
+        self.in_flight.remove(tx);
+        self.next_nonce = None;
+        for item in &batch {
+            let a = &item.authorization.authorization;
+            if let Some(slot) = self.open.get_mut(&(a.payer, a.nonce)) {
+                slot.1 = None;
+            }
+            add(&mut self.queued_by_payer, a.payer, item.amount);
+        }
+        self.queued.extend(batch);
     }
 }
 
@@ -350,7 +420,7 @@ async fn guard(State(pw): State<Paywall>, req: Request, next: Next) -> Response 
         if book.open.len() >= inner.cfg.max_open {
             return unavailable("too many payments waiting for settlement".into());
         }
-        let before = book.pending.get(&a.payer).copied().unwrap_or(0);
+        let before = book.pending(&a.payer);
         if !book.reserve(key, endpoint.price) {
             drop(book);
             return demand(Some((
@@ -362,11 +432,7 @@ async fn guard(State(pw): State<Paywall>, req: Request, next: Next) -> Response 
     };
     let verdict = inner
         .node
-        .verify(
-            signed.clone(),
-            endpoint.price.to_string(),
-            Some(pending.to_string()),
-        )
+        .verify(signed.clone(), endpoint.price.to_string(), Some(pending))
         .await;
     match verdict {
         Ok(v) if v.valid => {}
@@ -382,9 +448,7 @@ async fn guard(State(pw): State<Paywall>, req: Request, next: Next) -> Response 
             return unavailable(format!("cannot verify the payment: {e}"));
         }
     }
-    let response = next
-        .run(Request::from_parts(parts, Body::from(body)))
-        .await;
+    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
     if response.status().is_server_error() {
         // Nothing useful was delivered: charge nothing.
         inner.book.lock().release(&key);
@@ -540,7 +604,11 @@ async fn submit(inner: &Arc<Inner>, batch: Vec<SettleItem>) -> Result<(), NodeEr
     let tx = sign(&inner.facts, &inner.cfg.settler, nonce, call);
     match inner.node.settle(hex::encode(tx.encode())).await {
         Ok(view) => {
-            inner.book.lock().next_nonce = Some(nonce + 1);
+            {
+                let mut book = inner.book.lock();
+                book.next_nonce = Some(nonce + 1);
+                book.submitted(view.tx_hash, &batch);
+            }
             inner.counters.batches.fetch_add(1, Ordering::Relaxed);
             tokio::spawn(follow(Arc::clone(inner), view.tx_hash, batch));
             Ok(())
@@ -560,17 +628,6 @@ async fn submit(inner: &Arc<Inner>, batch: Vec<SettleItem>) -> Result<(), NodeEr
 
 /// Waits for a settlement to be final and closes its items' reservations by its receipt.
 async fn follow(inner: Arc<Inner>, tx: Hash, batch: Vec<SettleItem>) {
-    let keys = |items: &[SettleItem]| -> Vec<NonceKey> {
-        items
-            .iter()
-            .map(|i| {
-                (
-                    i.authorization.authorization.payer,
-                    i.authorization.authorization.nonce,
-                )
-            })
-            .collect()
-    };
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         match inner.node.transaction_status(tx).await {
@@ -602,17 +659,12 @@ async fn follow(inner: Arc<Inner>, tx: Hash, batch: Vec<SettleItem>) {
                     .counters
                     .refused_on_chain
                     .fetch_add(refused, Ordering::Relaxed);
-                let mut book = inner.book.lock();
-                for k in keys(&batch) {
-                    book.release(&k);
-                }
+                inner.book.lock().finalized(&tx, &batch);
                 return;
             }
             Ok(TxStatus::Unknown) => {
                 // Dropped by the node: queue the items again.
-                let mut book = inner.book.lock();
-                book.next_nonce = None;
-                book.queued.extend(batch);
+                inner.book.lock().requeue(&tx, batch);
                 return;
             }
             Ok(TxStatus::Pending) | Err(_) if Instant::now() < deadline => {
@@ -620,9 +672,7 @@ async fn follow(inner: Arc<Inner>, tx: Hash, batch: Vec<SettleItem>) {
             }
             _ => {
                 tracing::warn!(%tx, "settlement not final in 120 s; queued again");
-                let mut book = inner.book.lock();
-                book.next_nonce = None;
-                book.queued.extend(batch);
+                inner.book.lock().requeue(&tx, batch);
                 return;
             }
         }
