@@ -62,7 +62,8 @@ pub struct BenchArgs {
     /// Parallel RPC submitters in (c).
     #[arg(long, default_value_t = 2)]
     pub submitters: usize,
-    /// Only run these parts (any of a, b, c).
+    /// Only run these parts (any of a, b, c, and s: session-signed transfers beside plain
+    /// ones, in process).
     #[arg(long, default_value = "abc")]
     pub parts: String,
 }
@@ -74,7 +75,7 @@ pub enum BenchMode {
     Network(crate::bench_network::NetworkBenchArgs),
 }
 
-fn bench_genesis(accounts: usize) -> Genesis {
+pub(crate) fn bench_genesis(accounts: usize) -> Genesis {
     let mut g = Genesis::dev(vec![dev_validator().account()]);
     g.accounts.extend((0..accounts).map(|i| GenesisAccount {
         account: bench_key(i).account(),
@@ -558,6 +559,26 @@ pub fn run(cli: &Cli, args: &BenchArgs) -> anyhow::Result<()> {
             "p50_ms": r.p50_ms, "p99_ms": r.p99_ms, "blocks": r.blocks, "wall_s": r.wall_s,
             "node_admission_s": r.admission_s, "node_execution_s": r.exec_s, "node_commit_s": r.commit_s, "ratio_to_batched_verify": ratio,
         }));
+    }
+    if args.parts.contains('s') {
+        eprintln!("(s) session-signed transfers beside plain ones...");
+        let users = args.accounts.clamp(2, 2_000);
+        let r = crate::bench_session::run(args, bench_genesis(users))?;
+        text.push(format!(
+            "(s) in process, {} transfers by {} accounts, build+commit: plain {:.0}/s, signed by session keys (Execute, caps checked and recorded) {:.0}/s ({:.2}x)",
+            r.transfers,
+            r.users,
+            r.plain,
+            r.session,
+            r.plain / r.session.max(1e-9)
+        ));
+        out.insert(
+            "sessions".into(),
+            serde_json::json!({
+                "transfers": r.transfers, "accounts": r.users,
+                "plain_per_s": r.plain, "session_per_s": r.session,
+            }),
+        );
     }
     emit(cli.json, &out, || text.join("\n"))
 }

@@ -11,6 +11,7 @@ mod agents;
 mod assets;
 mod bench;
 mod bench_network;
+mod bench_session;
 mod blind;
 mod chain;
 mod dev;
