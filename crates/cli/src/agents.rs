@@ -46,6 +46,19 @@ pub enum AgentCommand {
         /// Agent key or DID.
         agent: String,
     },
+    /// Link your agent to the asset (kind agent) that represents it: an existing one you own
+    /// (--asset), or a new one registered now, named after the agent, its DID as metadata URI.
+    LinkAsset {
+        /// The user (signs; owns the asset).
+        #[arg(long)]
+        from: String,
+        /// The agent's key.
+        #[arg(long)]
+        agent: String,
+        /// An existing asset of kind agent.
+        #[arg(long)]
+        asset: Option<u64>,
+    },
     /// Revoke an agent: it and all its sessions stop at once.
     Revoke {
         /// The user (signs).
@@ -449,11 +462,14 @@ fn hash(s: &str) -> anyhow::Result<Hash> {
 
 fn agent_text(a: &AgentView) -> String {
     format!(
-        "agent {} ({})\nuser:       {}\nregistered: block {}{}",
+        "agent {} ({})\nuser:       {}\nregistered: block {}{}{}",
         a.agent,
         a.did,
         a.record.user,
         a.record.registered_at,
+        a.asset
+            .map(|id| format!("\nasset:      {id}"))
+            .unwrap_or_default(),
         a.record
             .revoked_at
             .map(|h| format!("\nrevoked:    block {h}"))
@@ -530,6 +546,52 @@ pub async fn run_agent(cli: &Cli, cmd: &AgentCommand) -> anyhow::Result<()> {
                 },
             )
             .await
+        }
+        AgentCommand::LinkAsset { from, agent, asset } => {
+            let agent = account(cli, agent)?;
+            let asset = match asset {
+                Some(a) => *a,
+                None => {
+                    let view = c
+                        .get(agent)
+                        .await
+                        .map_err(&e)?
+                        .with_context(|| format!("{agent} is not a registered agent"))?;
+                    let key = signer(cli, from)?;
+                    let r = send(
+                        cli,
+                        &c,
+                        &key,
+                        Call::Assets(AssetCall::Register {
+                            kind: synod_assets::AssetKind::Agent,
+                            name: view.record.name.clone(),
+                            metadata_uri: view.did.clone(),
+                            metadata_hash: Hash(*blake3::hash(view.did.as_bytes()).as_bytes()),
+                            content_hash: Hash(*blake3::hash(view.did.as_bytes()).as_bytes()),
+                        }),
+                        None,
+                        None,
+                        true,
+                    )
+                    .await?;
+                    let Ok(receipt) = r else {
+                        bail!("the asset registration was not finalized");
+                    };
+                    receipt
+                        .events
+                        .iter()
+                        .find_map(|ev| match ev {
+                            synod_runtime::Event::Assets(
+                                synod_assets::AssetEvent::Registered { asset, .. },
+                            ) => Some(*asset),
+                            _ => None,
+                        })
+                        .with_context(|| {
+                            format!("the asset was not registered: {:?}", receipt.outcome)
+                        })?
+                }
+            };
+            submit(cli, &c, from, AgentCall::LinkAsset { agent, asset }).await
         }
         AgentCommand::Revoke { from, agent } => {
             let agent = account(cli, agent)?;

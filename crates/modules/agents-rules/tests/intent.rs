@@ -469,3 +469,81 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// How a paid service uses the rules: a call is accepted when it passes against the
+    /// chain's counters plus everything accepted and not yet settled
+    /// (`Ledger::with_pending`), and settled later in any order of accepts and settles, within
+    /// the same period. Every settlement of an accepted call then passes (the service is never
+    /// left with a call it served and cannot charge), and the caps hold on what is settled and
+    /// on what is accepted together.
+    #[test]
+    fn accepted_calls_with_pending_always_settle_within_caps(
+        per_tx in 1u128..40,
+        period_extra in 0u128..100,
+        total_extra in 0u128..300,
+        steps in proptest::collection::vec((any::<bool>(), 1u128..60), 1..150),
+    ) {
+        let period_cap = per_tx + period_extra;
+        let i = Intent {
+            per_tx_cap: per_tx,
+            period_cap,
+            total_cap: period_cap + total_extra,
+            period_blocks: 1_000_000,
+            start_height: 0,
+            allowed_payees: None,
+            ..intent()
+        };
+        let s = SessionScope {
+            per_tx_cap: per_tx,
+            period_cap,
+            total_cap: i.total_cap,
+            allowed_payees: None,
+            ..scope(&i)
+        };
+        let now: Height = 5;
+        let mut ledger = Ledger::default();
+        let mut pending: std::collections::VecDeque<u128> = Default::default();
+        for (settle, amount) in steps {
+            if settle && !pending.is_empty() {
+                let a = pending.pop_front().expect("nonempty");
+                let next = check_and_record(&i, &s, false, &ledger, now, &pay(a));
+                prop_assert!(next.is_ok(), "an accepted call failed to settle: {:?}", next);
+                ledger = next.expect("checked");
+            } else {
+                let queued: u128 = pending.iter().sum();
+                let checked = ledger.with_pending(&i, now, queued);
+                if check_and_record(&i, &s, false, &checked, now, &pay(amount)).is_ok() {
+                    pending.push_back(amount);
+                }
+            }
+            let queued: u128 = pending.iter().sum();
+            prop_assert!(ledger.session.spent_total + queued <= s.total_cap);
+            prop_assert!(ledger.intent.spent_in_period + queued <= i.period_cap);
+        }
+    }
+
+    /// Grown caps stay ordered, never shrink, and grow by at most the rule's maximum.
+    #[test]
+    fn growth_is_bounded_and_monotone(
+        per_tx in 0u128..u128::MAX / 4,
+        points in 0u64..10_000,
+        more in 0u64..10_000,
+        pps in 1u64..100,
+        step in 1u32..5_000,
+        max in 0u32..=synod_agents_rules::MAX_GROWTH_BPS,
+    ) {
+        let rule = synod_agents_rules::CapGrowth { points_per_step: pps, step_bps: step, max_bps: max };
+        prop_assert!(rule.validate().is_ok());
+        let i = Intent { per_tx_cap: per_tx, period_cap: per_tx.saturating_mul(2), total_cap: per_tx.saturating_mul(3), ..intent() };
+        let (b1, b2) = (rule.bonus_bps(points), rule.bonus_bps(points + more));
+        prop_assert!(b1 <= b2 && b2 <= max);
+        let (g1, g2) = (i.grown(b1), i.grown(b2));
+        prop_assert!(g1.per_tx_cap <= g1.period_cap && g1.period_cap <= g1.total_cap);
+        prop_assert!(i.per_tx_cap <= g1.per_tx_cap && g1.per_tx_cap <= g2.per_tx_cap);
+        prop_assert!(g2.total_cap <= i.total_cap.saturating_mul(11));
+        prop_assert_eq!(g2.hash(), i.grown(b2).hash());
+    }
+}

@@ -25,6 +25,7 @@
 //! | `agents/ai/<agent:32><hash:32>` | `()`: an agent's intents (views) |
 //! | `agents/s/<session:32>` | [`SessionRecord`] |
 //! | `agents/is/<hash:32><session:32>` | `()`: an intent's sessions (views) |
+//! | `agents/asset/<agent:32>` | the id of the asset (kind `agent`) that represents the agent |
 //! | `agents/growth/<hash:32>` | [`CapGrowth`]: how the intent's caps grow with its agent's record |
 //!
 //! ## Limits
@@ -178,6 +179,19 @@ pub fn session_key(session: &AccountId) -> Vec<u8> {
 /// Prefix of an intent's sessions.
 pub fn intent_sessions_prefix(hash: &Hash) -> Vec<u8> {
     key(b"agents/is/", &[&hash.0])
+}
+
+/// Key of an agent's asset link.
+pub fn agent_asset_key(agent: &AccountId) -> Vec<u8> {
+    key(b"agents/asset/", &[&agent.0])
+}
+
+/// The asset that represents an agent, if its user linked one.
+pub fn agent_asset<R: StateRead + ?Sized>(
+    s: &R,
+    agent: &AccountId,
+) -> Result<Option<u64>, StateError> {
+    typed::get(s, &agent_asset_key(agent))
 }
 
 /// Key of an intent's cap growth rule.
@@ -574,6 +588,33 @@ fn identity<R: StateRead + ?Sized>(
                 typed::put(s, session_key(k), &rec);
             }
             Ok(vec![AgentEvent::SessionRevoked { session: *k }])
+        }
+        AgentCall::LinkAsset { agent, asset } => {
+            let Some(a) = crate::agent(s, agent)? else {
+                return fail(AgentFailure::UnknownAgent { agent: *agent });
+            };
+            if a.user != *sender {
+                return fail(AgentFailure::NotUser);
+            }
+            let bad = |detail: &str| {
+                fail(AgentFailure::BadAgentAsset {
+                    asset: *asset,
+                    detail: detail.into(),
+                })
+            };
+            match synod_assets::state::asset(s, *asset)? {
+                None => return bad("no such asset"),
+                Some(r) if r.kind != synod_assets::AssetKind::Agent => {
+                    return bad("its kind is not agent");
+                }
+                Some(r) if r.owner != *sender => return bad("the user does not own it"),
+                Some(_) => {}
+            }
+            typed::put(s, agent_asset_key(agent), asset);
+            Ok(vec![AgentEvent::AgentAssetLinked {
+                agent: *agent,
+                asset: *asset,
+            }])
         }
         AgentCall::SetCapGrowth {
             intent: hash,

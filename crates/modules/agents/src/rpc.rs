@@ -24,6 +24,8 @@ pub struct AgentView {
     pub agent: AccountId,
     /// `did:synod:<user>/<name>`.
     pub did: String,
+    /// The asset (kind `agent`) that represents it, if its user linked one.
+    pub asset: Option<u64>,
     /// Its record (user, name, registration, revocation).
     #[serde(flatten)]
     pub record: AgentRecord,
@@ -64,9 +66,11 @@ pub fn parse_did(s: &str) -> Option<(AccountId, String)> {
 }
 
 fn view(s: &Snapshot, key: AccountId) -> Result<Option<AgentView>, StateError> {
+    let asset = crate::agent_asset(s, &key)?;
     Ok(agent(s, &key)?.map(|record| AgentView {
         agent: key,
         did: did(&record.user, &record.name),
+        asset,
         record,
     }))
 }

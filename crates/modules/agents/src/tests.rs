@@ -756,3 +756,67 @@ fn caps_grow_with_the_agents_record_when_the_user_lets_them() {
         Err(AgentFailure::CapPerTxExceeded { cap: 100, .. })
     ));
 }
+
+/// Only the user links its agent, and only to an asset of kind agent it owns.
+#[test]
+fn an_agent_links_to_the_asset_that_represents_it() {
+    let (user, agent, other) = (
+        Keypair::dev("alice"),
+        Keypair::dev("agent-1"),
+        Keypair::dev("other"),
+    );
+    let mut c = Chain {
+        mem: Mem::default(),
+        height: 1,
+    };
+    register(&mut c, &user, &agent, "shopper").expect("registered");
+    let mut asset = |owner: &Keypair, kind: synod_assets::AssetKind| -> u64 {
+        let mut ov = Overlay::new(&c.mem);
+        let ctx = BlockCtx {
+            height: 1,
+            chain_id: "test",
+            parent: Hash::ZERO,
+        };
+        let ev = synod_assets::Assets::new(synod_assets::AssetsGenesis::default())
+            .dispatch(
+                &mut ov,
+                &ctx,
+                &owner.account(),
+                &synod_assets::AssetCall::Register {
+                    kind,
+                    name: "a".into(),
+                    metadata_uri: String::new(),
+                    metadata_hash: Hash::ZERO,
+                    content_hash: Hash::ZERO,
+                },
+            )
+            .expect("asset");
+        let ch = ov.into_changes();
+        c.mem.apply(ch);
+        match &ev[0] {
+            synod_assets::AssetEvent::Registered { asset, .. } => *asset,
+            e => panic!("{e:?}"),
+        }
+    };
+    let model = asset(&user, synod_assets::AssetKind::Model);
+    let theirs = asset(&other, synod_assets::AssetKind::Agent);
+    let mine = asset(&user, synod_assets::AssetKind::Agent);
+    let link = |asset: u64| AgentCall::LinkAsset {
+        agent: agent.account(),
+        asset,
+    };
+    for (who, a, kind) in [
+        (&user, model, "bad_agent_asset"),
+        (&user, theirs, "bad_agent_asset"),
+        (&user, 99, "bad_agent_asset"),
+        (&other, mine, "not_user"),
+    ] {
+        assert_eq!(c.call(who, link(a)).expect_err("refused").kind(), kind);
+    }
+    assert_eq!(agent_asset(&c.mem, &agent.account()).expect("read"), None);
+    c.call(&user, link(mine)).expect("linked");
+    assert_eq!(
+        agent_asset(&c.mem, &agent.account()).expect("read"),
+        Some(mine)
+    );
+}

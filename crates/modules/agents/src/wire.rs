@@ -158,6 +158,15 @@ pub enum AgentCall {
         /// The rule, or `None` for the caps as signed.
         growth: Option<CapGrowth>,
     },
+    /// Links an agent to an asset of the assets module (kind `agent`) that represents it, so
+    /// that its revenue, licences and lineage live there (the user only, owning the asset;
+    /// replaces an earlier link).
+    LinkAsset {
+        /// The agent's key.
+        agent: AccountId,
+        /// The asset's id.
+        asset: u64,
+    },
 }
 
 impl AgentCall {
@@ -178,6 +187,7 @@ impl AgentCall {
             AgentCall::StartClose { .. } => 12_000,
             AgentCall::SettleChannel { .. } => 8_000,
             AgentCall::SetCapGrowth { .. } => 4_000,
+            AgentCall::LinkAsset { .. } => 4_000,
         }
     }
 }
@@ -331,6 +341,13 @@ pub enum AgentEvent {
         intent: Hash,
         /// The rule.
         growth: Option<CapGrowth>,
+    },
+    /// An agent was linked to the asset that represents it.
+    AgentAssetLinked {
+        /// The agent.
+        agent: AccountId,
+        /// The asset.
+        asset: u64,
     },
 }
 
@@ -544,6 +561,14 @@ pub enum AgentFailure {
         /// Why, with its own kind.
         refusal: ChannelError,
     },
+    /// The asset cannot represent the agent (unknown, not of kind `agent`, or not the user's).
+    #[error("asset {asset} cannot represent this agent: {detail}")]
+    BadAgentAsset {
+        /// The asset.
+        asset: u64,
+        /// Why.
+        detail: String,
+    },
 }
 
 impl AgentFailure {
@@ -580,6 +605,7 @@ impl AgentFailure {
             AgentFailure::DealRefused { .. } => "deal_refused",
             AgentFailure::UnknownChannel { .. } => "unknown_channel",
             AgentFailure::ChannelRefused { .. } => "channel_refused",
+            AgentFailure::BadAgentAsset { .. } => "bad_agent_asset",
         }
     }
 }

@@ -89,6 +89,7 @@ fn call_index(c: &AgentCall) -> usize {
         AgentCall::ChallengeClose { .. } => 12,
         AgentCall::SettleChannel { .. } => 13,
         AgentCall::SetCapGrowth { .. } => 14,
+        AgentCall::LinkAsset { .. } => 15,
     }
 }
 
@@ -137,6 +138,10 @@ fn calls() -> Vec<AgentCall> {
                 max_bps: 20_000,
             }),
         },
+        AgentCall::LinkAsset {
+            agent: acct(2),
+            asset: 9,
+        },
     ]
 }
 
@@ -156,6 +161,7 @@ fn event_index(e: &AgentEvent) -> usize {
         AgentEvent::ChannelClosing { .. } => 11,
         AgentEvent::ChannelSettled { .. } => 12,
         AgentEvent::CapGrowthSet { .. } => 13,
+        AgentEvent::AgentAssetLinked { .. } => 14,
     }
 }
 
@@ -225,6 +231,10 @@ fn events() -> Vec<AgentEvent> {
         AgentEvent::CapGrowthSet {
             intent: Hash([5; 32]),
             growth: None,
+        },
+        AgentEvent::AgentAssetLinked {
+            agent: acct(2),
+            asset: 9,
         },
     ]
 }
@@ -305,6 +315,10 @@ fn failures() -> Vec<AgentFailure> {
                 pending: 4,
             },
         },
+        BadAgentAsset {
+            asset: 9,
+            detail: "its kind is not agent".into(),
+        },
     ]
 }
 
@@ -312,7 +326,7 @@ use synod_golden::line;
 
 fn all_lines() -> Vec<String> {
     let mut out = Vec::new();
-    let mut seen = [false; 15];
+    let mut seen = [false; 16];
     for (i, c) in calls().iter().enumerate() {
         seen[call_index(c)] = true;
         assert_eq!(
@@ -322,7 +336,7 @@ fn all_lines() -> Vec<String> {
         out.push(line(&format!("call/{i}"), c));
     }
     assert!(seen.iter().all(|s| *s), "a call variant has no vector");
-    let mut seen = [false; 14];
+    let mut seen = [false; 15];
     for (i, e) in events().iter().enumerate() {
         seen[event_index(e)] = true;
         assert_eq!(

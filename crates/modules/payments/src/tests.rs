@@ -643,6 +643,38 @@ fn sessions_sign_within_their_rules_and_records_gate_services() {
         },
     )
     .expect("updated");
+    // A service whose payee is outside the session's scope.
+    let mut other = spec(&owner, vec![]);
+    other.name = "other".into();
+    c.call(&owner, PaymentCall::RegisterService { spec: other })
+        .expect("registered");
+    let to_other = Authorization {
+        payer: user.account(),
+        signer: session.account(),
+        service: 1,
+        payee: owner.account(),
+        asset: Asset::Native,
+        max_amount: 10,
+        valid_after: 140,
+        valid_before: 189,
+        nonce: Hash([77; 32]),
+        request_hash: Hash::ZERO,
+    }
+    .sign(&session, CHAIN);
+    let ev = c
+        .call(
+            &owner,
+            PaymentCall::Settle {
+                service: 1,
+                work_bound: 64,
+                items: vec![SettleItem {
+                    authorization: to_other,
+                    amount: 10,
+                }],
+            },
+        )
+        .expect("batch");
+    assert_eq!(refused(&ev[0]).kind(), "payee_not_allowed");
     c.agents(
         &user,
         AgentCall::RevokeSession {
@@ -733,4 +765,37 @@ fn a_full_batch_fits_a_transaction() {
     // Room for the envelope: chain id, sender, nonce, fee, signature, module tag.
     let size = synod_primitives::encode(&call).len() + 512;
     assert!(size <= synod_primitives::tx::MAX_TX_SIZE, "{size}");
+}
+
+/// A nonce settles once per payer: the same authorization again is reported as settled and
+/// changes nothing; another authorization reusing the nonce is refused with `nonce_used`.
+#[test]
+fn a_nonce_settles_once() {
+    let (owner, payee, payer) = (
+        Keypair::dev("owner"),
+        Keypair::dev("payee"),
+        Keypair::dev("payer"),
+    );
+    let mut c = Chain::new();
+    c.call(
+        &owner,
+        PaymentCall::RegisterService {
+            spec: spec(&payee, vec![]),
+        },
+    )
+    .expect("registered");
+    c.fund(&payer.account(), 1_000);
+    let first = auth(&payer, &payer, &payee, 10, 1);
+    c.call(&owner, settle(vec![(first.clone(), 10)]))
+        .expect("settled");
+    let mut reuse = first.authorization.clone();
+    reuse.request_hash = Hash([42; 32]);
+    let reuse = reuse.sign(&payer, CHAIN);
+    let before = c.mem.clone();
+    let ev = c
+        .call(&owner, settle(vec![(first, 10), (reuse, 10)]))
+        .expect("batch");
+    assert!(matches!(ev[0], PaymentEvent::AlreadySettled { .. }));
+    assert_eq!(refused(&ev[1]).kind(), "nonce_used");
+    assert_eq!(c.mem, before);
 }
