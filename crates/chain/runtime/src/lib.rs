@@ -591,7 +591,8 @@ mod tests {
                 "validators",
                 "tokens",
                 "assets",
-                "agents"
+                "agents",
+                "payments"
             ][..]
         );
     }

@@ -678,3 +678,86 @@ async fn follow(inner: Arc<Inner>, tx: Hash, batch: Vec<SettleItem>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use synod_agents_rules::Asset;
+    use synod_payments::Authorization;
+
+    fn item(payer: u8, nonce: u8, amount: Amount) -> SettleItem {
+        let key = Keypair::dev(&format!("payer-{payer}"));
+        SettleItem {
+            authorization: Authorization {
+                payer: AccountId([payer; 32]),
+                signer: AccountId([payer; 32]),
+                service: 0,
+                payee: AccountId([9; 32]),
+                asset: Asset::Native,
+                max_amount: amount,
+                valid_after: 0,
+                valid_before: 10,
+                nonce: Hash([nonce; 32]),
+                request_hash: Hash::ZERO,
+            }
+            .sign(&key, "test"),
+            amount,
+        }
+    }
+
+    fn key(i: &SettleItem) -> NonceKey {
+        let a = &i.authorization.authorization;
+        (a.payer, a.nonce)
+    }
+
+    /// A payer's pending charges follow each authorization from acceptance to finality: queued,
+    /// then in its settlement transaction (which the node can tell apart once included), then
+    /// gone; a dropped settlement queues them again; a nonce is served once while open.
+    #[test]
+    fn pending_charges_follow_each_authorization() {
+        let mut b = Book::default();
+        let payer = AccountId([1; 32]);
+        let (i1, i2, i3) = (item(1, 1, 10), item(1, 2, 20), item(2, 3, 5));
+        for i in [&i1, &i2, &i3] {
+            assert!(b.reserve(key(i), i.amount));
+        }
+        assert!(!b.reserve(key(&i1), 10), "the same nonce while open");
+        // A metered call charged less than the price it reserved: queued at its charge.
+        b.recharge(&key(&i2), 7);
+        let i2 = SettleItem { amount: 7, ..i2 };
+        b.queued = vec![i1.clone(), i2.clone(), i3.clone()];
+        assert_eq!(b.pending(&payer).queued, 17);
+        let batch: Vec<SettleItem> = b.queued.drain(..2).collect();
+        let tx = Hash([5; 32]);
+        b.submitted(tx, &batch);
+        let p = b.pending(&payer);
+        assert_eq!(p.queued, 0);
+        assert_eq!(
+            p.in_flight,
+            vec![InFlightCharge { tx, amount: 17 }],
+            "both charges in one settlement"
+        );
+        assert_eq!(b.pending(&AccountId([2; 32])).queued, 5);
+        b.requeue(&tx, batch.clone());
+        assert_eq!(b.pending(&payer).queued, 17);
+        assert!(b.pending(&payer).in_flight.is_empty());
+        let batch: Vec<SettleItem> = b
+            .queued
+            .iter()
+            .filter(|i| i.authorization.authorization.payer == payer)
+            .cloned()
+            .collect();
+        b.queued
+            .retain(|i| i.authorization.authorization.payer != payer);
+        b.submitted(tx, &batch);
+        b.finalized(&tx, &batch);
+        assert_eq!(b.pending(&payer), PendingCharges::default());
+        assert!(
+            b.reserve(key(&i1), 10),
+            "a final nonce is no longer open here"
+        );
+        b.release(&key(&i1));
+        b.release(&key(&i3));
+        assert!(b.open.is_empty() && b.queued_by_payer.is_empty());
+    }
+}
