@@ -92,6 +92,18 @@ fn module_failures_round_trip_through_the_chain_failure_json() {
         TxFailure::Agents(AgentFailure::DealRefused {
             refusal: synod_agents_rules::DealError::NoArbiter,
         }),
+        // Refusals carrying text once had newtype variants, which serde cannot write inside
+        // an internally tagged enum: a receipt with one could not be served as JSON.
+        TxFailure::Agents(AgentFailure::DealRefused {
+            refusal: synod_agents_rules::DealError::InvalidTerms {
+                detail: "buyer and seller must differ".into(),
+            },
+        }),
+        TxFailure::Agents(AgentFailure::ChannelRefused {
+            refusal: synod_agents_rules::ChannelError::InvalidChannel {
+                detail: "deposit must be positive".into(),
+            },
+        }),
         TxFailure::Agents(AgentFailure::InvalidIntent {
             detail: "caps".into(),
         }),

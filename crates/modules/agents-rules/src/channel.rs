@@ -262,8 +262,11 @@ pub enum Party {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChannelError {
     /// Malformed opening parameters.
-    #[error("invalid channel: {0}")]
-    InvalidChannel(String),
+    #[error("invalid channel: {detail}")]
+    InvalidChannel {
+        /// Which parameter.
+        detail: String,
+    },
     /// The state names another channel.
     #[error("state is for channel {got}, not {expected}")]
     WrongChannel {
@@ -337,7 +340,7 @@ impl ChannelError {
     /// The stable snake_case name of the error.
     pub fn kind(&self) -> &'static str {
         match self {
-            ChannelError::InvalidChannel(_) => "invalid_channel",
+            ChannelError::InvalidChannel { .. } => "invalid_channel",
             ChannelError::WrongChannel { .. } => "wrong_channel",
             ChannelError::BadSignature { .. } => "bad_signature",
             ChannelError::ExceedsDeposit { .. } => "exceeds_deposit",
@@ -371,7 +374,11 @@ impl Channel {
         challenge_period: u64,
         salt: u64,
     ) -> Result<Channel, ChannelError> {
-        let bad = |r: &str| Err(ChannelError::InvalidChannel(r.to_string()));
+        let bad = |r: &str| {
+            Err(ChannelError::InvalidChannel {
+                detail: r.to_string(),
+            })
+        };
         if payer == payee {
             return bad("payer and payee must differ");
         }

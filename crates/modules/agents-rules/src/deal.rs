@@ -94,7 +94,11 @@ impl Terms {
     /// positive price, `funding_deadline < delivery_deadline`, positive periods, and the latest
     /// possible deadline (`delivery_deadline + review + appeal + arbitration`) representable.
     pub fn validate(&self) -> Result<(), DealError> {
-        let bad = |reason: &str| Err(DealError::InvalidTerms(reason.to_string()));
+        let bad = |reason: &str| {
+            Err(DealError::InvalidTerms {
+                detail: reason.to_string(),
+            })
+        };
         if self.buyer == self.seller {
             return bad("buyer and seller must differ");
         }
@@ -117,7 +121,9 @@ impl Terms {
             .and_then(|h| h.checked_add(self.appeal_period))
             .and_then(|h| h.checked_add(self.arbitration_period))
             .map(|_| ())
-            .ok_or_else(|| DealError::InvalidTerms("deadlines overflow u64".to_string()))
+            .ok_or_else(|| DealError::InvalidTerms {
+                detail: "deadlines overflow u64".to_string(),
+            })
     }
 
     /// The role of `actor` in these terms, if any.
@@ -365,8 +371,11 @@ pub enum Transfer {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DealError {
     /// The terms are malformed.
-    #[error("invalid deal terms: {0}")]
-    InvalidTerms(String),
+    #[error("invalid deal terms: {detail}")]
+    InvalidTerms {
+        /// Which rule.
+        detail: String,
+    },
     /// The action is not possible in the deal's current state.
     #[error("cannot {action} a deal that is {state}")]
     OutOfOrder {
@@ -425,7 +434,7 @@ impl DealError {
     /// The stable snake_case name of the error.
     pub fn kind(&self) -> &'static str {
         match self {
-            DealError::InvalidTerms(_) => "invalid_terms",
+            DealError::InvalidTerms { .. } => "invalid_terms",
             DealError::OutOfOrder { .. } => "out_of_order",
             DealError::WrongParty { .. } => "wrong_party",
             DealError::DeadlinePassed { .. } => "deadline_passed",

@@ -145,7 +145,11 @@ impl Intent {
     /// `user ≠ agent`, and caps ordered `per_tx_cap ≤ period_cap ≤ total_cap` (a larger inner cap
     /// would be unreachable and is most likely a mistake).
     pub fn validate(&self) -> Result<(), RuleError> {
-        let bad = |reason: &str| Err(RuleError::InvalidIntent(reason.to_string()));
+        let bad = |reason: &str| {
+            Err(RuleError::InvalidIntent {
+                detail: reason.to_string(),
+            })
+        };
         if self.period_blocks == 0 {
             return bad("period_blocks must be at least 1");
         }
@@ -411,11 +415,17 @@ pub enum RuleError {
         now: Height,
     },
     /// The intent is malformed.
-    #[error("invalid intent: {0}")]
-    InvalidIntent(String),
+    #[error("invalid intent: {detail}")]
+    InvalidIntent {
+        /// Which rule.
+        detail: String,
+    },
     /// The scope is not a subset of its intent.
-    #[error("session scope not within its intent: {0}")]
-    ScopeNotWithinIntent(String),
+    #[error("session scope not within its intent: {detail}")]
+    ScopeNotWithinIntent {
+        /// Which rule.
+        detail: String,
+    },
     /// The spend counters belong to a later period than the current height (heights went
     /// backwards, or the counters are corrupt).
     #[error("spend state is for period {state_period}, after the current period {period}")]
@@ -443,8 +453,8 @@ impl RuleError {
             RuleError::AssetNotAllowed { .. } => "asset_not_allowed",
             RuleError::SessionRevoked => "session_revoked",
             RuleError::NotYetActive { .. } => "not_yet_active",
-            RuleError::InvalidIntent(_) => "invalid_intent",
-            RuleError::ScopeNotWithinIntent(_) => "scope_not_within_intent",
+            RuleError::InvalidIntent { .. } => "invalid_intent",
+            RuleError::ScopeNotWithinIntent { .. } => "scope_not_within_intent",
             RuleError::StateFromFuture { .. } => "state_from_future",
             RuleError::Overflow => "overflow",
         }
@@ -467,9 +477,9 @@ pub fn scope_within_grown(
     scope: &SessionScope,
 ) -> Result<(), RuleError> {
     if scope.intent_hash != intent.hash() {
-        return Err(RuleError::ScopeNotWithinIntent(
-            "intent_hash does not name this intent".into(),
-        ));
+        return Err(RuleError::ScopeNotWithinIntent {
+            detail: "intent_hash does not name this intent".into(),
+        });
     }
     scope_subset(&intent.grown(bonus_bps), scope, true)
 }
@@ -479,7 +489,11 @@ pub fn scope_within_grown(
 /// smaller of the two anyway).
 fn scope_subset(intent: &Intent, scope: &SessionScope, with_caps: bool) -> Result<(), RuleError> {
     intent.validate()?;
-    let bad = |reason: &str| Err(RuleError::ScopeNotWithinIntent(reason.to_string()));
+    let bad = |reason: &str| {
+        Err(RuleError::ScopeNotWithinIntent {
+            detail: reason.to_string(),
+        })
+    };
     if scope.session_key == intent.user {
         return bad("session key must not be the user's key");
     }
@@ -564,14 +578,14 @@ impl CapGrowth {
     /// Checks the rule is well formed.
     pub fn validate(&self) -> Result<(), RuleError> {
         if self.points_per_step == 0 || self.step_bps == 0 {
-            return Err(RuleError::InvalidIntent(
-                "cap growth needs points_per_step and step_bps of at least 1".into(),
-            ));
+            return Err(RuleError::InvalidIntent {
+                detail: "cap growth needs points_per_step and step_bps of at least 1".into(),
+            });
         }
         if self.max_bps > MAX_GROWTH_BPS {
-            return Err(RuleError::InvalidIntent(format!(
-                "cap growth max_bps above {MAX_GROWTH_BPS}"
-            )));
+            return Err(RuleError::InvalidIntent {
+                detail: format!("cap growth max_bps above {MAX_GROWTH_BPS}"),
+            });
         }
         Ok(())
     }
@@ -692,9 +706,9 @@ pub fn check_and_record_grown(
     payment: &Payment,
 ) -> Result<Ledger, RuleError> {
     if scope.intent_hash != signed.hash() {
-        return Err(RuleError::ScopeNotWithinIntent(
-            "intent_hash does not name this intent".into(),
-        ));
+        return Err(RuleError::ScopeNotWithinIntent {
+            detail: "intent_hash does not name this intent".into(),
+        });
     }
     let grown = signed.grown(bonus_bps);
     let intent = &grown;

@@ -642,8 +642,8 @@ impl From<RuleError> for AgentFailure {
             RuleError::NotYetActive { start_height, now } => {
                 AgentFailure::NotYetActive { start_height, now }
             }
-            RuleError::InvalidIntent(detail) => AgentFailure::InvalidIntent { detail },
-            RuleError::ScopeNotWithinIntent(detail) => {
+            RuleError::InvalidIntent { detail } => AgentFailure::InvalidIntent { detail },
+            RuleError::ScopeNotWithinIntent { detail } => {
                 AgentFailure::ScopeNotWithinIntent { detail }
             }
             RuleError::StateFromFuture { .. } | RuleError::Overflow => AgentFailure::Overflow,
