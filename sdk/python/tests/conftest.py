@@ -5,7 +5,8 @@ Environment:
   ``cargo build -p synod-cli`` or ``cargo test`` leaves there);
 - ``SYNOD_REPO``: the repository root (default: two levels above ``sdk/python``).
 
-Tests that start a devnet are marked ``devnet``; ``pytest -m "not devnet"`` runs the others.
+Tests that run the binary are marked ``cli``, those that start a devnet ``devnet``;
+``pytest -m "not cli and not devnet"`` runs the others.
 """
 
 from __future__ import annotations
