@@ -18,9 +18,10 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import pytest
 
@@ -101,22 +102,26 @@ class Devnet:
     process: subprocess.Popen[bytes]
     log: Path
 
-    def cli(self, *args: str, env: Optional[dict[str, str]] = None, check: bool = True) -> Any:
+    def cli(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> Any:
         """Runs ``synod --rpc <url> --json ARGS`` and returns its JSON output."""
         return run_cli(self.bin, "--rpc", self.url, *args, env=env, check=check)
 
 
-def run_cli(bin: Path, *args: str, env: Optional[dict[str, str]] = None, check: bool = True) -> Any:
+def run_cli(bin: Path, *args: str, env: dict[str, str] | None = None, check: bool = True) -> Any:
     full_env = {**os.environ, **(env or {})}
     r = subprocess.run(
         [str(bin), "--json", *args], capture_output=True, text=True, env=full_env, timeout=120
     )
     if check and r.returncode != 0:
-        raise AssertionError(f"synod {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+        raise AssertionError(
+            f"synod {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}"
+        )
     try:
         return json.loads(r.stdout) if r.stdout.strip() else None
     except json.JSONDecodeError:
-        raise AssertionError(f"synod {' '.join(args)} printed no JSON:\n{r.stdout}\n{r.stderr}")
+        raise AssertionError(
+            f"synod {' '.join(args)} printed no JSON:\n{r.stdout}\n{r.stderr}"
+        ) from None
 
 
 @pytest.fixture(scope="session")
@@ -153,9 +158,8 @@ def _wait_ready(net: Devnet, timeout: float = 120.0) -> None:
     with Client(net.url, timeout=2.0) as c:
         while time.monotonic() < deadline:
             if net.process.poll() is not None:
-                raise RuntimeError(
-                    f"synod dev exited with {net.process.returncode}:\n{net.log.read_text()[-4000:]}"
-                )
+                tail = net.log.read_text()[-4000:]
+                raise RuntimeError(f"synod dev exited with {net.process.returncode}:\n{tail}")
             try:
                 if c.heads().finalized_height >= 1:
                     return
@@ -188,4 +192,3 @@ def keystore_dir() -> Iterator[Path]:
         ks = Path(d) / "keys"
         ks.mkdir(mode=0o700)
         yield ks
-

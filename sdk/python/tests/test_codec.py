@@ -17,20 +17,20 @@ BOB = "0x" + "02" * 32
 
 def test_integers_are_little_endian_and_range_checked() -> None:
     w = Writer()
-    w.int("u16", 0x0102)
-    w.int("i16", -2)
+    w.integer("u16", 0x0102)
+    w.integer("i16", -2)
     w.u128((1 << 128) - 1)
-    assert w.bytes() == bytes([2, 1, 0xFE, 0xFF]) + b"\xff" * 16
+    assert w.to_bytes() == bytes([2, 1, 0xFE, 0xFF]) + b"\xff" * 16
     for kind, bad in (("u8", 256), ("u8", -1), ("i16", 1 << 15), ("u64", 1 << 64)):
         with pytest.raises(BorshError, match="does not fit"):
-            Writer().int(kind, bad)
+            Writer().integer(kind, bad)
     with pytest.raises(BorshError, match="must be an int"):
-        Writer().int("u8", True)
+        Writer().integer("u8", True)
 
 
 def test_reader_refuses_what_borsh_rs_refuses() -> None:
     with pytest.raises(BorshError, match="bool"):
-        Reader(b"\x02").bool()
+        Reader(b"\x02").boolean()
     with pytest.raises(BorshError, match="option tag"):
         Reader(b"\x02").option(lambda: 0)
     with pytest.raises(BorshError, match="UTF-8"):
@@ -73,7 +73,9 @@ def test_missing_options_are_none_as_serde_reads_them() -> None:
 def test_externally_tagged_and_unit_enums() -> None:
     pay = {"type": "assets", "call": "claim", "asset": 1, "currency": "syn"}
     assert encode_call(pay)[-1] == 0
-    assert encode_call({**pay, "currency": {"token": 9}})[-9:] == b"\x01" + (9).to_bytes(8, "little")
+    assert encode_call({**pay, "currency": {"token": 9}})[-9:] == b"\x01" + (9).to_bytes(
+        8, "little"
+    )
     with pytest.raises(EncodingError, match="needs a value"):
         encode_call({**pay, "currency": "token"})
     with pytest.raises(EncodingError, match="has no value"):

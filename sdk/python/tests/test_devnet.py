@@ -8,11 +8,11 @@ import json
 import secrets
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from conftest import Devnet, free_port
 
 from synod import Client, Keypair, Keystore, calls
 from synod.errors import (
@@ -24,6 +24,8 @@ from synod.errors import (
 )
 from synod.pay import PayClient, PaymentRefused, PriceAboveLimit, WrongChain
 from synod.primitives import UNIT
+
+from conftest import Devnet, free_port
 
 pytestmark = pytest.mark.devnet
 
@@ -38,7 +40,12 @@ def test_transfer_between_dev_accounts(client: Client) -> None:
     receipt = client.submit(calls.transfer(BOB.account, 1_500_000_000), ALICE)
     assert receipt.succeeded and receipt.sender == ALICE.account
     assert receipt.events_of("transfer") == [
-        {"type": "transfer", "from": ALICE.account.hex0x, "to": BOB.account.hex0x, "amount": 1_500_000_000}
+        {
+            "type": "transfer",
+            "from": ALICE.account.hex0x,
+            "to": BOB.account.hex0x,
+            "amount": 1_500_000_000,
+        }
     ]
     assert client.balance(BOB.account) == before_b + 1_500_000_000
     assert client.balance(ALICE.account) == before_a - 1_500_000_000 - receipt.fee_paid
@@ -94,7 +101,9 @@ def test_token_create_and_transfer(client: Client) -> None:
     assert created["symbol"] == symbol
     tokens = client.namespace("tokens")
     assert tokens.by_symbol(symbol)["token"] == token
-    client.submit(calls.module_call("tokens", "transfer", token=token, to=EVE.account, amount="1250000"), DAVE)
+    client.submit(
+        calls.module_call("tokens", "transfer", token=token, to=EVE.account, amount="1250000"), DAVE
+    )
     assert tokens.balance(token, EVE.account)["free"] == "1250000"
     assert tokens.balance(token, DAVE.account)["free"] == "3750000"
 
@@ -106,7 +115,11 @@ def test_a_failed_call_raises_with_the_modules_failure(client: Client) -> None:
     assert e.value.reason == "tokens" and e.value.kind == "token_not_found"
     assert e.value.receipt.fee_paid > 0
     receipt = client.submit(call, DAVE, check=False)
-    assert not receipt.succeeded and receipt.failure == {"reason": "tokens", "kind": "token_not_found", "token": 987_654}
+    assert not receipt.succeeded and receipt.failure == {
+        "reason": "tokens",
+        "kind": "token_not_found",
+        "token": 987_654,
+    }
 
 
 def test_queries(client: Client) -> None:
@@ -137,20 +150,32 @@ def test_queries(client: Client) -> None:
 # ---- keys shared with the CLI, on chain -------------------------------------------------
 
 
-def test_a_key_made_here_signs_for_the_cli(devnet: Devnet, client: Client, keystore_dir: Path) -> None:
+def test_a_key_made_here_signs_for_the_cli(
+    devnet: Devnet, client: Client, keystore_dir: Path
+) -> None:
     key = Keypair.generate()
     Keystore(keystore_dir).save("pykey", "cold", key, PASS)
     client.submit(calls.transfer(key.account, 2 * UNIT), FERDIE)
     out = devnet.cli(
-        "--keystore", str(keystore_dir), "--dev",
-        "transfer", "--from", "pykey", "--to", "bob", "--amount", "0.5",
+        "--keystore",
+        str(keystore_dir),
+        "--dev",
+        "transfer",
+        "--from",
+        "pykey",
+        "--to",
+        "bob",
+        "--amount",
+        "0.5",
         env={"SYNOD_PASSWORD": PASS},
     )
     assert out["sender"] == key.account.hex0x
     assert out["outcome"] == {"status": "success"}
 
 
-def test_a_key_made_by_the_cli_signs_here(devnet: Devnet, client: Client, keystore_dir: Path) -> None:
+def test_a_key_made_by_the_cli_signs_here(
+    devnet: Devnet, client: Client, keystore_dir: Path
+) -> None:
     made = devnet.cli(
         "--keystore", str(keystore_dir), "key", "new", "clikey", env={"SYNOD_PASSWORD": PASS}
     )
@@ -169,8 +194,17 @@ def paid_service(devnet: Devnet) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [
-            str(devnet.bin), "--rpc", devnet.url, "--dev", "--json",
-            "service", "serve-example", "--from", "bob", "--listen", f"127.0.0.1:{port}",
+            str(devnet.bin),
+            "--rpc",
+            devnet.url,
+            "--dev",
+            "--json",
+            "service",
+            "serve-example",
+            "--from",
+            "bob",
+            "--listen",
+            f"127.0.0.1:{port}",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -218,4 +252,3 @@ def test_paid_call_without_funds_is_refused(client: Client, paid_service: str) -
     with PayClient(Keypair.generate()) as pay, pytest.raises(PaymentRefused) as e:
         pay.post(f"{paid_service}/v1/echo", b"x")
     assert e.value.kind == "insufficient_funds"
-

@@ -4,13 +4,14 @@ vectors (a transaction signed by ``Keypair.dev("alice")`` for the dev genesis)."
 from __future__ import annotations
 
 import pytest
-from conftest import RUNTIME_GOLDEN, golden_line
 
 from synod import FeeSchedule, Keypair, SignedTransaction, Transaction
 from synod.errors import EncodingError
 from synod.modules.bank import hotkey_binding_message
 from synod.modules.subnets import weights_commit_hash
 from synod.primitives import AccountId, Hash, tagged_hash
+
+from conftest import RUNTIME_GOLDEN, golden_line
 
 GENESIS = Hash(golden_line(RUNTIME_GOLDEN, "genesis/dev_hash").hex)
 
@@ -27,7 +28,10 @@ def golden_tx() -> Transaction:
 
 def test_signing_payload_signature_and_hash_match_rust() -> None:
     tx = golden_tx()
-    assert tx.signing_payload(GENESIS).hex() == golden_line(RUNTIME_GOLDEN, "envelope/signing_payload").hex
+    assert (
+        tx.signing_payload(GENESIS).hex()
+        == golden_line(RUNTIME_GOLDEN, "envelope/signing_payload").hex
+    )
     stx = tx.sign(Keypair.dev("alice"), GENESIS)
     line = golden_line(RUNTIME_GOLDEN, "envelope/signed_transaction")
     assert stx.hex() == line.hex
@@ -39,7 +43,11 @@ def test_decode_round_trip_and_limits() -> None:
     line = golden_line(RUNTIME_GOLDEN, "envelope/signed_transaction")
     stx = SignedTransaction.decode(line.hex)
     assert stx.encode() == line.bytes
-    assert stx.tx.nonce == 3 and stx.tx.call == {"type": "subnets", "call": "start_call", "netuid": 1}
+    assert stx.tx.nonce == 3 and stx.tx.call == {
+        "type": "subnets",
+        "call": "start_call",
+        "netuid": 1,
+    }
     with pytest.raises(EncodingError, match="trailing"):
         SignedTransaction.decode(line.bytes[:-64] + b"\x00" + line.bytes[-64:])
     with pytest.raises(EncodingError, match="limit"):
@@ -64,11 +72,13 @@ def test_min_fee_is_size_times_per_byte_plus_weight_times_per_weight() -> None:
 
 def test_messages_match_rust() -> None:
     acct7 = AccountId(b"\x07" * 32)
-    assert hotkey_binding_message("synod-dev", acct7).hex() == golden_line(
-        RUNTIME_GOLDEN, "message/hotkey_binding"
-    ).hex
+    assert (
+        hotkey_binding_message("synod-dev", acct7).hex()
+        == golden_line(RUNTIME_GOLDEN, "message/hotkey_binding").hex
+    )
     h = weights_commit_hash(acct7, 1, [0, 1], [10, 20], b"salt", 5)
     assert h.hex() == golden_line(RUNTIME_GOLDEN, "message/weights_commit_hash").hex
-    assert tagged_hash("synod/end-block", (20).to_bytes(8, "little")).hex() == golden_line(
-        RUNTIME_GOLDEN, "envelope/end_block_receipt_hash"
-    ).hex
+    assert (
+        tagged_hash("synod/end-block", (20).to_bytes(8, "little")).hex()
+        == golden_line(RUNTIME_GOLDEN, "envelope/end_block_receipt_hash").hex
+    )

@@ -13,20 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import RUNTIME_GOLDEN, GoldenLine, golden, module_golden
 
 from synod.calls import MODULE_TAGS, MODULES, call_weight, decode_call, encode_call
 from synod.codec import InternallyTagged
+
+from conftest import RUNTIME_GOLDEN, GoldenLine, golden, module_golden
 
 MODULE_FILES = ["tokens", "agents", "assets", "payments"]
 
 
 def _module_vectors() -> list[tuple[str, GoldenLine]]:
     return [
-        (m, g)
-        for m in MODULE_FILES
-        for g in golden(module_golden(m))
-        if g.name.startswith("call/")
+        (m, g) for m in MODULE_FILES for g in golden(module_golden(m)) if g.name.startswith("call/")
     ]
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
 from synod import DEV_ACCOUNT_NAMES, Keypair, verify
 from synod.primitives import AccountId, Hash, format_amount, parse_amount, tagged_hash
+
+from conftest import run_cli
 
 
 def test_dev_keys_are_deterministic_case_insensitive_and_distinct() -> None:

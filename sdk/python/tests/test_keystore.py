@@ -10,7 +10,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
 from synod import Keypair, Keystore
 from synod.keystore import (
@@ -23,6 +22,8 @@ from synod.keystore import (
     KeyNotFound,
     KeystoreError,
 )
+
+from conftest import run_cli
 
 PASS = "correct horse battery staple"
 
@@ -62,7 +63,9 @@ def test_coldkey_round_trip_wrong_passphrase_and_tamper(keystore_dir: Path) -> N
         ks.unlock("main", PASS)
 
 
-def test_passphrase_from_the_environment(keystore_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_passphrase_from_the_environment(
+    keystore_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ks = Keystore(keystore_dir)
     k = Keypair.generate()
     ks.save("c", "cold", k, PASS)
@@ -162,8 +165,14 @@ def test_cli_unlocks_keys_written_here(synod_bin: Path, keystore_dir: Path) -> N
     }
     # A wrong passphrase is refused by the CLI too.
     r = run_cli(
-        synod_bin, "--keystore", str(keystore_dir), "key", "export", "pycold",
-        env={"SYNOD_PASSWORD": "wrong"}, check=False,
+        synod_bin,
+        "--keystore",
+        str(keystore_dir),
+        "key",
+        "export",
+        "pycold",
+        env={"SYNOD_PASSWORD": "wrong"},
+        check=False,
     )
     assert "wrong passphrase" in json.dumps(r)
 
@@ -172,7 +181,9 @@ def test_cli_unlocks_keys_written_here(synod_bin: Path, keystore_dir: Path) -> N
 def test_keys_written_by_the_cli_unlock_here(synod_bin: Path, keystore_dir: Path) -> None:
     ks_arg = ("--keystore", str(keystore_dir))
     made = {
-        "clicold": run_cli(synod_bin, *ks_arg, "key", "new", "clicold", env={"SYNOD_PASSWORD": PASS}),
+        "clicold": run_cli(
+            synod_bin, *ks_arg, "key", "new", "clicold", env={"SYNOD_PASSWORD": PASS}
+        ),
         "clihot": run_cli(synod_bin, *ks_arg, "key", "new", "clihot", "--kind", "hot"),
         "clitest": run_cli(synod_bin, *ks_arg, "key", "new", "clitest", "--no-passphrase"),
     }

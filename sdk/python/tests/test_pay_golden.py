@@ -5,11 +5,12 @@ signed by ``Keypair.dev("payer")`` for chain ``synod-dev``."""
 from __future__ import annotations
 
 import pytest
-from conftest import golden_line, module_golden
 
 from synod import Keypair
 from synod.errors import EncodingError
 from synod.pay import Authorization, SignedAuthorization, request_hash
+
+from conftest import golden_line, module_golden
 
 GOLDEN = module_golden("payments")
 
@@ -28,9 +29,10 @@ def test_signed_authorization_encoding() -> None:
 
 
 def test_signing_hash() -> None:
-    assert authorization().signing_hash("synod-dev").hex() == golden_line(
-        GOLDEN, "hash/authorization_signing"
-    ).hex
+    assert (
+        authorization().signing_hash("synod-dev").hex()
+        == golden_line(GOLDEN, "hash/authorization_signing").hex
+    )
 
 
 def test_request_hash() -> None:

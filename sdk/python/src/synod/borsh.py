@@ -13,7 +13,8 @@ past the end), so that :meth:`Reader.finish` after the last value gives the chai
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 __all__ = ["BorshError", "Writer", "Reader", "INT_RANGES"]
 
@@ -35,18 +36,18 @@ def _width(kind: str) -> int:
 
 
 class Writer:
-    """Appends borsh encodings to a buffer; :meth:`bytes` returns what was written."""
+    """Appends borsh encodings to a buffer; :meth:`to_bytes` returns what was written."""
 
     __slots__ = ("_buf",)
 
     def __init__(self) -> None:
         self._buf = bytearray()
 
-    def bytes(self) -> bytes:
+    def to_bytes(self) -> bytes:
         """Everything written so far."""
         return bytes(self._buf)
 
-    def int(self, kind: str, value: int) -> None:
+    def integer(self, kind: str, value: int) -> None:
         """An integer of type ``kind`` (``"u8"`` … ``"i128"``), range-checked."""
         lo, hi = INT_RANGES[kind]
         if isinstance(value, bool) or not isinstance(value, int):
@@ -57,21 +58,21 @@ class Writer:
 
     def u8(self, value: int) -> None:
         """A ``u8``."""
-        self.int("u8", value)
+        self.integer("u8", value)
 
     def u32(self, value: int) -> None:
         """A ``u32``."""
-        self.int("u32", value)
+        self.integer("u32", value)
 
     def u64(self, value: int) -> None:
         """A ``u64``."""
-        self.int("u64", value)
+        self.integer("u64", value)
 
     def u128(self, value: int) -> None:
         """A ``u128``."""
-        self.int("u128", value)
+        self.integer("u128", value)
 
-    def bool(self, value: bool) -> None:
+    def boolean(self, value: bool) -> None:
         """A ``bool``: one byte, 0 or 1."""
         if not isinstance(value, bool):
             raise BorshError(f"bool must be a bool, got {type(value).__name__}")
@@ -105,7 +106,7 @@ class Writer:
         for x in seq:
             item(x)
 
-    def option(self, value: Optional[T], some: Callable[[T], None]) -> None:
+    def option(self, value: T | None, some: Callable[[T], None]) -> None:
         """An ``Option<T>``: ``0`` for ``None``, else ``1`` then the value written by ``some``."""
         if value is None:
             self._buf.append(0)
@@ -136,23 +137,23 @@ class Reader:
         self._pos += n
         return out
 
-    def int(self, kind: str) -> int:
+    def integer(self, kind: str) -> int:
         """An integer of type ``kind``."""
         return int.from_bytes(self.take(_width(kind)), "little", signed=kind[0] == "i")
 
     def u8(self) -> int:
         """A ``u8``."""
-        return self.int("u8")
+        return self.integer("u8")
 
     def u32(self) -> int:
         """A ``u32``."""
-        return self.int("u32")
+        return self.integer("u32")
 
     def u64(self) -> int:
         """A ``u64``."""
-        return self.int("u64")
+        return self.integer("u64")
 
-    def bool(self) -> bool:
+    def boolean(self) -> bool:
         """A ``bool``; any byte but 0 or 1 is refused."""
         b = self.u8()
         if b > 1:
@@ -176,7 +177,7 @@ class Reader:
         n = self.u32()
         return [item() for _ in range(n)]
 
-    def option(self, some: Callable[[], T]) -> Optional[T]:
+    def option(self, some: Callable[[], T]) -> T | None:
         """An ``Option<T>``; a tag byte other than 0 or 1 is refused."""
         tag = self.u8()
         if tag == 0:

@@ -15,8 +15,9 @@ agents ``execute``, the weight of the inner call it carries (when those bytes de
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import ModuleType
-from typing import Any, Mapping
+from typing import Any
 
 from .borsh import BorshError, Reader
 from .codec import Codec
@@ -59,13 +60,17 @@ def module_call_codec(module: str) -> Codec:
     try:
         return MODULES[module].CALL  # type: ignore[no-any-return]
     except KeyError:
-        raise EncodingError("type", f"unknown module {module!r} (one of: {', '.join(MODULES)})") from None
+        raise EncodingError(
+            "type", f"unknown module {module!r} (one of: {', '.join(MODULES)})"
+        ) from None
 
 
 def _split(call: Mapping[str, Any]) -> tuple[ModuleType, Mapping[str, Any]]:
     if not isinstance(call, Mapping):
         raise EncodingError("call", f"a call is a JSON object, got {call!r}")
     kind = call.get("type")
+    if not isinstance(kind, str):
+        raise EncodingError("call.type", f"a call names its type (a string), got {kind!r}")
     if kind in MODULE_TAGS:
         return MODULES[kind], {k: v for k, v in call.items() if k != "type"}
     if kind in bank.CALL.index:
@@ -77,7 +82,7 @@ def _split(call: Mapping[str, Any]) -> tuple[ModuleType, Mapping[str, Any]]:
 def encode_call(call: Mapping[str, Any]) -> bytes:
     """The borsh encoding of a chain call given in its JSON form."""
     module, inner = _split(call)
-    body = module.CALL.encode(inner, "call")
+    body: bytes = module.CALL.encode(inner, "call")
     if module is bank:
         return body
     return bytes([MODULE_TAGS[module.NAME]]) + body

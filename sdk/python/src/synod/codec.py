@@ -21,8 +21,8 @@ field name is an error instead of a silently different transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Callable, Optional
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from .borsh import INT_RANGES, BorshError, Reader, Writer
 from .errors import EncodingError
@@ -86,7 +86,7 @@ class Codec:
         """``value`` (JSON form) as borsh."""
         w = Writer()
         self.encode_into(value, w, path)
-        return w.bytes()
+        return w.to_bytes()
 
     def decode(self, data: bytes, path: str = "") -> Any:
         """Exactly one value from ``data`` (trailing bytes refused), in JSON form."""
@@ -126,10 +126,10 @@ class Int(Codec):
         return n
 
     def encode_into(self, value: Any, w: Writer, path: str) -> None:
-        w.int(self.kind, self._value(value, path))
+        w.integer(self.kind, self._value(value, path))
 
     def decode_from(self, r: Reader, path: str) -> Any:
-        n = r.int(self.kind)
+        n = r.integer(self.kind)
         return str(n) if self.as_string else n
 
     def order_key(self, value: Any, path: str) -> Any:
@@ -142,10 +142,10 @@ class Bool(Codec):
     def encode_into(self, value: Any, w: Writer, path: str) -> None:
         if not isinstance(value, bool):
             raise EncodingError(path, f"bool expected, got {value!r}")
-        w.bool(value)
+        w.boolean(value)
 
     def decode_from(self, r: Reader, path: str) -> Any:
-        return r.bool()
+        return r.boolean()
 
 
 class Str(Codec):
@@ -160,7 +160,7 @@ class Str(Codec):
         return r.string()
 
 
-def _bytes_of(value: Any, size: Optional[int], path: str) -> bytes:
+def _bytes_of(value: Any, size: int | None, path: str) -> bytes:
     if isinstance(value, str):
         try:
             return parse_hex(value, size)
@@ -239,7 +239,7 @@ class SetOf(VecOf):
     def decode_from(self, r: Reader, path: str) -> Any:
         items = super().decode_from(r, path)
         keys = [self.item.order_key(x, path) for x in items]
-        if any(a >= b for a, b in zip(keys, keys[1:])):
+        if any(a >= b for a, b in zip(keys, keys[1:], strict=False)):
             raise BorshError("set elements must be strictly ascending")
         return items
 
@@ -345,7 +345,8 @@ class InternallyTagged(_Enum):
 
     def fields_of(self, name: str) -> Struct:
         """The fields of variant ``name``."""
-        return self.variants[self._variant(name, "")][1]
+        fields: Struct = self.variants[self._variant(name, "")][1]
+        return fields
 
 
 class UnitEnum(_Enum):
@@ -368,7 +369,7 @@ class ExternallyTagged(_Enum):
     """serde's default enum form: a unit variant is ``"name"``, another ``{"name": payload}``.
     Variants are ``(name, None)`` for unit, ``(name, codec)`` for a newtype or struct."""
 
-    def __init__(self, *variants: tuple[str, Optional[Codec]]) -> None:
+    def __init__(self, *variants: tuple[str, Codec | None]) -> None:
         super().__init__(variants)
 
     def encode_into(self, value: Any, w: Writer, path: str) -> None:

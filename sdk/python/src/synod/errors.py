@@ -19,7 +19,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 __all__ = [
     "SynodError",
@@ -70,7 +70,7 @@ class TransportError(SynodError):
     connections, 503: too many unfinished bodies), else ``None``.
     """
 
-    def __init__(self, message: str, status: Optional[int] = None) -> None:
+    def __init__(self, message: str, status: int | None = None) -> None:
         self.status = status
         super().__init__(message)
 
@@ -190,11 +190,10 @@ class TransactionFailed(SynodError):
 
     def __init__(self, receipt: Any) -> None:
         self.receipt = receipt
-        self.failure: dict = receipt.failure or {}
+        self.failure: dict[str, Any] = receipt.failure or {}
         super().__init__(
             f"transaction {receipt.tx_hash} was included in block {receipt.height} but its "
-            f"call failed: {self.reason}"
-            + (f"/{self.kind}" if self.kind else "")
+            f"call failed: {self.reason}" + (f"/{self.kind}" if self.kind else "")
         )
 
     @property
@@ -203,7 +202,7 @@ class TransactionFailed(SynodError):
         return str(self.failure.get("reason", "unknown"))
 
     @property
-    def kind(self) -> Optional[str]:
+    def kind(self) -> str | None:
         """The module's failure kind (``"token_not_found"``); ``None`` for bank failures."""
         k = self.failure.get("kind")
         return str(k) if k is not None else None
@@ -222,4 +221,6 @@ class WaitTimeout(SynodError):
 
     def __init__(self, tx_hash: Any, seconds: float) -> None:
         self.tx_hash = tx_hash
-        super().__init__(f"transaction {tx_hash} not finalized within {seconds:g} s (still pending)")
+        super().__init__(
+            f"transaction {tx_hash} not finalized within {seconds:g} s (still pending)"
+        )

@@ -35,17 +35,17 @@ class Keypair:
         self._account = AccountId(bytes(self._signing.verify_key))
 
     @classmethod
-    def from_seed(cls, seed: HexLike) -> "Keypair":
+    def from_seed(cls, seed: HexLike) -> Keypair:
         """The same as ``Keypair(seed)``."""
         return cls(seed)
 
     @classmethod
-    def generate(cls) -> "Keypair":
+    def generate(cls) -> Keypair:
         """A fresh key from the operating system's CSPRNG."""
         return cls(os.urandom(32))
 
     @classmethod
-    def dev(cls, name: str) -> "Keypair":
+    def dev(cls, name: str) -> Keypair:
         """The public development key for ``name`` (case-insensitive), as ``Keypair::dev``."""
         return cls(bytes(tagged_hash("synod/dev-key", name.lower().encode("utf-8"))))
 

@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, Optional, Union
+from typing import Any, Literal
 
 import argon2.exceptions
 import argon2.low_level
@@ -151,7 +152,7 @@ class EncryptedSeed:
         }
 
     @classmethod
-    def from_json(cls, j: Any) -> "EncryptedSeed":
+    def from_json(cls, j: Any) -> EncryptedSeed:
         if not isinstance(j, dict):
             raise ValueError("encrypted must be an object")
         return cls(
@@ -170,8 +171,8 @@ class KeyFile:
     name: str
     kind: KeyKind
     account: AccountId
-    seed: Optional[str] = field(default=None, repr=False)
-    encrypted: Optional[EncryptedSeed] = field(default=None, repr=False)
+    seed: str | None = field(default=None, repr=False)
+    encrypted: EncryptedSeed | None = field(default=None, repr=False)
     no_passphrase: bool = False
 
     def to_json(self) -> dict[str, Any]:
@@ -186,7 +187,7 @@ class KeyFile:
         return j
 
     @classmethod
-    def from_json(cls, j: Any) -> "KeyFile":
+    def from_json(cls, j: Any) -> KeyFile:
         if not isinstance(j, dict):
             raise ValueError("a key file is a JSON object")
         kind = _str(j, "kind")
@@ -262,7 +263,9 @@ def decrypt_seed(enc: EncryptedSeed, account: AccountId, passphrase: str) -> byt
         raise DecryptError() from None
     key = _derive_key(passphrase, salt)
     try:
-        seed = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(ct, bytes(account), nonce, key)
+        seed = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            ct, bytes(account), nonce, key
+        )
     except nacl.exceptions.CryptoError:
         raise DecryptError() from None
     if len(seed) != 32:
@@ -287,13 +290,13 @@ def _valid_name(name: str) -> bool:
     )
 
 
-Passphrase = Union[str, Callable[[], str], None]
+Passphrase = str | Callable[[], str] | None
 
 
 class Keystore:
     """A directory of key files, the CLI's format. Created on first write."""
 
-    def __init__(self, directory: Union[str, os.PathLike[str], None] = None) -> None:
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
         """The keystore at ``directory`` (default: :func:`default_keystore_dir`)."""
         self.dir = Path(directory) if directory is not None else default_keystore_dir()
 
@@ -306,9 +309,7 @@ class Keystore:
             raise BadKeyName(name)
         return self.dir / f"{name}.json"
 
-    def save(
-        self, name: str, kind: KeyKind, key: Keypair, passphrase: Optional[str]
-    ) -> KeyFile:
+    def save(self, name: str, kind: KeyKind, key: Keypair, passphrase: str | None) -> KeyFile:
         """Stores ``key`` under ``name``, never replacing an existing key.
 
         A coldkey is encrypted with ``passphrase``, which must not be empty; ``None`` makes an

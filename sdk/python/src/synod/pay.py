@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Union
+from typing import Any
 
 import httpx
 
@@ -69,7 +70,7 @@ _MAX_HEADER_CHARS = 2 * 1024
 _MAX_HEADER_BYTES = 1024
 
 #: What a payment is made in: ``"native"`` (SYN) or ``{"token": <id>}``.
-Asset = Union[str, Mapping[str, int]]
+Asset = str | Mapping[str, int]
 
 
 class PaymentError(SynodError):
@@ -119,7 +120,7 @@ def request_hash(method: str, path_and_query: str, body: bytes) -> Hash:
     w.string(_ascii_upper(method))
     w.string(path_and_query)
     w.raw(bytes(blake3(bytes(body))))
-    return tagged_hash(REQUEST_TAG, w.bytes())
+    return tagged_hash(REQUEST_TAG, w.to_bytes())
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class Authorization:
         }
 
     @classmethod
-    def from_json(cls, j: Mapping[str, Any]) -> "Authorization":
+    def from_json(cls, j: Mapping[str, Any]) -> Authorization:
         return cls(
             payer=AccountId(j["payer"]),
             signer=AccountId(j["signer"]),
@@ -187,9 +188,9 @@ class Authorization:
         authorization's borsh."""
         w = Writer()
         w.string(chain_id)
-        return tagged_hash(AUTHORIZATION_TAG, w.bytes() + self.encode())
+        return tagged_hash(AUTHORIZATION_TAG, w.to_bytes() + self.encode())
 
-    def sign(self, key: Keypair, chain_id: str) -> "SignedAuthorization":
+    def sign(self, key: Keypair, chain_id: str) -> SignedAuthorization:
         """Signs with ``key``, which must be the authorization's ``signer``."""
         if key.account != self.signer:
             raise ValueError(f"key {key.account} is not the signer {self.signer}")
@@ -212,7 +213,7 @@ class SignedAuthorization:
         return self.encode().hex()
 
     @classmethod
-    def from_header(cls, value: str) -> "SignedAuthorization":
+    def from_header(cls, value: str) -> SignedAuthorization:
         """Reads an ``X-Payment`` value, with the service's limits (2 KiB of hex, 1 KiB)."""
         if len(value) > _MAX_HEADER_CHARS:
             raise EncodingError("x-payment", "header longer than 2 KiB")
@@ -242,12 +243,12 @@ class PaymentRequirements:
     request_hash: Hash
     height: int
     valid_for_blocks: int
-    error: Optional[str]
-    message: Optional[str]
+    error: str | None
+    message: str | None
     raw: dict[str, Any] = field(repr=False, compare=False)
 
     @classmethod
-    def from_json(cls, j: Any) -> "PaymentRequirements":
+    def from_json(cls, j: Any) -> PaymentRequirements:
         """Parses the body; :class:`BadRequirements` if anything is missing or malformed."""
         try:
             return cls(
@@ -268,7 +269,9 @@ class PaymentRequirements:
                 raw=dict(j),
             )
         except (KeyError, TypeError, ValueError) as e:
-            raise BadRequirements(f"the service's payment requirements are unusable: {e!r}") from None
+            raise BadRequirements(
+                f"the service's payment requirements are unusable: {e!r}"
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -278,11 +281,16 @@ class PaymentResponse:
     nonce: Hash
     amount: int
     status: str
-    tx: Optional[Hash]
+    tx: Hash | None
 
     @classmethod
-    def from_json(cls, j: Any) -> "PaymentResponse":
-        return cls(Hash(j["nonce"]), int(j["amount"]), str(j["status"]), Hash(j["tx"]) if j.get("tx") else None)
+    def from_json(cls, j: Any) -> PaymentResponse:
+        return cls(
+            Hash(j["nonce"]),
+            int(j["amount"]),
+            str(j["status"]),
+            Hash(j["tx"]) if j.get("tx") else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -293,8 +301,8 @@ class PaidResponse:
     status: int
     content: bytes
     headers: httpx.Headers
-    payment: Optional[PaymentResponse]
-    requirements: Optional[PaymentRequirements]
+    payment: PaymentResponse | None
+    requirements: PaymentRequirements | None
 
     def json(self) -> Any:
         """The body as JSON."""
@@ -312,11 +320,11 @@ class PayClient:
         self,
         key: Keypair,
         *,
-        payer: Optional[HexLike] = None,
-        max_price: Optional[int] = None,
-        expect_chain: Optional[str] = None,
+        payer: HexLike | None = None,
+        max_price: int | None = None,
+        expect_chain: str | None = None,
         timeout: float = 60.0,
-        http: Optional[httpx.Client] = None,
+        http: httpx.Client | None = None,
     ) -> None:
         self.key = key
         self.payer = AccountId(payer) if payer is not None else key.account
@@ -330,7 +338,7 @@ class PayClient:
         if self._own_http:
             self._http.close()
 
-    def __enter__(self) -> "PayClient":
+    def __enter__(self) -> PayClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -358,7 +366,7 @@ class PayClient:
         url: str,
         *,
         content: bytes = b"",
-        headers: Optional[Mapping[str, str]] = None,
+        headers: Mapping[str, str] | None = None,
     ) -> PaidResponse:
         """Makes the request; on 402 pays (within the limits) and retries once.
 
@@ -403,8 +411,8 @@ class PayClient:
         method: str,
         url: httpx.URL,
         content: bytes,
-        headers: Optional[Mapping[str, str]],
-        payment: Optional[str],
+        headers: Mapping[str, str] | None,
+        payment: str | None,
     ) -> httpx.Response:
         h = dict(headers or {})
         if payment is not None:
@@ -422,14 +430,16 @@ def _json_body(r: httpx.Response) -> Any:
         raise BadRequirements(f"the 402 answer is not JSON: {e}") from None
 
 
-def _finish(r: httpx.Response, req: Optional[PaymentRequirements]) -> PaidResponse:
+def _finish(r: httpx.Response, req: PaymentRequirements | None) -> PaidResponse:
     payment = None
     header = r.headers.get(PAYMENT_RESPONSE_HEADER)
     if header is not None:
         try:
             payment = PaymentResponse.from_json(json.loads(header))
         except (ValueError, KeyError, TypeError) as e:
-            raise PaymentError(f"the service's {PAYMENT_RESPONSE_HEADER} is malformed: {e!r}") from None
+            raise PaymentError(
+                f"the service's {PAYMENT_RESPONSE_HEADER} is malformed: {e!r}"
+            ) from None
     return PaidResponse(r.status_code, r.content, r.headers, payment, req)
 
 
@@ -439,10 +449,10 @@ def fetch(
     key: Keypair,
     *,
     content: bytes = b"",
-    headers: Optional[Mapping[str, str]] = None,
-    payer: Optional[HexLike] = None,
-    max_price: Optional[int] = None,
-    expect_chain: Optional[str] = None,
+    headers: Mapping[str, str] | None = None,
+    payer: HexLike | None = None,
+    max_price: int | None = None,
+    expect_chain: str | None = None,
     timeout: float = 60.0,
 ) -> PaidResponse:
     """One paid request with a throwaway :class:`PayClient` (see :meth:`PayClient.request`)."""

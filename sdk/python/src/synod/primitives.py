@@ -9,7 +9,7 @@ separated BLAKE3 used for every kind of object.
 from __future__ import annotations
 
 import string
-from typing import Type, TypeVar, Union
+from typing import TypeVar
 
 import blake3 as _blake3
 
@@ -34,7 +34,7 @@ SYMBOL = "SYN"
 #: Decimal places of the native token.
 DECIMALS = 9
 #: Base units in one SYN.
-UNIT = 10**DECIMALS
+UNIT: int = 10**DECIMALS
 #: Hard cap on the native supply: 21 million SYN, in base units.
 MAX_SUPPLY = 21_000_000 * UNIT
 
@@ -43,7 +43,7 @@ _HEX = frozenset(string.hexdigits)
 F = TypeVar("F", bound="_Fixed")
 
 #: Anything accepted where fixed-size bytes are expected: the bytes themselves or their hex.
-HexLike = Union[str, bytes, bytearray, memoryview]
+HexLike = str | bytes | bytearray | memoryview
 
 
 def parse_hex(text: str, size: int | None = None) -> bytes:
@@ -69,7 +69,7 @@ class _Fixed(bytes):
 
     SIZE = 0
 
-    def __new__(cls: Type[F], value: HexLike) -> F:
+    def __new__(cls: type[F], value: HexLike) -> F:
         if isinstance(value, str):
             data = parse_hex(value, cls.SIZE)
         elif isinstance(value, (bytes, bytearray, memoryview)):
@@ -81,7 +81,7 @@ class _Fixed(bytes):
         return super().__new__(cls, data)
 
     @classmethod
-    def from_hex(cls: Type[F], text: str) -> F:
+    def from_hex(cls: type[F], text: str) -> F:
         """Parses ``0x``-optional hex of exactly the right length."""
         return cls(parse_hex(text, cls.SIZE))
 
@@ -153,4 +153,3 @@ def parse_amount(text: str) -> int:
 def format_amount(base_units: int) -> str:
     """Base units as SYN with all 9 decimals: ``1500000001`` → ``"1.500000001 SYN"``."""
     return f"{base_units // UNIT}.{base_units % UNIT:09d} {SYMBOL}"
-

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import itertools
 import time
-from typing import Any, Mapping, Optional, Sequence, Union
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import httpx
 
@@ -56,7 +57,7 @@ __all__ = ["Client", "Namespace", "DEFAULT_URL", "BlockId"]
 DEFAULT_URL = "http://127.0.0.1:9944"
 
 #: A block by height, ``0x`` hash, ``"latest"`` or ``"finalized"``.
-BlockId = Union[int, str, Hash]
+BlockId = int | str | Hash
 
 _TX_REJECTED = 1001
 _NOT_FOUND = 1002
@@ -83,7 +84,7 @@ class Namespace:
     """A module's JSON-RPC methods: ``ns.by_symbol("SN7")`` calls ``<module>_bySymbol``
     with positional parameters (snake_case attribute names become the methods' camelCase)."""
 
-    def __init__(self, client: "Client", name: str) -> None:
+    def __init__(self, client: Client, name: str) -> None:
         self._client = client
         self._name = name
 
@@ -109,7 +110,7 @@ class Client:
         url: str = DEFAULT_URL,
         *,
         timeout: float = 30.0,
-        http: Optional[httpx.Client] = None,
+        http: httpx.Client | None = None,
     ) -> None:
         """``url`` of the node's RPC; ``http`` an :class:`httpx.Client` to use instead of one
         of our own (then :meth:`close` leaves it open)."""
@@ -123,7 +124,7 @@ class Client:
         if self._own_http:
             self._http.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -134,14 +135,19 @@ class Client:
 
     # ---- raw JSON-RPC ------------------------------------------------------------------
 
-    def request(self, method: str, params: Optional[Sequence[Any]] = None) -> Any:
+    def request(self, method: str, params: Sequence[Any] | None = None) -> Any:
         """Calls ``method`` with positional ``params``; returns its ``result``.
 
         Raises :class:`~synod.errors.TransportError` when there is no JSON-RPC answer, and
         :class:`~synod.errors.RpcError` (or a subclass) for an error answer.
         """
         rid = next(self._ids)
-        body = {"jsonrpc": "2.0", "id": rid, "method": method, "params": _jsonable(list(params or []))}
+        body = {
+            "jsonrpc": "2.0",
+            "id": rid,
+            "method": method,
+            "params": _jsonable(list(params or [])),
+        }
         try:
             resp = self._http.post(self.url, json=body)
         except httpx.HTTPError as e:
@@ -156,7 +162,9 @@ class Client:
         except ValueError as e:
             raise TransportError(f"{method}: the answer is not JSON: {e}") from e
         if not isinstance(answer, dict) or answer.get("id") != rid:
-            raise TransportError(f"{method}: not a JSON-RPC answer to this request: {answer!r:.200}")
+            raise TransportError(
+                f"{method}: not a JSON-RPC answer to this request: {answer!r:.200}"
+            )
         if "error" in answer:
             raise _rpc_error(method, answer["error"])
         if "result" not in answer:
@@ -174,41 +182,45 @@ class Client:
 
     # ---- synod_* -----------------------------------------------------------------------
 
-    def submit_transaction(self, tx: Union[SignedTransaction, bytes, str]) -> Hash:
+    def submit_transaction(self, tx: SignedTransaction | bytes | str) -> Hash:
         """Submits one signed transaction; returns its hash, or raises
         :class:`~synod.errors.TransactionRejected` with the node's kind."""
         return Hash(self.request("synod_submitTransaction", [_tx_hex(tx)]))
 
     def submit_transactions(
-        self, txs: Sequence[Union[SignedTransaction, bytes, str]]
-    ) -> list[Union[Hash, TransactionRejected]]:
+        self, txs: Sequence[SignedTransaction | bytes | str]
+    ) -> list[Hash | TransactionRejected]:
         """Submits many transactions; one result per transaction, in order: its hash, or the
         :class:`~synod.errors.TransactionRejected` (not raised) that refused it."""
         results = self.request("synod_submitTransactions", [[_tx_hex(t) for t in txs]])
-        out: list[Union[Hash, TransactionRejected]] = []
+        out: list[Hash | TransactionRejected] = []
         for r in results:
             if r["result"] == "accepted":
                 out.append(Hash(r["hash"]))
             else:
                 kind = r["kind"]
-                out.append(rejection_class(kind)(_TX_REJECTED, r["message"], kind, "synod_submitTransactions"))
+                out.append(
+                    rejection_class(kind)(
+                        _TX_REJECTED, r["message"], kind, "synod_submitTransactions"
+                    )
+                )
         return out
 
     def transaction_status(self, tx_hash: HexLike) -> TxStatus:
         """Pending in the pool, finalized (with its receipt), or unknown."""
         return TxStatus.from_json(self.request("synod_transactionStatus", [Hash(tx_hash)]))
 
-    def get_receipt(self, tx_hash: HexLike) -> Optional[Receipt]:
+    def get_receipt(self, tx_hash: HexLike) -> Receipt | None:
         """A finalized transaction's receipt, or ``None``."""
         r = self.request("synod_getReceipt", [Hash(tx_hash)])
         return Receipt.from_json(r) if r is not None else None
 
-    def get_block(self, block: BlockId = "latest") -> Optional[Block]:
+    def get_block(self, block: BlockId = "latest") -> Block | None:
         """A block by height, hash, ``"latest"`` or ``"finalized"``; ``None`` if unknown."""
         r = self.request("synod_getBlock", [block])
         return Block.from_json(r) if r is not None else None
 
-    def get_finalized_header(self, height: int) -> Optional[FinalizedHeader]:
+    def get_finalized_header(self, height: int) -> FinalizedHeader | None:
         """A finalized header with its finality certificate, or ``None``."""
         r = self.request("synod_getFinalizedHeader", [height])
         return FinalizedHeader.from_json(r) if r is not None else None
@@ -217,7 +229,7 @@ class Client:
         """The newest finalized and executed heights."""
         return Heads.from_json(self.request("synod_heads"))
 
-    def get_account(self, account: HexLike, height: Optional[int] = None) -> Account:
+    def get_account(self, account: HexLike, height: int | None = None) -> Account:
         """An account's balance and nonce at the finalized head, or at ``height``."""
         return Account.from_json(self.request("synod_getAccount", [AccountId(account), height]))
 
@@ -227,7 +239,7 @@ class Client:
         return n
 
     def get_state_value(
-        self, key: Union[bytes, str], height: Optional[int] = None, prove: bool = False
+        self, key: bytes | str, height: int | None = None, prove: bool = False
     ) -> StateValue:
         """A raw state value (and, with ``prove``, its proof and finality certificate)."""
         key_hex = key if isinstance(key, str) else bytes(key).hex()
@@ -252,9 +264,9 @@ class Client:
         call: Mapping[str, Any],
         signer: Keypair,
         *,
-        nonce: Optional[int] = None,
-        fee: Optional[int] = None,
-        info: Optional[ChainInfo] = None,
+        nonce: int | None = None,
+        fee: int | None = None,
+        info: ChainInfo | None = None,
     ) -> SignedTransaction:
         """Signs ``call`` (JSON form) by ``signer`` for this node's chain.
 
@@ -277,8 +289,8 @@ class Client:
         *,
         check: bool = True,
         timeout: float = 60.0,
-        nonce: Optional[int] = None,
-        fee: Optional[int] = None,
+        nonce: int | None = None,
+        fee: int | None = None,
     ) -> Receipt:
         """Builds, signs and submits ``call``, then waits for its finalized receipt.
 
@@ -298,8 +310,8 @@ class Client:
         call: Mapping[str, Any],
         signer: Keypair,
         *,
-        nonce: Optional[int] = None,
-        fee: Optional[int] = None,
+        nonce: int | None = None,
+        fee: int | None = None,
     ) -> Hash:
         """Builds, signs and submits ``call``; returns the transaction hash once admitted."""
         return self.submit_transaction(self.build(call, signer, nonce=nonce, fee=fee))
@@ -326,7 +338,7 @@ class Client:
             time.sleep(poll)
 
 
-def _tx_hex(tx: Union[SignedTransaction, bytes, str]) -> str:
+def _tx_hex(tx: SignedTransaction | bytes | str) -> str:
     if isinstance(tx, SignedTransaction):
         return tx.hex()
     if isinstance(tx, (bytes, bytearray)):

@@ -10,8 +10,9 @@ As ``crates/chain/primitives/src/tx.rs``: on the wire a transaction is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 
 from .borsh import BorshError, Reader, Writer
 from .calls import call_weight, decode_call, encode_call
@@ -66,7 +67,7 @@ class Transaction:
         """``borsh(Transaction)``."""
         w = Writer()
         self._write(w)
-        return w.bytes()
+        return w.to_bytes()
 
     def _write(self, w: Writer) -> None:
         if len(self.chain_id.encode("utf-8")) > MAX_CHAIN_ID_LEN:
@@ -84,13 +85,13 @@ class Transaction:
         """The bytes the sender signs: ``b"synod/tx/v1" ‖ genesis hash ‖ borsh(self)``."""
         return _SIGNING_TAG + bytes(Hash(genesis_hash)) + self.encode()
 
-    def sign(self, key: Keypair, genesis_hash: HexLike) -> "SignedTransaction":
+    def sign(self, key: Keypair, genesis_hash: HexLike) -> SignedTransaction:
         """Signs with ``key``, which must be the sender's (refused otherwise)."""
         if key.account != self.sender:
             raise ValueError(f"key {key.account} is not the sender {self.sender}")
         return SignedTransaction(self, key.sign(self.signing_payload(genesis_hash)))
 
-    def with_fee(self, fee: int) -> "Transaction":
+    def with_fee(self, fee: int) -> Transaction:
         """A copy with another fee."""
         return replace(self, fee=fee)
 
@@ -126,7 +127,7 @@ class SignedTransaction:
         return tagged_hash("synod/tx", self.encode())
 
     @classmethod
-    def decode(cls, data: bytes | str) -> "SignedTransaction":
+    def decode(cls, data: bytes | str) -> SignedTransaction:
         """Reads wire bytes (or their hex), with the chain's limits: at most
         :data:`MAX_TX_SIZE` bytes, a chain id of at most :data:`MAX_CHAIN_ID_LEN`, no trailing
         bytes."""

@@ -8,10 +8,10 @@ calls stay in the chain's JSON form (dicts), exactly as the node prints them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
-from .tx import FeeSchedule
 from .primitives import AccountId, Hash
+from .tx import FeeSchedule
 
 __all__ = [
     "ChainInfo",
@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-def _opt_bytes(v: Optional[str]) -> Optional[bytes]:
+def _opt_bytes(v: str | None) -> bytes | None:
     if v is None:
         return None
     return bytes.fromhex(v[2:] if v.startswith("0x") else v)
@@ -55,7 +55,7 @@ class ChainInfo:
         return FeeSchedule(self.fee_per_byte, self.fee_per_weight)
 
     @classmethod
-    def from_json(cls, j: dict[str, Any]) -> "ChainInfo":
+    def from_json(cls, j: dict[str, Any]) -> ChainInfo:
         return cls(
             chain_id=j["chain_id"],
             genesis_hash=Hash(j["genesis_hash"]),
@@ -79,7 +79,7 @@ class Heads:
     latest_height: int
 
     @classmethod
-    def from_json(cls, j: dict[str, Any]) -> "Heads":
+    def from_json(cls, j: dict[str, Any]) -> Heads:
         return cls(j["finalized_height"], Hash(j["finalized_hash"]), j["latest_height"])
 
 
@@ -91,10 +91,10 @@ class Account:
     balance: int
     nonce: int
     height: int
-    hotkey_owner: Optional[AccountId]
+    hotkey_owner: AccountId | None
 
     @classmethod
-    def from_json(cls, j: dict[str, Any]) -> "Account":
+    def from_json(cls, j: dict[str, Any]) -> Account:
         owner = j.get("hotkey_owner")
         return cls(
             AccountId(j["account"]),
@@ -118,7 +118,7 @@ class Header:
     state_root: Hash
 
     @classmethod
-    def from_json(cls, j: dict[str, Any]) -> "Header":
+    def from_json(cls, j: dict[str, Any]) -> Header:
         return cls(
             j["height"],
             Hash(j["parent"]),
@@ -141,7 +141,7 @@ class TxInfo:
     call: dict[str, Any]
 
     @classmethod
-    def from_json(cls, j: dict[str, Any]) -> "TxInfo":
+    def from_json(cls, j: dict[str, Any]) -> TxInfo:
         return cls(Hash(j["hash"]), AccountId(j["sender"]), j["nonce"], j["fee"], j["call"])
 
 
@@ -154,7 +154,7 @@ class Block:
     transactions: list[TxInfo]
 
     @classmethod
-    def from_json(cls, j: dict[str, Any]) -> "Block":
+    def from_json(cls, j: dict[str, Any]) -> Block:
         return cls(
             Hash(j["hash"]),
             Header.from_json(j["header"]),
@@ -182,11 +182,11 @@ class Receipt:
         return self.outcome.get("status") == "success"
 
     @property
-    def failure(self) -> Optional[dict[str, Any]]:
+    def failure(self) -> dict[str, Any] | None:
         """The failure JSON when the call failed, else ``None``."""
         return self.outcome.get("failure") if not self.succeeded else None
 
-    def events_of(self, type_: str, name: Optional[str] = None) -> list[dict[str, Any]]:
+    def events_of(self, type_: str, name: str | None = None) -> list[dict[str, Any]]:
         """The events of one module (``type_``: ``"tokens"``, or a bank event such as
         ``"transfer"``), optionally only those named ``name`` (their ``event`` field)."""
         return [
@@ -196,7 +196,7 @@ class Receipt:
         ]
 
     @classmethod
-    def from_json(cls, j: dict[str, Any]) -> "Receipt":
+    def from_json(cls, j: dict[str, Any]) -> Receipt:
         return cls(
             Hash(j["tx_hash"]),
             j["height"],
@@ -214,10 +214,10 @@ class TxStatus:
     """Where a transaction is (``synod_transactionStatus``)."""
 
     status: Literal["pending", "finalized", "unknown"]
-    receipt: Optional[Receipt] = None
+    receipt: Receipt | None = None
 
     @classmethod
-    def from_json(cls, j: dict[str, Any]) -> "TxStatus":
+    def from_json(cls, j: dict[str, Any]) -> TxStatus:
         status = j["status"]
         if status not in ("pending", "finalized", "unknown"):
             raise ValueError(f"unknown transaction status {status!r}")
@@ -231,14 +231,14 @@ class StateValue:
     (``synod_getStateValue``)."""
 
     key: bytes
-    value: Optional[bytes]
+    value: bytes | None
     height: int
     header: Header
-    proof: Optional[bytes]
-    finalization: Optional[bytes]
+    proof: bytes | None
+    finalization: bytes | None
 
     @classmethod
-    def from_json(cls, j: dict[str, Any]) -> "StateValue":
+    def from_json(cls, j: dict[str, Any]) -> StateValue:
         return cls(
             _opt_bytes(j["key"]) or b"",
             _opt_bytes(j.get("value")),
@@ -255,11 +255,13 @@ class FinalizedHeader:
 
     hash: Hash
     header: Header
-    finalization: Optional[bytes]
+    finalization: bytes | None
 
     @classmethod
-    def from_json(cls, j: dict[str, Any]) -> "FinalizedHeader":
-        return cls(Hash(j["hash"]), Header.from_json(j["header"]), _opt_bytes(j.get("finalization")))
+    def from_json(cls, j: dict[str, Any]) -> FinalizedHeader:
+        return cls(
+            Hash(j["hash"]), Header.from_json(j["header"]), _opt_bytes(j.get("finalization"))
+        )
 
 
 @dataclass(frozen=True)
@@ -271,5 +273,5 @@ class TxEvents:
     events: list[dict[str, Any]]
 
     @classmethod
-    def from_json(cls, j: dict[str, Any]) -> "TxEvents":
+    def from_json(cls, j: dict[str, Any]) -> TxEvents:
         return cls(j["height"], Hash(j["tx_hash"]), j["events"])

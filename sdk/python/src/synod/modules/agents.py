@@ -8,7 +8,8 @@ one-way payment channels.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..codec import (
     ACCOUNT,

@@ -4,7 +4,8 @@ challenges and juries."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..codec import (
     ACCOUNT,

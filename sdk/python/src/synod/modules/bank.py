@@ -6,7 +6,8 @@ At the chain level the bank's calls are written flat (tags 0 and 1) and their JS
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..borsh import Writer
 from ..codec import ACCOUNT, SIGNATURE, U64, InternallyTagged, Struct
@@ -38,7 +39,7 @@ def hotkey_binding_message(chain_id: str, coldkey: HexLike) -> bytes:
     w.raw(b"synod/bind-hotkey/v1")
     w.string(chain_id)
     w.raw(bytes(AccountId(coldkey)))
-    return w.bytes()
+    return w.to_bytes()
 
 
 def bind_hotkey(chain_id: str, coldkey: HexLike, hotkey: Keypair) -> dict[str, Any]:

@@ -3,7 +3,8 @@ batched settlement of signed authorizations (the chain side of HTTP 402)."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..codec import (
     ACCOUNT,
@@ -14,9 +15,9 @@ from ..codec import (
     U32,
     U64,
     U128_STRING,
+    InternallyTagged,
     OptionOf,
     Struct,
-    InternallyTagged,
     UnitEnum,
     VecOf,
 )
@@ -78,7 +79,9 @@ _U64_MAX = (1 << 64) - 1
 def weight(call: Mapping[str, Any]) -> int:
     """``PaymentCall::weight`` (saturating, as in Rust)."""
     if call["call"] == "settle":
-        per_item = min(_U64_MAX, SETTLE_ITEM_WEIGHT + WEIGHT_PER_WORK_UNIT * int(call["work_bound"]))
+        per_item = min(
+            _U64_MAX, SETTLE_ITEM_WEIGHT + WEIGHT_PER_WORK_UNIT * int(call["work_bound"])
+        )
         return min(_U64_MAX, 2_000 + per_item * len(call["items"]))
     spec = call["spec"]
     return min(_U64_MAX, 10_000 + (len(spec["endpoints"]) + len(spec["uses"])) * 500)

@@ -3,7 +3,8 @@ weights with commit–reveal, axons, staking with limit orders."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..borsh import Writer
 from ..codec import (
@@ -190,9 +191,9 @@ def weights_commit_hash(
     ``borsh((hotkey, netuid, uids, values, salt, version_key))``."""
     w = Writer()
     w.raw(bytes(AccountId(hotkey)))
-    w.int("u16", netuid)
-    w.vec(uids, lambda u: w.int("u16", u))
-    w.vec(values, lambda v: w.int("u16", v))
+    w.integer("u16", netuid)
+    w.vec(uids, lambda u: w.integer("u16", u))
+    w.vec(values, lambda v: w.integer("u16", v))
     w.bytes_vec(bytes(salt))
     w.u64(version_key)
-    return tagged_hash("synod/weights-commit/v1", w.bytes())
+    return tagged_hash("synod/weights-commit/v1", w.to_bytes())

@@ -3,7 +3,8 @@ caps, allowances, burns, emission schedules, vesting and timelocked admin action
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..codec import (
     ACCOUNT,

@@ -3,7 +3,8 @@ withdraw, report an equivocation."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..codec import HEX_BYTES, U64, InternallyTagged, Struct
 from ..primitives import parse_hex
