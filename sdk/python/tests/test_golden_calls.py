@@ -95,3 +95,10 @@ def test_execute_pays_for_its_inner_call() -> None:
     assert call_weight({"type": "agents", "call": "execute", "inner": "0x000102ff"}) == 4_000
     nested = {"type": "agents", "call": "execute", "inner": "0x" + encode_call(execute).hex()}
     assert call_weight(nested) == 4_000 + 4_000 + 5_000
+
+
+def test_intent_hash_is_the_one_the_golden_session_names() -> None:
+    from synod.modules.agents import intent_hash
+
+    calls = {g.name: g.json for g in golden(module_golden("agents")) if g.name.startswith("call/")}
+    assert intent_hash(calls["call/2"]["intent"]).hex0x == calls["call/4"]["scope"]["intent_hash"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..borsh import Writer
 from ..codec import (
     ACCOUNT,
     HASH,
@@ -27,6 +28,8 @@ from ..codec import (
     SetOf,
     Struct,
 )
+from ..keys import Keypair
+from ..primitives import AccountId, Hash, HexLike, tagged_hash
 
 NAME = "agents"
 
@@ -153,3 +156,47 @@ _WEIGHTS = {
 def weight(call: Mapping[str, Any]) -> int:
     """``AgentCall::weight`` (without the inner call of ``execute``)."""
     return _WEIGHTS[call["call"]]
+
+
+#: Domain tag of an intent's hash.
+INTENT_HASH_TAG = "synod/agents/intent/v1"
+
+#: The call kinds an intent or session may allow.
+CALL_KINDS = {"transfer": 1, "token_transfer": 2, "asset_pay": 3, "service_pay": 4}
+
+
+def agent_binding_message(chain_id: str, user: HexLike, name: str) -> bytes:
+    """What an agent key signs to consent to being ``user``'s agent ``name`` on ``chain_id``:
+    ``b"synod/agent-binding/v1" ‖ borsh(chain_id) ‖ user ‖ borsh(name)``."""
+    w = Writer()
+    w.raw(b"synod/agent-binding/v1")
+    w.string(chain_id)
+    w.raw(bytes(AccountId(user)))
+    w.string(name)
+    return w.to_bytes()
+
+
+def register_agent(chain_id: str, user: HexLike, agent: Keypair, name: str) -> dict[str, Any]:
+    """The call (sent by ``user``) registering ``agent`` as its agent ``name``, with the agent
+    key's consent."""
+    proof = agent.sign(agent_binding_message(chain_id, user, name))
+    return {
+        "type": NAME,
+        "call": "register_agent",
+        "agent": agent.account.hex0x,
+        "name": name,
+        "proof": proof.hex0x,
+    }
+
+
+def intent_hash(intent: Mapping[str, Any]) -> Hash:
+    """``Intent::hash``: tagged BLAKE3 of the intent's borsh (what sessions and
+    ``revoke_intent`` name)."""
+    return tagged_hash(INTENT_HASH_TAG, INTENT.encode(intent, "intent"))
+
+
+def execute(inner: Mapping[str, Any]) -> dict[str, Any]:
+    """The call a session key sends to make ``inner`` (a chain call) on its user's behalf."""
+    from ..calls import encode_call  # the chain's Call is built over this module
+
+    return {"type": NAME, "call": "execute", "inner": "0x" + encode_call(inner).hex()}
