@@ -1,8 +1,13 @@
-"""The node as a second oracle: nested variants the golden files do not pin (every deal
-action, every attribution method, asset kind, relation, licence kind and verdict, absent
-options) are encoded here, submitted, included (most of them fail on chain: nothing they name
-exists), and the block the node serves shows each call as Rust decoded it. That JSON must be
-the call this SDK meant."""
+"""The node as a second oracle.
+
+- Decoding: nested variants the golden files do not pin (every deal action, every attribution
+  method, asset kind, relation, licence kind and verdict, absent options) are encoded here,
+  submitted, included (most of them fail on chain: nothing they name exists), and the block the
+  node serves shows each call as Rust decoded it. That JSON must be the call this SDK meant.
+- Weights: for every golden call vector, a transaction offering the fee computed here minus one
+  is refused with ``fee_too_low``, and one offering exactly that fee passes the fee check (it is
+  then refused for its stale nonce, so nothing is admitted): the fee, so the weight, is exact.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ from typing import Any
 
 import pytest
 
-from synod import Client, Keypair
-from synod.calls import decode_call, encode_call
-from synod.errors import RpcError
+from synod import Client, Keypair, calls
+from synod.calls import MODULE_TAGS, decode_call, encode_call
+from synod.errors import FeeTooLow, RpcError, StaleNonce, TransactionRejected
+
+from conftest import RUNTIME_GOLDEN, golden, module_golden
 
 pytestmark = pytest.mark.devnet
 
@@ -199,3 +206,35 @@ def test_a_deal_refused_for_invalid_terms_has_a_receipt(client: Client) -> None:
     receipt = client.wait_for_receipt(tx_hash)
     assert receipt.failure is not None
     assert receipt.failure["refusal"]["kind"] == "invalid_terms"
+
+
+def _golden_chain_calls() -> list[dict[str, Any]]:
+    out = [g.json for g in golden(RUNTIME_GOLDEN) if g.name.startswith("call/")]
+    for module in ("tokens", "agents", "assets", "payments"):
+        out += [
+            {"type": module, **g.json}
+            for g in golden(module_golden(module))
+            if g.name.startswith("call/")
+        ]
+    return out
+
+
+def test_the_fee_of_every_golden_call_is_exactly_the_nodes_minimum(client: Client) -> None:
+    sender = Keypair.dev("bob")
+    if client.next_nonce(sender.account) == 0:
+        client.submit(calls.transfer(Keypair.dev("alice").account, 1), sender)
+    info = client.chain_info()
+    golden_calls = _golden_chain_calls()
+    assert {c["type"] for c in golden_calls} >= set(MODULE_TAGS) | {"transfer", "bind_hotkey"}
+    for call in golden_calls:
+        exact = client.build(call, sender, nonce=0, info=info)
+        low = client.build(call, sender, nonce=0, fee=exact.tx.fee - 1, info=info)
+        with pytest.raises(FeeTooLow):
+            client.submit_transaction(low)
+        with pytest.raises(TransactionRejected) as e:
+            client.submit_transaction(exact)
+        # Past the fee check: refused for its nonce, or (a session's execute) by the session
+        # rules, which run before the nonce rules.
+        assert not isinstance(e.value, FeeTooLow), call
+        if call.get("call") != "execute":
+            assert isinstance(e.value, StaleNonce), (call, e.value.kind)
