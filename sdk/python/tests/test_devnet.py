@@ -22,7 +22,7 @@ from synod.errors import (
     TransactionFailed,
     TransactionRejected,
 )
-from synod.pay import PayClient, PaymentRefused, PriceAboveLimit, WrongChain
+from synod.pay import PayClient, PaymentRefused, PriceAboveLimit, WrongChain, fetch
 from synod.primitives import UNIT
 
 from conftest import Devnet, free_port
@@ -237,13 +237,16 @@ def test_paid_call(client: Client, paid_service: str) -> None:
             assert r.status == 200 and r.content == body
             assert r.requirements is not None and r.requirements.price == 10
             assert r.payment is not None and r.payment.amount == 10
+    once = fetch("post", f"{paid_service}/v1/echo?n=3", payer, content=b"third", max_price=10)
+    assert once.status == 200 and once.content == b"third"
+    assert once.payment is not None and once.payment.status in ("queued", "settled")
     with PayClient(payer, max_price=9) as cheap, pytest.raises(PriceAboveLimit):
         cheap.post(f"{paid_service}/v1/echo", b"x")
     with PayClient(payer, expect_chain="another-chain") as other, pytest.raises(WrongChain):
         other.post(f"{paid_service}/v1/echo", b"x")
-    # The service settles in batches on chain: the payer ends up exactly 20 base units poorer.
+    # The service settles in batches on chain: the payer ends up exactly 30 base units poorer.
     deadline = time.monotonic() + 60
-    while client.balance(payer.account) != UNIT - 20:
+    while client.balance(payer.account) != UNIT - 30:
         assert time.monotonic() < deadline, f"not settled: {client.balance(payer.account)}"
         time.sleep(0.5)
 

@@ -21,7 +21,7 @@ field name is an error instead of a silently different transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .borsh import INT_RANGES, BorshError, Reader, Writer
@@ -448,5 +448,3 @@ HASH = FixedBytes(32)
 SIGNATURE = FixedBytes(64)
 HEX_BYTES = HexBytes()
 
-#: Type of a module's weight function: its call (JSON form) → weight units.
-WeightFn = Callable[[Mapping[str, Any]], int]
