@@ -1,0 +1,80 @@
+"""Synod's Python SDK: keys and the CLI's keystore, the chain's borsh encoding written in
+Python, signed transactions, a typed JSON-RPC client, and pay-per-call over HTTP 402.
+
+>>> from synod import Client, Keypair, calls
+>>> alice, bob = Keypair.dev("alice"), Keypair.dev("bob")
+>>> with Client("http://127.0.0.1:9944") as node:            # doctest: +SKIP
+...     receipt = node.submit(calls.transfer(bob.account, 1_500_000_000), alice)
+...     print(receipt.height, node.balance(bob.account))
+"""
+
+from . import calls, codec, errors, keystore, modules, pay
+from .calls import call_weight, decode_call, encode_call
+from .errors import (
+    EncodingError,
+    RpcError,
+    SynodError,
+    TransactionDropped,
+    TransactionFailed,
+    TransactionRejected,
+    TransportError,
+    WaitTimeout,
+)
+from .keys import DEV_ACCOUNT_NAMES, Keypair, verify
+from .keystore import Keystore
+from .pay import PayClient
+from .primitives import (
+    DECIMALS,
+    SYMBOL,
+    UNIT,
+    AccountId,
+    Hash,
+    Signature,
+    format_amount,
+    parse_amount,
+    tagged_hash,
+)
+from .rpc import Client
+from .tx import FeeSchedule, SignedTransaction, Transaction
+from .types import Receipt
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AccountId",
+    "Client",
+    "DECIMALS",
+    "DEV_ACCOUNT_NAMES",
+    "EncodingError",
+    "FeeSchedule",
+    "Hash",
+    "Keypair",
+    "Keystore",
+    "PayClient",
+    "Receipt",
+    "RpcError",
+    "SYMBOL",
+    "Signature",
+    "SignedTransaction",
+    "SynodError",
+    "Transaction",
+    "TransactionDropped",
+    "TransactionFailed",
+    "TransactionRejected",
+    "TransportError",
+    "UNIT",
+    "WaitTimeout",
+    "call_weight",
+    "calls",
+    "codec",
+    "decode_call",
+    "encode_call",
+    "errors",
+    "format_amount",
+    "keystore",
+    "modules",
+    "parse_amount",
+    "pay",
+    "tagged_hash",
+    "verify",
+]

@@ -1,0 +1,226 @@
+"""Every exception the SDK raises, under :class:`SynodError`.
+
+::
+
+    SynodError
+    ├── EncodingError            a value that cannot be encoded, bytes that cannot be decoded
+    ├── KeystoreError            (see synod.keystore for its subclasses)
+    ├── TransportError           the node could not be reached or answered over HTTP with an error
+    ├── RpcError                 a JSON-RPC error answer (code, message, data)
+    │   ├── InvalidParams        -32602
+    │   ├── NotFound             1002: no such block or height
+    │   └── TransactionRejected  1001: the node refused a transaction; .kind is the reason
+    │       ├── StaleNonce, NonceTooFar, FeeTooLow, InsufficientBalance, BadSignature, …
+    ├── TransactionFailed        included in a block, but its call failed (fee charged)
+    ├── TransactionDropped       the node no longer knows a submitted transaction
+    ├── WaitTimeout              not finalized in time
+    └── PaymentError             pay-per-call (see synod.pay)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "SynodError",
+    "EncodingError",
+    "TransportError",
+    "RpcError",
+    "InvalidParams",
+    "NotFound",
+    "TransactionRejected",
+    "StaleNonce",
+    "NonceTooFar",
+    "FeeTooLow",
+    "InsufficientBalance",
+    "BadSignature",
+    "WrongChainId",
+    "MalformedTransaction",
+    "AlreadyKnown",
+    "ReplacementUnderpriced",
+    "PoolLimit",
+    "NodeUnavailable",
+    "TransactionFailed",
+    "TransactionDropped",
+    "WaitTimeout",
+    "rejection_class",
+]
+
+
+class SynodError(Exception):
+    """Base of every error raised by the SDK."""
+
+
+class EncodingError(SynodError, ValueError):
+    """A value that does not fit its type, or bytes that are not a valid encoding.
+
+    ``path`` names where in the value the problem is (``call.intent.allowed_payees[1]``).
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}" if path else problem)
+
+
+class TransportError(SynodError):
+    """The node could not be reached, or answered with an HTTP error.
+
+    ``status`` is the HTTP status when there was an answer (413: body too large, 429: too many
+    connections, 503: too many unfinished bodies), else ``None``.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class RpcError(SynodError):
+    """A JSON-RPC error answer."""
+
+    def __init__(self, code: int, message: str, data: Any = None, method: str = "") -> None:
+        self.code = code
+        self.message = message
+        self.data = data
+        self.method = method
+        where = f"{method}: " if method else ""
+        super().__init__(f"{where}{message} (code {code})")
+
+
+class InvalidParams(RpcError):
+    """-32602: the parameters were refused (malformed hex, a batch too large, …)."""
+
+
+class NotFound(RpcError):
+    """1002: the block or height asked for does not exist."""
+
+
+class TransactionRejected(RpcError):
+    """1001: the node refused to admit a transaction. ``kind`` is its machine-readable reason.
+
+    The kinds of the pool (``stale_nonce``, ``nonce_too_far``, ``fee_too_low``,
+    ``insufficient_balance``, ``bad_signature``, ``wrong_chain_id``, ``malformed``,
+    ``already_known``, ``replacement_underpriced``, ``sender_limit``,
+    ``sender_future_limit``, ``future_full``, ``pool_full``, ``node_unavailable``) have
+    subclasses; a session's rule refusals (``period_cap_exceeded``, ``session_revoked``, …)
+    arrive as this class with their kind.
+    """
+
+    @property
+    def kind(self) -> str:
+        """The rejection's kind, e.g. ``"stale_nonce"``."""
+        return self.data if isinstance(self.data, str) else "unknown"
+
+
+class StaleNonce(TransactionRejected):
+    """The nonce was already used."""
+
+
+class NonceTooFar(TransactionRejected):
+    """The nonce is beyond the pool's window for the sender."""
+
+
+class FeeTooLow(TransactionRejected):
+    """The fee is below the minimum for the transaction's size and weight."""
+
+
+class InsufficientBalance(TransactionRejected):
+    """The sender cannot pay its pooled transactions and this one together."""
+
+
+class BadSignature(TransactionRejected):
+    """The signature does not verify (or was made for another genesis)."""
+
+
+class WrongChainId(TransactionRejected):
+    """The transaction names another chain."""
+
+
+class MalformedTransaction(TransactionRejected):
+    """The bytes are not a transaction."""
+
+
+class AlreadyKnown(TransactionRejected):
+    """The pool already holds this transaction."""
+
+
+class ReplacementUnderpriced(TransactionRejected):
+    """A transaction with the same nonce is pooled and this one does not pay enough more."""
+
+
+class PoolLimit(TransactionRejected):
+    """A pool limit was reached (``sender_limit``, ``sender_future_limit``, ``future_full``,
+    ``pool_full``)."""
+
+
+class NodeUnavailable(TransactionRejected):
+    """The node cannot admit transactions now."""
+
+
+_REJECTIONS: dict[str, type[TransactionRejected]] = {
+    "stale_nonce": StaleNonce,
+    "nonce_too_far": NonceTooFar,
+    "fee_too_low": FeeTooLow,
+    "insufficient_balance": InsufficientBalance,
+    "bad_signature": BadSignature,
+    "wrong_chain_id": WrongChainId,
+    "malformed": MalformedTransaction,
+    "already_known": AlreadyKnown,
+    "replacement_underpriced": ReplacementUnderpriced,
+    "sender_limit": PoolLimit,
+    "sender_future_limit": PoolLimit,
+    "future_full": PoolLimit,
+    "pool_full": PoolLimit,
+    "node_unavailable": NodeUnavailable,
+}
+
+
+def rejection_class(kind: str) -> type[TransactionRejected]:
+    """The exception class for a rejection kind (:class:`TransactionRejected` if not listed)."""
+    return _REJECTIONS.get(kind, TransactionRejected)
+
+
+class TransactionFailed(SynodError):
+    """The transaction was included and its fee charged, but its call failed.
+
+    ``failure`` is the chain's failure JSON (``{"reason": "tokens", "kind": "token_not_found",
+    …}`` or a bank failure ``{"reason": "insufficient_balance", …}``); ``receipt`` the
+    :class:`synod.rpc.Receipt`.
+    """
+
+    def __init__(self, receipt: Any) -> None:
+        self.receipt = receipt
+        self.failure: dict[str, Any] = receipt.failure or {}
+        super().__init__(
+            f"transaction {receipt.tx_hash} was included in block {receipt.height} but its "
+            f"call failed: {self.reason}" + (f"/{self.kind}" if self.kind else "")
+        )
+
+    @property
+    def reason(self) -> str:
+        """The failing module (``"tokens"``) or, for the bank, the failure itself."""
+        return str(self.failure.get("reason", "unknown"))
+
+    @property
+    def kind(self) -> str | None:
+        """The module's failure kind (``"token_not_found"``); ``None`` for bank failures."""
+        k = self.failure.get("kind")
+        return str(k) if k is not None else None
+
+
+class TransactionDropped(SynodError):
+    """The node no longer knows a transaction it had admitted (evicted from its pool)."""
+
+    def __init__(self, tx_hash: Any) -> None:
+        self.tx_hash = tx_hash
+        super().__init__(f"transaction {tx_hash} was dropped by the node")
+
+
+class WaitTimeout(SynodError):
+    """A transaction was not finalized within the time given (it may still be)."""
+
+    def __init__(self, tx_hash: Any, seconds: float) -> None:
+        self.tx_hash = tx_hash
+        super().__init__(
+            f"transaction {tx_hash} not finalized within {seconds:g} s (still pending)"
+        )

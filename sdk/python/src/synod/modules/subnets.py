@@ -1,0 +1,199 @@
+"""The subnet economy's calls (``crates/modules/subnets/src/wire.rs``): subnets, neurons,
+weights with commit–reveal, axons, staking with limit orders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..borsh import Writer
+from ..codec import (
+    ACCOUNT,
+    BOOL,
+    HASH,
+    I16,
+    U8,
+    U16,
+    U32,
+    U64,
+    U128_STRING,
+    AdjacentlyTagged,
+    InternallyTagged,
+    OptionOf,
+    Struct,
+    VecOf,
+)
+from ..primitives import AccountId, Hash, HexLike, tagged_hash
+
+NAME = "subnets"
+
+HYPERPARAMETER = AdjacentlyTagged(
+    "name",
+    "value",
+    [
+        ("tempo", U16),
+        ("max_allowed_uids", U16),
+        ("max_allowed_validators", U16),
+        ("immunity_period", U64),
+        ("min_allowed_weights", U16),
+        ("max_weights_limit", U16),
+        ("weights_rate_limit", U64),
+        ("weights_version_key", U64),
+        ("kappa", U16),
+        ("bonds_moving_average", U64),
+        ("bonds_penalty", U16),
+        ("yuma3_enabled", BOOL),
+        ("liquid_alpha_enabled", BOOL),
+        ("alpha_values", Struct(("low", U16), ("high", U16))),
+        ("alpha_sigmoid_steepness", I16),
+        ("commit_reveal_enabled", BOOL),
+        ("reveal_period_epochs", U64),
+        ("activity_cutoff", U64),
+        ("min_burn", U64),
+        ("max_burn", U64),
+        ("registration_allowed", BOOL),
+        ("serving_rate_limit", U64),
+        ("min_non_immune_uids", U16),
+    ],
+)
+
+_UIDS = VecOf(U16)
+
+CALL = InternallyTagged(
+    "call",
+    [
+        ("register_network", Struct(("hotkey", ACCOUNT), ("max_lock_cost", U64))),
+        ("start_call", Struct(("netuid", U16))),
+        ("set_hyperparameter", Struct(("netuid", U16), ("param", HYPERPARAMETER))),
+        ("burned_register", Struct(("netuid", U16), ("hotkey", ACCOUNT), ("max_burn", U64))),
+        (
+            "serve_axon",
+            Struct(
+                ("netuid", U16),
+                ("hotkey", ACCOUNT),
+                ("ip", U128_STRING),
+                ("ip_type", U8),
+                ("port", U16),
+                ("protocol", U8),
+                ("version", U32),
+            ),
+        ),
+        (
+            "set_weights",
+            Struct(
+                ("netuid", U16),
+                ("hotkey", ACCOUNT),
+                ("uids", _UIDS),
+                ("values", VecOf(U16)),
+                ("version_key", U64),
+            ),
+        ),
+        ("commit_weights", Struct(("netuid", U16), ("hotkey", ACCOUNT), ("commit_hash", HASH))),
+        (
+            "reveal_weights",
+            Struct(
+                ("netuid", U16),
+                ("hotkey", ACCOUNT),
+                ("uids", _UIDS),
+                ("values", VecOf(U16)),
+                ("salt", VecOf(U8)),
+                ("version_key", U64),
+            ),
+        ),
+        (
+            "add_stake",
+            Struct(
+                ("hotkey", ACCOUNT),
+                ("netuid", U16),
+                ("amount", U64),
+                ("limit_price", OptionOf(U64)),
+                ("allow_partial", BOOL),
+            ),
+        ),
+        (
+            "remove_stake",
+            Struct(
+                ("hotkey", ACCOUNT),
+                ("netuid", U16),
+                ("amount", U64),
+                ("limit_price", OptionOf(U64)),
+                ("allow_partial", BOOL),
+            ),
+        ),
+        (
+            "move_stake",
+            Struct(
+                ("origin_hotkey", ACCOUNT),
+                ("destination_hotkey", ACCOUNT),
+                ("origin_netuid", U16),
+                ("destination_netuid", U16),
+                ("amount", U64),
+            ),
+        ),
+        (
+            "transfer_stake",
+            Struct(
+                ("destination_coldkey", ACCOUNT),
+                ("hotkey", ACCOUNT),
+                ("origin_netuid", U16),
+                ("destination_netuid", U16),
+                ("amount", U64),
+            ),
+        ),
+        (
+            "swap_stake",
+            Struct(
+                ("hotkey", ACCOUNT),
+                ("origin_netuid", U16),
+                ("destination_netuid", U16),
+                ("amount", U64),
+                ("limit_price", OptionOf(U64)),
+                ("allow_partial", BOOL),
+            ),
+        ),
+        ("set_delegate_take", Struct(("hotkey", ACCOUNT), ("take", U16))),
+    ],
+)
+
+_WEIGHTS = {
+    "register_network": 50_000,
+    "start_call": 5_000,
+    "set_hyperparameter": 5_000,
+    "burned_register": 20_000,
+    "serve_axon": 3_000,
+    "commit_weights": 5_000,
+    "add_stake": 10_000,
+    "remove_stake": 10_000,
+    "move_stake": 15_000,
+    "transfer_stake": 15_000,
+    "swap_stake": 15_000,
+    "set_delegate_take": 3_000,
+}
+
+
+def weight(call: Mapping[str, Any]) -> int:
+    """``SubnetCall::weight``: a base per kind, plus 20 per UID for weight vectors."""
+    kind = call["call"]
+    if kind in ("set_weights", "reveal_weights"):
+        return 10_000 + 20 * len(call["uids"])
+    return _WEIGHTS[kind]
+
+
+def weights_commit_hash(
+    hotkey: HexLike,
+    netuid: int,
+    uids: Sequence[int],
+    values: Sequence[int],
+    salt: bytes,
+    version_key: int,
+) -> Hash:
+    """The hash a validator commits to for commit–reveal weights: tagged BLAKE3 of
+    ``borsh((hotkey, netuid, uids, values, salt, version_key))``."""
+    w = Writer()
+    w.raw(bytes(AccountId(hotkey)))
+    w.integer("u16", netuid)
+    w.vec(uids, lambda u: w.integer("u16", u))
+    w.vec(values, lambda v: w.integer("u16", v))
+    w.bytes_vec(bytes(salt))
+    w.u64(version_key)
+    return tagged_hash("synod/weights-commit/v1", w.to_bytes())

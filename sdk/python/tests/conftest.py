@@ -1,0 +1,194 @@
+"""Shared fixtures: the repository's golden vectors, the ``synod`` binary, a devnet.
+
+Environment:
+- ``SYNOD_BIN``: the ``synod`` binary (default ``<repo>/target/debug/synod``, what
+  ``cargo build -p synod-cli`` or ``cargo test`` leaves there);
+- ``SYNOD_REPO``: the repository root (default: two levels above ``sdk/python``).
+
+Tests that run the binary are marked ``cli``, those that start a devnet ``devnet``;
+``pytest -m "not cli and not devnet"`` runs the others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from synod import Client
+
+REPO = Path(os.environ.get("SYNOD_REPO", Path(__file__).resolve().parents[3]))
+
+
+def synod_bin_path() -> Path:
+    return Path(os.environ.get("SYNOD_BIN", REPO / "target" / "debug" / "synod"))
+
+
+@dataclass(frozen=True)
+class GoldenLine:
+    """One line of a golden file: ``name<TAB>borsh hex<TAB>json``."""
+
+    file: Path
+    name: str
+    hex: str
+    json_text: str
+
+    @property
+    def bytes(self) -> bytes:
+        return bytes.fromhex(self.hex)
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.json_text)
+
+
+def golden(path: Path) -> list[GoldenLine]:
+    """Every vector of a golden file (comments skipped)."""
+    out = []
+    for line in path.read_text().splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, hx, js = line.split("\t")
+        out.append(GoldenLine(path, name, hx, js))
+    return out
+
+
+RUNTIME_GOLDEN = REPO / "crates/chain/runtime/tests/golden/encodings.txt"
+
+
+def module_golden(module: str) -> Path:
+    return REPO / "crates/modules" / module / "tests/golden/encodings.txt"
+
+
+def golden_line(path: Path, name: str) -> GoldenLine:
+    for g in golden(path):
+        if g.name == name:
+            return g
+    raise KeyError(f"{name} not in {path}")
+
+
+@pytest.fixture(scope="session")
+def synod_bin() -> Path:
+    p = synod_bin_path()
+    if not p.is_file():
+        pytest.fail(
+            f"the synod binary is not at {p}: build it (cargo build -p synod-cli) or set SYNOD_BIN"
+        )
+    return p
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Devnet:
+    """A running ``synod dev --tmp``."""
+
+    url: str
+    bin: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def cli(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> Any:
+        """Runs ``synod --rpc <url> --json ARGS`` and returns its JSON output."""
+        return run_cli(self.bin, "--rpc", self.url, *args, env=env, check=check)
+
+
+def run_cli(bin: Path, *args: str, env: dict[str, str] | None = None, check: bool = True) -> Any:
+    full_env = {**os.environ, **(env or {})}
+    r = subprocess.run(
+        [str(bin), "--json", *args], capture_output=True, text=True, env=full_env, timeout=120
+    )
+    if check and r.returncode != 0:
+        raise AssertionError(
+            f"synod {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}"
+        )
+    try:
+        return json.loads(r.stdout) if r.stdout.strip() else None
+    except json.JSONDecodeError:
+        raise AssertionError(
+            f"synod {' '.join(args)} printed no JSON:\n{r.stdout}\n{r.stderr}"
+        ) from None
+
+
+@pytest.fixture(scope="session")
+def devnet(synod_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+    rpc, metrics, p2p = free_port(), free_port(), free_port()
+    log = tmp_path_factory.mktemp("devnet") / "synod-dev.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                str(synod_bin),
+                "dev",
+                "--tmp",
+                "--rpc-addr",
+                f"127.0.0.1:{rpc}",
+                "--metrics-addr",
+                f"127.0.0.1:{metrics}",
+                "--p2p-addr",
+                f"127.0.0.1:{p2p}",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{rpc}"
+    net = Devnet(url, synod_bin, proc, log)
+    try:
+        _wait_ready(net)
+        yield net
+    finally:
+        _stop(proc)
+
+
+def _wait_ready(net: Devnet, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    with Client(net.url, timeout=2.0) as c:
+        while time.monotonic() < deadline:
+            if net.process.poll() is not None:
+                tail = net.log.read_text()[-4000:]
+                raise RuntimeError(f"synod dev exited with {net.process.returncode}:\n{tail}")
+            try:
+                if c.heads().finalized_height >= 1:
+                    return
+            except Exception:  # not listening yet
+                pass
+            time.sleep(0.2)
+    raise RuntimeError(f"synod dev not ready within {timeout} s:\n{net.log.read_text()[-4000:]}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def client(devnet: Devnet) -> Iterator[Client]:
+    with Client(devnet.url) as c:
+        yield c
+
+
+@pytest.fixture
+def keystore_dir() -> Iterator[Path]:
+    """A fresh, private keystore directory (0700)."""
+    with tempfile.TemporaryDirectory() as d:
+        ks = Path(d) / "keys"
+        ks.mkdir(mode=0o700)
+        yield ks
