@@ -17,7 +17,7 @@ import pytest
 
 from synod import Client, Keypair, calls
 from synod.calls import MODULE_TAGS, decode_call, encode_call
-from synod.errors import FeeTooLow, RpcError, StaleNonce, TransactionRejected
+from synod.errors import FeeTooLow, StaleNonce, TransactionRejected
 
 from conftest import RUNTIME_GOLDEN, golden, module_golden
 
@@ -191,13 +191,6 @@ def test_the_node_decodes_every_nested_variant_as_meant(client: Client) -> None:
         assert shown.call == decode_call(encode_call(call)), call
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RpcError,
-    reason="node bug: a receipt whose failure is DealError::InvalidTerms (a newtype variant "
-    "holding a string in an internally tagged enum; also ChannelError::InvalidChannel) cannot be "
-    "serialized to JSON, so synod_transactionStatus and synod_getReceipt answer -32603",
-)
 def test_a_deal_refused_for_invalid_terms_has_a_receipt(client: Client) -> None:
     sender = Keypair.dev("ferdie")
     # The buyer is the seller: refused with invalid_terms when executed.
