@@ -62,6 +62,9 @@ pub struct PaywallConfig {
     pub max_body_bytes: usize,
     /// Most accepted authorizations waiting for settlement; beyond it calls get 503.
     pub max_open: usize,
+    /// Most verifications in flight to the node at once (the rest wait): a node serves a
+    /// limited number of connections per client address (32 by default).
+    pub max_node_requests: usize,
 }
 
 impl PaywallConfig {
@@ -78,6 +81,7 @@ impl PaywallConfig {
             work_bound: 64,
             max_body_bytes: 1 << 20,
             max_open: 100_000,
+            max_node_requests: 16,
         }
     }
 }
@@ -231,6 +235,7 @@ struct Inner {
     book: Mutex<Book>,
     wake: tokio::sync::Notify,
     counters: Counters,
+    node_slots: tokio::sync::Semaphore,
 }
 
 /// A running paywall: clone it freely (one settlement task serves all clones).
@@ -285,6 +290,7 @@ impl Paywall {
             book: Mutex::new(Book::default()),
             wake: tokio::sync::Notify::new(),
             counters: Counters::default(),
+            node_slots: tokio::sync::Semaphore::new(cfg.max_node_requests.max(1)),
             cfg,
         });
         tokio::spawn(settle_loop(Arc::downgrade(&inner)));
@@ -430,10 +436,13 @@ async fn guard(State(pw): State<Paywall>, req: Request, next: Next) -> Response 
         }
         before
     };
-    let verdict = inner
-        .node
-        .verify(signed.clone(), endpoint.price.to_string(), Some(pending))
-        .await;
+    let verdict = {
+        let _slot = inner.node_slots.acquire().await;
+        inner
+            .node
+            .verify(signed.clone(), endpoint.price.to_string(), Some(pending))
+            .await
+    };
     match verdict {
         Ok(v) if v.valid => {}
         Ok(v) => {
