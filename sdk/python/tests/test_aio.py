@@ -98,7 +98,10 @@ def test_the_async_client_reads_and_submits(devnet: Devnet, client: Client) -> N
         async with AsyncClient(devnet.url) as node:
             info = await node.chain_info()
             sync_info = client.chain_info()
-            assert (info.chain_id, info.genesis_hash) == (sync_info.chain_id, sync_info.genesis_hash)
+            assert (info.chain_id, info.genesis_hash) == (
+                sync_info.chain_id,
+                sync_info.genesis_hash,
+            )
             payee = Keypair.generate()
             receipt = await node.submit(calls.transfer(payee.account, UNIT), ALICE)
             assert receipt.succeeded and await node.balance(payee.account) == UNIT
