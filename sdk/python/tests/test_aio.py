@@ -93,6 +93,27 @@ def test_closing_the_client_unsubscribes_what_it_opened(devnet: Devnet) -> None:
     asyncio.run(run())
 
 
+def test_closing_the_client_ends_a_consumer_that_is_iterating(devnet: Devnet) -> None:
+    async def run() -> None:
+        node = AsyncClient(devnet.url)
+        seen: list[int] = []
+        started = asyncio.Event()
+
+        async def consume() -> str:
+            async with node.subscribe_finalized_blocks() as blocks:
+                async for b in blocks:
+                    seen.append(b.header.height)
+                    started.set()
+            return "ended"
+
+        task = asyncio.create_task(consume())
+        await asyncio.wait_for(started.wait(), 30)
+        await node.close()  # while the consumer waits in the middle of a read
+        assert await asyncio.wait_for(task, 10) == "ended" and seen
+
+    asyncio.run(run())
+
+
 def test_the_async_client_reads_and_submits(devnet: Devnet, client: Client) -> None:
     async def run() -> None:
         async with AsyncClient(devnet.url) as node:

@@ -139,6 +139,9 @@ def test_set_weights_with_commit_reveal_survives_a_restart(net: Net, devnet: Dev
     with Client(devnet.url) as fresh:
         later = Subnet(fresh, sn.netuid, state_dir=net.state_dir, poll=0.1)
         assert [p.commit_hash for p in later.pending_commits()] == [pending.commit_hash]
+        # A signer that may not act for the validator's hotkey leaves its commit alone.
+        assert later.reveal_pending(net.miners[0][0], wait=False) == []
+        assert pending.path.exists()
         (revealed,) = later.reveal_pending(net.owner, timeout=60)
         assert revealed.status == "revealed" and revealed.receipt is not None
         assert revealed.receipt.events_of("subnet", "weights_set") == [

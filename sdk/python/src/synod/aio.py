@@ -44,6 +44,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from .errors import (
     SlowConsumer,
     SubscriptionClosed,
+    SynodError,
     TransactionDropped,
     TransactionFailed,
     TransactionRejected,
@@ -122,6 +123,7 @@ class Subscription(Generic[T]):
         self._early: deque[dict[str, Any]] = deque()
         self._ids = itertools.count(1)
         self._closed = False
+        self._reading = False
         self._lock = asyncio.Lock()
 
     def __repr__(self) -> str:
@@ -201,6 +203,7 @@ class Subscription(Generic[T]):
             if self._early:
                 msg = self._early.popleft()
             else:
+                self._reading = True
                 try:
                     msg = _decode(await self._ws.recv(), self.method)
                 except ConnectionClosed as e:
@@ -210,6 +213,8 @@ class Subscription(Generic[T]):
                     raise SubscriptionClosed(
                         self.method, _close_reason(e), connection_lost=True
                     ) from e
+                finally:
+                    self._reading = False
             params = msg.get("params")
             if not isinstance(params, dict) or params.get("subscription") != self.id:
                 continue  # an answer to nothing we wait for, or another subscription's
@@ -222,8 +227,8 @@ class Subscription(Generic[T]):
             return self._parse(params.get("result"))
 
     async def next(self, timeout: float | None = None) -> T:
-        """The next item, waiting at most ``timeout`` seconds (:class:`TimeoutError` then; the
-        subscription stays open)."""
+        """The next item, waiting at most ``timeout`` seconds (:class:`asyncio.TimeoutError`
+        then; the subscription stays open)."""
         return await asyncio.wait_for(self.__anext__(), timeout)
 
     async def unsubscribe(self, timeout: float = 5.0) -> bool | None:
@@ -234,11 +239,34 @@ class Subscription(Generic[T]):
             return self.unsubscribed
         answer: bool | None = None
         if self._ws is not None and self.id is not None:
-            try:
-                r = await asyncio.wait_for(self._call(self.unsubscribe_method, [self.id]), timeout)
-                answer = bool(r)
-            except (SubscriptionClosed, TimeoutError, TransportError):
-                answer = None
+            if self._reading:
+                # Another task is reading this connection (closing the client while a consumer
+                # iterates): send the request without reading its answer; closing the
+                # connection ends the subscription on the node in any case.
+                body = {
+                    "jsonrpc": "2.0",
+                    "id": next(self._ids),
+                    "method": self.unsubscribe_method,
+                    "params": [self.id],
+                }
+                try:
+                    await self._ws.send(json.dumps(body))
+                except ConnectionClosed:
+                    pass
+            else:
+                # jsonrpsee answers a subscribe before it registers the subscription, so an
+                # unsubscribe sent right after can be told "unknown" (false): ask again briefly.
+                try:
+                    for delay in (0.02, 0.05, 0.1, None):
+                        r = await asyncio.wait_for(
+                            self._call(self.unsubscribe_method, [self.id]), timeout
+                        )
+                        answer = bool(r)
+                        if answer or delay is None:
+                            break
+                        await asyncio.sleep(delay)
+                except (SynodError, asyncio.TimeoutError):
+                    answer = None
         self.unsubscribed = answer
         await self._shutdown()
         return answer

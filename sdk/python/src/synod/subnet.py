@@ -103,6 +103,8 @@ _U64_MAX = (1 << 64) - 1
 _PPB = 1_000_000_000
 _SALT_LEN = 32
 _EVENT = "subnet"
+#: Reveal failures that say the signer may not act for the hotkey: the commit stays on disk.
+_SIGNER_FAILURES = frozenset({"not_hotkey_owner", "hotkey_not_bound"})
 
 
 def default_state_dir() -> Path:
@@ -622,7 +624,9 @@ class Subnet:
     ) -> list[WeightsResult]:
         """Reveals the commits kept on disk for this subnet (only ``hotkey``'s, if given):
         those whose reveal epoch has come; with ``wait``, waits for the others too (at most
-        ``timeout`` seconds in all). Returns one result per reveal sent. A commit whose
+        ``timeout`` seconds in all). Commits of hotkeys ``signer`` may not act for (it is
+        neither the hotkey nor its coldkey) are left alone. Returns one result per reveal
+        sent. A commit whose
         window has passed is dropped from disk and raises
         :class:`~synod.errors.RevealWindowMissed` (after the others were handled)."""
         hk = AccountId(hotkey).hex0x if hotkey is not None else None
@@ -632,6 +636,8 @@ class Subnet:
         for p in self.pending_commits():
             if hk is not None and p.hotkey != hk:
                 continue
+            if not self._may_act_for(signer, AccountId(p.hotkey)):
+                continue  # another validator's commit kept in the same directory
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
                 r = self._reveal(signer, p, wait=wait, timeout=left)
@@ -766,6 +772,8 @@ class Subnet:
                 elif kind == "commit_expired":
                     self.commits.remove(p)
                     raise RevealWindowMissed(p.commit_hash, int(failure["reveal_epoch"]), now)
+                elif kind in _SIGNER_FAILURES:
+                    raise TransactionFailed(receipt)  # the wrong signer: keep the commit
                 else:
                     # The chain will not take this reveal (no matching commit, weights it
                     # refuses): keeping it would only pay for refusals until it expires.
@@ -774,6 +782,11 @@ class Subnet:
             if not wait or (deadline is not None and time.monotonic() >= deadline):
                 return None
             time.sleep(self.poll)
+
+    def _may_act_for(self, signer: Keypair, hotkey: AccountId) -> bool:
+        if signer.account == hotkey:
+            return True
+        return self.client.get_account(hotkey).hotkey_owner == signer.account
 
     def _reveal_period(self) -> int:
         return int(self.hyperparams()["reveal_period_epochs"])
