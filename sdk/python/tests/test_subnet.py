@@ -154,6 +154,33 @@ def test_set_weights_with_commit_reveal_survives_a_restart(net: Net, devnet: Dev
     assert mg.W[0].tolist() == pytest.approx([0.0, 0.75, 0.25], abs=1e-4)
 
 
+def test_a_crash_right_after_sending_the_commit_still_reveals(
+    net: Net, devnet: Devnet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process dies after the commit was sent, before its receipt: the file holds the
+    salt and the transaction hash but not the commit's epoch; the next helper finds the
+    commit on chain and reveals it."""
+
+    class Crash(Exception):
+        pass
+
+    def crash(*_: object, **__: object) -> None:
+        raise Crash
+
+    with Client(devnet.url) as c:
+        dying = Subnet(c, net.subnet.netuid, state_dir=net.state_dir, poll=0.1)
+        monkeypatch.setattr(dying, "_settle_commit", crash)
+        with pytest.raises(Crash):
+            dying.set_weights(net.owner, [1, 2], [1, 5], hotkey=net.vhot.account)
+        (left,) = dying.pending_commits()
+        assert left.commit_epoch is None and left.tx_hash
+    with Client(devnet.url) as c:
+        later = Subnet(c, net.subnet.netuid, state_dir=net.state_dir, poll=0.1)
+        (revealed,) = later.reveal_pending(net.owner, timeout=60)
+        assert revealed.status == "revealed" and later.pending_commits() == []
+        assert later.metagraph().weight_rows[0] == [(1, 13_107), (2, 65_535)]
+
+
 def test_set_weights_commits_and_reveals_by_itself(net: Net) -> None:
     sn = net.subnet
     result = sn.set_weights(net.owner, np.array([2, 1]), np.array([3, 1]), hotkey=net.vhot.account)
