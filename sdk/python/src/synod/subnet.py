@@ -626,8 +626,7 @@ class Subnet:
         those whose reveal epoch has come; with ``wait``, waits for the others too (at most
         ``timeout`` seconds in all). Commits of hotkeys ``signer`` may not act for (it is
         neither the hotkey nor its coldkey) are left alone. Returns one result per reveal
-        sent. A commit whose
-        window has passed is dropped from disk and raises
+        sent. A commit whose window has passed is dropped from disk and raises
         :class:`~synod.errors.RevealWindowMissed` (after the others were handled)."""
         hk = AccountId(hotkey).hex0x if hotkey is not None else None
         deadline = None if timeout is None else time.monotonic() + timeout
