@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,10 +125,11 @@ def run_cli(bin: Path, *args: str, env: dict[str, str] | None = None, check: boo
         ) from None
 
 
-@pytest.fixture(scope="session")
-def devnet(synod_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+@contextmanager
+def running_devnet(synod_bin: Path, log_dir: Path, *extra: str) -> Iterator[Devnet]:
+    """``synod dev --tmp`` on free ports with ``extra`` flags, stopped on exit."""
     rpc, metrics, p2p = free_port(), free_port(), free_port()
-    log = tmp_path_factory.mktemp("devnet") / "synod-dev.log"
+    log = log_dir / "synod-dev.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [
@@ -140,6 +142,7 @@ def devnet(synod_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 f"127.0.0.1:{metrics}",
                 "--p2p-addr",
                 f"127.0.0.1:{p2p}",
+                *extra,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -151,6 +154,12 @@ def devnet(synod_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield net
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def devnet(synod_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+    with running_devnet(synod_bin, tmp_path_factory.mktemp("devnet")) as net:
+        yield net
 
 
 def _wait_ready(net: Devnet, timeout: float = 120.0) -> None:

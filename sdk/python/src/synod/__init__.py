@@ -1,5 +1,7 @@
 """Synod's Python SDK: keys and the CLI's keystore, the chain's borsh encoding written in
-Python, signed transactions, a typed JSON-RPC client, and pay-per-call over HTTP 402.
+Python, signed transactions, a typed JSON-RPC client (and :mod:`synod.aio`, its asyncio twin
+with WebSocket subscriptions), the metagraph as numpy arrays (:mod:`synod.metagraph`), helpers
+for subnet scripts (:mod:`synod.subnet`), and pay-per-call over HTTP 402.
 
 >>> from synod import Client, Keypair, calls
 >>> alice, bob = Keypair.dev("alice"), Keypair.dev("bob")
@@ -8,7 +10,8 @@ Python, signed transactions, a typed JSON-RPC client, and pay-per-call over HTTP
 ...     print(receipt.height, node.balance(bob.account))
 """
 
-from . import calls, codec, errors, keystore, modules, pay
+from . import aio, calls, codec, errors, keystore, metagraph, modules, pay, subnet
+from .aio import AsyncClient
 from .calls import call_weight, decode_call, encode_call
 from .errors import (
     EncodingError,
@@ -22,6 +25,7 @@ from .errors import (
 )
 from .keys import DEV_ACCOUNT_NAMES, Keypair, verify
 from .keystore import Keystore
+from .metagraph import Metagraph
 from .pay import PayClient
 from .primitives import (
     DECIMALS,
@@ -35,6 +39,7 @@ from .primitives import (
     tagged_hash,
 )
 from .rpc import Client
+from .subnet import Subnet
 from .tx import FeeSchedule, SignedTransaction, Transaction
 from .types import Receipt
 
@@ -42,6 +47,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccountId",
+    "AsyncClient",
     "Client",
     "DECIMALS",
     "DEV_ACCOUNT_NAMES",
@@ -50,12 +56,14 @@ __all__ = [
     "Hash",
     "Keypair",
     "Keystore",
+    "Metagraph",
     "PayClient",
     "Receipt",
     "RpcError",
     "SYMBOL",
     "Signature",
     "SignedTransaction",
+    "Subnet",
     "SynodError",
     "Transaction",
     "TransactionDropped",
@@ -64,6 +72,7 @@ __all__ = [
     "TransportError",
     "UNIT",
     "WaitTimeout",
+    "aio",
     "call_weight",
     "calls",
     "codec",
@@ -72,9 +81,11 @@ __all__ = [
     "errors",
     "format_amount",
     "keystore",
+    "metagraph",
     "modules",
     "parse_amount",
     "pay",
+    "subnet",
     "tagged_hash",
     "verify",
 ]

@@ -14,6 +14,11 @@
     ├── TransactionFailed        included in a block, but its call failed (fee charged)
     ├── TransactionDropped       the node no longer knows a submitted transaction
     ├── WaitTimeout              not finalized in time
+    ├── SubscriptionClosed       the node ended a WebSocket subscription (.reason), or the
+    │   └── SlowConsumer         connection was lost; SlowConsumer: dropped for reading too slowly
+    ├── Unsupported              the node has no method for what was asked (e.g. a past block)
+    ├── CommitRevealError        commit–reveal weights (see synod.subnet)
+    │   └── RevealWindowMissed   the commit's reveal epoch has passed
     └── PaymentError             pay-per-call (see synod.pay)
 """
 
@@ -43,6 +48,11 @@ __all__ = [
     "TransactionFailed",
     "TransactionDropped",
     "WaitTimeout",
+    "SubscriptionClosed",
+    "SlowConsumer",
+    "Unsupported",
+    "CommitRevealError",
+    "RevealWindowMissed",
     "rejection_class",
 ]
 
@@ -223,4 +233,52 @@ class WaitTimeout(SynodError):
         self.tx_hash = tx_hash
         super().__init__(
             f"transaction {tx_hash} not finalized within {seconds:g} s (still pending)"
+        )
+
+
+class SubscriptionClosed(SynodError):
+    """A WebSocket subscription ended without the client asking.
+
+    ``reason`` is what the node said when it closed the subscription (its error notification),
+    or how the connection was lost (then ``connection_lost`` is true); ``method`` the
+    subscription method (``synod_subscribeEvents``, …).
+    """
+
+    def __init__(self, method: str, reason: str, *, connection_lost: bool = False) -> None:
+        self.method = method
+        self.reason = reason
+        self.connection_lost = connection_lost
+        what = "connection lost" if connection_lost else "closed by the node"
+        super().__init__(f"{method}: subscription {what}: {reason}")
+
+
+class SlowConsumer(SubscriptionClosed):
+    """The node dropped the subscription because its notifications were not read in time
+    (``ws_slow_consumer_timeout_ms``, ``ws_max_buffered_bytes``, or it fell behind the
+    node's block stream). Resubscribe, and read faster or do less per item."""
+
+
+class Unsupported(SynodError):
+    """The node serves no method for what was asked (for example a metagraph at a past
+    block)."""
+
+
+class CommitRevealError(SynodError):
+    """Commit–reveal weights could not be carried through (see :mod:`synod.subnet`)."""
+
+
+class RevealWindowMissed(CommitRevealError):
+    """A commit's reveal epoch has passed: the chain no longer accepts its reveal.
+
+    ``reveal_epoch`` is the epoch in which it had to be revealed, ``current_epoch`` the
+    subnet's epoch now.
+    """
+
+    def __init__(self, commit_hash: Any, reveal_epoch: int, current_epoch: int) -> None:
+        self.commit_hash = commit_hash
+        self.reveal_epoch = reveal_epoch
+        self.current_epoch = current_epoch
+        super().__init__(
+            f"commit {commit_hash} had to be revealed in epoch {reveal_epoch}; the subnet is in "
+            f"epoch {current_epoch}"
         )
