@@ -90,8 +90,8 @@ fn refused(e: synod_agents_rules::DealError) -> CallError<CallFailure> {
 }
 
 /// Moves `amount` of `asset` (SYN through the bank, a token through the tokens module); deals'
-/// escrows and channels' deposits both use it.
-pub(crate) fn move_asset<R: StateRead + ?Sized>(
+/// escrows, channels' deposits and the payments module's payees all use it.
+pub fn move_asset<R: StateRead + ?Sized>(
     s: &mut Overlay<'_, R>,
     asset: Asset,
     from: &AccountId,

@@ -42,7 +42,7 @@ use std::collections::BTreeSet;
 use synod_agents_rules::{Asset, Payment};
 use synod_assets::AssetsGenesis;
 use synod_module::{BlockCtx, CallError, CallResult, Module, StateError};
-use synod_primitives::{AccountId, Balance, Hash, Height};
+use synod_primitives::{AccountId, Hash, Height};
 use synod_storage::StateRead;
 use synod_storage::delta::Overlay;
 use synod_storage::typed;
@@ -466,31 +466,6 @@ fn refused(detail: impl std::fmt::Display) -> PaymentFailure {
     }
 }
 
-fn move_funds<R: StateRead + ?Sized>(
-    s: &mut Overlay<'_, R>,
-    asset: Asset,
-    from: &AccountId,
-    to: &AccountId,
-    amount: Amount,
-) -> PayResult<()> {
-    if amount == 0 {
-        return Ok(());
-    }
-    match asset {
-        Asset::Native => {
-            let a = Balance::try_from(amount).map_err(|_| PaymentFailure::Overflow)?;
-            match synod_bank::transfer(s, from, to, a) {
-                Ok(_) => Ok(()),
-                Err(synod_bank::BankError::Failed(f)) => fail(refused(f)),
-                Err(synod_bank::BankError::State(e)) => Err(CallError::State(e)),
-            }
-        }
-        Asset::Token(t) => synod_tokens::transfer(s, t, from, to, amount)
-            .map(|_| ())
-            .map_err(|e| e.map_failure(refused)),
-    }
-}
-
 /// Settles one authorization (everything or nothing: the caller runs it in its own overlay).
 #[allow(clippy::too_many_arguments)]
 fn settle_one<R: StateRead + ?Sized>(
@@ -562,7 +537,8 @@ fn settle_one<R: StateRead + ?Sized>(
     let to_payee = amount
         .checked_sub(to_vaults)
         .ok_or(PaymentFailure::Overflow)?;
-    move_funds(s, a.asset, &a.payer, &a.payee, to_payee)?;
+    synod_agents::deals::move_asset(s, a.asset, &a.payer, &a.payee, to_payee)
+        .map_err(|e| e.map_failure(refused))?;
     typed::put(
         s,
         nonce_key(&a.payer, &a.nonce),
