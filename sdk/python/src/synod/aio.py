@@ -54,7 +54,17 @@ from .errors import (
 )
 from .keys import Keypair
 from .primitives import AccountId, Hash, HexLike
-from .rpc import _TX_REJECTED, DEFAULT_URL, BlockId, _camel, _jsonable, _rpc_error, _tx_hex
+from .rpc import (
+    _TX_REJECTED,
+    DEFAULT_URL,
+    BlockId,
+    _camel,
+    _jsonable,
+    _request_body,
+    _result_of,
+    _rpc_error,
+    _tx_hex,
+)
 from .tx import SignedTransaction, Transaction
 from .types import (
     Account,
@@ -390,34 +400,11 @@ class AsyncClient:
         """Calls ``method`` with positional ``params``; returns its ``result``. Errors as
         :meth:`synod.rpc.Client.request`."""
         rid = next(self._ids)
-        body = {
-            "jsonrpc": "2.0",
-            "id": rid,
-            "method": method,
-            "params": _jsonable(list(params or [])),
-        }
         try:
-            resp = await self._http.post(self.url, json=body)
+            resp = await self._http.post(self.url, json=_request_body(rid, method, params))
         except httpx.HTTPError as e:
             raise TransportError(f"{method}: cannot reach {self.url}: {e}") from e
-        if resp.status_code != 200:
-            raise TransportError(
-                f"{method}: HTTP {resp.status_code} from {self.url}: {resp.text[:200]}",
-                status=resp.status_code,
-            )
-        try:
-            answer = resp.json()
-        except ValueError as e:
-            raise TransportError(f"{method}: the answer is not JSON: {e}") from e
-        if not isinstance(answer, dict) or answer.get("id") != rid:
-            raise TransportError(
-                f"{method}: not a JSON-RPC answer to this request: {answer!r:.200}"
-            )
-        if "error" in answer:
-            raise _rpc_error(method, answer["error"])
-        if "result" not in answer:
-            raise TransportError(f"{method}: JSON-RPC answer without result or error")
-        return answer["result"]
+        return _result_of(method, self.url, rid, resp)
 
     def namespace(self, module: str) -> AsyncNamespace:
         """A module's methods (``bank``, ``subnets``, ``tokens``, …) as coroutines."""

@@ -102,6 +102,38 @@ class Namespace:
         return f"Namespace({self._name!r})"
 
 
+def _request_body(rid: int, method: str, params: Sequence[Any] | None) -> dict[str, Any]:
+    """A JSON-RPC 2.0 request with positional parameters."""
+    return {
+        "jsonrpc": "2.0",
+        "id": rid,
+        "method": method,
+        "params": _jsonable(list(params or [])),
+    }
+
+
+def _result_of(method: str, url: str, rid: int, resp: httpx.Response) -> Any:
+    """The ``result`` of the JSON-RPC answer ``resp`` to request ``rid`` (shared by the
+    blocking and the async client): a transport error when it is not one, the typed RPC error
+    when it is an error answer."""
+    if resp.status_code != 200:
+        raise TransportError(
+            f"{method}: HTTP {resp.status_code} from {url}: {resp.text[:200]}",
+            status=resp.status_code,
+        )
+    try:
+        answer = resp.json()
+    except ValueError as e:
+        raise TransportError(f"{method}: the answer is not JSON: {e}") from e
+    if not isinstance(answer, dict) or answer.get("id") != rid:
+        raise TransportError(f"{method}: not a JSON-RPC answer to this request: {answer!r:.200}")
+    if "error" in answer:
+        raise _rpc_error(method, answer["error"])
+    if "result" not in answer:
+        raise TransportError(f"{method}: JSON-RPC answer without result or error")
+    return answer["result"]
+
+
 class Client:
     """A Synod node's JSON-RPC over HTTP. Use as a context manager, or call :meth:`close`."""
 
@@ -142,34 +174,11 @@ class Client:
         :class:`~synod.errors.RpcError` (or a subclass) for an error answer.
         """
         rid = next(self._ids)
-        body = {
-            "jsonrpc": "2.0",
-            "id": rid,
-            "method": method,
-            "params": _jsonable(list(params or [])),
-        }
         try:
-            resp = self._http.post(self.url, json=body)
+            resp = self._http.post(self.url, json=_request_body(rid, method, params))
         except httpx.HTTPError as e:
             raise TransportError(f"{method}: cannot reach {self.url}: {e}") from e
-        if resp.status_code != 200:
-            raise TransportError(
-                f"{method}: HTTP {resp.status_code} from {self.url}: {resp.text[:200]}",
-                status=resp.status_code,
-            )
-        try:
-            answer = resp.json()
-        except ValueError as e:
-            raise TransportError(f"{method}: the answer is not JSON: {e}") from e
-        if not isinstance(answer, dict) or answer.get("id") != rid:
-            raise TransportError(
-                f"{method}: not a JSON-RPC answer to this request: {answer!r:.200}"
-            )
-        if "error" in answer:
-            raise _rpc_error(method, answer["error"])
-        if "result" not in answer:
-            raise TransportError(f"{method}: JSON-RPC answer without result or error")
-        return answer["result"]
+        return _result_of(method, self.url, rid, resp)
 
     def namespace(self, module: str) -> Namespace:
         """A module's methods (``bank``, ``subnets``, ``tokens``, ``payments``, …)."""
