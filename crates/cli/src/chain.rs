@@ -22,9 +22,9 @@ use synod_validators::rpc::ValidatorsApiClient;
 pub struct BalanceArgs {
     /// Account: `0x…`, keystore name, or dev name with --dev.
     pub account: String,
-    /// Read at this finalized height instead of the head.
-    #[arg(long)]
-    pub height: Option<u64>,
+    /// Read as it was after this committed block instead of the head.
+    #[arg(long, alias = "height")]
+    pub block: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -196,7 +196,7 @@ async fn run_async(cli: &Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Balance(a) => {
             let who = account(cli, &a.account)?;
-            let info = c.get_account(who, a.height).await.map_err(&e)?;
+            let info = c.get_account(who, a.block).await.map_err(&e)?;
             emit(cli.json, &info, || {
                 format!(
                     "account: {}\nbalance: {}\nnonce:   {}\nheight:  {}",

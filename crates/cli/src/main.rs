@@ -9,6 +9,7 @@
 
 mod agents;
 mod assets;
+mod axon;
 mod bench;
 mod bench_network;
 mod bench_session;

@@ -15,7 +15,7 @@ use synod_primitives::AccountId;
 use synod_primitives::token::{DisplayAmount, parse_amount};
 use synod_runtime::Call;
 use synod_subnets::SubnetHyperparams;
-use synod_subnets::query::{Metagraph, StakePositionView, SubnetView};
+use synod_subnets::query::{Metagraph, QuoteSide, StakePositionView, SubnetView};
 use synod_subnets::rpc::SubnetsApiClient;
 use synod_subnets::{Hyperparameter, NetUid, SubnetCall, Uid, weights_commit_hash};
 
@@ -99,7 +99,25 @@ pub enum SubnetCommand {
         /// Also print weight and bond rows (text mode; JSON always has them).
         #[arg(long)]
         full: bool,
+        /// The metagraph as it was after this block (default: the newest).
+        #[arg(long)]
+        block: Option<u64>,
     },
+}
+
+/// Slippage protection and confirmation of a stake trade (as btcli: on by default).
+#[derive(Args, Debug, Clone)]
+pub struct TradeSafety {
+    /// Largest price move accepted, as a fraction (0.05 = 5%); sets the limit price when
+    /// `--limit-price` is not given.
+    #[arg(long, default_value = "0.05", conflicts_with = "limit_price")]
+    pub tolerance: String,
+    /// Trade at whatever price the pool gives (no limit price).
+    #[arg(long = "unsafe", conflicts_with_all = ["limit_price", "partial"])]
+    pub no_protection: bool,
+    /// Do not ask for confirmation (needed when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 /// `synod stake ...`
@@ -119,12 +137,15 @@ pub enum StakeCommand {
         /// SYN to stake.
         #[arg(long)]
         amount: String,
-        /// Highest acceptable price after the trade (SYN per alpha).
+        /// Highest acceptable price after the trade (SYN per alpha). Default: the price now
+        /// raised by `--tolerance`.
         #[arg(long)]
         limit_price: Option<String>,
         /// Fill as much as the limit allows instead of refusing.
-        #[arg(long, requires = "limit_price")]
+        #[arg(long)]
         partial: bool,
+        #[command(flatten)]
+        safety: TradeSafety,
     },
     /// Unstake alpha back to SYN.
     Remove {
@@ -143,12 +164,15 @@ pub enum StakeCommand {
         /// Unstake the whole position.
         #[arg(long)]
         all: bool,
-        /// Lowest acceptable price after the trade.
+        /// Lowest acceptable price after the trade. Default: the price now lowered by
+        /// `--tolerance`.
         #[arg(long)]
         limit_price: Option<String>,
         /// Fill as much as the limit allows.
-        #[arg(long, requires = "limit_price")]
+        #[arg(long)]
         partial: bool,
+        #[command(flatten)]
+        safety: TradeSafety,
     },
     /// Move stake to another hotkey and/or subnet (same coldkey).
     Move {
@@ -220,6 +244,22 @@ pub enum StakeCommand {
     List {
         /// Coldkey.
         coldkey: String,
+        /// The positions as they were after this block (default: the newest).
+        #[arg(long)]
+        block: Option<u64>,
+    },
+    /// What staking SYN (or, with --unstake, unstaking alpha) would give now: the amount out,
+    /// the price before and after, and the price impact.
+    Quote {
+        /// Subnet (0 = root).
+        #[arg(long)]
+        netuid: NetUid,
+        /// SYN to stake, or alpha to unstake.
+        #[arg(long)]
+        amount: String,
+        /// Quote unstaking instead of staking.
+        #[arg(long)]
+        unstake: bool,
     },
     /// Set a hotkey's delegate take (owner), e.g. `0.18`.
     SetTake {
@@ -310,6 +350,14 @@ pub enum AxonCommand {
         #[arg(long, default_value_t = 0)]
         axon_version: u32,
     },
+    /// Run the example Rust miner: `POST /v1/echo {"text"}` answered with the text and the
+    /// verified caller's UID, behind the request protocol's checks.
+    ServeExample(crate::axon::ServeExampleArgs),
+    /// Ask miners (every UID serving an axon, some UIDs, or one URL) with signed requests
+    /// and print each answer with its latency.
+    Call(crate::axon::CallArgs),
+    /// Drive one miner with signed requests; report accepted requests per second.
+    Bench(crate::axon::BenchArgs),
 }
 
 /// `synod root ...`
@@ -550,6 +598,98 @@ fn positions_text(p: &[StakePositionView]) -> String {
 }
 
 /// Sends a subnet call signed by `from` and prints the receipt.
+/// Quotes a stake trade, shows it, asks for confirmation unless `--yes`, and returns the
+/// limit price to send: the one given, or the price now moved by the tolerance against the
+/// trader, or none with `--unsafe` (and on root, which always trades 1:1).
+#[allow(clippy::too_many_arguments)]
+async fn protect_trade(
+    cli: &Cli,
+    c: &jsonrpsee::http_client::HttpClient,
+    netuid: NetUid,
+    side: QuoteSide,
+    amount: u64,
+    limit_price: Option<u64>,
+    partial: bool,
+    safety: &TradeSafety,
+) -> anyhow::Result<Option<u64>> {
+    let tolerance = parse_amount(&safety.tolerance)?;
+    if tolerance >= 1_000_000_000 {
+        bail!("--tolerance is a fraction below 1 (0.05 = 5%)");
+    }
+    let q = c
+        .quote(netuid, side, amount)
+        .await
+        .map_err(rpc_err(&cli.rpc))?;
+    let limit = if safety.no_protection || netuid == synod_subnets::ROOT_NETUID {
+        None
+    } else if let Some(l) = limit_price {
+        Some(l)
+    } else {
+        let scale = 1_000_000_000u128;
+        let factor = match side {
+            QuoteSide::Stake => scale + u128::from(tolerance),
+            QuoteSide::Unstake => scale - u128::from(tolerance),
+        };
+        Some(u64::try_from(u128::from(q.price_before) * factor / scale).unwrap_or(u64::MAX))
+    };
+    let (what_in, what_out) = match side {
+        QuoteSide::Stake => ("SYN", "alpha"),
+        QuoteSide::Unstake => ("alpha", "SYN"),
+    };
+    let summary = format!(
+        "{} subnet {netuid}: {} {what_in} in, about {} {what_out} out \
+         (price {} -> {}, impact {:.2}%); {}",
+        match side {
+            QuoteSide::Stake => "stake on",
+            QuoteSide::Unstake => "unstake from",
+        },
+        amt(q.amount_in),
+        amt(q.amount_out),
+        amt(q.price_before),
+        amt(q.price_after),
+        q.slippage_ppm as f64 / 10_000.0,
+        match limit {
+            None if netuid == synod_subnets::ROOT_NETUID => "root trades 1:1".to_string(),
+            None => "no price limit (--unsafe)".to_string(),
+            Some(l) => format!(
+                "limit price {}{}",
+                amt(l),
+                if partial {
+                    ", partial fill allowed"
+                } else {
+                    ""
+                }
+            ),
+        }
+    );
+    let within = match (limit, side) {
+        (Some(l), QuoteSide::Stake) => q.price_after <= l,
+        (Some(l), QuoteSide::Unstake) => q.price_after >= l,
+        (None, _) => true,
+    };
+    eprintln!("{summary}");
+    if !within && !partial {
+        eprintln!(
+            "note: the trade moves the price past the limit, so the chain will refuse it \
+             (raise --tolerance, or allow --partial)"
+        );
+    }
+    if !safety.yes {
+        use std::io::{BufRead, IsTerminal, Write};
+        if !std::io::stdin().is_terminal() {
+            bail!("not confirmed: stdin is not a terminal; pass --yes to trade without asking");
+        }
+        eprint!("Proceed? [y/N] ");
+        std::io::stderr().flush()?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        if !matches!(line.trim().to_lowercase().as_str(), "y" | "yes") {
+            bail!("cancelled: nothing was sent");
+        }
+    }
+    Ok(limit)
+}
+
 async fn submit(
     cli: &Cli,
     c: &jsonrpsee::http_client::HttpClient,
@@ -734,9 +874,13 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                     lines.join("\n")
                 })
             }
-            SubnetCommand::Metagraph { netuid, full } => {
+            SubnetCommand::Metagraph {
+                netuid,
+                full,
+                block,
+            } => {
                 let m = c
-                    .metagraph(*netuid)
+                    .metagraph(*netuid, *block)
                     .await
                     .map_err(&e)?
                     .ok_or_else(|| anyhow!("no subnet {netuid}"))?;
@@ -751,12 +895,25 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                 amount,
                 limit_price,
                 partial,
+                safety,
             } => {
+                let amount = parse_amount(amount)?;
+                let limit = protect_trade(
+                    cli,
+                    &c,
+                    *netuid,
+                    QuoteSide::Stake,
+                    amount,
+                    parse_opt(limit_price)?,
+                    *partial,
+                    safety,
+                )
+                .await?;
                 let call = SubnetCall::AddStake {
                     hotkey: account(cli, hotkey)?,
                     netuid: *netuid,
-                    amount: parse_amount(amount)?,
-                    limit_price: parse_opt(limit_price)?,
+                    amount,
+                    limit_price: limit,
                     allow_partial: *partial,
                 };
                 submit(cli, &c, from, call).await
@@ -769,11 +926,12 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                 all,
                 limit_price,
                 partial,
+                safety,
             } => {
                 let hk = account(cli, hotkey)?;
                 let amount = if *all {
                     let cold = signer(cli, from)?.account();
-                    let positions = c.stake_positions(cold).await.map_err(&e)?;
+                    let positions = c.stake_positions(cold, None).await.map_err(&e)?;
                     positions
                         .iter()
                         .find(|p| p.netuid == *netuid && p.hotkey == hk)
@@ -782,11 +940,22 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                 } else {
                     parse_amount(amount.as_deref().unwrap_or("0"))?
                 };
+                let limit = protect_trade(
+                    cli,
+                    &c,
+                    *netuid,
+                    QuoteSide::Unstake,
+                    amount,
+                    parse_opt(limit_price)?,
+                    *partial,
+                    safety,
+                )
+                .await?;
                 let call = SubnetCall::RemoveStake {
                     hotkey: hk,
                     netuid: *netuid,
                     amount,
-                    limit_price: parse_opt(limit_price)?,
+                    limit_price: limit,
                     allow_partial: *partial,
                 };
                 submit(cli, &c, from, call).await
@@ -844,9 +1013,41 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                 };
                 submit(cli, &c, from, call).await
             }
-            StakeCommand::List { coldkey } => {
+            StakeCommand::Quote {
+                netuid,
+                amount,
+                unstake,
+            } => {
+                let side = if *unstake {
+                    QuoteSide::Unstake
+                } else {
+                    QuoteSide::Stake
+                };
+                let q = c
+                    .quote(*netuid, side, parse_amount(amount)?)
+                    .await
+                    .map_err(&e)?;
+                emit(cli.json, &q, || {
+                    let (i, o) = if *unstake {
+                        ("alpha", "SYN")
+                    } else {
+                        ("SYN", "alpha")
+                    };
+                    format!(
+                        "in:     {} {i}\nout:    {} {o} ({} at the spot price)\n\
+                         price:  {} -> {}\nimpact: {:.4}%",
+                        amt(q.amount_in),
+                        amt(q.amount_out),
+                        amt(q.amount_out_at_spot),
+                        amt(q.price_before),
+                        amt(q.price_after),
+                        q.slippage_ppm as f64 / 10_000.0
+                    )
+                })
+            }
+            StakeCommand::List { coldkey, block } => {
                 let who = account(cli, coldkey)?;
-                let p = c.stake_positions(who).await.map_err(&e)?;
+                let p = c.stake_positions(who, *block).await.map_err(&e)?;
                 emit(cli.json, &p, || positions_text(&p))
             }
             StakeCommand::SetTake { from, hotkey, take } => {
@@ -953,6 +1154,11 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        crate::Command::Axon(AxonCommand::ServeExample(a)) => {
+            crate::axon::serve_example(cli, a).await
+        }
+        crate::Command::Axon(AxonCommand::Call(a)) => crate::axon::call(cli, a).await,
+        crate::Command::Axon(AxonCommand::Bench(a)) => crate::axon::bench(cli, a).await,
         crate::Command::Axon(AxonCommand::Serve {
             from,
             hotkey,

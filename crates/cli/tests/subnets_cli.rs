@@ -255,6 +255,7 @@ fn every_subnet_command_through_the_cli() {
             "100000",
             "--limit-price",
             "1.01",
+            "--yes",
         ]),
         "price_limit_exceeded"
     );
@@ -272,16 +273,72 @@ fn every_subnet_command_through_the_cli() {
         "--limit-price",
         "1.01",
         "--partial",
+        "--yes",
     ]);
     let eve_alpha = position(&cli, "eve", &hot["vhot"], 1);
     assert!(eve_alpha > 0, "partial fill bought alpha");
     let price = u(&cli.ok(&["subnet", "show", "1"])["pool"]["price"]);
     assert!(price <= 1_010_000_000, "the limit held: price {price}");
-    cli.tx(&[
-        "stake", "add", "--from", "ferdie", "--hotkey", "vhot", "--netuid", "1", "--amount", "100",
+
+    // The quote is the chain's own pool math: staking 100 SYN gives what the trade then buys.
+    let quote = cli.ok(&["stake", "quote", "--netuid", "1", "--amount", "100"]);
+    assert_eq!(u(&quote["amount_in"]), 100_000_000_000);
+    // (Emission moves the price every block, so compare within the quote.)
+    assert!(u(&quote["price_before"]) > 0);
+    assert!(u(&quote["price_after"]) > u(&quote["price_before"]));
+    assert!(u(&quote["amount_out"]) < u(&quote["amount_out_at_spot"]));
+    assert!(u(&quote["slippage_ppm"]) > 0);
+    let unquote = cli.ok(&[
+        "stake",
+        "quote",
+        "--netuid",
+        "1",
+        "--amount",
+        "1",
+        "--unstake",
     ]);
+    assert!(u(&unquote["price_after"]) < u(&unquote["price_before"]));
+    let (ok, out, err) = cli.run(&["stake", "quote", "--netuid", "9", "--amount", "1"]);
+    assert!(!ok && (out + &err).contains("no subnet 9"), "{err}");
+
+    // Without --yes and without a terminal to ask on, nothing is sent.
+    let stake_ferdie = [
+        "stake", "add", "--from", "ferdie", "--hotkey", "vhot", "--netuid", "1", "--amount", "10",
+    ];
+    let (ok, out, err) = cli.run(&stake_ferdie);
+    assert!(!ok && (out + &err).contains("pass --yes"), "{err}");
+    assert_eq!(position(&cli, "ferdie", &hot["vhot"], 1), 0);
+    // A trade that would move the price more than the default 5% tolerance is refused whole.
+    let (ok, out, err) = cli.run(&[
+        "stake", "add", "--from", "ferdie", "--hotkey", "vhot", "--netuid", "1", "--amount", "100",
+        "--yes",
+    ]);
+    assert!(!ok, "{out}{err}");
+    assert!(err.contains("past the limit"), "warned first: {err}");
+    assert_eq!(
+        first_json(&out)["outcome"]["failure"]["kind"],
+        "price_limit_exceeded"
+    );
+    assert_eq!(position(&cli, "ferdie", &hot["vhot"], 1), 0);
+    let mut confirmed = stake_ferdie.to_vec();
+    confirmed.push("--yes");
+    let staked = cli.tx(&confirmed);
+    let at_stake = u(&staked.get("receipt").unwrap_or(&staked)["height"]);
     let ferdie_alpha = position(&cli, "ferdie", &hot["vhot"], 1);
     assert!(ferdie_alpha > 0);
+    // Past-block reads: before the stake ferdie held nothing.
+    let before = cli.ok(&[
+        "stake",
+        "list",
+        "ferdie",
+        "--block",
+        &(at_stake - 1).to_string(),
+    ]);
+    assert_eq!(before.as_array().map(Vec::len), Some(0), "{before}");
+    let at = cli.ok(&["stake", "list", "ferdie", "--block", &at_stake.to_string()]);
+    assert_eq!(u(&at[0]["alpha"]), ferdie_alpha);
+    let (ok, out, err) = cli.run(&["subnet", "metagraph", "1", "--block", "999999999"]);
+    assert!(!ok && (out + &err).contains("not committed"), "{err}");
 
     // Commit–reveal: the commit counts as activity, the reveal lands in the next epoch.
     let commit = cli.tx(&[
@@ -456,6 +513,7 @@ fn every_subnet_command_through_the_cli() {
     let eve_before = u(&cli.ok(&["balance", "eve"])["balance"]);
     cli.tx(&[
         "stake", "remove", "--from", "eve", "--hotkey", "vhot", "--netuid", "1", "--all",
+        "--unsafe", "--yes",
     ]);
     assert_eq!(position(&cli, "eve", &hot["vhot"], 1), 0);
     assert!(u(&cli.ok(&["balance", "eve"])["balance"]) > eve_before);

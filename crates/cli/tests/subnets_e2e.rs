@@ -138,7 +138,7 @@ impl Chain {
 
     fn metagraph(&self, netuid: u16) -> Metagraph {
         self.rt
-            .block_on(self.c.metagraph(netuid))
+            .block_on(self.c.metagraph(netuid, None))
             .expect("rpc")
             .expect("subnet")
     }
@@ -630,7 +630,7 @@ fn subnet_economy_end_to_end() {
     assert_eq!(ch.balance(&nominator.account()), f0 - 50 * UNIT - FEE);
     let pos = ch
         .rt
-        .block_on(ch.c.stake_positions(nominator.account()))
+        .block_on(ch.c.stake_positions(nominator.account(), None))
         .expect("positions");
     assert_eq!(pos.len(), 1);
     let half = pos[0].alpha / 2;
@@ -654,7 +654,7 @@ fn subnet_economy_end_to_end() {
     }
     let pos = ch
         .rt
-        .block_on(ch.c.stake_positions(nominator.account()))
+        .block_on(ch.c.stake_positions(nominator.account(), None))
         .expect("positions");
     assert_eq!(pos.len(), 2);
     assert!(

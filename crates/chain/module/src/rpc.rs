@@ -11,7 +11,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use std::sync::Arc;
 use synod_primitives::Hash;
 use synod_storage::typed::StateError;
-use synod_storage::{Snapshot, Store};
+use synod_storage::{Snapshot, StateRead, StorageError, Store};
 
 /// JSON-RPC code of invalid parameters.
 pub const INVALID_PARAMS: i32 = -32602;
@@ -41,6 +41,36 @@ pub async fn read_latest<T: Send + 'static>(
         let snap = store.snapshot().map_err(internal)?;
         let height = snap.height().unwrap_or(0);
         f(&snap, height).map_err(internal)
+    })
+    .await
+    .map_err(internal)?
+}
+
+/// Runs `f` on the state after block `block` (the newest committed block when `None`), off
+/// the async runtime. `f` gets that state and its height. Past state supports point reads
+/// only (see [`synod_storage::Snapshot::at`]); a block not committed yet is a
+/// [`NOT_FOUND`] error naming the newest one.
+pub async fn read_at<T: Send + 'static>(
+    store: &Store,
+    block: Option<u64>,
+    f: impl FnOnce(&dyn StateRead, u64) -> Result<T, StateError> + Send + 'static,
+) -> Result<T, ErrorObjectOwned> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let snap = store.snapshot().map_err(internal)?;
+        let head = snap.height().unwrap_or(0);
+        match block {
+            None => f(&snap, head).map_err(internal),
+            Some(h) => {
+                let past = snap.at(h).map_err(|e| match e {
+                    StorageError::NotCommitted { .. } => {
+                        ErrorObject::owned(NOT_FOUND, e.to_string(), None::<()>)
+                    }
+                    e => internal(e),
+                })?;
+                f(&past, h).map_err(internal)
+            }
+        }
     })
     .await
     .map_err(internal)?

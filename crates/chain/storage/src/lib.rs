@@ -23,7 +23,7 @@ pub mod typed;
 
 pub use commitment::{StateProof, compute_state_root};
 pub use delta::{ChangeSet, MemState, PendingBlock, StateRead, StateView};
-pub use store::{BlockCommit, Snapshot, Store};
+pub use store::{BlockCommit, HistoricState, Snapshot, Store};
 
 /// Storage failures. These are environmental (disk, corruption), never caused by user input.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +49,14 @@ pub enum StorageError {
         got: u64,
         /// Height already committed.
         committed: Option<u64>,
+    },
+    /// A read asked for the state of a block this store has not committed.
+    #[error("block {height} is not committed yet (the newest committed block is {head})")]
+    NotCommitted {
+        /// The height asked for.
+        height: u64,
+        /// The newest committed height.
+        head: u64,
     },
 }
 

@@ -347,3 +347,42 @@ impl StateRead for Snapshot {
         Ok(self.inner.state.get(key)?.map(|v| v.value().to_vec()))
     }
 }
+
+impl Snapshot {
+    /// The state as it was after the committed block at `height`, read from the tree's
+    /// versioned values (every version is kept, so any committed height can be read). Point
+    /// reads only: the tree is keyed by hashed keys, so it cannot list a prefix.
+    pub fn at(&self, height: Height) -> Result<HistoricState> {
+        match self.height() {
+            Some(head) if height <= head => Ok(HistoricState {
+                snapshot: self.clone(),
+                height,
+            }),
+            head => Err(StorageError::NotCommitted {
+                height,
+                head: head.unwrap_or(0),
+            }),
+        }
+    }
+}
+
+/// The state after a past committed block (see [`Snapshot::at`]).
+#[derive(Clone)]
+pub struct HistoricState {
+    snapshot: Snapshot,
+    height: Height,
+}
+
+impl HistoricState {
+    /// The height whose state this is.
+    pub fn height(&self) -> Height {
+        self.height
+    }
+}
+
+impl StateRead for HistoricState {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.snapshot
+            .tree_value(self.height, crate::commitment::key_hash(key))
+    }
+}

@@ -152,6 +152,55 @@ fn proofs_of_presence_absence_and_history_verify_and_tampering_fails() {
 }
 
 #[test]
+fn the_state_after_any_committed_block_can_be_read_back() {
+    let store = Store::in_memory().expect("db");
+    let blocks: [&[(&str, Option<&str>)]; 4] = [
+        &[("a", Some("a0")), ("b", Some("b0"))],
+        &[("a", Some("a1"))],
+        &[("b", None), ("c", Some("c2"))],
+        &[("b", Some("b3"))],
+    ];
+    let mut parent = Hash::ZERO;
+    for (h, c) in blocks.iter().enumerate() {
+        let view = StateView::new(Arc::new(store.snapshot().expect("snap")), vec![]);
+        let (b, p) = exec(&view, h as u64, parent, changes(c));
+        commit(&store, &b, &p);
+        parent = b.hash();
+    }
+    let snap = store.snapshot().expect("snap");
+    let read = |h: u64, k: &str| {
+        snap.at(h)
+            .expect("committed")
+            .get(k.as_bytes())
+            .expect("read")
+            .map(|v| String::from_utf8(v).expect("utf8"))
+    };
+    let expected: [[Option<&str>; 3]; 4] = [
+        [Some("a0"), Some("b0"), None],
+        [Some("a1"), Some("b0"), None],
+        [Some("a1"), None, Some("c2")],
+        [Some("a1"), Some("b3"), Some("c2")],
+    ];
+    for (h, row) in expected.iter().enumerate() {
+        for (k, want) in ["a", "b", "c"].iter().zip(row) {
+            assert_eq!(read(h as u64, k).as_deref(), *want, "key {k} at block {h}");
+        }
+    }
+    // The newest height reads the same as the live state.
+    for k in ["a", "b", "c", "missing"] {
+        assert_eq!(
+            snap.at(3).expect("head").get(k.as_bytes()).expect("read"),
+            snap.get(k.as_bytes()).expect("read")
+        );
+    }
+    let err = snap.at(4).err().expect("not committed");
+    assert!(
+        err.to_string().contains("block 4 is not committed"),
+        "{err}"
+    );
+}
+
+#[test]
 fn out_of_order_commit_is_refused_and_leaves_no_trace() {
     let store = Store::in_memory().expect("db");
     let snap = Arc::new(store.snapshot().expect("snap"));

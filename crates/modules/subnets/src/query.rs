@@ -445,3 +445,204 @@ pub fn root_validators(
 pub fn total_issuance(s: &(impl StateRead + ?Sized)) -> Result<Balance, StateError> {
     bank::issuance(s)
 }
+
+/// The UID of `hotkey` on a subnet, if it is registered there.
+pub fn uid_of(
+    s: &(impl StateRead + ?Sized),
+    netuid: NetUid,
+    hotkey: &AccountId,
+) -> Result<Option<Uid>, StateError> {
+    state::get::<Uid>(s, &state::uid_key(netuid, hotkey))
+}
+
+/// Where an unrevealed weight commit stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitStatus {
+    /// Its reveal epoch has not come yet.
+    Waiting,
+    /// The subnet is in its reveal epoch: reveal now.
+    Revealable,
+    /// Its reveal epoch passed; it can no longer be revealed.
+    Expired,
+}
+
+/// An unrevealed weight commit of a hotkey.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct CommitView {
+    /// The committed hash (`weights_commit_hash` of the weights, salt and version key).
+    pub hash: synod_primitives::Hash,
+    /// Block of the commit.
+    pub block: u64,
+    /// The subnet's epoch index at the commit.
+    pub epoch: u64,
+    /// The only epoch in which it may be revealed.
+    pub reveal_epoch: u64,
+    /// The subnet's epoch index now.
+    pub current_epoch: u64,
+    /// The block at which the subnet's next epoch runs (a waiting commit becomes revealable
+    /// after the epoch that moves the index to `reveal_epoch`).
+    pub next_epoch_block: u64,
+    /// Whether it can be revealed now.
+    pub status: CommitStatus,
+}
+
+/// The unrevealed weight commits of `hotkey` on a subnet, oldest first.
+pub fn commits(
+    s: &(impl StateRead + ?Sized),
+    netuid: NetUid,
+    hotkey: &AccountId,
+) -> Result<Vec<CommitView>, StateError> {
+    let Some(info) = state::get::<SubnetInfo>(s, &state::info_key(netuid))? else {
+        return Ok(Vec::new());
+    };
+    let st = subnet_state(s, netuid)?;
+    let period = info.hyperparams.reveal_period_epochs;
+    let list: Vec<crate::state::WeightCommit> =
+        state::get_or_default(s, &state::commits_key(netuid, hotkey))?;
+    Ok(list
+        .into_iter()
+        .map(|c| {
+            let reveal_epoch = c.epoch.saturating_add(period);
+            CommitView {
+                hash: c.hash,
+                block: c.block,
+                epoch: c.epoch,
+                reveal_epoch,
+                current_epoch: st.epoch_index,
+                next_epoch_block: st
+                    .last_epoch_block
+                    .saturating_add(u64::from(info.hyperparams.tempo)),
+                status: match st.epoch_index.cmp(&reveal_epoch) {
+                    std::cmp::Ordering::Less => CommitStatus::Waiting,
+                    std::cmp::Ordering::Equal => CommitStatus::Revealable,
+                    std::cmp::Ordering::Greater => CommitStatus::Expired,
+                },
+            }
+        })
+        .collect())
+}
+
+/// Which way a quoted trade goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QuoteSide {
+    /// SYN in, alpha out (staking).
+    Stake,
+    /// Alpha in, SYN out (unstaking).
+    Unstake,
+}
+
+/// What a trade against a subnet's pool would give now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SwapQuote {
+    /// The subnet (0 = root, which trades 1:1).
+    pub netuid: NetUid,
+    /// The direction.
+    pub side: QuoteSide,
+    /// What goes in: SYN to stake, or alpha to unstake (base units).
+    pub amount_in: Balance,
+    /// What comes out: alpha, or SYN (base units).
+    pub amount_out: Balance,
+    /// What would come out at the spot price, with no price impact.
+    pub amount_out_at_spot: Balance,
+    /// Spot price before the trade (SYN base units per whole alpha).
+    pub price_before: u64,
+    /// Spot price after the trade.
+    pub price_after: u64,
+    /// The price impact: the share of `amount_out_at_spot` the trade loses, in parts per
+    /// million.
+    pub slippage_ppm: u64,
+}
+
+/// Why a quote cannot be given.
+#[derive(Debug, thiserror::Error)]
+pub enum QuoteError {
+    /// No such subnet.
+    #[error("no subnet {0}")]
+    NoSubnet(NetUid),
+    /// The subnet's owner has not started it: its pool does not trade yet.
+    #[error("subnet {0} is not started: its pool does not trade yet")]
+    NotStarted(NetUid),
+    /// The pool cannot take the trade (a reserve would fall below its minimum).
+    #[error("the pool of subnet {netuid} cannot fill {amount} base units: {reason}")]
+    Unfillable {
+        /// The subnet.
+        netuid: NetUid,
+        /// The amount asked.
+        amount: Balance,
+        /// The pool's reason.
+        reason: String,
+    },
+    /// Reading state failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// Quotes staking (`Stake`, `amount` SYN) or unstaking (`Unstake`, `amount` alpha) on a subnet
+/// with the chain's own pool math, as a trade in the next block would run if nothing else
+/// trades first.
+pub fn quote(
+    s: &(impl StateRead + ?Sized),
+    netuid: NetUid,
+    side: QuoteSide,
+    amount: Balance,
+    params: &Params,
+) -> Result<SwapQuote, QuoteError> {
+    use crate::pool::PRICE_SCALE;
+    if netuid == ROOT_NETUID {
+        return Ok(SwapQuote {
+            netuid,
+            side,
+            amount_in: amount,
+            amount_out: amount,
+            amount_out_at_spot: amount,
+            price_before: PRICE_SCALE,
+            price_after: PRICE_SCALE,
+            slippage_ppm: 0,
+        });
+    }
+    match state::get::<SubnetInfo>(s, &state::info_key(netuid))? {
+        None => return Err(QuoteError::NoSubnet(netuid)),
+        Some(i) if i.start_block.is_none() => return Err(QuoteError::NotStarted(netuid)),
+        Some(_) => {}
+    }
+    let r = subnet_state(s, netuid)?.reserves();
+    let unfillable = |e: crate::pool::PoolError| QuoteError::Unfillable {
+        netuid,
+        amount,
+        reason: e.to_string(),
+    };
+    let price_before = r.price();
+    let (out, after, at_spot) = match side {
+        QuoteSide::Stake => {
+            let (out, after) = r
+                .buy_alpha(amount, params.min_pool_reserve)
+                .map_err(unfillable)?;
+            let spot = crate::emission::mul_div_u64(amount, PRICE_SCALE, price_before.max(1));
+            (out, after, spot)
+        }
+        QuoteSide::Unstake => {
+            let (out, after) = r
+                .sell_alpha(amount, params.min_pool_reserve)
+                .map_err(unfillable)?;
+            let spot = crate::emission::mul_div_u64(amount, price_before, PRICE_SCALE);
+            (out, after, spot)
+        }
+    };
+    let lost = at_spot.saturating_sub(out);
+    Ok(SwapQuote {
+        netuid,
+        side,
+        amount_in: amount,
+        amount_out: out,
+        amount_out_at_spot: at_spot,
+        price_before,
+        price_after: after.price(),
+        slippage_ppm: if at_spot == 0 {
+            0
+        } else {
+            crate::emission::mul_div_u64(lost, 1_000_000, at_spot)
+        },
+    })
+}

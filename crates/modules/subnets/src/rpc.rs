@@ -2,14 +2,17 @@
 //! committed state.
 
 use crate::params::{Params, SubnetHyperparams, SubnetParams};
-use crate::query::{self, Metagraph, PoolView, RootValidatorView, StakePositionView, SubnetView};
-use crate::wire::NetUid;
+use crate::query::{
+    self, CommitView, Metagraph, PoolView, QuoteError, QuoteSide, RootValidatorView,
+    StakePositionView, SubnetView, SwapQuote,
+};
+use crate::wire::{NetUid, Uid};
 use jsonrpsee::core::async_trait;
 use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::types::ErrorObjectOwned;
 use std::sync::Arc;
 use synod_module::MethodDoc;
-use synod_module::rpc::read_latest;
+use synod_module::rpc::{INVALID_PARAMS, internal, invalid, read_at, read_latest};
 use synod_primitives::{AccountId, Balance};
 use synod_storage::Store;
 
@@ -44,19 +47,51 @@ pub trait SubnetsApi {
     async fn subnet_params(&self) -> Result<SubnetParams, ErrorObjectOwned>;
 
     /// A subnet's metagraph (every neuron's stake, ranks, trust, incentive, dividends,
-    /// emission, axon), or null.
+    /// emission, axon), or null; after block `block` when given (any committed block).
     #[method(name = "metagraph")]
-    async fn metagraph(&self, netuid: NetUid) -> Result<Option<Metagraph>, ErrorObjectOwned>;
+    async fn metagraph(
+        &self,
+        netuid: NetUid,
+        block: Option<u64>,
+    ) -> Result<Option<Metagraph>, ErrorObjectOwned>;
+
+    /// The UID of a hotkey on a subnet, or null; after block `block` when given.
+    #[method(name = "uid")]
+    async fn uid(
+        &self,
+        netuid: NetUid,
+        hotkey: AccountId,
+        block: Option<u64>,
+    ) -> Result<Option<Uid>, ErrorObjectOwned>;
+
+    /// A hotkey's unrevealed weight commits on a subnet, with their reveal epochs.
+    #[method(name = "commits")]
+    async fn commits(
+        &self,
+        netuid: NetUid,
+        hotkey: AccountId,
+    ) -> Result<Vec<CommitView>, ErrorObjectOwned>;
+
+    /// What staking `amount` SYN (`stake`) or unstaking `amount` alpha (`unstake`) on a subnet
+    /// would give now, with the price before and after and the price impact.
+    #[method(name = "quote")]
+    async fn quote(
+        &self,
+        netuid: NetUid,
+        side: QuoteSide,
+        amount: Balance,
+    ) -> Result<SwapQuote, ErrorObjectOwned>;
 
     /// A subnet's pool reserves and price, or null.
     #[method(name = "pool")]
     async fn subnet_pool(&self, netuid: NetUid) -> Result<Option<PoolView>, ErrorObjectOwned>;
 
-    /// A coldkey's stake positions on every subnet.
+    /// A coldkey's stake positions on every subnet; after block `block` when given.
     #[method(name = "stakePositions")]
     async fn stake_positions(
         &self,
         coldkey: AccountId,
+        block: Option<u64>,
     ) -> Result<Vec<StakePositionView>, ErrorObjectOwned>;
 
     /// Root-network validators with their root stake.
@@ -127,9 +162,51 @@ impl SubnetsApiServer for SubnetsRpc {
         Ok(SubnetParams::clone(&self.params))
     }
 
-    async fn metagraph(&self, netuid: NetUid) -> Result<Option<Metagraph>, ErrorObjectOwned> {
-        self.read(move |s, h, p| query::metagraph(s, netuid, h, p))
+    async fn metagraph(
+        &self,
+        netuid: NetUid,
+        block: Option<u64>,
+    ) -> Result<Option<Metagraph>, ErrorObjectOwned> {
+        let params = self.params.clone();
+        read_at(&self.store, block, move |s, h| {
+            query::metagraph(s, netuid, h, &params)
+        })
+        .await
+    }
+
+    async fn uid(
+        &self,
+        netuid: NetUid,
+        hotkey: AccountId,
+        block: Option<u64>,
+    ) -> Result<Option<Uid>, ErrorObjectOwned> {
+        read_at(&self.store, block, move |s, _| {
+            query::uid_of(s, netuid, &hotkey)
+        })
+        .await
+    }
+
+    async fn commits(
+        &self,
+        netuid: NetUid,
+        hotkey: AccountId,
+    ) -> Result<Vec<CommitView>, ErrorObjectOwned> {
+        self.read(move |s, _, _| query::commits(s, netuid, &hotkey))
             .await
+    }
+
+    async fn quote(
+        &self,
+        netuid: NetUid,
+        side: QuoteSide,
+        amount: Balance,
+    ) -> Result<SwapQuote, ErrorObjectOwned> {
+        self.read(move |s, _, p| Ok(query::quote(s, netuid, side, amount, p)))
+            .await?
+            .map_err(|e| match e {
+                QuoteError::State(e) => internal(e),
+                e => invalid(e.to_string()),
+            })
     }
 
     async fn subnet_pool(&self, netuid: NetUid) -> Result<Option<PoolView>, ErrorObjectOwned> {
@@ -139,9 +216,12 @@ impl SubnetsApiServer for SubnetsRpc {
     async fn stake_positions(
         &self,
         coldkey: AccountId,
+        block: Option<u64>,
     ) -> Result<Vec<StakePositionView>, ErrorObjectOwned> {
-        self.read(move |s, _, _| query::positions(s, &coldkey))
-            .await
+        read_at(&self.store, block, move |s, _| {
+            query::positions(s, &coldkey)
+        })
+        .await
     }
 
     async fn root_validators(&self) -> Result<Vec<RootValidatorView>, ErrorObjectOwned> {
@@ -186,7 +266,37 @@ pub fn rpc_doc() -> Vec<MethodDoc> {
             "Every neuron of a subnet with its scores, or null.",
         )
         .param::<NetUid>("netuid", "Subnet id.")
+        .optional::<u64>(
+            "block",
+            "A committed block: the metagraph as it was after it.",
+        )
         .returns::<Option<Metagraph>>("metagraph"),
+        MethodDoc::new(ns, "uid", "The UID of a hotkey on a subnet, or null.")
+            .param::<NetUid>("netuid", "Subnet id.")
+            .param::<AccountId>("hotkey", "The neuron's hotkey.")
+            .optional::<u64>("block", "A committed block: the UID as it was after it.")
+            .returns::<Option<Uid>>("uid"),
+        MethodDoc::new(
+            ns,
+            "commits",
+            "A hotkey's unrevealed weight commits with their reveal epochs and status.",
+        )
+        .param::<NetUid>("netuid", "Subnet id.")
+        .param::<AccountId>("hotkey", "The committing hotkey.")
+        .returns::<Vec<CommitView>>("commits"),
+        MethodDoc::new(
+            ns,
+            "quote",
+            "What staking SYN or unstaking alpha would give now: output, prices, impact.",
+        )
+        .param::<NetUid>("netuid", "Subnet id (0 = root, 1:1).")
+        .param::<QuoteSide>("side", "`stake` (SYN in) or `unstake` (alpha in).")
+        .param::<Balance>("amount", "Base units going in.")
+        .returns::<SwapQuote>("quote")
+        .error(
+            INVALID_PARAMS,
+            "no such subnet, not started, or the pool cannot fill it",
+        ),
         MethodDoc::new(ns, "pool", "A subnet's pool reserves and price, or null.")
             .param::<NetUid>("netuid", "Subnet id.")
             .returns::<Option<PoolView>>("pool"),
@@ -196,6 +306,10 @@ pub fn rpc_doc() -> Vec<MethodDoc> {
             "A coldkey's stake positions on every subnet.",
         )
         .param::<AccountId>("coldkey", "The staking coldkey.")
+        .optional::<u64>(
+            "block",
+            "A committed block: the positions as they were after it.",
+        )
         .returns::<Vec<StakePositionView>>("positions"),
         MethodDoc::new(
             ns,

@@ -77,7 +77,7 @@ impl ChainMembership {
         }
         let mg = self
             .node
-            .metagraph(self.netuid)
+            .metagraph(self.netuid, None)
             .await
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("subnet {} does not exist", self.netuid))?;
