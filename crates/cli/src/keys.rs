@@ -7,11 +7,13 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use std::path::PathBuf;
 use synod_primitives::keys::DEV_ACCOUNT_NAMES;
-use synod_primitives::{AccountId, Keypair};
+use synod_primitives::mnemonic::{Mnemonic, message_signing_hash, sign_message, verify_message};
+use synod_primitives::{AccountId, Keypair, Signature};
 
 #[derive(Subcommand, Debug)]
 pub enum KeyCommand {
-    /// Generate a new key.
+    /// Generate a new key from a fresh BIP-39 mnemonic, shown once: write it down, it is the
+    /// key's backup (`synod key regen` rebuilds the key from it).
     New {
         /// Name in the keystore.
         name: String,
@@ -21,6 +23,66 @@ pub enum KeyCommand {
         /// Make a coldkey without a passphrase (test keys only: it unlocks without asking).
         #[arg(long)]
         no_passphrase: bool,
+        /// Words in the mnemonic: 12, 15, 18, 21 or 24.
+        #[arg(long, default_value_t = 12)]
+        words: usize,
+    },
+    /// Rebuild a key from its BIP-39 mnemonic (read from stdin if --mnemonic is absent).
+    Regen {
+        /// Name in the keystore.
+        name: String,
+        /// The words, quoted.
+        #[arg(long)]
+        mnemonic: Option<String>,
+        /// Account index on the derivation path m/44'/5957'/INDEX'/0'/0'.
+        #[arg(long, default_value_t = 0)]
+        index: u32,
+        /// `cold` or `hot`.
+        #[arg(long, value_enum, default_value = "cold")]
+        kind: KeyKind,
+        /// A coldkey without a passphrase (test keys only).
+        #[arg(long)]
+        no_passphrase: bool,
+    },
+    /// Add a watch-only key: a name for a public account, usable wherever an account is
+    /// named but never to sign.
+    Watch {
+        /// Name in the keystore.
+        name: String,
+        /// The account (0x… public key).
+        account: String,
+    },
+    /// Sign a message with a key (a signature over the message's tagged hash, so it can
+    /// never be a transaction's signature).
+    Sign {
+        /// Signing key.
+        name: String,
+        /// The message as text.
+        #[arg(long, conflicts_with_all = ["hex", "file"])]
+        message: Option<String>,
+        /// The message as hex bytes.
+        #[arg(long, conflicts_with = "file")]
+        hex: Option<String>,
+        /// The message is this file's contents.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Check a message signature; exits non-zero if it does not verify.
+    Verify {
+        /// The signer's account (0x…, a keystore name, or a dev name with --dev).
+        account: String,
+        /// The signature (0x… hex).
+        #[arg(long)]
+        signature: String,
+        /// The message as text.
+        #[arg(long, conflicts_with_all = ["hex", "file"])]
+        message: Option<String>,
+        /// The message as hex bytes.
+        #[arg(long, conflicts_with = "file")]
+        hex: Option<String>,
+        /// The message is this file's contents.
+        #[arg(long)]
+        file: Option<PathBuf>,
     },
     /// List keys. A file that cannot be used is named on stderr (and, with --json, listed as
     /// `{"name", "file", "error"}`); the others are still listed and the exit status is 0.
@@ -83,7 +145,7 @@ pub fn passphrase(prompt: &str, confirm: bool) -> anyhow::Result<String> {
 /// one that must not be empty (checked again by the keystore).
 fn new_passphrase(kind: KeyKind, no_passphrase: bool) -> anyhow::Result<Option<String>> {
     match kind {
-        KeyKind::Hot => Ok(None),
+        KeyKind::Hot | KeyKind::Watch => Ok(None),
         KeyKind::Cold if no_passphrase => Ok(None),
         KeyKind::Cold => {
             let p = passphrase("New passphrase: ", true)?;
@@ -118,6 +180,38 @@ pub fn signer(cli: &Cli, name: &str) -> anyhow::Result<Keypair> {
         // is the message: wrapping it would hide the fix behind a generic line.
         e => anyhow::anyhow!("cannot use key '{name}': {e}"),
     })
+}
+
+/// Refuses `--kind watch` where a secret is being stored.
+fn secret_kind(kind: KeyKind) -> anyhow::Result<()> {
+    if kind == KeyKind::Watch {
+        bail!("a watch-only key has no secret: add one with `synod key watch NAME 0x…`");
+    }
+    Ok(())
+}
+
+fn kind_name(kind: KeyKind) -> &'static str {
+    match kind {
+        KeyKind::Cold => "cold",
+        KeyKind::Hot => "hot",
+        KeyKind::Watch => "watch",
+    }
+}
+
+/// The message of `key sign|verify`: text, hex, or a file's bytes.
+fn message_bytes(
+    text: &Option<String>,
+    hex_msg: &Option<String>,
+    file: &Option<PathBuf>,
+) -> anyhow::Result<Vec<u8>> {
+    match (text, hex_msg, file) {
+        (Some(t), _, _) => Ok(t.as_bytes().to_vec()),
+        (_, Some(h), _) => {
+            hex::decode(h.trim_start_matches("0x")).context("--hex must be hex bytes")
+        }
+        (_, _, Some(f)) => std::fs::read(f).with_context(|| format!("reading {}", f.display())),
+        _ => bail!("give the message with --message, --hex or --file"),
+    }
 }
 
 /// Resolves an account: `0x…` hex, a dev name with `--dev`, or a keystore name.
@@ -155,20 +249,100 @@ pub fn run(cli: &Cli, cmd: &KeyCommand) -> anyhow::Result<()> {
             name,
             kind,
             no_passphrase,
+            words,
         } => {
-            let key = Keypair::generate()?;
+            secret_kind(*kind)?;
+            let mnemonic = Mnemonic::generate(*words)?;
+            let key = mnemonic.keypair("", 0);
+            let pass = new_passphrase(*kind, *no_passphrase)?;
+            let file = ks.save(name, *kind, &key, pass.as_deref())?;
+            let phrase = mnemonic.phrase();
+            emit(
+                cli.json,
+                &serde_json::json!({"name": file.name, "kind": file.kind,
+                    "account": file.account, "mnemonic": phrase}),
+                || {
+                    format!(
+                        "created {} key '{}'\naccount: {}\n\nmnemonic (shown once; anyone with \
+                         it controls the key; `synod key regen` restores it):\n{phrase}",
+                        kind_name(file.kind),
+                        file.name,
+                        file.account
+                    )
+                },
+            )
+        }
+        KeyCommand::Regen {
+            name,
+            mnemonic,
+            index,
+            kind,
+            no_passphrase,
+        } => {
+            secret_kind(*kind)?;
+            let phrase = match mnemonic {
+                Some(m) => m.clone(),
+                None => {
+                    let mut s = String::new();
+                    std::io::stdin().read_line(&mut s)?;
+                    s
+                }
+            };
+            let key = Mnemonic::parse(&phrase)?.keypair("", *index);
             let pass = new_passphrase(*kind, *no_passphrase)?;
             let file = ks.save(name, *kind, &key, pass.as_deref())?;
             emit(
                 cli.json,
                 &serde_json::json!({"name": file.name, "kind": file.kind, "account": file.account}),
-                || {
-                    format!(
-                        "created {:?} key '{}'\naccount: {}",
-                        file.kind, file.name, file.account
-                    )
-                    .to_lowercase()
-                },
+                || format!("restored '{}': {}", file.name, file.account),
+            )
+        }
+        KeyCommand::Watch { name, account } => {
+            let acct: AccountId = account
+                .parse()
+                .with_context(|| format!("'{account}' is not a 0x account"))?;
+            let file = ks.save_watch(name, acct)?;
+            emit(
+                cli.json,
+                &serde_json::json!({"name": file.name, "kind": file.kind, "account": file.account}),
+                || format!("watching '{}': {}", file.name, file.account),
+            )
+        }
+        KeyCommand::Sign {
+            name,
+            message,
+            hex,
+            file,
+        } => {
+            let msg = message_bytes(message, hex, file)?;
+            let key = signer(cli, name)?;
+            let sig = sign_message(&key, &msg);
+            emit(
+                cli.json,
+                &serde_json::json!({"account": key.account(), "signature": sig,
+                    "signing_hash": message_signing_hash(&msg)}),
+                || sig.to_string(),
+            )
+        }
+        KeyCommand::Verify {
+            account: who,
+            signature,
+            message,
+            hex,
+            file,
+        } => {
+            let msg = message_bytes(message, hex, file)?;
+            let acct = account(cli, who)?;
+            let sig: Signature = signature
+                .parse()
+                .with_context(|| "the signature must be 64 bytes of 0x hex")?;
+            if verify_message(&acct, &msg, &sig).is_err() {
+                bail!("the signature does not verify: not this message signed by {acct}");
+            }
+            emit(
+                cli.json,
+                &serde_json::json!({"account": acct, "valid": true}),
+                || format!("valid: signed by {acct}"),
             )
         }
         KeyCommand::List => {
@@ -248,6 +422,7 @@ pub fn run(cli: &Cli, cmd: &KeyCommand) -> anyhow::Result<()> {
             };
             let bytes = synod_primitives::hash::parse_hex_array::<32>(&seed_hex)
                 .context("seed must be 32 bytes of hex")?;
+            secret_kind(*kind)?;
             let key = Keypair::from_seed(&bytes);
             let pass = new_passphrase(*kind, *no_passphrase)?;
             let file = ks.save(name, *kind, &key, pass.as_deref())?;

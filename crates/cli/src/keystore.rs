@@ -29,6 +29,9 @@ pub enum KeyKind {
     Cold,
     /// Operational key bound to a coldkey; stored in the clear (0600).
     Hot,
+    /// A public key only (someone else's, or a coldkey kept offline): usable wherever an
+    /// account is named, never to sign.
+    Watch,
 }
 
 /// A key file.
@@ -100,6 +103,9 @@ pub enum KeystoreError {
          for a throwaway test key pass --no-passphrase"
     )]
     EmptyPassphrase,
+    /// A watch-only key asked to sign.
+    #[error("'{0}' is a watch-only key (a public key only): it cannot sign")]
+    WatchOnly(String),
     /// A key file or the keystore directory is open to other users.
     #[error("{path}: {problem}; refusing to use it (fix: chmod {fix_mode:o} {path})")]
     Insecure {
@@ -240,14 +246,11 @@ impl Keystore {
         key: &Keypair,
         passphrase: Option<&str>,
     ) -> Result<KeyFile, KeystoreError> {
-        let path = self.path(name)?;
+        if kind == KeyKind::Watch {
+            return self.save_watch(name, key.account());
+        }
         if kind == KeyKind::Cold && passphrase.is_some_and(str::is_empty) {
             return Err(KeystoreError::EmptyPassphrase);
-        }
-        create_private_dir(&self.dir).map_err(|e| file_err(&self.dir, e))?;
-        check_dir(&self.dir)?;
-        if path.exists() {
-            return Err(KeystoreError::Exists(name.to_string()));
         }
         let mut seed = key.seed();
         let file = KeyFile {
@@ -261,11 +264,34 @@ impl Keystore {
                     &key.account(),
                     passphrase.unwrap_or(""),
                 )?),
-                KeyKind::Hot => None,
+                KeyKind::Hot | KeyKind::Watch => None,
             },
             no_passphrase: kind == KeyKind::Cold && passphrase.is_none(),
         };
         seed.zeroize();
+        self.write(file)
+    }
+
+    /// Stores a watch-only key: the account, no secret.
+    pub fn save_watch(&self, name: &str, account: AccountId) -> Result<KeyFile, KeystoreError> {
+        self.write(KeyFile {
+            name: name.to_string(),
+            kind: KeyKind::Watch,
+            account,
+            seed: None,
+            encrypted: None,
+            no_passphrase: false,
+        })
+    }
+
+    fn write(&self, file: KeyFile) -> Result<KeyFile, KeystoreError> {
+        let name = file.name.clone();
+        let path = self.path(&name)?;
+        create_private_dir(&self.dir).map_err(|e| file_err(&self.dir, e))?;
+        check_dir(&self.dir)?;
+        if path.exists() {
+            return Err(KeystoreError::Exists(name.to_string()));
+        }
         let json = serde_json::to_vec_pretty(&file).map_err(|e| file_err(&path, e))?;
         let tmp = self
             .dir
@@ -304,6 +330,9 @@ impl Keystore {
     ) -> Result<Keypair, KeystoreError> {
         let file = self.load(name)?;
         let path = self.path(name)?;
+        if file.kind == KeyKind::Watch {
+            return Err(KeystoreError::WatchOnly(name.to_string()));
+        }
         let seed = match (&file.seed, &file.encrypted) {
             (Some(hex_seed), _) => {
                 let b = hex::decode(hex_seed).map_err(|e| file_err(&path, e))?;

@@ -294,3 +294,196 @@ fn list_survives_a_corrupt_file() {
         assert!(c["error"].as_str().expect("error").contains("chmod 600"));
     }
 }
+
+/// `key new` shows a mnemonic that `key regen` turns back into the same account (a coldkey
+/// and a hotkey); the golden vector's words give the golden account; a mistyped word, a bad
+/// checksum and a wrong word count are refused with their reason.
+#[test]
+fn mnemonics_create_and_regenerate_keys() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ks = dir.path().join("keys");
+    let (ok, made, err) = run(&ks, "pw", &["key", "new", "main", "--words", "24"]);
+    assert!(ok, "{err}");
+    let phrase = made["mnemonic"].as_str().expect("mnemonic").to_string();
+    assert_eq!(phrase.split(' ').count(), 24);
+    let (ok, back, err) = run(
+        &ks,
+        "pw2",
+        &["key", "regen", "restored", "--mnemonic", &phrase],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(back["account"], made["account"]);
+    let (ok, hot, _) = run(
+        &ks,
+        "",
+        &[
+            "key",
+            "regen",
+            "hot1",
+            "--kind",
+            "hot",
+            "--mnemonic",
+            &phrase,
+            "--index",
+            "1",
+        ],
+    );
+    assert!(ok);
+    assert_ne!(hot["account"], made["account"], "another account index");
+
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../chain/primitives/tests/golden/mnemonic.json"),
+        )
+        .expect("golden file"),
+    )
+    .expect("json");
+    let v = golden["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["passphrase"] == "" && k["account_index"] == 0)
+        .expect("a vector without passphrase");
+    let (ok, g, _) = run(
+        &ks,
+        "",
+        &[
+            "key",
+            "regen",
+            "golden",
+            "--kind",
+            "hot",
+            "--mnemonic",
+            v["mnemonic"].as_str().expect("words"),
+        ],
+    );
+    assert!(ok);
+    assert_eq!(g["account"], v["account"]);
+    let (ok, exported, _) = run(&ks, "", &["key", "export", "golden"]);
+    assert!(ok);
+    assert_eq!(exported["seed"], v["secret_seed"]);
+
+    let words: Vec<&str> = phrase.split(' ').collect();
+    let mut typo = words.clone();
+    typo[3] = "notaword";
+    let (ok, e, _) = run(
+        &ks,
+        "pw",
+        &["key", "regen", "x", "--mnemonic", &typo.join(" ")],
+    );
+    assert!(!ok);
+    assert!(error_of(&e).contains("word 4 ('notaword')"), "{e}");
+    let mut swapped = words.clone();
+    swapped.swap(0, 1);
+    if swapped != words {
+        let (ok, e, _) = run(
+            &ks,
+            "pw",
+            &["key", "regen", "x", "--mnemonic", &swapped.join(" ")],
+        );
+        assert!(!ok);
+        assert!(error_of(&e).contains("checksum"), "{e}");
+    }
+    let (ok, e, _) = run(
+        &ks,
+        "pw",
+        &["key", "regen", "x", "--mnemonic", &words[..5].join(" ")],
+    );
+    assert!(!ok);
+    assert!(error_of(&e).contains("this one has 5"), "{e}");
+    let (ok, e, _) = run(&ks, "pw", &["key", "new", "y", "--words", "13"]);
+    assert!(!ok);
+    assert!(error_of(&e).contains("12, 15, 18, 21 or 24"), "{e}");
+}
+
+/// A watch-only key names an account wherever one is expected, is listed as `watch`, and
+/// never signs; `key sign` signs a message that `key verify` checks, and nothing else.
+#[test]
+fn watch_only_keys_and_signed_messages() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ks = dir.path().join("keys");
+    let (ok, signer, _) = run(&ks, "", &["key", "new", "ops", "--kind", "hot"]);
+    assert!(ok);
+    let account = signer["account"].as_str().expect("account").to_string();
+    let (ok, w, err) = run(&ks, "", &["key", "watch", "theirs", &account]);
+    assert!(ok, "{err}");
+    assert_eq!(w["kind"], "watch");
+    let (ok, list, _) = run(&ks, "", &["key", "list"]);
+    assert!(ok);
+    assert!(
+        list.as_array()
+            .expect("list")
+            .iter()
+            .any(|k| k["name"] == "theirs"
+                && k["kind"] == "watch"
+                && k["account"] == account.as_str()),
+        "{list}"
+    );
+    let (ok, e, _) = run(&ks, "", &["key", "sign", "theirs", "--message", "hi"]);
+    assert!(!ok);
+    assert!(error_of(&e).contains("watch-only"), "{e}");
+    let (ok, e, _) = run(&ks, "", &["key", "export", "theirs"]);
+    assert!(!ok);
+    assert!(error_of(&e).contains("watch-only"), "{e}");
+    let (ok, _, _) = run(&ks, "", &["key", "watch", "bad", "0x1234"]);
+    assert!(!ok, "not an account");
+    let (ok, e, _) = run(&ks, "", &["key", "new", "w", "--kind", "watch"]);
+    assert!(!ok);
+    assert!(error_of(&e).contains("key watch"), "{e}");
+
+    let (ok, s, _) = run(
+        &ks,
+        "",
+        &["key", "sign", "ops", "--message", "I own this key"],
+    );
+    assert!(ok);
+    let sig = s["signature"].as_str().expect("signature").to_string();
+    // Verified against the watch-only name, the hex form of the same message, and refused
+    // for another message.
+    let (ok, v, _) = run(
+        &ks,
+        "",
+        &[
+            "key",
+            "verify",
+            "theirs",
+            "--signature",
+            &sig,
+            "--message",
+            "I own this key",
+        ],
+    );
+    assert!(ok);
+    assert_eq!(v["valid"], true);
+    let hex_msg = hex::encode("I own this key");
+    let (ok, _, _) = run(
+        &ks,
+        "",
+        &[
+            "key",
+            "verify",
+            &account,
+            "--signature",
+            &sig,
+            "--hex",
+            &hex_msg,
+        ],
+    );
+    assert!(ok);
+    let (ok, v, _) = run(
+        &ks,
+        "",
+        &[
+            "key",
+            "verify",
+            "theirs",
+            "--signature",
+            &sig,
+            "--message",
+            "I own that key",
+        ],
+    );
+    assert!(!ok);
+    assert!(error_of(&v).contains("does not verify"), "{v}");
+}

@@ -18,6 +18,7 @@ pub mod codec;
 pub mod hash;
 pub mod json;
 pub mod keys;
+pub mod mnemonic;
 pub mod receipt;
 pub mod signature;
 pub mod token;
