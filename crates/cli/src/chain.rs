@@ -14,7 +14,7 @@ use synod_primitives::tx::FeeSchedule;
 use synod_primitives::{Hash, Keypair};
 use synod_rpc::SynodApiClient;
 use synod_rpc::api::{BlockId, ChainInfo, StateValueJson, TxStatus};
-use synod_runtime::{Call, Receipt, Transaction, TxOutcome};
+use synod_runtime::{Call, Receipt, SignedTransaction, Transaction, TxOutcome};
 use synod_storage::StateProof;
 use synod_validators::rpc::ValidatorsApiClient;
 
@@ -342,6 +342,20 @@ pub async fn send(
     nonce: Option<u64>,
     wait: bool,
 ) -> anyhow::Result<Result<Receipt, Hash>> {
+    let signed = sign_tx(cli, c, key, call, fee, nonce).await?;
+    submit_signed(cli, c, &signed, wait).await
+}
+
+/// Builds and signs a transaction with the minimum fee (or `fee`) and the sender's next
+/// nonce (or `nonce`), without sending it: its hash is known before it exists anywhere.
+pub async fn sign_tx(
+    cli: &Cli,
+    c: &HttpClient,
+    key: &Keypair,
+    call: Call,
+    fee: Option<u64>,
+    nonce: Option<u64>,
+) -> anyhow::Result<SignedTransaction> {
     let e = rpc_err(&cli.rpc);
     let info = c.chain_info().await.map_err(&e)?;
     let nonce = match nonce {
@@ -364,7 +378,18 @@ pub async fn send(
     // The fee is fixed-width, so the size does not depend on its value.
     let size = tx.clone().sign(key, &info.genesis_hash).encode().len();
     tx.fee = fee.unwrap_or_else(|| fees.min_fee(size, &tx.call));
-    let signed = tx.sign(key, &info.genesis_hash);
+    Ok(tx.sign(key, &info.genesis_hash))
+}
+
+/// Submits a signed transaction and, with `wait`, follows it to finality (at most 60 s, with
+/// a spinner on a terminal).
+pub async fn submit_signed(
+    cli: &Cli,
+    c: &HttpClient,
+    signed: &SignedTransaction,
+    wait: bool,
+) -> anyhow::Result<Result<Receipt, Hash>> {
+    let e = rpc_err(&cli.rpc);
     let hash = c
         .submit_transaction(hex::encode(signed.encode()))
         .await
@@ -372,10 +397,14 @@ pub async fn send(
     if !wait {
         return Ok(Err(hash));
     }
+    let spinner = crate::progress::Spinner::new(cli, format!("waiting for {hash} to be final"));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         match c.transaction_status(hash).await.map_err(&e)? {
-            TxStatus::Finalized { receipt } => return Ok(Ok(receipt)),
+            TxStatus::Finalized { receipt } => {
+                spinner.finish();
+                return Ok(Ok(receipt));
+            }
             TxStatus::Unknown => bail!("transaction {hash} was dropped by the node"),
             TxStatus::Pending if Instant::now() > deadline => {
                 bail!("transaction {hash} not finalized within 60 s (still pending)")

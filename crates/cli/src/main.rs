@@ -23,10 +23,12 @@ mod localnet;
 mod node_cmd;
 mod output;
 mod pay;
+mod progress;
 mod replay;
 mod subnets;
 mod tokens;
 mod validators;
+mod weights;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -301,8 +301,32 @@ pub struct WeightsArgs {
 /// `synod weights ...`
 #[derive(Subcommand, Debug)]
 pub enum WeightsCommand {
-    /// Set weights directly (commit-reveal off).
-    Set(WeightsArgs),
+    /// Set weights. On a subnet with commit–reveal this commits (the salt kept on disk
+    /// first), waits for the reveal epoch and reveals, by itself.
+    Set {
+        /// Weights.
+        #[command(flatten)]
+        w: WeightsArgs,
+        /// With commit–reveal: return after the commit; reveal later with
+        /// `weights reveal-pending`.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Reveal the commits `weights set` (or the Python SDK) kept on disk for a subnet.
+    RevealPending {
+        /// Signer: the hotkey or its coldkey.
+        #[arg(long)]
+        from: String,
+        /// Subnet.
+        #[arg(long)]
+        netuid: NetUid,
+        /// Only this hotkey's commits.
+        #[arg(long)]
+        hotkey: Option<String>,
+        /// Reveal only what is due now; leave the others on disk.
+        #[arg(long)]
+        no_wait: bool,
+    },
     /// Commit to weights; prints the salt to reveal with later.
     Commit {
         /// Weights.
@@ -1063,9 +1087,41 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                 submit(cli, &c, from, call).await
             }
         },
+        crate::Command::Weights(WeightsCommand::RevealPending {
+            from,
+            netuid,
+            hotkey,
+            no_wait,
+        }) => {
+            let hk = hotkey.as_deref().map(|h| account(cli, h)).transpose()?;
+            crate::weights::reveal_pending(cli, &c, from, *netuid, hk, !*no_wait).await
+        }
         crate::Command::Weights(cmd) => {
             let (w, extra) = match cmd {
-                WeightsCommand::Set(w) => (w, None),
+                WeightsCommand::Set { w, no_wait } => {
+                    let hp = c
+                        .subnet_hyperparams(w.netuid)
+                        .await
+                        .map_err(&e)?
+                        .ok_or_else(|| anyhow!("no subnet {}", w.netuid))?;
+                    if hp.commit_reveal_enabled {
+                        let from = w.from.clone().unwrap_or_else(|| w.hotkey.clone());
+                        return crate::weights::commit_and_reveal(
+                            cli,
+                            &c,
+                            &from,
+                            account(cli, &w.hotkey)?,
+                            w.netuid,
+                            &w.uids,
+                            &w.values,
+                            w.version_key,
+                            *no_wait,
+                        )
+                        .await;
+                    }
+                    (w, None)
+                }
+                WeightsCommand::RevealPending { .. } => unreachable!("handled above"),
                 WeightsCommand::Commit { w, salt } => (w, Some((true, salt.clone()))),
                 WeightsCommand::Reveal { w, salt } => (w, Some((false, Some(salt.clone())))),
             };

@@ -21,6 +21,7 @@ impl Cli<'_> {
     fn run(&self, args: &[&str]) -> (bool, String, String) {
         let out = synod()
             .env("SYNOD_PASSWORD", "pw")
+            .env("SYNOD_STATE_DIR", self.keystore.with_file_name("state"))
             .arg("--keystore")
             .arg(self.keystore)
             .args(["--rpc", self.rpc, "--dev", "--json"])
@@ -90,6 +91,21 @@ fn position(cli: &Cli<'_>, coldkey: &str, hotkey: &str, netuid: u64) -> u64 {
         .iter()
         .find(|p| p["hotkey"] == hotkey && p["netuid"] == netuid)
         .map_or(0, |p| u(&p["alpha"]))
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
 }
 
 fn wait_next_epoch(cli: &Cli<'_>, netuid: &str) {
@@ -383,14 +399,58 @@ fn every_subnet_command_through_the_cli() {
         serde_json::json!([[1, 65535], [2, 21845]]),
         "revealed weights, max-upscaled"
     );
-    // With commit–reveal off, weights are set directly.
+    // `weights set` commits, waits for the reveal epoch and reveals by itself.
+    let auto = cli.ok(&[
+        "weights", "set", "--from", "alice", "--hotkey", "vhot", "--netuid", "1", "--uids", "1,2",
+        "--values", "1,3",
+    ]);
+    assert_eq!(auto["status"], "revealed", "{auto}");
+    assert!(u(&auto["reveal"]["height"]) > u(&auto["commit"]["height"]));
     assert_eq!(
-        cli.refused(&[
-            "weights", "set", "--from", "alice", "--hotkey", "vhot", "--netuid", "1", "--uids",
-            "1", "--values", "1",
-        ]),
-        "commit_reveal_enabled"
+        cli.ok(&["subnet", "metagraph", "1"])["weights"][0],
+        serde_json::json!([[1, 21845], [2, 65535]])
     );
+    let state = keystore.with_file_name("state");
+    let pending_files = |state: &Path| -> usize {
+        walk(&state.join("weights"))
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .count()
+    };
+    assert_eq!(pending_files(&state), 0, "a revealed commit is forgotten");
+    // With --no-wait the commit waits on disk (the SDK's file) until reveal-pending.
+    let early = cli.ok(&[
+        "weights",
+        "set",
+        "--from",
+        "alice",
+        "--hotkey",
+        "vhot",
+        "--netuid",
+        "1",
+        "--uids",
+        "1,2",
+        "--values",
+        "1,1",
+        "--no-wait",
+    ]);
+    assert_eq!(early["status"], "committed", "{early}");
+    assert_eq!(pending_files(&state), 1);
+    let commits = cli.ok(&[
+        "weights",
+        "reveal-pending",
+        "--from",
+        "alice",
+        "--netuid",
+        "1",
+    ]);
+    assert_eq!(commits[0]["status"], "revealed", "{commits}");
+    assert_eq!(pending_files(&state), 0);
+    assert_eq!(
+        cli.ok(&["subnet", "metagraph", "1"])["weights"][0],
+        serde_json::json!([[1, 65535], [2, 65535]])
+    );
+    // With commit–reveal off, weights are set directly.
     cli.tx(&[
         "subnet",
         "set-hyperparam",
