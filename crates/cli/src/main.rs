@@ -15,6 +15,7 @@ mod bench_network;
 mod bench_session;
 mod blind;
 mod chain;
+mod config;
 mod dev;
 mod genesis;
 mod keys;
@@ -38,11 +39,13 @@ use std::path::PathBuf;
 #[command(name = "synod", version, about, propagate_version = true)]
 pub struct Cli {
     /// JSON-RPC endpoint of the node to talk to.
+    /// [default: `synod config` rpc, else http://127.0.0.1:9944]
     #[arg(
         long,
         global = true,
         env = "SYNOD_RPC",
-        default_value = "http://127.0.0.1:9944"
+        default_value = "",
+        hide_default_value = true
     )]
     pub rpc: String,
     /// Print machine-readable JSON instead of text.
@@ -143,6 +146,9 @@ pub enum Command {
     /// Payment channels: open, pay and receive (off chain), close, dispute, settle, show.
     #[command(subcommand)]
     Channel(agents::ChannelCommand),
+    /// Defaults for the global options: rpc, keystore, state_dir, dev (set, unset, show, path).
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
     /// Paid services (HTTP 402): register, update, show, list, serve-example.
     #[command(subcommand)]
     Service(pay::ServiceCommand),
@@ -152,9 +158,15 @@ pub enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     let json = cli.json;
+    let rpc_given = !cli.rpc.is_empty();
+    if let Err(e) = config::apply(&mut cli, rpc_given) {
+        output::error(json, &e);
+        return std::process::ExitCode::FAILURE;
+    }
     let result = match &cli.command {
+        Command::Config(cmd) => config::run(&cli, cmd),
         Command::Dev(args) => dev::run(&cli, args),
         Command::Node(args) => node_cmd::run(&cli, args),
         Command::Genesis(cmd) => genesis::run(&cli, cmd),

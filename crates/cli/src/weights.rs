@@ -5,7 +5,8 @@
 //! Pending commits use the Python SDK's files (`synod.subnet.CommitStore`), so either tool
 //! reveals what the other committed: `<state dir>/weights/<genesis hash>/<netuid>-<hotkey>-
 //! <commit hash>.json`, JSON version 1, mode 0600 in 0700 directories, written atomically.
-//! The state directory is `$SYNOD_STATE_DIR`, else `~/.synod/state`.
+//! The state directory is `$SYNOD_STATE_DIR`, else `synod config set state_dir`, else
+//! `~/.synod/state`.
 
 use crate::Cli;
 use crate::chain::{rpc_err, sign_tx, submit_signed};
@@ -45,10 +46,14 @@ pub struct PendingCommit {
     version: u32,
 }
 
-/// The state directory: `$SYNOD_STATE_DIR`, else `~/.synod/state`.
-fn state_dir() -> PathBuf {
-    match std::env::var_os("SYNOD_STATE_DIR") {
-        Some(d) => PathBuf::from(d),
+/// The state directory: `$SYNOD_STATE_DIR`, else `state_dir` of `synod config`, else
+/// `~/.synod/state`.
+pub fn state_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("SYNOD_STATE_DIR") {
+        return PathBuf::from(d);
+    }
+    match crate::config::load().ok().and_then(|c| c.state_dir) {
+        Some(d) => d,
         None => std::env::var_os("HOME")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("."))
