@@ -117,6 +117,30 @@ pub enum HotkeyCommand {
         #[arg(long)]
         hotkey: String,
     },
+    /// Replace hotkey OLD by NEW everywhere, keeping its registrations (UIDs, weights, axons),
+    /// subnet ownership, stake with every nominator, commits, take and identity.
+    Swap {
+        /// The owner coldkey (signs and pays).
+        #[arg(long)]
+        from: String,
+        /// The hotkey given up.
+        #[arg(long)]
+        old: String,
+        /// The new hotkey (must be held: it signs the proof of possession; must be unused).
+        #[arg(long)]
+        new: String,
+    },
+    /// Set the public identity shown beside a hotkey (a validator) in lists.
+    SetIdentity {
+        /// The owner coldkey.
+        #[arg(long)]
+        from: String,
+        /// The hotkey.
+        #[arg(long)]
+        hotkey: String,
+        #[command(flatten)]
+        identity: crate::subnets::IdentityArgs,
+    },
 }
 
 pub fn client(url: &str) -> anyhow::Result<HttpClient> {
@@ -241,6 +265,32 @@ async fn run_async(cli: &Cli) -> anyhow::Result<()> {
                 true,
             )
             .await?;
+            print_submission(cli, receipt)
+        }
+        Command::Hotkey(HotkeyCommand::Swap { from, old, new }) => {
+            let cold = signer(cli, from)?;
+            let new_key = signer(cli, new)?;
+            let info = c.chain_info().await.map_err(&e)?;
+            let proof = new_key.sign(&hotkey_binding_message(&info.chain_id, &cold.account()));
+            let call = synod_subnets::SubnetCall::SwapHotkey {
+                old_hotkey: account(cli, old)?,
+                new_hotkey: new_key.account(),
+                proof,
+            };
+            let receipt = send(cli, &c, &cold, Call::Subnets(call), None, None, true).await?;
+            print_submission(cli, receipt)
+        }
+        Command::Hotkey(HotkeyCommand::SetIdentity {
+            from,
+            hotkey,
+            identity,
+        }) => {
+            let cold = signer(cli, from)?;
+            let call = synod_subnets::SubnetCall::SetHotkeyIdentity {
+                hotkey: account(cli, hotkey)?,
+                identity: identity.to_identity()?,
+            };
+            let receipt = send(cli, &c, &cold, Call::Subnets(call), None, None, true).await?;
             print_submission(cli, receipt)
         }
         Command::Tx(TxCommand::Status { hash }) => {

@@ -91,6 +91,16 @@ pub enum SubnetCommand {
     /// The chain's subnet parameters (genesis): subnet limit, rate limits, lock and burn
     /// rules, emission constants, bounds and new subnets' hyperparameters.
     Params,
+    /// Set the subnet's public identity (owner coldkey): name, URL, description.
+    SetIdentity {
+        /// Subnet id.
+        netuid: NetUid,
+        /// The owner coldkey.
+        #[arg(long)]
+        from: String,
+        #[command(flatten)]
+        identity: IdentityArgs,
+    },
     /// The metagraph: every per-UID vector plus pool reserves, price, EMA price, tempo and
     /// pending emission.
     Metagraph {
@@ -103,6 +113,39 @@ pub enum SubnetCommand {
         #[arg(long)]
         block: Option<u64>,
     },
+}
+
+/// A public identity on the command line (`--clear` removes it).
+#[derive(Args, Debug, Clone)]
+pub struct IdentityArgs {
+    /// Display name (at most 64 bytes).
+    #[arg(long, required_unless_present = "clear")]
+    pub name: Option<String>,
+    /// Web page (http:// or https://).
+    #[arg(long, default_value = "")]
+    pub url: String,
+    /// What it is (at most 1024 bytes).
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// Remove the identity instead.
+    #[arg(long, conflicts_with_all = ["name", "url", "description"])]
+    pub clear: bool,
+}
+
+impl IdentityArgs {
+    /// The identity to send (`None` clears), checked here first for a clear message.
+    pub fn to_identity(&self) -> anyhow::Result<Option<synod_subnets::identity::Identity>> {
+        if self.clear {
+            return Ok(None);
+        }
+        let id = synod_subnets::identity::Identity {
+            name: self.name.clone().unwrap_or_default(),
+            url: self.url.clone(),
+            description: self.description.clone(),
+        };
+        id.check().map_err(|e| anyhow!("invalid identity: {e}"))?;
+        Ok(Some(id))
+    }
 }
 
 /// Slippage protection and confirmation of a stake trade (as btcli: on by default).
@@ -433,6 +476,17 @@ fn short(a: &AccountId) -> String {
     format!("{}…{}", &s[..8], &s[s.len() - 4..])
 }
 
+/// An identity's name for a table column (at most 20 characters), `-` when unset.
+fn identity_name(id: &Option<synod_subnets::identity::Identity>) -> String {
+    match id {
+        Some(i) if i.name.chars().count() > 20 => {
+            format!("{}…", i.name.chars().take(19).collect::<String>())
+        }
+        Some(i) => i.name.clone(),
+        None => "-".into(),
+    }
+}
+
 fn amt(x: u64) -> String {
     format!("{}.{:09}", x / 1_000_000_000, x % 1_000_000_000)
 }
@@ -754,6 +808,17 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     let e = rpc_err(&cli.rpc);
     match &cli.command {
         crate::Command::Subnet(cmd) => match cmd {
+            SubnetCommand::SetIdentity {
+                netuid,
+                from,
+                identity,
+            } => {
+                let call = SubnetCall::SetSubnetIdentity {
+                    netuid: *netuid,
+                    identity: identity.to_identity()?,
+                };
+                submit(cli, &c, from, call).await
+            }
             SubnetCommand::List => {
                 let v = c.subnets().await.map_err(&e)?;
                 emit(cli.json, &v, || {
@@ -761,8 +826,9 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                         return "no subnets (create one with `synod subnet create`)".into();
                     }
                     let mut s = format!(
-                        "{:>6} {:>5} {:>6} {:>14} {:>14} {:>16} {:>16} {:>8}\n",
+                        "{:>6} {:<20} {:>5} {:>6} {:>14} {:>14} {:>16} {:>16} {:>8}\n",
                         "netuid",
+                        "name",
                         "n",
                         "tempo",
                         "price",
@@ -773,8 +839,9 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                     );
                     for x in &v {
                         s.push_str(&format!(
-                            "{:>6} {:>5} {:>6} {:>14} {:>14} {:>16} {:>16} {:>8}\n",
+                            "{:>6} {:<20} {:>5} {:>6} {:>14} {:>14} {:>16} {:>16} {:>8}\n",
                             x.netuid,
+                            identity_name(&x.identity),
                             x.n,
                             x.tempo,
                             amt(x.pool.price),
@@ -1276,12 +1343,13 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
                         return "no root stake".into();
                     }
                     let mut s = format!(
-                        "{:<68} {:>18} {:>8} {:>7}\n",
-                        "hotkey", "stake (SYN)", "stakers", "take"
+                        "{:<20} {:<68} {:>18} {:>8} {:>7}\n",
+                        "name", "hotkey", "stake (SYN)", "stakers", "take"
                     );
                     for x in &v {
                         s.push_str(&format!(
-                            "{:<68} {:>18} {:>8} {:>7}\n",
+                            "{:<20} {:<68} {:>18} {:>8} {:>7}\n",
+                            identity_name(&x.identity),
                             x.hotkey.to_string(),
                             amt(x.stake),
                             x.stakers,

@@ -596,6 +596,103 @@ fn every_subnet_command_through_the_cli() {
     ]);
     assert_eq!(position(&cli, "eve", &hot["vhot"], 0), 6_000_000_000);
 
+    // Identities: shown in the subnet list and the root list.
+    cli.tx(&[
+        "subnet",
+        "set-identity",
+        "1",
+        "--from",
+        "alice",
+        "--name",
+        "Echo subnet",
+        "--url",
+        "https://echo.example",
+        "--description",
+        "echoes",
+    ]);
+    cli.tx(&[
+        "hotkey",
+        "set-identity",
+        "--from",
+        "alice",
+        "--hotkey",
+        "vhot",
+        "--name",
+        "Val One",
+    ]);
+    let list = cli.ok(&["subnet", "list"]);
+    assert_eq!(list[0]["identity"]["name"], "Echo subnet", "{list}");
+    assert_eq!(list[0]["identity"]["url"], "https://echo.example");
+    let roots = cli.ok(&["root", "list"]);
+    assert!(
+        roots
+            .as_array()
+            .expect("roots")
+            .iter()
+            .any(|r| r["identity"]["name"] == "Val One"),
+        "{roots}"
+    );
+    let (ok, out, err) = cli.run(&[
+        "subnet",
+        "set-identity",
+        "1",
+        "--from",
+        "alice",
+        "--name",
+        "x",
+        "--url",
+        "echo.example",
+    ]);
+    assert!(
+        !ok && (out + &err).contains("http"),
+        "checked before sending"
+    );
+    assert_eq!(
+        cli.refused(&[
+            "subnet",
+            "set-identity",
+            "1",
+            "--from",
+            "dave",
+            "--name",
+            "mine"
+        ]),
+        "not_subnet_owner"
+    );
+
+    // Hotkey swap: vhot (the owner hotkey, UID 0, staked on root) becomes vhot2; the UID,
+    // the subnet's ownership, the stake and the identity follow.
+    let before = cli.ok(&["subnet", "metagraph", "1"]);
+    let dave_on_mhot = position(&cli, "dave", &hot["mhot"], 1);
+    cli.ok(&["key", "new", "vhot2", "--kind", "hot"]);
+    let vhot2 = cli.ok(&["key", "show", "vhot2"])["account"]
+        .as_str()
+        .expect("account")
+        .to_string();
+    let eve_root = position(&cli, "eve", &hot["vhot"], 0);
+    cli.tx(&[
+        "hotkey", "swap", "--from", "alice", "--old", "vhot", "--new", "vhot2",
+    ]);
+    let after = cli.ok(&["subnet", "metagraph", "1"]);
+    assert_eq!(after["hotkeys"][0], vhot2.as_str());
+    assert_eq!(after["subnet"]["owner_hotkey"], vhot2.as_str());
+    assert_eq!(after["weights"][0], before["weights"][0]);
+    assert_eq!(after["identities"][0]["name"], "Val One");
+    assert_eq!(position(&cli, "eve", &vhot2, 0), eve_root);
+    assert_eq!(position(&cli, "eve", &hot["vhot"], 0), 0);
+    assert_eq!(
+        position(&cli, "dave", &hot["mhot"], 1),
+        dave_on_mhot,
+        "others untouched"
+    );
+    // A used hotkey cannot be the new one.
+    assert_eq!(
+        cli.refused(&[
+            "hotkey", "swap", "--from", "alice", "--old", "vhot2", "--new", "mhot"
+        ]),
+        "hotkey_in_use"
+    );
+
     // Text output works for the queries too (no --json).
     let out = synod()
         .args(["--rpc", &net.rpc, "--dev", "subnet", "metagraph", "1"])

@@ -191,6 +191,32 @@ fn calls() -> Vec<(String, Call)> {
             "set_delegate_take",
             SubnetCall::SetDelegateTake { hotkey: a, take: 9 },
         ),
+        (
+            "set_subnet_identity",
+            SubnetCall::SetSubnetIdentity {
+                netuid: 1,
+                identity: Some(synod_subnets::identity::Identity {
+                    name: "Text".into(),
+                    url: "https://t.example".into(),
+                    description: "answers".into(),
+                }),
+            },
+        ),
+        (
+            "set_hotkey_identity",
+            SubnetCall::SetHotkeyIdentity {
+                hotkey: a,
+                identity: None,
+            },
+        ),
+        (
+            "swap_hotkey",
+            SubnetCall::SwapHotkey {
+                old_hotkey: a,
+                new_hotkey: b,
+                proof: synod_primitives::Signature([7; 64]),
+            },
+        ),
     ];
     for (n, c) in subnet_calls {
         v.push((format!("call/subnets/{n}"), Call::Subnets(c)));
@@ -295,6 +321,10 @@ fn failures() -> Vec<(String, TxFailure)> {
             max: 11796,
         },
         SubnetFailure::Overflow,
+        SubnetFailure::InvalidIdentity {
+            detail: "name is empty".into(),
+        },
+        SubnetFailure::HotkeyInUse { hotkey: acct(9) },
     ];
     for (i, f) in subnet.into_iter().enumerate() {
         v.push((format!("failure/subnet/{i}"), TxFailure::Subnet(f)));
@@ -461,6 +491,24 @@ fn events() -> Vec<(String, Event)> {
             burned_alpha: 8,
             root_tao: 9,
             carried_root_tao: 10,
+        },
+        SubnetEvent::SubnetIdentitySet {
+            netuid: 1,
+            identity: Some(synod_subnets::identity::Identity {
+                name: "Text".into(),
+                url: String::new(),
+                description: String::new(),
+            }),
+        },
+        SubnetEvent::HotkeyIdentitySet {
+            hotkey: a,
+            identity: None,
+        },
+        SubnetEvent::HotkeySwapped {
+            coldkey: a,
+            old_hotkey: b,
+            new_hotkey: acct(3),
+            netuids: vec![0, 1],
         },
     ];
     for (i, e) in subnet.into_iter().enumerate() {

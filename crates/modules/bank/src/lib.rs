@@ -236,6 +236,17 @@ pub fn bind_hotkey<R: StateRead + ?Sized>(
     }])
 }
 
+/// Removes `hotkey`'s binding to `coldkey` (the caller checked that `coldkey` owns it). Used
+/// by a hotkey swap, which binds the new hotkey first.
+pub fn unbind_hotkey<R: StateRead + ?Sized>(
+    state: &mut Overlay<'_, R>,
+    coldkey: &AccountId,
+    hotkey: &AccountId,
+) {
+    state.delete(hotkey_key(hotkey));
+    state.delete([owned_prefix(coldkey), hotkey.as_bytes().to_vec()].concat());
+}
+
 /// Charges `fee` to `sender` (whose record the caller has read and checked covers it),
 /// advances its nonce, and pays the fee to `collector`. Fees cannot overflow a balance below
 /// the supply cap; if they ever would, they are burned instead.

@@ -26,6 +26,7 @@
 
 pub mod coinbase;
 pub mod emission;
+pub mod identity;
 pub mod params;
 pub mod pool;
 pub mod query;
@@ -84,6 +85,8 @@ pub fn module_account() -> AccountId {
 pub struct Ctx<'a> {
     /// Height of the block being executed.
     pub height: u64,
+    /// The chain id (bound into hotkey binding proofs).
+    pub chain_id: &'a str,
     /// Chain parameters.
     pub params: &'a Params,
 }
@@ -272,6 +275,17 @@ pub fn dispatch<R: StateRead + ?Sized>(
         SubnetCall::SetDelegateTake { hotkey, take } => {
             staking::set_delegate_take(s, ctx, sender, hotkey, *take)
         }
+        SubnetCall::SetSubnetIdentity { netuid, identity } => {
+            identity::set_subnet_identity(s, sender, *netuid, identity)
+        }
+        SubnetCall::SetHotkeyIdentity { hotkey, identity } => {
+            identity::set_hotkey_identity(s, sender, hotkey, identity)
+        }
+        SubnetCall::SwapHotkey {
+            old_hotkey,
+            new_hotkey,
+            proof,
+        } => identity::swap_hotkey(s, ctx, sender, old_hotkey, new_hotkey, proof),
     }
 }
 
@@ -333,7 +347,10 @@ impl Module for Subnets {
             | SubnetCall::MoveStake { .. }
             | SubnetCall::TransferStake { .. }
             | SubnetCall::SwapStake { .. }
-            | SubnetCall::SetDelegateTake { .. } => 0,
+            | SubnetCall::SetDelegateTake { .. }
+            | SubnetCall::SetSubnetIdentity { .. }
+            | SubnetCall::SetHotkeyIdentity { .. }
+            | SubnetCall::SwapHotkey { .. } => 0,
         }
     }
 
@@ -360,6 +377,7 @@ impl Module for Subnets {
             state,
             &Ctx {
                 height: ctx.height,
+                chain_id: ctx.chain_id,
                 params: &self.params,
             },
             sender,

@@ -2,6 +2,7 @@
 //! metagraph, pools, stake positions and the root network. Prices are SYN base units per whole
 //! alpha (`1_000_000_000` = 1.0).
 
+use crate::identity::{Identity, hotkey_identity, subnet_identity};
 use crate::params::{Params, SubnetHyperparams};
 use crate::registration::{current_burn, globals, network_lock_cost, subnet_state};
 use crate::staking::{hotkey_pool, share_value, shares, take_of};
@@ -102,6 +103,8 @@ pub struct SubnetView {
     pub pending: PendingView,
     /// Last block's emission.
     pub emission: BlockEmissionView,
+    /// The owner's public identity (name, URL, description), if set.
+    pub identity: Option<Identity>,
 }
 
 /// The metagraph of a subnet: every per-UID vector, indexed by UID, plus subnet-level state.
@@ -159,6 +162,8 @@ pub struct Metagraph {
     pub weights: Vec<WeightRow>,
     /// Bond rows B (u16).
     pub bonds: Vec<WeightRow>,
+    /// Each hotkey's public identity, if its owner set one.
+    pub identities: Vec<Option<Identity>>,
 }
 
 /// One stake position.
@@ -191,6 +196,8 @@ pub struct RootValidatorView {
     pub stakers: usize,
     /// Delegate take (u16).
     pub take: u16,
+    /// Its public identity, if set.
+    pub identity: Option<Identity>,
 }
 
 /// The pool view of a netuid.
@@ -256,6 +263,7 @@ fn subnet_view(info: &SubnetInfo, st: &SubnetState, height: u64, params: &Params
             alpha_in: st.alpha_in_emission,
             alpha_out: st.alpha_out_emission,
         },
+        identity: None,
     }
 }
 
@@ -269,12 +277,9 @@ pub fn subnet(
     let Some(info) = state::get::<SubnetInfo>(s, &state::info_key(netuid))? else {
         return Ok(None);
     };
-    Ok(Some(subnet_view(
-        &info,
-        &subnet_state(s, netuid)?,
-        height,
-        params,
-    )))
+    let mut v = subnet_view(&info, &subnet_state(s, netuid)?, height, params);
+    v.identity = subnet_identity(s, netuid)?;
+    Ok(Some(v))
 }
 
 /// Every subnet, by netuid.
@@ -360,7 +365,9 @@ pub fn metagraph(
         axons: Vec::with_capacity(n),
         weights: Vec::with_capacity(n),
         bonds: Vec::with_capacity(n),
+        identities: Vec::with_capacity(n),
     };
+    m.subnet.identity = subnet_identity(s, netuid)?;
     for uid in 0..st.n {
         let nr: Option<Neuron> = state::get(s, &state::neuron_key(netuid, uid))?;
         let hotkey = nr.as_ref().map(|x| x.hotkey).unwrap_or_default();
@@ -383,6 +390,7 @@ pub fn metagraph(
             .push(state::get_or_default(s, &state::weights_key(netuid, uid))?);
         m.bonds
             .push(state::get_or_default(s, &state::bonds_key(netuid, uid))?);
+        m.identities.push(hotkey_identity(s, &hotkey)?);
     }
     Ok(Some(m))
 }
@@ -435,6 +443,7 @@ pub fn root_validators(
             stake: hotkey_pool(s, ROOT_NETUID, &hotkey)?.alpha,
             stakers: n,
             take: take_of(s, &hotkey, params)?,
+            identity: hotkey_identity(s, &hotkey)?,
         });
     }
     out.sort_by(|a, b| b.stake.cmp(&a.stake).then(a.hotkey.cmp(&b.hotkey)));

@@ -304,6 +304,34 @@ pub enum SubnetCall {
         /// New take.
         take: u16,
     },
+    /// Set (or clear, with `None`) a subnet's public identity; the owner coldkey only.
+    SetSubnetIdentity {
+        /// The subnet.
+        netuid: NetUid,
+        /// Name, URL, description.
+        identity: Option<crate::identity::Identity>,
+    },
+    /// Set (or clear) a hotkey's public identity (a validator's name in lists); its owner
+    /// coldkey only.
+    SetHotkeyIdentity {
+        /// The hotkey.
+        hotkey: AccountId,
+        /// Name, URL, description.
+        identity: Option<crate::identity::Identity>,
+    },
+    /// Replace the sender's hotkey `old_hotkey` by `new_hotkey` everywhere, keeping every
+    /// registration (UIDs, weights, bonds, axons), subnet ownership, stake with every
+    /// nominator's shares, open commits, take and identity. `proof` is the new hotkey's
+    /// signature of the binding message (`synod_bank::hotkey_binding_message`), as for
+    /// `BindHotkey`; the new hotkey must be unused.
+    SwapHotkey {
+        /// The hotkey given up.
+        old_hotkey: AccountId,
+        /// Its replacement.
+        new_hotkey: AccountId,
+        /// The new hotkey's proof of possession.
+        proof: synod_primitives::Signature,
+    },
 }
 
 impl SubnetCall {
@@ -325,6 +353,9 @@ impl SubnetCall {
             | SubnetCall::TransferStake { .. }
             | SubnetCall::SwapStake { .. } => 15_000,
             SubnetCall::SetDelegateTake { .. } => 3_000,
+            SubnetCall::SetSubnetIdentity { .. } | SubnetCall::SetHotkeyIdentity { .. } => 5_000,
+            // Reads every subnet's staker index and moves each nominator's position.
+            SubnetCall::SwapHotkey { .. } => 200_000,
         }
     }
 }
@@ -573,6 +604,18 @@ pub enum SubnetFailure {
     /// An amount overflowed.
     #[error("arithmetic overflow")]
     Overflow,
+    /// An identity breaks a limit.
+    #[error("invalid identity: {detail}")]
+    InvalidIdentity {
+        /// What is wrong.
+        detail: String,
+    },
+    /// The new hotkey of a swap is registered or staked somewhere already.
+    #[error("hotkey {hotkey} is already in use")]
+    HotkeyInUse {
+        /// The hotkey.
+        hotkey: AccountId,
+    },
 }
 
 /// Subnet events, carried by the chain's `Event::Subnet`. In JSON the variant is named by an
@@ -732,6 +775,31 @@ pub enum SubnetEvent {
         root_tao: Balance,
         /// Root SYN left pending for the next epoch (no root-staked validator this time).
         carried_root_tao: Balance,
+    },
+    /// A subnet's identity was set (or cleared: `None`).
+    SubnetIdentitySet {
+        /// The subnet.
+        netuid: NetUid,
+        /// The new identity.
+        identity: Option<crate::identity::Identity>,
+    },
+    /// A hotkey's identity was set (or cleared).
+    HotkeyIdentitySet {
+        /// The hotkey.
+        hotkey: AccountId,
+        /// The new identity.
+        identity: Option<crate::identity::Identity>,
+    },
+    /// A hotkey was replaced by another.
+    HotkeySwapped {
+        /// The owner.
+        coldkey: AccountId,
+        /// The hotkey given up.
+        old_hotkey: AccountId,
+        /// Its replacement.
+        new_hotkey: AccountId,
+        /// Subnets (0 = root) where it held a UID, ownership, stake or commits.
+        netuids: Vec<NetUid>,
     },
 }
 

@@ -1690,3 +1690,219 @@ fn pruning_order_is_emission_then_registration_then_uid_and_replacement_clears_r
     assert_eq!(uid, 2);
     net.sim.check_invariants();
 }
+
+/// A hotkey swap keeps the registration: the validator's UID, weights and axon stay; its stake
+/// pool and every nominator's position (root included) move to the new hotkey at the same
+/// value, with the indexes that list them; subnet ownership, take, commits and identity move
+/// too; the old hotkey is unbound and holds nothing. The next epoch pays the new hotkey.
+#[test]
+fn a_hotkey_swap_keeps_the_registration_and_moves_all_stake() {
+    use synod_primitives::Keypair;
+    use synod_subnets::identity::Identity;
+    let mut net = network(2, 2);
+    let n = net.netuid;
+    let (vcold, vhot) = net.vals[1];
+    let nominator = key("nominator");
+    net.sim.fund(nominator, 1_000 * UNIT);
+    for (netuid, amount) in [(n, 50 * UNIT), (0, 20 * UNIT)] {
+        net.sim.ok(
+            nominator,
+            SubnetCall::AddStake {
+                hotkey: vhot,
+                netuid,
+                amount,
+                limit_price: None,
+                allow_partial: false,
+            },
+        );
+    }
+    net.sim.ok(
+        vcold,
+        SubnetCall::SetDelegateTake {
+            hotkey: vhot,
+            take: 1_000,
+        },
+    );
+    let ident = Identity {
+        name: "Validator One".into(),
+        url: "https://v1.example".into(),
+        description: "validates".into(),
+    };
+    net.sim.ok(
+        vcold,
+        SubnetCall::SetHotkeyIdentity {
+            hotkey: vhot,
+            identity: Some(ident.clone()),
+        },
+    );
+    // Validator permits come with the first epoch.
+    until_epoch(&mut net.sim, n);
+    let miner_uid = net
+        .sim
+        .metagraph(n)
+        .hotkeys
+        .iter()
+        .position(|h| *h == net.miners[0].1);
+    net.sim.ok(
+        vhot,
+        SubnetCall::SetWeights {
+            netuid: n,
+            hotkey: vhot,
+            uids: vec![miner_uid.expect("miner") as u16],
+            values: vec![1],
+            version_key: 0,
+        },
+    );
+    let before = net.sim.metagraph(n);
+    let uid = before.hotkeys.iter().position(|h| *h == vhot).expect("uid");
+    let stake_val = net.sim.stake(n, &vhot, &vcold);
+    let stake_nom = net.sim.stake(n, &vhot, &nominator);
+    let stake_root = net.sim.stake(0, &vhot, &nominator);
+    assert!(stake_val > 0 && stake_nom > 0 && stake_root > 0);
+
+    let new_key = Keypair::dev("validator-one-new-hot");
+    let new = new_key.account();
+    let proof = new_key.sign(&synod_bank::hotkey_binding_message(
+        common::CHAIN_ID,
+        &vcold,
+    ));
+    let swap = |old, new, proof| SubnetCall::SwapHotkey {
+        old_hotkey: old,
+        new_hotkey: new,
+        proof,
+    };
+    // Refusals first: not the owner; the new hotkey already registered; a proof for another
+    // coldkey; the same key.
+    assert!(matches!(
+        net.sim.fails(nominator, swap(vhot, new, proof)),
+        SubnetFailure::NotHotkeyOwner { .. }
+    ));
+    let (_, other_hot) = net.vals[0];
+    assert!(matches!(
+        net.sim.fails(vcold, swap(vhot, other_hot, proof)),
+        SubnetFailure::HotkeyInUse { .. }
+    ));
+    let wrong_proof = new_key.sign(&synod_bank::hotkey_binding_message(
+        common::CHAIN_ID,
+        &nominator,
+    ));
+    assert!(matches!(
+        net.sim.call(vcold, swap(vhot, new, wrong_proof)),
+        Err(synod_module::CallError::Failed(
+            synod_runtime::TxFailure::Bank(synod_bank::BankFailure::InvalidHotkeyProof)
+        ))
+    ));
+    assert!(matches!(
+        net.sim.fails(vcold, swap(vhot, vhot, proof)),
+        SubnetFailure::SameOriginAndDestination
+    ));
+
+    let ev = net.sim.ok(vcold, swap(vhot, new, proof));
+    assert!(
+        matches!(&ev[..], [Event::Subnet(SubnetEvent::HotkeySwapped { netuids, .. })] if netuids == &vec![0, n]),
+        "{ev:?}"
+    );
+    let after = net.sim.metagraph(n);
+    assert_eq!(after.hotkeys[uid], new, "same UID, new hotkey");
+    assert_eq!(after.weights[uid], before.weights[uid], "weights kept");
+    assert_eq!(
+        after.block_at_registration[uid],
+        before.block_at_registration[uid]
+    );
+    assert_eq!(net.sim.stake(n, &new, &vcold), stake_val);
+    assert_eq!(net.sim.stake(n, &new, &nominator), stake_nom);
+    assert_eq!(net.sim.stake(0, &new, &nominator), stake_root);
+    assert_eq!(net.sim.stake(n, &vhot, &nominator), 0);
+    let positions = synod_subnets::query::positions(&net.sim.mem, &nominator).expect("read");
+    assert!(positions.iter().all(|p| p.hotkey == new), "{positions:?}");
+    assert_eq!(positions.len(), 2);
+    assert_eq!(
+        synod_subnets::query::uid_of(&net.sim.mem, n, &vhot).expect("read"),
+        None
+    );
+    assert_eq!(
+        synod_bank::hotkey_owner(&net.sim.mem, &new).expect("read"),
+        Some(vcold)
+    );
+    assert_eq!(
+        synod_bank::hotkey_owner(&net.sim.mem, &vhot).expect("read"),
+        None
+    );
+    assert_eq!(
+        synod_subnets::identity::hotkey_identity(&net.sim.mem, &new).expect("read"),
+        Some(ident)
+    );
+    assert_eq!(
+        synod_subnets::identity::hotkey_identity(&net.sim.mem, &vhot).expect("read"),
+        None
+    );
+    let take: Option<u16> = state::get(&net.sim.mem, &state::take_key(&new)).expect("read");
+    assert_eq!(take, Some(1_000));
+    net.sim.check_invariants();
+
+    // The owner hotkey swaps too, and the subnet follows it.
+    let owner_new = Keypair::dev("owner-new-hot");
+    let p2 = owner_new.sign(&synod_bank::hotkey_binding_message(
+        common::CHAIN_ID,
+        &net.owner,
+    ));
+    net.sim
+        .ok(net.owner, swap(net.owner_hot, owner_new.account(), p2));
+    let m = net.sim.metagraph(n);
+    assert_eq!(m.subnet.owner_hotkey, owner_new.account());
+    assert_eq!(m.hotkeys[0], owner_new.account());
+
+    // Yuma pays the new hotkey from here on.
+    let e = until_epoch(&mut net.sim, n);
+    conserve(&e);
+    assert!(
+        net.sim.stake(n, &new, &vcold) > stake_val,
+        "dividends reach the new hotkey"
+    );
+    net.sim.check_invariants();
+}
+
+/// Identities: set by the owner only, checked, cleared with `None`.
+#[test]
+fn subnet_and_hotkey_identities_are_set_by_their_owners() {
+    use synod_subnets::identity::{Identity, subnet_identity};
+    let mut net = network(1, 1);
+    let n = net.netuid;
+    let id = Identity {
+        name: "Text prompting".into(),
+        url: "https://subnet.example".into(),
+        description: "answers prompts".into(),
+    };
+    let set = |identity| SubnetCall::SetSubnetIdentity {
+        netuid: n,
+        identity,
+    };
+    let (vcold, vhot) = net.vals[0];
+    assert!(matches!(
+        net.sim.fails(vcold, set(Some(id.clone()))),
+        SubnetFailure::NotSubnetOwner
+    ));
+    let mut bad = id.clone();
+    bad.url = "ftp://x".into();
+    assert!(matches!(
+        net.sim.fails(net.owner, set(Some(bad))),
+        SubnetFailure::InvalidIdentity { .. }
+    ));
+    net.sim.ok(net.owner, set(Some(id.clone())));
+    assert_eq!(
+        subnet_identity(&net.sim.mem, n).expect("read"),
+        Some(id.clone())
+    );
+    net.sim.ok(net.owner, set(None));
+    assert_eq!(subnet_identity(&net.sim.mem, n).expect("read"), None);
+    assert!(matches!(
+        net.sim.fails(
+            net.owner,
+            SubnetCall::SetHotkeyIdentity {
+                hotkey: vhot,
+                identity: Some(id)
+            }
+        ),
+        SubnetFailure::NotHotkeyOwner { .. }
+    ));
+}

@@ -27,6 +27,9 @@ pub struct Sim {
     pub accounts: BTreeSet<AccountId>,
 }
 
+/// The chain id the simulated chain runs under (bound into hotkey proofs).
+pub const CHAIN_ID: &str = "synod-test";
+
 pub fn key(name: &str) -> AccountId {
     Keypair::dev(name).account()
 }
@@ -84,6 +87,7 @@ impl Sim {
                 ov,
                 &Ctx {
                     height,
+                    chain_id: CHAIN_ID,
                     params: &params,
                 },
                 &sender,
