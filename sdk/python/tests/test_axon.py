@@ -305,9 +305,16 @@ def test_a_full_replay_cache_and_an_unreadable_chain_refuse_with_503() -> None:
 def test_without_checks_everything_is_served_unsigned() -> None:
     axon = Axon(Keypair.dev("plain"), NETUID, checks=False)
     add_echo_route(axon)
+    assert not UNCHECKED.checked and UNCHECKED.uid == -1
+
+    @axon.route("/who")
+    async def who(caller: Caller) -> dict[str, object]:
+        return {"uid": caller.uid, "checked": caller.checked}
+
     with axon.start() as s:
+        assert send(s.url, "/who", b"", {}).json() == {"uid": -1, "checked": False}
         r = send(s.url, "/v1/echo", b'{"text":"hi"}', {})
-        assert (r.status_code, r.json()) == (200, {"text": "hi", "caller_uid": UNCHECKED.uid})
+        assert (r.status_code, r.json()) == (200, {"text": "hi", "caller_uid": None})
         assert not any(h in r.headers for h in RESPONSE_HEADERS)
     with pytest.raises(ValueError, match="client="):
         Axon(Keypair.dev("plain"), NETUID, chain_id=CHAIN)

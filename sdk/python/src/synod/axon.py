@@ -191,19 +191,20 @@ class EchoRequest(pydantic.BaseModel):
 
 
 class EchoResponse(pydantic.BaseModel):
-    """``POST /v1/echo`` answer: the text back and the caller's UID."""
+    """``POST /v1/echo`` answer: the text back and the verified caller's UID (``None`` from
+    an axon without checks, as the Rust example answers ``null``)."""
 
     text: str
-    caller_uid: int
+    caller_uid: int | None
 
 
 def add_echo_route(axon: Axon, path: str = "/v1/echo") -> None:
     """Adds the example route the Rust ``synod axon serve-example`` serves too:
-    ``{"text": s}`` → ``{"text": s, "caller_uid": uid}``."""
+    ``{"text": s}`` → ``{"text": s, "caller_uid": uid}`` (``null`` without checks)."""
 
     @axon.route(path)
     async def echo(req: EchoRequest, caller: Caller) -> EchoResponse:
-        return EchoResponse(text=req.text, caller_uid=caller.uid)
+        return EchoResponse(text=req.text, caller_uid=caller.uid if caller.checked else None)
 
 
 # ---- handlers ---------------------------------------------------------------------------
