@@ -302,6 +302,10 @@ def _ascii_upper(s: str) -> str:
     return "".join(chr(ord(c) - 32) if "a" <= c <= "z" else c for c in s)
 
 
+def _account(a: HexLike) -> bytes:
+    return bytes(a) if isinstance(a, AccountId) else bytes(AccountId(a))
+
+
 def _id32(request_id: HexLike) -> bytes:
     raw = bytes.fromhex(request_id) if isinstance(request_id, str) else bytes(request_id)
     if len(raw) != 32:
@@ -331,8 +335,8 @@ def request_signing_hash(
     w.raw(bytes(blake3(bytes(body))))
     w.raw(_id32(request_id))
     w.u64(timestamp_ms)
-    w.raw(bytes(AccountId(signed_by)))
-    w.raw(bytes(AccountId(signed_for)))
+    w.raw(_account(signed_by))
+    w.raw(_account(signed_for))
     return tagged_hash(REQUEST_TAG, w.to_bytes())
 
 
@@ -343,7 +347,7 @@ def response_signing_hash(request_id: HexLike, status: int, body: bytes, miner: 
     w.raw(_id32(request_id))
     w.integer("u16", status)
     w.raw(bytes(blake3(bytes(body))))
-    w.raw(bytes(AccountId(miner)))
+    w.raw(_account(miner))
     return tagged_hash(RESPONSE_TAG, w.to_bytes())
 
 
@@ -448,13 +452,16 @@ def _rust_uint(text: str, bits: int) -> int:
     return v
 
 
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
 def _rust_hex(text: str) -> bytes:
     """``hex::decode``: no prefix, even length, hex digits of either case."""
     if len(text) % 2:
         raise ValueError("Odd number of digits")
-    for i, c in enumerate(text):
-        if c not in "0123456789abcdefABCDEF":
-            raise ValueError(f"Invalid character {c!r} at position {i}")
+    if not _HEX_DIGITS.issuperset(text):
+        i, c = next((i, c) for i, c in enumerate(text) if c not in _HEX_DIGITS)
+        raise ValueError(f"Invalid character {c!r} at position {i}")
     return bytes.fromhex(text)
 
 
