@@ -8,6 +8,7 @@ print the metagraph: the good miner earns the larger incentive, the validator di
 
     SYNOD_BIN=target/debug/synod python examples/subnet/run_devnet.py
     python examples/subnet/run_devnet.py --rpc http://127.0.0.1:9944 --epochs 3 --json
+    python examples/subnet/run_devnet.py --keep     # then read the chain; Ctrl-C stops it
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def run(
         roles = {uid: name for name, uid in uids.items()}
         log(table(mg, roles, validator))
         return {
+            "rpc": url,
             "netuid": sn.netuid,
             "uids": uids,
             "block": mg.block,
@@ -174,25 +176,35 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=4, help="epochs to run with weights set")
     p.add_argument("--tempo", type=int, default=10, help="blocks per epoch")
     p.add_argument("--error-rate", type=float, default=0.5, help="the sloppy miner's")
-    p.add_argument("--json", action="store_true", help="print the result as JSON (last line)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON line")
+    p.add_argument("--keep", action="store_true", help="keep the devnet running until Ctrl-C")
     a = p.parse_args()
 
     def log(line: str) -> None:
         print(line, file=sys.stderr if a.json else sys.stdout, flush=True)
 
+    def done(result: dict[str, Any]) -> None:
+        if a.json:
+            print(json.dumps(result), flush=True)
+        if a.keep:
+            log(f"the devnet keeps running at {result['rpc']}; Ctrl-C stops it")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp) / "state"
         if a.rpc:
-            result = run(a.rpc, state_dir=state, epochs=a.epochs, tempo=a.tempo,
-                         error_rate=a.error_rate, log=log)  # fmt: skip
+            done(run(a.rpc, state_dir=state, epochs=a.epochs, tempo=a.tempo,
+                     error_rate=a.error_rate, log=log))  # fmt: skip
         else:
             repo = HERE.parents[1]
             bin = Path(os.environ.get("SYNOD_BIN", repo / "target" / "debug" / "synod"))
             with devnet(bin, Path(tmp)) as url:
-                result = run(url, state_dir=state, epochs=a.epochs, tempo=a.tempo,
-                             error_rate=a.error_rate, log=log)  # fmt: skip
-    if a.json:
-        print(json.dumps(result))
+                done(run(url, state_dir=state, epochs=a.epochs, tempo=a.tempo,
+                         error_rate=a.error_rate, log=log))  # fmt: skip
 
 
 if __name__ == "__main__":

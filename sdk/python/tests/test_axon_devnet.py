@@ -21,7 +21,7 @@ from synod.membership import ChainMembership
 from synod.primitives import UNIT, AccountId
 from synod.subnet import Subnet
 
-from conftest import Devnet
+from conftest import Devnet, lock_cost
 
 pytestmark = pytest.mark.devnet
 
@@ -44,14 +44,16 @@ class Net:
 
 
 @pytest.fixture(scope="module")
-def net(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
+def net(own_devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
+    devnet = own_devnet
     state: Path = tmp_path_factory.mktemp("axon-state")
     owner, ohot = Keypair.generate(), Keypair.generate()
     colds = [Keypair.generate() for _ in range(4)]
     validator, poor, miner, stranger = (Keypair.generate() for _ in range(4))
     with Client(devnet.url) as c:
-        for key, amount in ((owner, 1_100), *((k, 100) for k in colds)):
-            c.submit(calls.transfer(key.account, amount * UNIT), FUNDER)
+        owner_funds = lock_cost(devnet.url) + 10 * UNIT
+        for key, amount in ((owner, owner_funds), *((k, 100 * UNIT) for k in colds)):
+            c.submit(calls.transfer(key.account, amount), FUNDER)
         sn = Subnet.create(c, owner, ohot, state_dir=state, poll=0.1)
         sn.start(owner)
         v = sn.register(colds[0], validator)

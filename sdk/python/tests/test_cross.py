@@ -48,7 +48,7 @@ from synod.protocol import (
 )
 from synod.subnet import Subnet
 
-from conftest import Devnet, run_cli, synod_bin_path
+from conftest import Devnet, lock_cost, run_cli, synod_bin_path
 
 pytestmark = [pytest.mark.cross, pytest.mark.devnet, pytest.mark.cli]
 
@@ -160,11 +160,12 @@ def start_rust_miner(
 
 @pytest.fixture(scope="module")
 def cross(
-    rust_cli: Path, devnet: Devnet, tmp_path_factory: pytest.TempPathFactory
+    rust_cli: Path, own_devnet: Devnet, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cross]:
     """A subnet with a staked validator, a stakeless neuron, two miners (one Rust, one
     Python, both serving their axon on chain), and a hotkey not on the subnet; every hotkey
-    is in a keystore the CLI reads."""
+    is in a keystore the CLI reads. On a devnet of its own (it creates a subnet)."""
+    devnet = own_devnet
     tmp = tmp_path_factory.mktemp("cross")
     ks_dir = tmp / "keys"
     ks_dir.mkdir(mode=0o700)
@@ -181,8 +182,9 @@ def cross(
     ):
         ks.save(name, "hot", key, None)
     with Client(devnet.url) as c:
-        for key, amount in ((owner, 1_100), *((k, 100) for k in colds)):
-            c.submit(calls.transfer(key.account, amount * UNIT), FUNDER)
+        owner_funds = lock_cost(devnet.url) + 10 * UNIT
+        for key, amount in ((owner, owner_funds), *((k, 100 * UNIT) for k in colds)):
+            c.submit(calls.transfer(key.account, amount), FUNDER)
         sn = Subnet.create(c, owner, ohot, state_dir=tmp / "state", poll=0.1)
         sn.start(owner)
         v = sn.register(colds[0], validator)

@@ -7,37 +7,70 @@ validator, holding a permit, earns the dividends."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from synod import Client
 from synod.metagraph import Metagraph
 
-from conftest import REPO, Devnet
+from conftest import REPO
 
 pytestmark = pytest.mark.devnet
 
 SCRIPT = REPO / "examples" / "subnet" / "run_devnet.py"
 
 
-def test_the_better_miner_earns_the_larger_incentive(devnet: Devnet) -> None:
-    r = subprocess.run(
-        [sys.executable, str(SCRIPT), "--rpc", devnet.url, "--epochs", "3", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert r.returncode == 0, f"{r.stdout}\n{r.stderr}"
-    result = json.loads(r.stdout.strip().splitlines()[-1])
+@pytest.fixture(scope="module")
+def example(
+    synod_bin: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Runs the script as a user would: it starts its own devnet (creating a subnet on the
+    shared one would raise the lock cost its other tests pay); the devnet is kept running
+    (``--keep``) so the chain can be read, and stopped afterwards."""
+    log = tmp_path_factory.mktemp("example-subnet") / "run_devnet.log"
+    with open(log, "wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, str(SCRIPT), "--epochs", "3", "--json", "--keep"],
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env={**os.environ, "SYNOD_BIN": str(synod_bin)},
+        )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line:
+            proc.wait(timeout=30)
+            pytest.fail(f"the example failed ({proc.returncode}):\n{log.read_text()}")
+        result = json.loads(line)
+        yield result["rpc"], result
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_the_better_miner_earns_the_larger_incentive(
+    example: tuple[str, dict[str, Any]],
+) -> None:
+    url, result = example
     uids = result["uids"]
     good, sloppy, validator = uids["good"], uids["sloppy"], uids["validator"]
     # The validator saw the difference.
     assert result["right"][str(good)] == result["asked"][str(good)] > 0
     assert result["right"][str(sloppy)] < result["asked"][str(sloppy)]
 
-    with Client(devnet.url) as node:
+    with Client(url) as node:
         mg = Metagraph(result["netuid"], client=node)
     assert mg.block >= result["block"]
     assert int(mg.incentive[good]) > int(mg.incentive[sloppy]) > 0, mg.incentive
