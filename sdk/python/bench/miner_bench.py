@@ -57,7 +57,7 @@ BODY = b'{"text":"ping"}'
 # ---- the miner process ------------------------------------------------------------------
 
 
-def serve(checks: bool, chain_id: str, port: int) -> None:
+def serve(checks: bool, chain_id: str, port: int, loop: str, http: str) -> None:
     """Runs one miner until killed (uvicorn, one worker, in this process's main thread)."""
     import uvicorn
 
@@ -71,12 +71,18 @@ def serve(checks: bool, chain_id: str, port: int) -> None:
     )
     add_echo_route(axon)
     config = uvicorn.Config(
-        axon.app, host="127.0.0.1", port=port, log_level="warning", access_log=False
+        axon.app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        loop=loop,  # type: ignore[arg-type]
+        http=http,  # type: ignore[arg-type]
     )
     server = uvicorn.Server(config)
-    # Announce what uvicorn picked once it listens.
-    loop_name = "uvloop" if _has("uvloop") else "asyncio"
-    http_name = "httptools" if _has("httptools") else "h11"
+    # What uvicorn uses ("auto": uvloop and httptools when installed).
+    loop_name = loop if loop != "auto" else ("uvloop" if _has("uvloop") else "asyncio")
+    http_name = http if http != "auto" else ("httptools" if _has("httptools") else "h11")
     print(json.dumps({"port": port, "loop": loop_name, "http": http_name}), flush=True)
     server.run()
 
@@ -106,11 +112,23 @@ class Miner:
 
 
 @contextmanager
-def miner(checks: bool, chain_id: str) -> Iterator[Miner]:
+def miner(checks: bool, chain_id: str, loop: str, http: str) -> Iterator[Miner]:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, __file__, "serve", "--chain-id", chain_id, "--port", str(port)]
-        + ([] if checks else ["--no-checks"]),
+        [
+            sys.executable,
+            __file__,
+            "serve",
+            "--chain-id",
+            chain_id,
+            "--port",
+            str(port),
+            "--loop",
+            loop,
+            "--http",
+            http,
+        ]
+        + ([] if checks else ["--no-checks"]),  # fmt: skip
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -284,6 +302,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     s.add_argument("--chain-id", required=True)
     s.add_argument("--port", type=int, required=True)
     s.add_argument("--no-checks", action="store_true")
+    for q in (s, p):
+        q.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto")
+        q.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto")
     p.add_argument("--client", choices=("python", "rust"), default="python")
     p.add_argument("--requests", type=int, default=20_000, help="per run (python client)")
     p.add_argument("--seconds", type=int, default=5, help="per run (rust client)")
@@ -291,7 +312,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     a = p.parse_args(argv)
     if a.command == "serve":
-        serve(not a.no_checks, a.chain_id, a.port)
+        serve(not a.no_checks, a.chain_id, a.port, a.loop, a.http)
         return {}
 
     runs: list[Run] = []
@@ -299,7 +320,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     def both(chain_id: str, one: Any) -> None:
         for mode, checks in (("checked", True), ("unchecked", False)):
-            with miner(checks, chain_id) as m:
+            with miner(checks, chain_id, a.loop, a.http) as m:
                 info.update(loop=m.loop, http=m.http)
                 runs.append(one(m, mode))
 
