@@ -409,4 +409,3 @@ class BlockingDendrite:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
