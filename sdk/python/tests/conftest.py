@@ -162,6 +162,20 @@ def devnet(synod_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield net
 
 
+@pytest.fixture(scope="module")
+def own_devnet(synod_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+    """A devnet for one test module alone: for modules that create subnets, since each
+    creation raises the network lock cost the session devnet's other tests pay."""
+    with running_devnet(synod_bin, tmp_path_factory.mktemp("own-devnet")) as net:
+        yield net
+
+
+def lock_cost(url: str) -> int:
+    """What creating a subnet locks now (base units)."""
+    with Client(url) as c:
+        return int(c.request("subnets_networkLockCost", []))
+
+
 def _wait_ready(net: Devnet, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     with Client(net.url, timeout=2.0) as c:

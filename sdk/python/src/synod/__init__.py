@@ -1,7 +1,9 @@
 """Synod's Python SDK: keys and the CLI's keystore, the chain's borsh encoding written in
 Python, signed transactions, a typed JSON-RPC client (and :mod:`synod.aio`, its asyncio twin
 with WebSocket subscriptions), the metagraph as numpy arrays (:mod:`synod.metagraph`), helpers
-for subnet scripts (:mod:`synod.subnet`), and pay-per-call over HTTP 402.
+for subnet scripts (:mod:`synod.subnet`), signed requests between validators and miners
+(:mod:`synod.protocol`; the miner's server :mod:`synod.axon` and the validator's client
+:mod:`synod.dendrite` are imported on their own), and pay-per-call over HTTP 402.
 
 >>> from synod import Client, Keypair, calls
 >>> alice, bob = Keypair.dev("alice"), Keypair.dev("bob")
@@ -10,7 +12,7 @@ for subnet scripts (:mod:`synod.subnet`), and pay-per-call over HTTP 402.
 ...     print(receipt.height, node.balance(bob.account))
 """
 
-from . import aio, calls, codec, errors, keystore, metagraph, modules, pay, subnet
+from . import aio, calls, codec, errors, keystore, metagraph, modules, pay, protocol, subnet
 from .aio import AsyncClient
 from .calls import call_weight, decode_call, encode_call
 from .errors import (
@@ -85,6 +87,7 @@ __all__ = [
     "modules",
     "parse_amount",
     "pay",
+    "protocol",
     "subnet",
     "tagged_hash",
     "verify",

@@ -19,7 +19,10 @@
     ├── Unsupported              the node has no method for what was asked (e.g. a past block)
     ├── CommitRevealError        commit–reveal weights (see synod.subnet)
     │   └── RevealWindowMissed   the commit's reveal epoch has passed
-    └── PaymentError             pay-per-call (see synod.pay)
+    ├── PaymentError             pay-per-call (see synod.pay)
+    └── RequestRefused           a refused validator-to-miner request: .kind, .status
+                                 (missing_header, bad_signature, not_registered, …; see
+                                 synod.protocol)
 """
 
 from __future__ import annotations
