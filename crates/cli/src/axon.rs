@@ -117,14 +117,22 @@ struct EchoResponse {
     caller_uid: Option<u16>,
 }
 
+/// The body is read as JSON whatever its `content-type` says (clients in other languages
+/// need not set one); a body that is not `{"text": …}` gets 400 with the parser's reason.
 async fn echo(
     caller: Option<Extension<Caller>>,
-    Json(req): Json<EchoRequest>,
-) -> Json<EchoResponse> {
-    Json(EchoResponse {
+    body: axum::body::Bytes,
+) -> Result<Json<EchoResponse>, (axum::http::StatusCode, Json<serde_json::Value>)> {
+    let req: EchoRequest = serde_json::from_slice(&body).map_err(|e| {
+        (
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({"error": "invalid_body", "message": e.to_string()})),
+        )
+    })?;
+    Ok(Json(EchoResponse {
         text: req.text,
         caller_uid: caller.map(|Extension(c)| c.uid),
-    })
+    }))
 }
 
 /// The example route: `POST /v1/echo {"text"}` → `{"text", "caller_uid"}`.
@@ -256,7 +264,9 @@ pub async fn call(cli: &Cli, a: &CallArgs) -> anyhow::Result<()> {
             body: serde_json::from_slice(&ans.body).unwrap_or_else(|_| {
                 serde_json::Value::String(String::from_utf8_lossy(&ans.body).into_owned())
             }),
-            signature_ok: ans.is_ok(),
+            // The client reports an error kind exactly when the answer is not signed by the
+            // miner over this request (a refusal is unsigned); a signed 4xx is still signed.
+            signature_ok: ans.status.is_some() && ans.error.is_none(),
             error_kind: ans.error,
         })
         .collect();

@@ -254,7 +254,7 @@ def test_python_signed_headers_replayed_to_the_rust_miner_are_refused(cross: Cro
         cross.validator, "synod-dev", cross.subnet.netuid, cross.rust_miner.account,
         "POST", "/v1/echo", body,
     )  # fmt: skip
-    hs["content-type"] = "application/json"  # axum's Json extractor wants it (else 415)
+    # No content-type: the Rust example miner reads the body as JSON whatever it says.
     first = httpx.post(cross.rust_url + "/v1/echo", content=body, headers=hs)
     assert first.status_code == 200
     assert first.json() == {"text": "once", "caller_uid": cross.validator_uid}
@@ -295,6 +295,27 @@ def test_the_rust_validator_calls_the_python_miner(cross: Cross) -> None:
     )  # fmt: skip
     assert (refused["status"], refused["error_kind"]) == (403, "not_registered")
     assert refused["signature_ok"] is False
+
+
+def test_the_rust_validator_calls_the_rust_miner(cross: Cross) -> None:
+    body = json.dumps({"text": "rust to rust"})
+    (entry,) = cross.cli(
+        "axon", "call", "--netuid", str(cross.subnet.netuid), "--path", "/v1/echo",
+        "--from", "validator", "--body", body,
+        "--url", cross.rust_url, "--target", cross.rust_miner.account.hex0x,
+        "--timeout-ms", "10000",
+    )  # fmt: skip
+    assert entry["status"] == 200, entry
+    assert entry["error_kind"] is None and entry["signature_ok"] is True, entry
+    assert _echo_json(entry) == {"text": "rust to rust", "caller_uid": cross.validator_uid}
+    # A body that is not the route's JSON: a signed 400 from the miner, not a refusal.
+    (bad,) = cross.cli(
+        "axon", "call", "--netuid", str(cross.subnet.netuid), "--path", "/v1/echo",
+        "--from", "validator", "--body", "not json",
+        "--url", cross.rust_url, "--target", cross.rust_miner.account.hex0x,
+    )  # fmt: skip
+    assert (bad["status"], bad["error_kind"], bad["signature_ok"]) == (400, None, True), bad
+    assert bad["body"]["error"] == "invalid_body"
 
 
 def test_both_miners_refuse_the_same_bad_requests_with_the_same_bytes(cross: Cross) -> None:
