@@ -66,9 +66,8 @@ impl Identity {
         if self.name.contains('\n') || self.url.contains('\n') {
             return Err("name and url are one line each".into());
         }
-        if !self.url.is_empty()
-            && !(self.url.starts_with("https://") || self.url.starts_with("http://"))
-        {
+        let web = self.url.starts_with("https://") || self.url.starts_with("http://");
+        if !(self.url.is_empty() || web) {
             return Err("url must start with http:// or https://".into());
         }
         Ok(())
