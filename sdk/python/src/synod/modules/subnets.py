@@ -12,6 +12,8 @@ from ..codec import (
     BOOL,
     HASH,
     I16,
+    SIGNATURE,
+    STRING,
     U8,
     U16,
     U32,
@@ -58,6 +60,14 @@ HYPERPARAMETER = AdjacentlyTagged(
 )
 
 _UIDS = VecOf(U16)
+
+#: A subnet's or a hotkey's public identity (``crates/modules/subnets/src/identity.rs``).
+IDENTITY = Struct(("name", STRING), ("url", STRING), ("description", STRING))
+
+#: Longest identity name, URL and description, in UTF-8 bytes (``identity.rs``).
+MAX_IDENTITY_NAME = 64
+MAX_IDENTITY_URL = 256
+MAX_IDENTITY_DESCRIPTION = 1024
 
 CALL = InternallyTagged(
     "call",
@@ -152,6 +162,12 @@ CALL = InternallyTagged(
             ),
         ),
         ("set_delegate_take", Struct(("hotkey", ACCOUNT), ("take", U16))),
+        ("set_subnet_identity", Struct(("netuid", U16), ("identity", OptionOf(IDENTITY)))),
+        ("set_hotkey_identity", Struct(("hotkey", ACCOUNT), ("identity", OptionOf(IDENTITY)))),
+        (
+            "swap_hotkey",
+            Struct(("old_hotkey", ACCOUNT), ("new_hotkey", ACCOUNT), ("proof", SIGNATURE)),
+        ),
     ],
 )
 
@@ -168,6 +184,10 @@ _WEIGHTS = {
     "transfer_stake": 15_000,
     "swap_stake": 15_000,
     "set_delegate_take": 3_000,
+    "set_subnet_identity": 5_000,
+    "set_hotkey_identity": 5_000,
+    # Reads every subnet's staker index and moves each nominator's position.
+    "swap_hotkey": 200_000,
 }
 
 
