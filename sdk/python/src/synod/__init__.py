@@ -10,7 +10,7 @@ for subnet scripts (:mod:`synod.subnet`), and pay-per-call over HTTP 402.
 ...     print(receipt.height, node.balance(bob.account))
 """
 
-from . import aio, calls, codec, errors, keystore, metagraph, modules, pay, subnet
+from . import aio, calls, codec, errors, keystore, metagraph, mnemonics, modules, pay, subnet
 from .aio import AsyncClient
 from .calls import call_weight, decode_call, encode_call
 from .errors import (
@@ -23,9 +23,10 @@ from .errors import (
     TransportError,
     WaitTimeout,
 )
-from .keys import DEV_ACCOUNT_NAMES, Keypair, verify
+from .keys import DEV_ACCOUNT_NAMES, Keypair, verify, verify_message
 from .keystore import Keystore
 from .metagraph import Metagraph
+from .mnemonics import generate_mnemonic
 from .pay import PayClient
 from .primitives import (
     DECIMALS,
@@ -80,12 +81,15 @@ __all__ = [
     "encode_call",
     "errors",
     "format_amount",
+    "generate_mnemonic",
     "keystore",
     "metagraph",
+    "mnemonics",
     "modules",
     "parse_amount",
     "pay",
     "subnet",
     "tagged_hash",
     "verify",
+    "verify_message",
 ]
