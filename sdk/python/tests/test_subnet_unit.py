@@ -222,6 +222,10 @@ def test_identities_are_checked_as_the_chain_checks_them() -> None:
     # The builders check before anything is signed.
     with pytest.raises(InvalidIdentity, match="http"):
         calls.set_subnet_identity(1, {"name": "x", "url": "echo.example"})
+    with pytest.raises(InvalidIdentity, match="unknown field"):
+        calls.set_hotkey_identity("0x" + "07" * 32, {"name": "x", "website": "https://x"})
+    with pytest.raises(InvalidIdentity, match="no name"):
+        calls.set_hotkey_identity("0x" + "07" * 32, {"url": "https://x"})
 
 
 def test_identity_calls_encode_as_the_golden_vectors() -> None:

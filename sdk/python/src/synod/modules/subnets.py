@@ -138,7 +138,14 @@ def identity_json(identity: IdentityLike | None) -> dict[str, str] | None:
     ``None`` (which clears it on chain)."""
     if identity is None:
         return None
-    ident = identity if isinstance(identity, Identity) else Identity(**identity)
+    if isinstance(identity, Identity):
+        ident = identity
+    else:
+        unknown = set(identity) - {"name", "url", "description"}
+        if unknown or "name" not in identity:
+            what = f"unknown field(s) {sorted(unknown)}" if unknown else "no name"
+            raise InvalidIdentity(f"{what} (an identity has name, url, description)")
+        ident = Identity(**identity)
     ident.check()
     return ident.to_json()
 
