@@ -19,7 +19,7 @@ import pytest
 
 from synod import Client, Keypair, calls
 from synod.aio import AsyncClient
-from synod.errors import NotFound, RevealWindowMissed, TransactionFailed, Unsupported
+from synod.errors import NotFound, RevealWindowMissed, TransactionFailed
 from synod.metagraph import Metagraph
 from synod.primitives import UNIT
 from synod.subnet import Subnet
@@ -112,7 +112,8 @@ def test_the_metagraph_shows_the_neurons_and_the_axon(net: Net, client: Client) 
             return await Metagraph.fetch_async(node, sn.netuid)
 
     assert asyncio.run(fetch()).hotkeys == mg.hotkeys
-    with pytest.raises(Unsupported):
+    # Before the subnet was created there was nothing to read.
+    with pytest.raises(NotFound, match="at block 1"):
         Metagraph(sn.netuid, block=1, client=client)
     with pytest.raises(NotFound):
         Metagraph(999, url=client.url)
@@ -221,10 +222,10 @@ def test_set_weights_directly_when_commit_reveal_is_off(net: Net) -> None:
 
 def test_stake_with_slippage_protection(net: Net, client: Client) -> None:
     sn, hotkey = net.subnet, net.vhot.account
-    pool = sn.pool()
     quote = sn.quote_add_stake(10 * UNIT)
-    assert quote.price == pool["price"]
-    assert quote.limit_price == pool["tao_reserve"] * 1_050_000_000 // pool["alpha_reserve"]
+    assert quote.node_quote is not None and quote.node_quote.amount_in == 10 * UNIT
+    # The limit is the node's spot price moved by the tolerance, as `synod stake add` sends.
+    assert quote.limit_price == quote.price * 1_050_000_000 // 1_000_000_000
     assert quote.within_limit and quote.expected > 0
 
     staked = sn.add_stake(net.staker, hotkey, 10 * UNIT)  # 5 % by default

@@ -1,5 +1,6 @@
 """The subnet helpers and the metagraph without a node: weight conversion, the pool math and
-limit prices, the commit files, the chain's commit records, and the metagraph's arrays."""
+limit prices, the commit files, the typed answers of the subnets_* methods, identities as the
+chain checks them, the hotkey swap's proof, and the metagraph's arrays."""
 
 from __future__ import annotations
 
@@ -12,28 +13,31 @@ from typing import Any
 import numpy as np
 import pytest
 
-from synod.borsh import Writer
+from synod.calls import decode_call, encode_call
 from synod.errors import (
     CommitRevealError,
+    InvalidIdentity,
     RevealWindowMissed,
     SlowConsumer,
     SubscriptionClosed,
     SynodError,
-    Unsupported,
 )
-from synod.keys import Keypair
+from synod.keys import Keypair, verify
 from synod.metagraph import AxonInfo, Metagraph
+from synod.modules import bank
+from synod.modules import subnets as calls
 from synod.primitives import Hash
 from synod.subnet import (
     CommitStore,
+    Identity,
     PendingCommit,
-    _commits_key,
-    _decode_commits,
-    _uid_key,
+    _buy_limit,
+    _sell_limit,
     quote_buy,
     quote_sell,
     to_u16_weights,
 )
+from synod.types import StakePosition, SwapQuote, WeightCommit
 
 # ---- weights ------------------------------------------------------------------------------
 
@@ -72,6 +76,9 @@ def test_buy_quote_and_limit_price() -> None:
     assert odd.limit_price == 3 * 10**9 * 1_050_000_000 // (7 * 10**9)
     with pytest.raises(ValueError):
         quote_buy(1, tao, alpha, 1, tolerance=-0.1)
+    # subnets_quote's spot output and impact: amount at the spot price, and the share lost.
+    assert q.expected_at_spot == 10 * 10**9
+    assert q.slippage_ppm == (q.expected_at_spot - q.expected) * 10**6 // q.expected_at_spot
 
 
 def test_sell_quote_and_limit_price() -> None:
@@ -85,6 +92,18 @@ def test_sell_quote_and_limit_price() -> None:
     odd = quote_sell(1, 10**9, 3 * 10**9, 10**6, tolerance=0.05)
     assert odd.limit_price == -(-(10**9) * 950_000_000 // (3 * 10**9))
     assert quote_sell(1, tao, alpha, 1, tolerance=2.0).limit_price == 0
+    assert q.expected_at_spot == 20 * 10**9 and 0 < q.slippage_ppm < 10**6
+
+
+def test_limits_from_the_nodes_spot_price_as_the_cli_computes_them() -> None:
+    # As `synod stake add|remove`: price × (1 ± tolerance), a buy limit floored, a sell one
+    # rounded up.
+    assert _buy_limit(10**9, 0.05) == 1_050_000_000
+    assert _buy_limit(3, 0.05) == 3  # 3.15 floored: never above the tolerance
+    assert _sell_limit(3, 0.05) == 3  # 2.85 rounded up: never below it
+    assert _sell_limit(2 * 10**9, 0.05) == 1_900_000_000
+    assert _buy_limit(10**9, 0) == 10**9 and _sell_limit(10**9, 2.0) == 0
+    assert _buy_limit((1 << 64) - 1, 0.5) == (1 << 64) - 1
 
 
 # ---- commit files and the chain's records -------------------------------------------------
@@ -127,22 +146,115 @@ def test_the_commit_store_keeps_salts_privately_per_chain(tmp_path: Path) -> Non
     assert store.load(a.genesis_hash, netuid=1) == [] and not list(path.parent.glob(".tmp-*"))
 
 
-def test_the_chain_records_read_through_getstatevalue() -> None:
-    hotkey = Keypair.dev("alice").account
-    assert _uid_key(3, hotkey) == b"subnets/uid/\x00\x03" + bytes(hotkey)
-    assert _commits_key(258, hotkey) == b"subnets/commits/\x01\x02" + bytes(hotkey)
-    w = Writer()
-    w.u32(2)
-    for i in range(2):
-        w.raw(bytes([i]) * 32)
-        w.u64(100 + i)
-        w.u64(5 + i)
-    commits = _decode_commits(w.to_bytes())
-    assert [(c.hash, c.block, c.epoch) for c in commits] == [
-        (Hash(b"\x00" * 32), 100, 5),
-        (Hash(b"\x01" * 32), 101, 6),
-    ]
-    assert _decode_commits(b"\x00\x00\x00\x00") == []
+def test_the_typed_answers_of_the_subnets_methods() -> None:
+    hk, ck = Keypair.dev("alice").account, Keypair.dev("bob").account
+    c = WeightCommit.from_json(
+        {
+            "hash": "0x" + "01" * 32,
+            "block": 101,
+            "epoch": 6,
+            "reveal_epoch": 7,
+            "current_epoch": 6,
+            "next_epoch_block": 110,
+            "status": "waiting",
+        }
+    )
+    assert (c.hash, c.block, c.epoch, c.reveal_epoch, c.status) == (
+        Hash(b"\x01" * 32),
+        101,
+        6,
+        7,
+        "waiting",
+    )
+    with pytest.raises(ValueError):
+        WeightCommit.from_json({**c.__dict__, "hash": c.hash.hex0x, "status": "late"})
+    q = SwapQuote.from_json(
+        {
+            "netuid": 1,
+            "side": "stake",
+            "amount_in": 10,
+            "amount_out": 9,
+            "amount_out_at_spot": 10,
+            "price_before": 10**9,
+            "price_after": 10**9 + 2,
+            "slippage_ppm": 100_000,
+        }
+    )
+    assert q.side == "stake" and q.amount_out == 9 and q.slippage_ppm == 100_000
+    p = StakePosition.from_json(
+        {
+            "coldkey": ck.hex0x,
+            "hotkey": hk.hex0x,
+            "netuid": 0,
+            "alpha": 5,
+            "shares": 5,
+            "tao_value": 5,
+        }
+    )
+    assert (p.coldkey, p.hotkey, p.netuid, p.alpha) == (ck, hk, 0, 5)
+
+
+# ---- identities and the hotkey swap ---------------------------------------------------------
+
+
+def test_identities_are_checked_as_the_chain_checks_them() -> None:
+    """The cases of ``identity.rs``'s ``identities_are_checked``, with the same reasons."""
+    Identity("Synod Labs", "https://example.org", "we validate").check()
+    Identity("x", "", "multi\nline\ndescription").check()
+    Identity("n" * 64, "http://" + "u" * 249, "d" * 1024).check()
+    for bad, why in [
+        (Identity("", "", ""), "empty"),
+        (Identity("   ", "", ""), "empty"),
+        (Identity("n" * 65, "", ""), "at most 64"),
+        (Identity("é" * 33, "", ""), "66 bytes; at most 64"),
+        (Identity("a", "ftp://x", ""), "http"),
+        (Identity("a", "example.org", ""), "http"),
+        (Identity("a", "https://x\n", ""), "one line"),
+        (Identity("a\nb", "", ""), "one line"),
+        (Identity("a\x07", "", ""), "control"),
+        (Identity("a", "", "tab\there"), "control"),
+        (Identity("a", "", "d" * 1025), "at most 1024"),
+    ]:
+        with pytest.raises(InvalidIdentity) as e:
+            bad.check()
+        assert why in e.value.detail, (bad, e.value.detail)
+        assert isinstance(e.value, ValueError) and isinstance(e.value, SynodError)
+    # The builders check before anything is signed.
+    with pytest.raises(InvalidIdentity, match="http"):
+        calls.set_subnet_identity(1, {"name": "x", "url": "echo.example"})
+    with pytest.raises(InvalidIdentity, match="unknown field"):
+        calls.set_hotkey_identity("0x" + "07" * 32, {"name": "x", "website": "https://x"})
+    with pytest.raises(InvalidIdentity, match="no name"):
+        calls.set_hotkey_identity("0x" + "07" * 32, {"url": "https://x"})
+
+
+def test_identity_calls_encode_as_the_golden_vectors() -> None:
+    call = calls.set_subnet_identity(1, Identity("Text", "https://t.example", "answers"))
+    assert call == {
+        "type": "subnets",
+        "call": "set_subnet_identity",
+        "netuid": 1,
+        "identity": {"name": "Text", "url": "https://t.example", "description": "answers"},
+    }
+    # call/subnets/set_subnet_identity of the runtime's golden file.
+    assert encode_call(call).hex() == (
+        "020e01000104000000546578741100000068747470733a2f2f742e6578616d706c6507000000616e7377657273"
+    )
+    cleared = calls.set_hotkey_identity("0x" + "07" * 32, None)
+    assert encode_call(cleared).hex() == "020f" + "07" * 32 + "00"
+    assert decode_call(encode_call(cleared)) == cleared
+    assert Identity.from_json(call["identity"]) == Identity("Text", "https://t.example", "answers")
+
+
+def test_a_hotkey_swap_carries_the_new_hotkeys_binding_proof() -> None:
+    cold, old, new = (Keypair.dev(n) for n in ("alice", "bob", "charlie"))
+    call = calls.swap_hotkey("synod-dev", cold.account, old.account, new)
+    assert call["old_hotkey"] == old.account.hex0x and call["new_hotkey"] == new.account.hex0x
+    message = bank.hotkey_binding_message("synod-dev", cold.account)
+    assert verify(new.account, message, call["proof"])
+    other_chain = bank.hotkey_binding_message("other", cold.account)
+    assert not verify(new.account, other_chain, call["proof"])
+    assert decode_call(encode_call(call)) == call
 
 
 def test_errors_are_typed() -> None:
@@ -151,7 +263,7 @@ def test_errors_are_typed() -> None:
     assert not slow.connection_lost and "slow consumer" in str(slow)
     missed = RevealWindowMissed("0xab", 5, 6)
     assert isinstance(missed, CommitRevealError) and missed.reveal_epoch == 5
-    assert issubclass(Unsupported, SynodError)
+    assert issubclass(InvalidIdentity, SynodError)
 
 
 # ---- metagraph ----------------------------------------------------------------------------
@@ -204,6 +316,11 @@ def _metagraph_json(block: int = 50) -> dict[str, Any]:
         ],
         "weights": [[[1, 65_535], [2, 21_845]], [], []],
         "bonds": [[[2, 100]], [], []],
+        "identities": [
+            None,
+            {"name": "Miner B", "url": "https://b.example", "description": ""},
+            None,
+        ],
     }
 
 
@@ -229,11 +346,17 @@ def test_the_metagraph_from_json() -> None:
         mg.neuron(3)
 
 
-def test_a_metagraph_at_another_block_is_unsupported_and_bad_lengths_refused() -> None:
-    mg = Metagraph.__new__(Metagraph)
-    mg._load(_metagraph_json(block=50), 50)  # the block the node answered at: fine
-    with pytest.raises(Unsupported):
-        mg._load(_metagraph_json(block=50), 49)
+def test_identities_in_the_metagraph_and_bad_lengths_refused() -> None:
+    mg = Metagraph.from_json(_metagraph_json())
+    assert mg.identities == [None, Identity("Miner B", "https://b.example", ""), None]
+    assert mg.neuron(1)["identity"] == mg.identities[1] and mg.subnet_identity is None
+    j = _metagraph_json()
+    j["subnet"] = {**j["subnet"], "identity": {"name": "S", "url": "", "description": "d"}}
+    assert Metagraph.from_json(j).subnet_identity == Identity("S", "", "d")
+    bad = _metagraph_json()
+    bad["identities"] = [None]
+    with pytest.raises(ValueError, match="identities"):
+        Metagraph.from_json(bad)
     bad = _metagraph_json()
     bad["incentive"] = [0, 0]
     with pytest.raises(ValueError, match="incentive"):

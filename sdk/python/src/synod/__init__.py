@@ -12,7 +12,19 @@ for subnet scripts (:mod:`synod.subnet`), signed requests between validators and
 ...     print(receipt.height, node.balance(bob.account))
 """
 
-from . import aio, calls, codec, errors, keystore, metagraph, modules, pay, protocol, subnet
+from . import (
+    aio,
+    calls,
+    codec,
+    errors,
+    keystore,
+    metagraph,
+    mnemonics,
+    modules,
+    pay,
+    protocol,
+    subnet,
+)
 from .aio import AsyncClient
 from .calls import call_weight, decode_call, encode_call
 from .errors import (
@@ -25,9 +37,10 @@ from .errors import (
     TransportError,
     WaitTimeout,
 )
-from .keys import DEV_ACCOUNT_NAMES, Keypair, verify
+from .keys import DEV_ACCOUNT_NAMES, Keypair, verify, verify_message
 from .keystore import Keystore
 from .metagraph import Metagraph
+from .mnemonics import generate_mnemonic
 from .pay import PayClient
 from .primitives import (
     DECIMALS,
@@ -82,8 +95,10 @@ __all__ = [
     "encode_call",
     "errors",
     "format_amount",
+    "generate_mnemonic",
     "keystore",
     "metagraph",
+    "mnemonics",
     "modules",
     "parse_amount",
     "pay",
@@ -91,4 +106,5 @@ __all__ = [
     "subnet",
     "tagged_hash",
     "verify",
+    "verify_message",
 ]

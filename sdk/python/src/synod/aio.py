@@ -35,7 +35,7 @@ import json
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
@@ -60,10 +60,12 @@ from .rpc import (
     BlockId,
     _camel,
     _jsonable,
+    _metagraph_answer,
     _request_body,
     _result_of,
     _rpc_error,
     _tx_hex,
+    _with_block,
 )
 from .tx import SignedTransaction, Transaction
 from .types import (
@@ -72,11 +74,18 @@ from .types import (
     ChainInfo,
     FinalizedHeader,
     Heads,
+    QuoteSide,
     Receipt,
+    StakePosition,
     StateValue,
+    SwapQuote,
     TxEvents,
     TxStatus,
+    WeightCommit,
 )
+
+if TYPE_CHECKING:
+    from .metagraph import Metagraph
 
 __all__ = ["AsyncClient", "AsyncNamespace", "Subscription", "ws_url_of"]
 
@@ -541,6 +550,45 @@ class AsyncClient:
         """The node's OpenRPC document (``rpc.discover``)."""
         result: dict[str, Any] = await self.request("rpc.discover")
         return result
+
+    # ---- subnets_* ---------------------------------------------------------------------
+
+    async def subnet_metagraph_json(self, netuid: int, block: int | None = None) -> dict[str, Any]:
+        """``subnets_metagraph`` as the node answers it (see
+        :meth:`synod.rpc.Client.subnet_metagraph_json`)."""
+        j = await self.request("subnets_metagraph", _with_block([netuid], block))
+        return _metagraph_answer(j, netuid, block)
+
+    async def metagraph(self, netuid: int, block: int | None = None) -> Metagraph:
+        """Subnet ``netuid``'s :class:`~synod.metagraph.Metagraph`, now or after ``block``."""
+        from .metagraph import Metagraph
+
+        return Metagraph.from_json(await self.subnet_metagraph_json(netuid, block))
+
+    async def subnet_uid(
+        self, netuid: int, hotkey: HexLike, block: int | None = None
+    ) -> int | None:
+        """``subnets_uid`` (see :meth:`synod.rpc.Client.subnet_uid`)."""
+        r = await self.request("subnets_uid", _with_block([netuid, AccountId(hotkey)], block))
+        return int(r) if r is not None else None
+
+    async def stake_positions(
+        self, coldkey: HexLike, block: int | None = None
+    ) -> list[StakePosition]:
+        """``subnets_stakePositions`` (see :meth:`synod.rpc.Client.stake_positions`)."""
+        r = await self.request("subnets_stakePositions", _with_block([AccountId(coldkey)], block))
+        return [StakePosition.from_json(p) for p in r]
+
+    async def weight_commits(self, netuid: int, hotkey: HexLike) -> list[WeightCommit]:
+        """``subnets_commits`` (see :meth:`synod.rpc.Client.weight_commits`)."""
+        r = await self.request("subnets_commits", [netuid, AccountId(hotkey)])
+        return [WeightCommit.from_json(c) for c in r]
+
+    async def stake_quote(self, netuid: int, side: QuoteSide, amount: int) -> SwapQuote:
+        """``subnets_quote`` (see :meth:`synod.rpc.Client.stake_quote`)."""
+        if side not in ("stake", "unstake"):
+            raise ValueError(f"side must be 'stake' or 'unstake', got {side!r}")
+        return SwapQuote.from_json(await self.request("subnets_quote", [netuid, side, amount]))
 
     # ---- convenience -------------------------------------------------------------------
 

@@ -4,7 +4,12 @@
 
     SynodError
     ├── EncodingError            a value that cannot be encoded, bytes that cannot be decoded
-    ├── KeystoreError            (see synod.keystore for its subclasses)
+    ├── MnemonicError            a BIP-39 mnemonic refused (also a ValueError)
+    │   ├── MnemonicWordCount    not 12, 15, 18, 21 or 24 words
+    │   ├── UnknownMnemonicWord  a word not in the English list (.position, .word)
+    │   └── MnemonicChecksum     the words' checksum does not match
+    ├── InvalidIdentity          an identity the chain would refuse (also a ValueError)
+    ├── KeystoreError            (see synod.keystore for its subclasses, WatchOnly among them)
     ├── TransportError           the node could not be reached or answered over HTTP with an error
     ├── RpcError                 a JSON-RPC error answer (code, message, data)
     │   ├── InvalidParams        -32602
@@ -16,7 +21,7 @@
     ├── WaitTimeout              not finalized in time
     ├── SubscriptionClosed       the node ended a WebSocket subscription (.reason), or the
     │   └── SlowConsumer         connection was lost; SlowConsumer: dropped for reading too slowly
-    ├── Unsupported              the node has no method for what was asked (e.g. a past block)
+    ├── Unsupported              the node has no method for what was asked
     ├── CommitRevealError        commit–reveal weights (see synod.subnet)
     │   └── RevealWindowMissed   the commit's reveal epoch has passed
     ├── PaymentError             pay-per-call (see synod.pay)
@@ -32,6 +37,11 @@ from typing import Any
 __all__ = [
     "SynodError",
     "EncodingError",
+    "MnemonicError",
+    "MnemonicWordCount",
+    "UnknownMnemonicWord",
+    "MnemonicChecksum",
+    "InvalidIdentity",
     "TransportError",
     "RpcError",
     "InvalidParams",
@@ -74,6 +84,46 @@ class EncodingError(SynodError, ValueError):
         self.path = path
         self.problem = problem
         super().__init__(f"{path}: {problem}" if path else problem)
+
+
+class MnemonicError(SynodError, ValueError):
+    """A BIP-39 mnemonic that cannot be used (see :mod:`synod.mnemonics`)."""
+
+
+class MnemonicWordCount(MnemonicError):
+    """Not 12, 15, 18, 21 or 24 words; ``count`` is how many there were (or were asked
+    for)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        super().__init__(f"a mnemonic has 12, 15, 18, 21 or 24 words; this one has {count}")
+
+
+class UnknownMnemonicWord(MnemonicError):
+    """A word that is not in the BIP-39 English word list; ``position`` is 1-based."""
+
+    def __init__(self, position: int, word: str) -> None:
+        self.position = position
+        self.word = word
+        super().__init__(f"word {position} ('{word}') is not in the BIP-39 English word list")
+
+
+class MnemonicChecksum(MnemonicError):
+    """Every word is valid but their checksum is not: a word is mistyped or out of order."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the mnemonic's checksum does not match: a word is mistyped or out of order"
+        )
+
+
+class InvalidIdentity(SynodError, ValueError):
+    """A subnet or hotkey identity the chain would refuse (``invalid_identity``): ``detail``
+    says which limit it breaks, in the chain's words."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"invalid identity: {detail}")
 
 
 class TransportError(SynodError):
@@ -262,8 +312,7 @@ class SlowConsumer(SubscriptionClosed):
 
 
 class Unsupported(SynodError):
-    """The node serves no method for what was asked (for example a metagraph at a past
-    block)."""
+    """The node serves no method for what was asked."""
 
 
 class CommitRevealError(SynodError):

@@ -1,9 +1,11 @@
 """The CLI's keystore: one JSON file per key, readable and writable by ``synod`` and by this
 module alike (``crates/cli/src/keystore.rs``).
 
-A key file ``<dir>/<name>.json`` holds ``name``, ``kind`` (``cold`` or ``hot``), ``account``
-(``0x`` hex) and either ``seed`` (hex, hotkeys: operational keys used unattended, stored in the
-clear) or ``encrypted`` (coldkeys: Argon2id with the argon2 crate's defaults — 19 MiB, 2
+A key file ``<dir>/<name>.json`` holds ``name``, ``kind`` (``cold``, ``hot`` or ``watch``),
+``account`` (``0x`` hex) and either ``seed`` (hex, hotkeys: operational keys used unattended,
+stored in the clear), nothing more (watch-only keys: someone else's account, or a coldkey kept
+offline, named here to be used wherever an account is wanted but never to sign), or
+``encrypted`` (coldkeys: Argon2id with the argon2 crate's defaults — 19 MiB, 2
 passes, 1 lane, 32-byte key — over the passphrase and a random 16-byte salt, then
 XChaCha20-Poly1305 with a random 24-byte nonce sealing the 32-byte seed, the account's 32 bytes
 as associated data, so that a file cannot be edited to pair a seed with another address). A
@@ -33,7 +35,7 @@ import nacl.exceptions
 
 from .errors import SynodError
 from .keys import Keypair
-from .primitives import AccountId, parse_hex
+from .primitives import AccountId, HexLike, parse_hex
 
 __all__ = [
     "Keystore",
@@ -52,9 +54,11 @@ __all__ = [
     "KeyFileError",
     "EmptyPassphrase",
     "InsecurePermissions",
+    "WatchOnly",
 ]
 
-KeyKind = Literal["cold", "hot"]
+KeyKind = Literal["cold", "hot", "watch"]
+_KINDS = ("cold", "hot", "watch")
 
 # The argon2 crate's `Argon2::default()`: Argon2id, version 0x13, m = 19 MiB, t = 2, p = 1.
 _ARGON2_MEMORY_KIB = 19 * 1024
@@ -119,6 +123,14 @@ class EmptyPassphrase(KeystoreError):
             "a coldkey needs a non-empty passphrase; for a throwaway test key pass "
             "passphrase=None (the CLI's --no-passphrase)"
         )
+
+
+class WatchOnly(KeystoreError):
+    """A watch-only key (a public key only) was asked to sign or to give its secret."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"'{name}' is a watch-only key (a public key only): it cannot sign")
 
 
 class InsecurePermissions(KeystoreError):
@@ -191,8 +203,8 @@ class KeyFile:
         if not isinstance(j, dict):
             raise ValueError("a key file is a JSON object")
         kind = _str(j, "kind")
-        if kind not in ("cold", "hot"):
-            raise ValueError(f"unknown variant `{kind}`, expected `cold` or `hot`")
+        if kind not in _KINDS:
+            raise ValueError(f"unknown variant `{kind}`, expected one of `cold`, `hot`, `watch`")
         seed = j.get("seed")
         if seed is not None and not isinstance(seed, str):
             raise ValueError("seed must be a string")
@@ -208,6 +220,11 @@ class KeyFile:
             encrypted=EncryptedSeed.from_json(enc) if enc is not None else None,
             no_passphrase=no_pass,
         )
+
+    @property
+    def watch_only(self) -> bool:
+        """Whether this is a watch-only key (an account, no secret)."""
+        return self.kind == "watch"
 
 
 @dataclass
@@ -314,22 +331,18 @@ class Keystore:
 
         A coldkey is encrypted with ``passphrase``, which must not be empty; ``None`` makes an
         explicit no-passphrase coldkey (test keys only, the CLI's ``--no-passphrase``). A
-        hotkey's seed is stored in the clear and ``passphrase`` must be ``None``.
+        hotkey's seed is stored in the clear and ``passphrase`` must be ``None``. ``"watch"``
+        stores only ``key``'s account, as :meth:`save_watch`.
         """
-        if kind not in ("cold", "hot"):
-            raise ValueError(f"kind must be 'cold' or 'hot', got {kind!r}")
-        path = self.path(name)
+        if kind not in _KINDS:
+            raise ValueError(f"kind must be 'cold', 'hot' or 'watch', got {kind!r}")
+        self.path(name)  # a name that is not safe is refused before anything else
+        if kind != "cold" and passphrase is not None:
+            raise ValueError(f"{kind} keys have no encrypted seed: pass passphrase=None")
+        if kind == "watch":
+            return self.save_watch(name, key.account)
         if kind == "cold" and passphrase == "":
             raise EmptyPassphrase()
-        if kind == "hot" and passphrase is not None:
-            raise ValueError("hotkeys are stored in the clear: pass passphrase=None")
-        try:
-            _create_private_dir(self.dir)
-        except OSError as e:
-            raise KeyFileError(self.dir, str(e)) from e
-        self._check_dir()
-        if path.exists():
-            raise KeyExists(name)
         file = KeyFile(
             name=name,
             kind=kind,
@@ -340,6 +353,30 @@ class Keystore:
             ),
             no_passphrase=kind == "cold" and passphrase is None,
         )
+        return self._write(file)
+
+    def save_watch(self, name: str, account: HexLike) -> KeyFile:
+        """Stores a watch-only key: ``name`` for ``account`` (``0x`` hex or its bytes), no
+        secret, in the CLI's format (``synod key watch NAME 0x…``). It is listed and loaded
+        like any key and names an account wherever one is wanted (:meth:`account`), but
+        :meth:`unlock` refuses it with :class:`WatchOnly`."""
+        try:
+            acct = AccountId(account)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{account!r} is not an account: {e}") from None
+        return self._write(KeyFile(name=name, kind="watch", account=acct))
+
+    def _write(self, file: KeyFile) -> KeyFile:
+        """Writes a new key file (0600, atomically), never replacing one."""
+        name = file.name
+        path = self.path(name)
+        try:
+            _create_private_dir(self.dir)
+        except OSError as e:
+            raise KeyFileError(self.dir, str(e)) from e
+        self._check_dir()
+        if path.exists():
+            raise KeyExists(name)
         data = json.dumps(file.to_json(), indent=2).encode("utf-8")
         tmp = self.dir / f".{name}.json.{os.urandom(8).hex()}.tmp"
         try:
@@ -356,15 +393,23 @@ class Keystore:
         self._check_dir()
         return self._load_path(name, path)
 
+    def account(self, name: str) -> AccountId:
+        """The account of key ``name``, of any kind (watch-only keys included), without
+        unlocking it: what to pass wherever an account is wanted."""
+        return self.load(name).account
+
     def unlock(self, name: str, passphrase: Passphrase = None) -> Keypair:
         """Loads and unlocks a key.
 
         ``passphrase`` is used for a coldkey made with one: a string, or a function asked only
         when needed; when it is ``None`` the ``SYNOD_PASSWORD`` environment variable is used,
-        as the CLI does. Hotkeys and no-passphrase coldkeys need none.
+        as the CLI does. Hotkeys and no-passphrase coldkeys need none. A watch-only key has
+        nothing to unlock: :class:`WatchOnly`.
         """
         file = self.load(name)
         path = self.path(name)
+        if file.kind == "watch":
+            raise WatchOnly(name)
         if file.seed is not None:
             try:
                 seed = parse_hex(file.seed, 32)

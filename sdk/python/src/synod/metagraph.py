@@ -21,9 +21,11 @@ alpha), ``W`` (each weight row normalised to sum 1), ``B`` (bonds as proportions
 consensus-clipped weights it receives, normalised, which is exactly what the chain stores as
 incentive (``crates/modules/yuma/src/epoch.rs``); the chain keeps no separate copy.
 
-Only the newest finalized state can be read: ``subnets_metagraph`` takes no height, so
-``Metagraph(netuid, block=N)`` succeeds only when ``N`` is the block the node answers at and
-raises :class:`~synod.errors.Unsupported` otherwise.
+``Metagraph(netuid, block=N, client=node)`` reads the metagraph as it was after block ``N``
+(any committed block: ``subnets_metagraph`` reads the state's versioned values); a block the
+node has not committed yet raises :class:`~synod.errors.NotFound` ("not committed"), and so
+does a subnet that did not exist then. ``identities`` holds each hotkey's public identity
+(:class:`~synod.modules.subnets.Identity`, or ``None``), ``subnet_identity`` the subnet's.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from .errors import NotFound, Unsupported
+from .modules.subnets import Identity
 from .primitives import UNIT, AccountId, HexLike
 
 if TYPE_CHECKING:
@@ -108,8 +110,9 @@ def _dense(rows: Sequence[Sequence[Sequence[int]]], n: int) -> npt.NDArray[np.ui
 class Metagraph:
     """Every neuron of a subnet with its stake, scores, weights, bonds and axon.
 
-    ``Metagraph(netuid, client=node)`` reads it now (``url=`` instead of ``client=`` makes a
-    client for the call); :meth:`from_json` builds one from ``subnets_metagraph``'s answer;
+    ``Metagraph(netuid, client=node)`` reads it now, ``Metagraph(netuid, block=N,
+    client=node)`` as it was after block ``N`` (``url=`` instead of ``client=`` makes a client
+    for the call); :meth:`from_json` builds one from ``subnets_metagraph``'s answer;
     :meth:`fetch_async` reads it with an :class:`~synod.aio.AsyncClient`.
     """
 
@@ -126,26 +129,26 @@ class Metagraph:
         client: Client | None = None,
         url: str | None = None,
     ) -> None:
-        """Reads subnet ``netuid``'s metagraph at the node's finalized head.
+        """Reads subnet ``netuid``'s metagraph: at the node's newest committed block, or as it
+        was after block ``block``.
 
-        ``block`` other than ``None`` is accepted only when it is the block the node answers
-        at (the node cannot read a past block's metagraph: :class:`~synod.errors.Unsupported`).
-        Raises :class:`~synod.errors.NotFound` when there is no such subnet.
+        Raises :class:`~synod.errors.NotFound` when there is no such subnet (at that block) or
+        the node has not committed ``block`` yet (its message says "not committed").
         """
         if client is None:
             from .rpc import DEFAULT_URL
             from .rpc import Client as _Client
 
             with _Client(url or DEFAULT_URL) as own:
-                self._load(_fetch(own, netuid), block)
+                self._load(own.subnet_metagraph_json(netuid, block))
         else:
-            self._load(_fetch(client, netuid), block)
+            self._load(client.subnet_metagraph_json(netuid, block))
 
     @classmethod
     def from_json(cls, j: Mapping[str, Any]) -> Metagraph:
         """A metagraph from ``subnets_metagraph``'s JSON answer."""
         m = cls.__new__(cls)
-        m._load(j, None)
+        m._load(j)
         return m
 
     @classmethod
@@ -153,26 +156,16 @@ class Metagraph:
         cls, client: AsyncClient, netuid: int, block: int | None = None
     ) -> Metagraph:
         """As the constructor, with an :class:`~synod.aio.AsyncClient`."""
-        j = await client.request("subnets_metagraph", [netuid])
-        if j is None:
-            raise NotFound(1002, f"subnet {netuid} does not exist", None, "subnets_metagraph")
-        m = cls.__new__(cls)
-        m._load(j, block)
-        return m
+        return cls.from_json(await client.subnet_metagraph_json(netuid, block))
 
-    def sync(self, client: Client) -> Metagraph:
-        """Reads the subnet again at the head, in place; returns ``self``."""
+    def sync(self, client: Client, block: int | None = None) -> Metagraph:
+        """Reads the subnet again (now, or after ``block``), in place; returns ``self``."""
         for name in _CACHED:
             self.__dict__.pop(name, None)
-        self._load(_fetch(client, self.netuid), None)
+        self._load(client.subnet_metagraph_json(self.netuid, block))
         return self
 
-    def _load(self, j: Mapping[str, Any], block: int | None) -> None:
-        if block is not None and block != j["block"]:
-            raise Unsupported(
-                f"the metagraph of subnet {j['netuid']} at block {block}: the node reads only "
-                f"its finalized head (block {j['block']}); subnets_metagraph takes no height"
-            )
+    def _load(self, j: Mapping[str, Any]) -> None:
         n = int(j["n"])
         self.raw = dict(j)
         self.netuid = int(j["netuid"])
@@ -225,6 +218,16 @@ class Metagraph:
         self.bond_rows: list[list[tuple[int, int]]] = [
             [(int(u), int(v)) for u, v in row] for row in j["bonds"]
         ]
+        #: Each hotkey's public identity, if its owner set one.
+        self.identities: list[Identity | None] = [
+            Identity.from_json(i) if i is not None else None
+            for i in j.get("identities", [None] * n)
+        ]
+        sub_ident = self.subnet.get("identity")
+        #: The subnet's public identity, if its owner set one.
+        self.subnet_identity: Identity | None = (
+            Identity.from_json(sub_ident) if sub_ident is not None else None
+        )
         for name in _PER_UID:
             if len(getattr(self, name)) != n:
                 raise ValueError(f"metagraph of subnet {self.netuid}: {name} is not n={n} long")
@@ -313,6 +316,7 @@ class Metagraph:
             "coldkey": self.coldkeys[uid],
             "rank": int(self.ranks[uid]),
             "axon": self.axons[uid],
+            "identity": self.identities[uid],
             "weights": self.weight_rows[uid],
             "bonds": self.bond_rows[uid],
         }
@@ -348,6 +352,7 @@ _PER_UID = (
     "axons",
     "weight_rows",
     "bond_rows",
+    "identities",
 )
 
 #: Per-UID numpy arrays that :meth:`Metagraph.neuron` reports under their own names.
@@ -368,11 +373,3 @@ _SCALARS = (
 )
 
 _CACHED = ("weights", "bonds")
-
-
-def _fetch(client: Client, netuid: int) -> dict[str, Any]:
-    j = client.request("subnets_metagraph", [netuid])
-    if j is None:
-        raise NotFound(1002, f"subnet {netuid} does not exist", None, "subnets_metagraph")
-    out: dict[str, Any] = j
-    return out

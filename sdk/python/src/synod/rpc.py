@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -45,11 +45,18 @@ from .types import (
     ChainInfo,
     FinalizedHeader,
     Heads,
+    QuoteSide,
     Receipt,
+    StakePosition,
     StateValue,
+    SwapQuote,
     TxEvents,
     TxStatus,
+    WeightCommit,
 )
+
+if TYPE_CHECKING:
+    from .metagraph import Metagraph
 
 __all__ = ["Client", "Namespace", "DEFAULT_URL", "BlockId"]
 
@@ -262,6 +269,51 @@ class Client:
         """Chain id, genesis hash, fees, genesis validators, node version, pool size."""
         return ChainInfo.from_json(self.request("synod_chainInfo"))
 
+    # ---- subnets_* ---------------------------------------------------------------------
+    # Past-block reads (``block``) see the state after any committed block; a block not
+    # committed yet is a NotFound whose message says "not committed".
+
+    def subnet_metagraph_json(self, netuid: int, block: int | None = None) -> dict[str, Any]:
+        """``subnets_metagraph`` as the node answers it, now or after ``block``;
+        :class:`~synod.errors.NotFound` when the subnet does not exist (at that block)."""
+        return _metagraph_answer(
+            self.request("subnets_metagraph", _with_block([netuid], block)), netuid, block
+        )
+
+    def metagraph(self, netuid: int, block: int | None = None) -> Metagraph:
+        """Subnet ``netuid``'s :class:`~synod.metagraph.Metagraph`, now or after ``block``."""
+        from .metagraph import Metagraph
+
+        return Metagraph.from_json(self.subnet_metagraph_json(netuid, block))
+
+    def subnet_uid(self, netuid: int, hotkey: HexLike, block: int | None = None) -> int | None:
+        """``subnets_uid``: ``hotkey``'s UID on subnet ``netuid`` (after ``block`` when
+        given), or ``None`` when it holds none."""
+        r = self.request("subnets_uid", _with_block([netuid, AccountId(hotkey)], block))
+        return int(r) if r is not None else None
+
+    def stake_positions(self, coldkey: HexLike, block: int | None = None) -> list[StakePosition]:
+        """``subnets_stakePositions``: every stake position of ``coldkey`` (after ``block``
+        when given), by subnet and hotkey."""
+        r = self.request("subnets_stakePositions", _with_block([AccountId(coldkey)], block))
+        return [StakePosition.from_json(p) for p in r]
+
+    def weight_commits(self, netuid: int, hotkey: HexLike) -> list[WeightCommit]:
+        """``subnets_commits``: ``hotkey``'s unrevealed weight commits on subnet ``netuid``,
+        oldest first, with their reveal epochs and status (``waiting``, ``revealable``,
+        ``expired``)."""
+        r = self.request("subnets_commits", [netuid, AccountId(hotkey)])
+        return [WeightCommit.from_json(c) for c in r]
+
+    def stake_quote(self, netuid: int, side: QuoteSide, amount: int) -> SwapQuote:
+        """``subnets_quote``: what staking ``amount`` SYN (``"stake"``) or unstaking
+        ``amount`` alpha (``"unstake"``) on ``netuid`` would give now, by the chain's pool
+        math. :class:`~synod.errors.InvalidParams` when there is no such subnet, it is not
+        started, or the pool cannot fill the trade."""
+        if side not in ("stake", "unstake"):
+            raise ValueError(f"side must be 'stake' or 'unstake', got {side!r}")
+        return SwapQuote.from_json(self.request("subnets_quote", [netuid, side, amount]))
+
     # ---- convenience -------------------------------------------------------------------
 
     def balance(self, account: HexLike) -> int:
@@ -345,6 +397,24 @@ class Client:
             if time.monotonic() > deadline:
                 raise WaitTimeout(h, timeout)
             time.sleep(poll)
+
+
+def _with_block(params: list[Any], block: int | None) -> list[Any]:
+    """Positional parameters with an optional trailing ``block``."""
+    if block is None:
+        return params
+    if isinstance(block, bool) or not isinstance(block, int) or block < 0:
+        raise ValueError(f"block must be a height (a non-negative int), got {block!r}")
+    return [*params, block]
+
+
+def _metagraph_answer(j: Any, netuid: int, block: int | None) -> dict[str, Any]:
+    """``subnets_metagraph``'s answer, or :class:`NotFound` for ``null``."""
+    if j is None:
+        at = f" at block {block}" if block is not None else ""
+        raise NotFound(_NOT_FOUND, f"subnet {netuid} does not exist{at}", None, "subnets_metagraph")
+    out: dict[str, Any] = j
+    return out
 
 
 def _tx_hex(tx: SignedTransaction | bytes | str) -> str:

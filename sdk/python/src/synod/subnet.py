@@ -1,6 +1,7 @@
 """High-level helpers for subnet scripts: create and start a subnet, register neurons, serve
 an axon, find a UID, set weights (committing and revealing by itself when the subnet uses
-commit–reveal), and stake with slippage protection.
+commit–reveal), stake with slippage protection, set the public identity of a subnet or a
+hotkey, and swap a hotkey for a new one.
 
 ::
 
@@ -13,6 +14,8 @@ commit–reveal), and stake with slippage protection.
         sn.serve_axon(coldkey, "203.0.113.7", 8091, hotkey=hotkey.account)
         sn.set_weights(coldkey, [1, 2], [0.7, 0.3], hotkey=vhot.account)  # commit, wait, reveal
         sn.add_stake(coldkey, vhot.account, 10 * UNIT)         # 5 % slippage tolerance
+        sn.set_identity(owner, Identity("Echo", "https://echo.example", "echoes"))
+        sn.swap_hotkey(coldkey, hotkey.account, Keypair.generate())  # same UID, same stake
 
 **Who signs.** The chain accepts a neuron's calls (axon, weights) from the hotkey itself or
 from the coldkey that owns it (bound with the bank's ``bind_hotkey``); the signer pays the fee,
@@ -32,19 +35,29 @@ mode 0600 in 0700 directories, written atomically: ``<state_dir>/weights/<genesi
 <netuid>-<hotkey>-<commit hash>.json``. The state directory is ``state_dir``, else
 ``$SYNOD_STATE_DIR``, else ``~/.synod/state``.
 
-**Slippage.** ``add_stake`` and ``remove_stake`` read the subnet pool's reserves
-(``subnets_pool``) and send the chain a limit price ``tolerance`` away from the current price
-(default :data:`DEFAULT_TOLERANCE`, 5 % as btcli): the price after an add may not exceed
-``price × (1 + tolerance)``, after a remove it may not fall below ``price × (1 − tolerance)``.
-A trade that would cross it fails on chain with kind ``price_limit_exceeded`` (or is filled
-partly with ``allow_partial``). ``tolerance=None`` sends no limit. The ``quote_*`` methods say
-beforehand what a trade returns and where the price ends.
+The chain's record of a commit (its block and epoch, when its reveal epoch comes) is read with
+``subnets_commits``; a hotkey's UID with ``subnets_uid``.
 
-**What the node does not serve yet.** No RPC method returns a hotkey's UID or a validator's
-pending commits, so :meth:`Subnet.uid` and the commit's epoch are read from the subnet module's
-stored records with ``synod_getStateValue`` (keys ``subnets/uid/…`` and
-``subnets/commits/…``, borsh values, as ``crates/modules/subnets/src/state.rs``); the devnet
-tests check those reads against the metagraph and the chain's verdicts.
+**Slippage.** ``add_stake`` and ``remove_stake`` ask the node for a quote (``subnets_quote``:
+the chain's own pool math on the current reserves) and send the chain a limit price
+``tolerance`` away from the quote's spot price (default :data:`DEFAULT_TOLERANCE`, 5 % as
+btcli), as ``synod stake add|remove`` does: the price after an add may not exceed ``price × (1
++ tolerance)`` (floored), after a remove it may not fall below ``price × (1 − tolerance)``
+(rounded up). A trade that would cross it fails on chain with kind ``price_limit_exceeded``
+(or is filled partly with ``allow_partial``). ``tolerance=None`` sends no limit. The
+``quote_*`` methods say beforehand what a trade returns and where the price ends;
+:func:`quote_buy` and :func:`quote_sell` are the same pool math done here, on reserves you give.
+
+**Identities and hotkey swaps.** :meth:`Subnet.set_identity` (the owner coldkey) and
+:func:`set_hotkey_identity` (the hotkey's coldkey) publish a name, URL and description shown
+in ``subnets_list``/``subnets_info``, ``subnets_rootValidators`` and the metagraph's
+``identities``; they are checked here first as the chain checks them
+(:class:`~synod.errors.InvalidIdentity`). :func:`swap_hotkey` replaces a coldkey's hotkey
+everywhere, keeping its UIDs, weights, axons, subnet ownership, stake with every nominator,
+take and identity; the new hotkey proves possession by signing the same binding message as
+``bind_hotkey``, and must not be registered or staked anywhere (``hotkey_in_use``). Weight
+commits move to the new hotkey on chain, but a commit's hash names the hotkey it was made for,
+so reveal pending commits before swapping.
 """
 
 from __future__ import annotations
@@ -61,10 +74,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from .borsh import BorshError, Reader
 from .errors import (
     CommitRevealError,
-    EncodingError,
     NotFound,
     RevealWindowMissed,
     TransactionDropped,
@@ -74,16 +85,19 @@ from .errors import (
 from .keys import Keypair
 from .metagraph import Metagraph
 from .modules import bank
-from .modules.subnets import weights_commit_hash
+from .modules import subnets as _calls
+from .modules.subnets import Identity, IdentityLike, weights_commit_hash
 from .primitives import AccountId, Hash, HexLike
 from .rpc import Client
-from .types import Receipt
+from .types import Receipt, StakePosition, SwapQuote, WeightCommit
 
 __all__ = [
     "DEFAULT_TOLERANCE",
     "PRICE_SCALE",
     "Subnet",
     "Registration",
+    "HotkeySwap",
+    "Identity",
     "StakeQuote",
     "StakeResult",
     "quote_buy",
@@ -93,6 +107,8 @@ __all__ = [
     "WeightsResult",
     "default_state_dir",
     "to_u16_weights",
+    "set_hotkey_identity",
+    "swap_hotkey",
 ]
 
 #: btcli's default slippage tolerance for staking.
@@ -152,32 +168,6 @@ def _hex_account(v: HexLike | Keypair) -> AccountId:
     return v.account if isinstance(v, Keypair) else AccountId(v)
 
 
-# ---- the subnet module's stored records (no RPC serves them yet) -----------------------
-
-
-def _uid_key(netuid: int, hotkey: AccountId) -> bytes:
-    return b"subnets/uid/" + netuid.to_bytes(2, "big") + bytes(hotkey)
-
-
-def _commits_key(netuid: int, hotkey: AccountId) -> bytes:
-    return b"subnets/commits/" + netuid.to_bytes(2, "big") + bytes(hotkey)
-
-
-@dataclass(frozen=True)
-class _ChainCommit:
-    hash: Hash
-    block: int
-    epoch: int
-
-
-def _decode_commits(data: bytes) -> list[_ChainCommit]:
-    """``Vec<WeightCommit { hash: Hash, block: u64, epoch: u64 }>``."""
-    r = Reader(data)
-    out = r.vec(lambda: _ChainCommit(Hash(r.take(32)), r.u64(), r.u64()))
-    r.finish()
-    return out
-
-
 # ---- results ----------------------------------------------------------------------------
 
 
@@ -194,12 +184,25 @@ class Registration:
 
 
 @dataclass(frozen=True)
+class HotkeySwap:
+    """A hotkey swap that went through: the subnets (0 = root) where the old hotkey held a
+    UID, ownership, stake or commits, all now the new hotkey's."""
+
+    coldkey: AccountId
+    old_hotkey: AccountId
+    new_hotkey: AccountId
+    netuids: list[int]
+    receipt: Receipt
+
+
+@dataclass(frozen=True)
 class StakeQuote:
     """What a stake trade would do at the pool's current reserves.
 
     ``side`` is ``"add"`` (``amount`` SYN in, ``expected`` alpha out) or ``"remove"``
     (``amount`` alpha in, ``expected`` SYN out), if nothing else trades first; prices are SYN
-    base units per whole alpha; ``limit_price`` is what would be sent (``None``: no limit).
+    base units per whole alpha (floored); ``limit_price`` is what would be sent (``None``: no
+    limit).
     """
 
     netuid: int
@@ -210,9 +213,16 @@ class StakeQuote:
     price_after: int
     limit_price: int | None
     tolerance: float | None
-    #: Whether the whole amount stays within the limit at these reserves, judged exactly as
-    #: the chain does (``Reserves::price_at_most`` / ``price_at_least`` after the trade).
+    #: Whether the whole amount stays within the limit. From reserves (:func:`quote_buy`,
+    #: :func:`quote_sell`) it is judged exactly as the chain does; from the node's quote, on
+    #: its floored price after the trade (a buy ending exactly on the limit counts as out).
     within_limit: bool
+    #: What the spot price alone would give (no price impact).
+    expected_at_spot: int = 0
+    #: The share of ``expected_at_spot`` lost to price impact, in parts per million.
+    slippage_ppm: int = 0
+    #: The node's ``subnets_quote`` answer it was made from, if any.
+    node_quote: SwapQuote | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -335,6 +345,21 @@ def _price(tao: int, alpha: int) -> int:
     return min(_U64_MAX, tao * PRICE_SCALE // alpha) if alpha else 0
 
 
+def _impact(out: int, at_spot: int) -> int:
+    """``slippage_ppm`` of ``subnets_quote``: the share of ``at_spot`` lost, in ppm."""
+    return max(0, at_spot - out) * 1_000_000 // at_spot if at_spot else 0
+
+
+def _buy_limit(price: int, tolerance: float) -> int:
+    """``price × (1 + tolerance)``, floored: never above the tolerance."""
+    return min(_U64_MAX, price * (_PPB + _tolerance_ppb(tolerance)) // _PPB)
+
+
+def _sell_limit(price: int, tolerance: float) -> int:
+    """``price × (1 − tolerance)``, rounded up: never below the tolerance."""
+    return min(_U64_MAX, -(-price * max(0, _PPB - _tolerance_ppb(tolerance)) // _PPB))
+
+
 def quote_buy(
     netuid: int, tao: int, alpha: int, amount: int, tolerance: float | None = DEFAULT_TOLERANCE
 ) -> StakeQuote:
@@ -348,8 +373,20 @@ def quote_buy(
         limit = min(_U64_MAX, tao * (_PPB + _tolerance_ppb(tolerance)) // alpha)
     after = _price(tao_after, alpha_after) if alpha_after else _U64_MAX
     within = limit is None or tao_after * PRICE_SCALE <= limit * alpha_after
+    price = _price(tao, alpha)
+    at_spot = min(_U64_MAX, amount * PRICE_SCALE // max(price, 1))
     return StakeQuote(
-        netuid, "add", amount, out, _price(tao, alpha), after, limit, tolerance, within
+        netuid,
+        "add",
+        amount,
+        out,
+        price,
+        after,
+        limit,
+        tolerance,
+        within,
+        at_spot,
+        _impact(out, at_spot),
     )
 
 
@@ -366,16 +403,20 @@ def quote_sell(
         keep = max(0, _PPB - _tolerance_ppb(tolerance))
         limit = min(_U64_MAX, -(-tao * keep // alpha))
     within = limit is None or tao_after * PRICE_SCALE >= limit * alpha_after
+    price = _price(tao, alpha)
+    at_spot = min(_U64_MAX, amount * price // PRICE_SCALE)
     return StakeQuote(
         netuid,
         "remove",
         amount,
         out,
-        _price(tao, alpha),
+        price,
         _price(tao_after, alpha_after),
         limit,
         tolerance,
         within,
+        at_spot,
+        _impact(out, at_spot),
     )
 
 
@@ -440,20 +481,24 @@ class Subnet:
             raise NotFound(1002, f"subnet {self.netuid} does not exist", None, "subnets_burnCost")
         return int(j)
 
-    def metagraph(self) -> Metagraph:
-        """The metagraph at the finalized head."""
-        return Metagraph(self.netuid, client=self.client)
+    def identity(self) -> Identity | None:
+        """The subnet's public identity, if its owner set one (``subnets_info``)."""
+        j = self.info().get("identity")
+        return Identity.from_json(j) if j is not None else None
 
-    def uid(self, hotkey: HexLike | Keypair, height: int | None = None) -> int | None:
-        """The UID of ``hotkey`` on this subnet (at ``height``, default the finalized head),
-        or ``None`` when it is not registered."""
-        key = _uid_key(self.netuid, _hex_account(hotkey))
-        v = self.client.get_state_value(key, height).value
-        if v is None:
-            return None
-        if len(v) != 2:
-            raise EncodingError("subnets/uid", f"a UID record of {len(v)} bytes: {v.hex()}")
-        return int.from_bytes(v, "little")
+    def metagraph(self, block: int | None = None) -> Metagraph:
+        """The metagraph now, or as it was after block ``block``."""
+        return Metagraph(self.netuid, block, client=self.client)
+
+    def uid(self, hotkey: HexLike | Keypair, block: int | None = None) -> int | None:
+        """The UID of ``hotkey`` on this subnet (``subnets_uid``; after block ``block`` when
+        given), or ``None`` when it is not registered."""
+        return self.client.subnet_uid(self.netuid, _hex_account(hotkey), block)
+
+    def chain_commits(self, hotkey: HexLike | Keypair) -> list[WeightCommit]:
+        """``hotkey``'s unrevealed weight commits on this subnet as the chain records them
+        (``subnets_commits``), with their reveal epochs and status."""
+        return self.client.weight_commits(self.netuid, _hex_account(hotkey))
 
     # ---- owner -------------------------------------------------------------------------
 
@@ -489,6 +534,24 @@ class Subnet:
         return self.client.submit(
             {"type": "subnets", "call": "start_call", "netuid": self.netuid}, owner
         )
+
+    def set_identity(self, owner: Keypair, identity: IdentityLike | None) -> Receipt:
+        """Sets the subnet's public identity (owner coldkey only), or clears it with ``None``:
+        an :class:`~synod.modules.subnets.Identity` or its JSON form, checked here first as
+        the chain checks it (:class:`~synod.errors.InvalidIdentity`)."""
+        return self.client.submit(_calls.set_subnet_identity(self.netuid, identity), owner)
+
+    def set_hotkey_identity(
+        self, coldkey: Keypair, hotkey: HexLike | Keypair, identity: IdentityLike | None
+    ) -> Receipt:
+        """:func:`set_hotkey_identity` (identities belong to the hotkey, on every subnet)."""
+        return set_hotkey_identity(self.client, coldkey, hotkey, identity)
+
+    def swap_hotkey(
+        self, coldkey: Keypair, old_hotkey: HexLike | Keypair, new_hotkey: Keypair
+    ) -> HotkeySwap:
+        """:func:`swap_hotkey` (the swap covers every subnet the hotkey is on)."""
+        return swap_hotkey(self.client, coldkey, old_hotkey, new_hotkey)
 
     def set_hyperparameter(self, owner: Keypair, name: str, value: Any) -> Receipt:
         """Sets one hyperparameter (owner only; bounds checked by the chain):
@@ -712,6 +775,12 @@ class Subnet:
                 self.commits.remove(p)
                 raise TransactionFailed(receipt)
             found = self._chain_commit(p, receipt.height)
+            if found is None:
+                # Included, but no longer listed: revealed since, or expired and dropped by a
+                # later commit. Its epoch is the subnet's epoch index after the block before
+                # it (epochs run at the end of blocks), so the reveal still gets its verdict.
+                before = self.client.subnet_metagraph_json(self.netuid, receipt.height - 1)
+                found = (receipt.height, int(before["subnet"]["epoch_index"]))
         else:
             # The node does not know the transaction (another node included it, or it was
             # dropped): the chain's record of the commit says which.
@@ -719,25 +788,17 @@ class Subnet:
             if found is None:
                 self.commits.remove(p)
                 raise TransactionDropped(p.tx_hash)
-        if found is None:
-            raise CommitRevealError(
-                f"commit {p.commit_hash} is not among the chain's commits of {p.hotkey}"
-            )
-        p.commit_block, p.commit_epoch = found.block, found.epoch
+        p.commit_block, p.commit_epoch = found
         self.commits.save(p)
         return receipt
 
-    def _chain_commit(self, p: PendingCommit, height: int | None) -> _ChainCommit | None:
-        """The chain's own record of ``p``'s commit (``WeightCommit``), read at ``height``."""
-        key = _commits_key(self.netuid, AccountId(p.hotkey))
-        raw = self.client.get_state_value(key, height).value
-        try:
-            commits = _decode_commits(raw or b"")
-        except BorshError as e:
-            raise EncodingError("subnets/commits", str(e)) from e
-        for c in commits:
+    def _chain_commit(self, p: PendingCommit, height: int | None) -> tuple[int, int] | None:
+        """The block and epoch of ``p``'s commit in the chain's own record
+        (``subnets_commits``), made in block ``height`` when given; ``None`` when the chain
+        lists no such commit (not included, revealed, or expired and dropped)."""
+        for c in self.client.weight_commits(self.netuid, p.hotkey):
             if c.hash == Hash(p.commit_hash) and (height is None or c.block == height):
-                return c
+                return c.block, c.epoch
         return None
 
     def _reveal(
@@ -805,31 +866,53 @@ class Subnet:
 
     # ---- stake -------------------------------------------------------------------------
 
-    def _reserves(self) -> tuple[int, int]:
-        pool = self.pool()
-        return int(pool["tao_reserve"]), int(pool["alpha_reserve"])
+    def quote(self, side: Literal["stake", "unstake"], amount: int) -> SwapQuote:
+        """The node's ``subnets_quote`` for this subnet: what staking ``amount`` SYN or
+        unstaking ``amount`` alpha would give now, by the chain's pool math."""
+        return self.client.stake_quote(self.netuid, side, amount)
+
+    def _quote(
+        self, side: Literal["add", "remove"], amount: int, tolerance: float | None
+    ) -> StakeQuote:
+        q = self.quote("stake" if side == "add" else "unstake", amount)
+        limit = None
+        if tolerance is not None and self.netuid != 0:  # root trades 1:1: no limit
+            limit = (_buy_limit if side == "add" else _sell_limit)(q.price_before, tolerance)
+        if limit is None:
+            within = True
+        elif side == "add":
+            within = q.price_after < limit
+        else:
+            within = q.price_after >= limit
+        return StakeQuote(
+            self.netuid,
+            side,
+            amount,
+            q.amount_out,
+            q.price_before,
+            q.price_after,
+            limit,
+            tolerance,
+            within,
+            q.amount_out_at_spot,
+            q.slippage_ppm,
+            q,
+        )
 
     def quote_add_stake(
         self, amount: int, tolerance: float | None = DEFAULT_TOLERANCE
     ) -> StakeQuote:
-        """What staking ``amount`` SYN would buy at the current reserves, and the limit price
-        ``tolerance`` gives (:func:`quote_buy`)."""
-        if self.netuid == 0:  # root: SYN 1:1, no pool, no limit
-            return StakeQuote(
-                0, "add", amount, amount, PRICE_SCALE, PRICE_SCALE, None, tolerance, True
-            )
-        return quote_buy(self.netuid, *self._reserves(), amount, tolerance)
+        """What staking ``amount`` SYN would buy now (the node's ``subnets_quote``), and the
+        limit price ``tolerance`` gives: ``price × (1 + tolerance)``, floored. On root (1:1)
+        there is no limit."""
+        return self._quote("add", amount, tolerance)
 
     def quote_remove_stake(
         self, amount: int, tolerance: float | None = DEFAULT_TOLERANCE
     ) -> StakeQuote:
-        """What unstaking ``amount`` alpha would return at the current reserves, and the limit
-        price ``tolerance`` gives (:func:`quote_sell`)."""
-        if self.netuid == 0:
-            return StakeQuote(
-                0, "remove", amount, amount, PRICE_SCALE, PRICE_SCALE, None, tolerance, True
-            )
-        return quote_sell(self.netuid, *self._reserves(), amount, tolerance)
+        """What unstaking ``amount`` alpha would return now (``subnets_quote``), and the limit
+        price ``tolerance`` gives: ``price × (1 − tolerance)``, rounded up."""
+        return self._quote("remove", amount, tolerance)
 
     def add_stake(
         self,
@@ -884,14 +967,56 @@ class Subnet:
         (ev,) = receipt.events_of(_EVENT, "stake_removed")
         return StakeResult(receipt, int(ev["tao"]), int(ev["alpha"]), q.limit_price)
 
-    def stake_of(self, coldkey: HexLike, hotkey: HexLike) -> int:
-        """Alpha ``coldkey`` has staked on ``hotkey`` on this subnet
-        (``subnets_stakePositions``)."""
-        ck, hk = AccountId(coldkey), AccountId(hotkey)
-        for p in self.client.request("subnets_stakePositions", [ck]):
-            if p["netuid"] == self.netuid and AccountId(p["hotkey"]) == hk:
-                return int(p["alpha"])
+    def stake_positions(self, coldkey: HexLike, block: int | None = None) -> list[StakePosition]:
+        """``coldkey``'s stake positions on this subnet (``subnets_stakePositions``; after
+        block ``block`` when given)."""
+        return [p for p in self.client.stake_positions(coldkey, block) if p.netuid == self.netuid]
+
+    def stake_of(self, coldkey: HexLike, hotkey: HexLike, block: int | None = None) -> int:
+        """Alpha ``coldkey`` has staked on ``hotkey`` on this subnet (after block ``block``
+        when given)."""
+        hk = AccountId(hotkey)
+        for p in self.stake_positions(coldkey, block):
+            if p.hotkey == hk:
+                return p.alpha
         return 0
+
+
+# ---- hotkeys, on every subnet -----------------------------------------------------------
+
+
+def set_hotkey_identity(
+    client: Client, coldkey: Keypair, hotkey: HexLike | Keypair, identity: IdentityLike | None
+) -> Receipt:
+    """Sets ``hotkey``'s public identity (signed by its owner ``coldkey``), or clears it with
+    ``None``; shown in ``subnets_rootValidators`` and every metagraph the hotkey is in. The
+    identity is checked first as the chain checks it (:class:`~synod.errors.InvalidIdentity`)."""
+    return client.submit(_calls.set_hotkey_identity(_hex_account(hotkey), identity), coldkey)
+
+
+def swap_hotkey(
+    client: Client, coldkey: Keypair, old_hotkey: HexLike | Keypair, new_hotkey: Keypair
+) -> HotkeySwap:
+    """Replaces ``coldkey``'s hotkey ``old_hotkey`` by ``new_hotkey`` everywhere: its UIDs
+    (with weights, bonds, axons), subnet ownership, stake with every nominator's shares, take
+    and identity move to the new hotkey, which is bound to ``coldkey`` while the old one is
+    unbound. The proof of possession is made here with ``new_hotkey``.
+
+    Refused on chain with ``hotkey_in_use`` when the new hotkey is registered or staked
+    anywhere, ``not_hotkey_owner`` when ``coldkey`` does not own the old one.
+    """
+    old = _hex_account(old_hotkey)
+    chain_id = client.chain_info().chain_id
+    call = _calls.swap_hotkey(chain_id, coldkey.account, old, new_hotkey)
+    receipt = client.submit(call, coldkey)
+    (ev,) = receipt.events_of(_EVENT, "hotkey_swapped")
+    return HotkeySwap(
+        AccountId(ev["coldkey"]),
+        AccountId(ev["old_hotkey"]),
+        AccountId(ev["new_hotkey"]),
+        [int(n) for n in ev["netuids"]],
+        receipt,
+    )
 
 
 def _ensure_bound(client: Client, coldkey: Keypair, hotkey: Keypair | HexLike) -> AccountId:

@@ -1,5 +1,7 @@
 """Typed views of what the node's ``synod_*`` JSON-RPC methods return
-(``crates/chain/rpc/src/api.rs``).
+(``crates/chain/rpc/src/api.rs``), and of the subnet module's ``subnets_*`` answers that have
+no richer home (``crates/modules/subnets/src/query.rs``: stake positions, weight commits,
+stake quotes; the metagraph is :class:`synod.metagraph.Metagraph`).
 
 Each class has ``from_json`` and keeps what it was built from in ``raw``. Events, failures and
 calls stay in the chain's JSON form (dicts), exactly as the node prints them.
@@ -25,6 +27,11 @@ __all__ = [
     "StateValue",
     "FinalizedHeader",
     "TxEvents",
+    "StakePosition",
+    "CommitStatus",
+    "WeightCommit",
+    "QuoteSide",
+    "SwapQuote",
 ]
 
 
@@ -275,3 +282,105 @@ class TxEvents:
     @classmethod
     def from_json(cls, j: dict[str, Any]) -> TxEvents:
         return cls(j["height"], Hash(j["tx_hash"]), j["events"])
+
+
+@dataclass(frozen=True)
+class StakePosition:
+    """One stake position of a coldkey (``subnets_stakePositions``): the alpha (SYN on root)
+    its shares of ``hotkey``'s pool on ``netuid`` are worth, and that at the spot price."""
+
+    coldkey: AccountId
+    hotkey: AccountId
+    netuid: int
+    alpha: int
+    shares: int
+    tao_value: int
+
+    @classmethod
+    def from_json(cls, j: dict[str, Any]) -> StakePosition:
+        return cls(
+            AccountId(j["coldkey"]),
+            AccountId(j["hotkey"]),
+            int(j["netuid"]),
+            int(j["alpha"]),
+            int(j["shares"]),
+            int(j["tao_value"]),
+        )
+
+
+#: Where an unrevealed weight commit stands: its reveal epoch is still to come, is now, or
+#: has passed.
+CommitStatus = Literal["waiting", "revealable", "expired"]
+
+
+@dataclass(frozen=True)
+class WeightCommit:
+    """An unrevealed weight commit of a hotkey (``subnets_commits``).
+
+    ``epoch`` is the subnet's epoch index at the commit, ``reveal_epoch`` the only epoch in
+    which the chain accepts its reveal, ``current_epoch`` the index now, and
+    ``next_epoch_block`` the block at which the subnet's next epoch runs.
+    """
+
+    hash: Hash
+    block: int
+    epoch: int
+    reveal_epoch: int
+    current_epoch: int
+    next_epoch_block: int
+    status: CommitStatus
+
+    @classmethod
+    def from_json(cls, j: dict[str, Any]) -> WeightCommit:
+        status = j["status"]
+        if status not in ("waiting", "revealable", "expired"):
+            raise ValueError(f"unknown commit status {status!r}")
+        return cls(
+            Hash(j["hash"]),
+            int(j["block"]),
+            int(j["epoch"]),
+            int(j["reveal_epoch"]),
+            int(j["current_epoch"]),
+            int(j["next_epoch_block"]),
+            status,
+        )
+
+
+#: ``"stake"`` (SYN in, alpha out) or ``"unstake"`` (alpha in, SYN out).
+QuoteSide = Literal["stake", "unstake"]
+
+
+@dataclass(frozen=True)
+class SwapQuote:
+    """What a trade against a subnet's pool would give now (``subnets_quote``), by the
+    chain's own pool math, if nothing else trades first.
+
+    Amounts are base units; prices SYN base units per whole alpha (``1_000_000_000`` = 1.0),
+    floored; ``amount_out_at_spot`` is what the spot price alone would give, and
+    ``slippage_ppm`` the share of it the trade loses to price impact, in parts per million.
+    """
+
+    netuid: int
+    side: QuoteSide
+    amount_in: int
+    amount_out: int
+    amount_out_at_spot: int
+    price_before: int
+    price_after: int
+    slippage_ppm: int
+
+    @classmethod
+    def from_json(cls, j: dict[str, Any]) -> SwapQuote:
+        side = j["side"]
+        if side not in ("stake", "unstake"):
+            raise ValueError(f"unknown quote side {side!r}")
+        return cls(
+            int(j["netuid"]),
+            side,
+            int(j["amount_in"]),
+            int(j["amount_out"]),
+            int(j["amount_out_at_spot"]),
+            int(j["price_before"]),
+            int(j["price_after"]),
+            int(j["slippage_ppm"]),
+        )

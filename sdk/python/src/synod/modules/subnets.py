@@ -1,9 +1,22 @@
 """The subnet economy's calls (``crates/modules/subnets/src/wire.rs``): subnets, neurons,
-weights with commit–reveal, axons, staking with limit orders."""
+weights with commit–reveal, axons, staking with limit orders, public identities of subnets and
+hotkeys (``identity.rs``), and the hotkey swap.
+
+Failure kinds of the identity and swap calls: ``invalid_identity`` (``detail``: the limit an
+identity breaks), ``hotkey_in_use`` (``hotkey``: the new hotkey of a swap is registered or
+staked somewhere already), ``not_subnet_owner``, ``not_hotkey_owner``,
+``same_origin_and_destination``; a swap whose proof does not verify fails in the bank
+(``invalid_hotkey_proof``). Events: ``subnet_identity_set`` (``netuid``, ``identity``),
+``hotkey_identity_set`` (``hotkey``, ``identity``), ``hotkey_swapped`` (``coldkey``,
+``old_hotkey``, ``new_hotkey``, ``netuids``: where it held a UID, ownership, stake or
+commits; 0 is root).
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..borsh import Writer
@@ -12,6 +25,8 @@ from ..codec import (
     BOOL,
     HASH,
     I16,
+    SIGNATURE,
+    STRING,
     U8,
     U16,
     U32,
@@ -23,7 +38,10 @@ from ..codec import (
     Struct,
     VecOf,
 )
+from ..errors import InvalidIdentity
+from ..keys import Keypair
 from ..primitives import AccountId, Hash, HexLike, tagged_hash
+from .bank import hotkey_binding_message
 
 NAME = "subnets"
 
@@ -58,6 +76,79 @@ HYPERPARAMETER = AdjacentlyTagged(
 )
 
 _UIDS = VecOf(U16)
+
+#: A subnet's or a hotkey's public identity (``crates/modules/subnets/src/identity.rs``).
+IDENTITY = Struct(("name", STRING), ("url", STRING), ("description", STRING))
+
+#: Longest identity name, URL and description, in UTF-8 bytes (``identity.rs``).
+MAX_IDENTITY_NAME = 64
+MAX_IDENTITY_URL = 256
+MAX_IDENTITY_DESCRIPTION = 1024
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A subnet's or a hotkey's public identity: what lists show beside a netuid or a
+    validator (``Identity`` in ``identity.rs``)."""
+
+    #: Display name, 1 to 64 bytes, one line.
+    name: str
+    #: Web page: empty, or an ``http://`` / ``https://`` URL of at most 256 bytes.
+    url: str = ""
+    #: What it is, at most 1024 bytes (several lines allowed).
+    description: str = ""
+
+    def check(self) -> None:
+        """Raises :class:`~synod.errors.InvalidIdentity` with the chain's reason
+        (``Identity::check``) when the chain would refuse this identity."""
+        for field, value, most in (
+            ("name", self.name, MAX_IDENTITY_NAME),
+            ("url", self.url, MAX_IDENTITY_URL),
+            ("description", self.description, MAX_IDENTITY_DESCRIPTION),
+        ):
+            if not isinstance(value, str):
+                raise InvalidIdentity(f"{field} is not a string")
+            size = len(value.encode("utf-8"))
+            if size > most:
+                raise InvalidIdentity(f"{field} is {size} bytes; at most {most}")
+            if any(c != "\n" and unicodedata.category(c) == "Cc" for c in value):
+                raise InvalidIdentity(f"{field} contains control characters")
+        if not self.name.strip():
+            raise InvalidIdentity("name is empty")
+        if "\n" in self.name or "\n" in self.url:
+            raise InvalidIdentity("name and url are one line each")
+        if self.url and not self.url.startswith(("https://", "http://")):
+            raise InvalidIdentity("url must start with http:// or https://")
+
+    def to_json(self) -> dict[str, str]:
+        """The chain's JSON form."""
+        return {"name": self.name, "url": self.url, "description": self.description}
+
+    @classmethod
+    def from_json(cls, j: Mapping[str, Any]) -> Identity:
+        """From the chain's JSON form."""
+        return cls(str(j["name"]), str(j["url"]), str(j["description"]))
+
+
+IdentityLike = Identity | Mapping[str, Any]
+
+
+def identity_json(identity: IdentityLike | None) -> dict[str, str] | None:
+    """An identity (an :class:`Identity` or its JSON form) checked and in JSON form, or
+    ``None`` (which clears it on chain)."""
+    if identity is None:
+        return None
+    if isinstance(identity, Identity):
+        ident = identity
+    else:
+        unknown = set(identity) - {"name", "url", "description"}
+        if unknown or "name" not in identity:
+            what = f"unknown field(s) {sorted(unknown)}" if unknown else "no name"
+            raise InvalidIdentity(f"{what} (an identity has name, url, description)")
+        ident = Identity(**identity)
+    ident.check()
+    return ident.to_json()
+
 
 CALL = InternallyTagged(
     "call",
@@ -152,6 +243,12 @@ CALL = InternallyTagged(
             ),
         ),
         ("set_delegate_take", Struct(("hotkey", ACCOUNT), ("take", U16))),
+        ("set_subnet_identity", Struct(("netuid", U16), ("identity", OptionOf(IDENTITY)))),
+        ("set_hotkey_identity", Struct(("hotkey", ACCOUNT), ("identity", OptionOf(IDENTITY)))),
+        (
+            "swap_hotkey",
+            Struct(("old_hotkey", ACCOUNT), ("new_hotkey", ACCOUNT), ("proof", SIGNATURE)),
+        ),
     ],
 )
 
@@ -168,7 +265,49 @@ _WEIGHTS = {
     "transfer_stake": 15_000,
     "swap_stake": 15_000,
     "set_delegate_take": 3_000,
+    "set_subnet_identity": 5_000,
+    "set_hotkey_identity": 5_000,
+    # Reads every subnet's staker index and moves each nominator's position.
+    "swap_hotkey": 200_000,
 }
+
+
+def set_subnet_identity(netuid: int, identity: IdentityLike | None) -> dict[str, Any]:
+    """The call (sent by the subnet's owner coldkey) setting its identity, or clearing it
+    with ``None``; the identity is checked first (:class:`~synod.errors.InvalidIdentity`)."""
+    return {
+        "type": NAME,
+        "call": "set_subnet_identity",
+        "netuid": netuid,
+        "identity": identity_json(identity),
+    }
+
+
+def set_hotkey_identity(hotkey: HexLike, identity: IdentityLike | None) -> dict[str, Any]:
+    """The call (sent by the hotkey's owner coldkey) setting its identity, or clearing it."""
+    return {
+        "type": NAME,
+        "call": "set_hotkey_identity",
+        "hotkey": AccountId(hotkey).hex0x,
+        "identity": identity_json(identity),
+    }
+
+
+def swap_hotkey(
+    chain_id: str, coldkey: HexLike, old_hotkey: HexLike, new_hotkey: Keypair
+) -> dict[str, Any]:
+    """The call (sent by ``coldkey``, which owns ``old_hotkey``) replacing ``old_hotkey``
+    by ``new_hotkey`` everywhere, with the new hotkey's proof of possession: its signature
+    of :func:`~synod.modules.bank.hotkey_binding_message` for ``chain_id`` and ``coldkey``,
+    as for ``bind_hotkey``."""
+    proof = new_hotkey.sign(hotkey_binding_message(chain_id, coldkey))
+    return {
+        "type": NAME,
+        "call": "swap_hotkey",
+        "old_hotkey": AccountId(old_hotkey).hex0x,
+        "new_hotkey": new_hotkey.account.hex0x,
+        "proof": proof.hex0x,
+    }
 
 
 def weight(call: Mapping[str, Any]) -> int:
