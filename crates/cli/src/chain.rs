@@ -118,7 +118,8 @@ pub enum HotkeyCommand {
         hotkey: String,
     },
     /// Replace hotkey OLD by NEW everywhere, keeping its registrations (UIDs, weights, axons),
-    /// subnet ownership, stake with every nominator, commits, take and identity.
+    /// subnet ownership, stake with every nominator, take and identity (reveal open
+    /// weight commits first: their hashes bind the old hotkey).
     Swap {
         /// The owner coldkey (signs and pays).
         #[arg(long)]

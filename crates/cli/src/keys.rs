@@ -26,6 +26,10 @@ pub enum KeyCommand {
         /// Words in the mnemonic: 12, 15, 18, 21 or 24.
         #[arg(long, default_value_t = 12)]
         words: usize,
+        /// Also protect the mnemonic with a BIP-39 passphrase (asked for, or
+        /// SYNOD_BIP39_PASSPHRASE): the words alone then give another key.
+        #[arg(long)]
+        bip39_passphrase: bool,
     },
     /// Rebuild a key from its BIP-39 mnemonic (read from stdin if --mnemonic is absent).
     Regen {
@@ -43,6 +47,10 @@ pub enum KeyCommand {
         /// A coldkey without a passphrase (test keys only).
         #[arg(long)]
         no_passphrase: bool,
+        /// The mnemonic was made with a BIP-39 passphrase (asked for, or
+        /// SYNOD_BIP39_PASSPHRASE).
+        #[arg(long)]
+        bip39_passphrase: bool,
     },
     /// Add a watch-only key: a name for a public account, usable wherever an account is
     /// named but never to sign.
@@ -182,6 +190,23 @@ pub fn signer(cli: &Cli, name: &str) -> anyhow::Result<Keypair> {
     })
 }
 
+/// The BIP-39 passphrase: empty unless asked for; then `SYNOD_BIP39_PASSPHRASE`, else a
+/// prompt (twice for a new mnemonic, where a typo would make the backup useless).
+fn mnemonic_passphrase(wanted: bool, confirm: bool) -> anyhow::Result<String> {
+    if !wanted {
+        return Ok(String::new());
+    }
+    if let Ok(p) = std::env::var("SYNOD_BIP39_PASSPHRASE") {
+        return Ok(p);
+    }
+    let p = rpassword::prompt_password("BIP-39 passphrase: ")
+        .context("reading the BIP-39 passphrase (or set SYNOD_BIP39_PASSPHRASE)")?;
+    if confirm && rpassword::prompt_password("Repeat BIP-39 passphrase: ")? != p {
+        bail!("BIP-39 passphrases do not match");
+    }
+    Ok(p)
+}
+
 /// Refuses `--kind watch` where a secret is being stored.
 fn secret_kind(kind: KeyKind) -> anyhow::Result<()> {
     if kind == KeyKind::Watch {
@@ -250,10 +275,12 @@ pub fn run(cli: &Cli, cmd: &KeyCommand) -> anyhow::Result<()> {
             kind,
             no_passphrase,
             words,
+            bip39_passphrase,
         } => {
             secret_kind(*kind)?;
             let mnemonic = Mnemonic::generate(*words)?;
-            let key = mnemonic.keypair("", 0);
+            let extra = mnemonic_passphrase(*bip39_passphrase, true)?;
+            let key = mnemonic.keypair(&extra, 0);
             let pass = new_passphrase(*kind, *no_passphrase)?;
             let file = ks.save(name, *kind, &key, pass.as_deref())?;
             let phrase = mnemonic.phrase();
@@ -278,8 +305,10 @@ pub fn run(cli: &Cli, cmd: &KeyCommand) -> anyhow::Result<()> {
             index,
             kind,
             no_passphrase,
+            bip39_passphrase,
         } => {
             secret_kind(*kind)?;
+            let extra = mnemonic_passphrase(*bip39_passphrase, false)?;
             let phrase = match mnemonic {
                 Some(m) => m.clone(),
                 None => {
@@ -288,7 +317,7 @@ pub fn run(cli: &Cli, cmd: &KeyCommand) -> anyhow::Result<()> {
                     s
                 }
             };
-            let key = Mnemonic::parse(&phrase)?.keypair("", *index);
+            let key = Mnemonic::parse(&phrase)?.keypair(&extra, *index);
             let pass = new_passphrase(*kind, *no_passphrase)?;
             let file = ks.save(name, *kind, &key, pass.as_deref())?;
             emit(

@@ -363,6 +363,32 @@ fn mnemonics_create_and_regenerate_keys() {
     let (ok, exported, _) = run(&ks, "", &["key", "export", "golden"]);
     assert!(ok);
     assert_eq!(exported["seed"], v["secret_seed"]);
+    // The golden vector with a BIP-39 passphrase, through SYNOD_BIP39_PASSPHRASE.
+    let p = golden["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["passphrase"] == "TREZOR")
+        .expect("a vector with a passphrase");
+    let out = synod()
+        .env("SYNOD_BIP39_PASSPHRASE", "TREZOR")
+        .arg("--keystore")
+        .arg(&ks)
+        .args([
+            "--json",
+            "key",
+            "regen",
+            "trezor",
+            "--kind",
+            "hot",
+            "--bip39-passphrase",
+        ])
+        .args(["--mnemonic", p["mnemonic"].as_str().expect("words")])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let t: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(t["account"], p["account"]);
 
     let words: Vec<&str> = phrase.split(' ').collect();
     let mut typo = words.clone();

@@ -325,6 +325,7 @@ fn failures() -> Vec<(String, TxFailure)> {
             detail: "name is empty".into(),
         },
         SubnetFailure::HotkeyInUse { hotkey: acct(9) },
+        SubnetFailure::WeightCommitsOpen { netuid: 2 },
     ];
     for (i, f) in subnet.into_iter().enumerate() {
         v.push((format!("failure/subnet/{i}"), TxFailure::Subnet(f)));

@@ -165,8 +165,8 @@ fn move_value<R: StateRead + ?Sized>(
 /// `swap_hotkey`: the owner coldkey moves everything `old` holds to `new` (which proves
 /// possession with the binding signature and must be unused): its UID on every subnet (with
 /// its weights, bonds, axon and scores, which are keyed by UID), subnet ownership, its stake
-/// pools with every nominator's shares, open weight commits, take and identity. `old` is
-/// unbound and holds nothing afterwards.
+/// pools with every nominator's shares, take and identity. `old` is unbound and holds nothing
+/// afterwards. Refused while `old` has unrevealed weight commits (their hashes bind it).
 pub(crate) fn swap_hotkey<R: StateRead + ?Sized>(
     s: &mut Overlay<'_, R>,
     ctx: &Ctx<'_>,
@@ -188,6 +188,11 @@ pub(crate) fn swap_hotkey<R: StateRead + ?Sized>(
             || state::get::<HotkeyPool>(s, &state::pool_key(netuid, new))?.is_some();
         if in_use {
             return Err(sf(SubnetFailure::HotkeyInUse { hotkey: *new }));
+        }
+        let commits: Vec<crate::state::WeightCommit> =
+            state::get_or_default(s, &state::commits_key(netuid, old))?;
+        if !commits.is_empty() {
+            return Err(sf(SubnetFailure::WeightCommitsOpen { netuid }));
         }
     }
     // Binding checks the new hotkey's proof and that nobody holds it.
@@ -220,11 +225,6 @@ pub(crate) fn swap_hotkey<R: StateRead + ?Sized>(
             s,
             state::pool_key(netuid, old),
             state::pool_key(netuid, new),
-        )?;
-        touched |= move_value(
-            s,
-            state::commits_key(netuid, old),
-            state::commits_key(netuid, new),
         )?;
         let sk = state::stakers_key(netuid);
         let mut stakers: BTreeSet<(AccountId, AccountId)> = state::get_or_default(s, &sk)?;

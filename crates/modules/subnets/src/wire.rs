@@ -321,7 +321,8 @@ pub enum SubnetCall {
     },
     /// Replace the sender's hotkey `old_hotkey` by `new_hotkey` everywhere, keeping every
     /// registration (UIDs, weights, bonds, axons), subnet ownership, stake with every
-    /// nominator's shares, open commits, take and identity. `proof` is the new hotkey's
+    /// nominator's shares, take and identity (refused while it has unrevealed weight
+    /// commits: their hashes bind the old hotkey). `proof` is the new hotkey's
     /// signature of the binding message (`synod_bank::hotkey_binding_message`), as for
     /// `BindHotkey`; the new hotkey must be unused.
     SwapHotkey {
@@ -615,6 +616,16 @@ pub enum SubnetFailure {
     HotkeyInUse {
         /// The hotkey.
         hotkey: AccountId,
+    },
+    /// A hotkey with unrevealed weight commits cannot be swapped: a commit's hash binds the
+    /// hotkey, so the new one could never reveal it.
+    #[error(
+        "hotkey has unrevealed weight commits on subnet {netuid}: reveal them (or let them \
+         expire) before swapping"
+    )]
+    WeightCommitsOpen {
+        /// The subnet.
+        netuid: NetUid,
     },
 }
 

@@ -1852,6 +1852,47 @@ fn a_hotkey_swap_keeps_the_registration_and_moves_all_stake() {
     assert_eq!(m.subnet.owner_hotkey, owner_new.account());
     assert_eq!(m.hotkeys[0], owner_new.account());
 
+    // A hotkey with an unrevealed commit cannot be swapped (the commit's hash binds it).
+    let cr = key("cr-cold");
+    let cr_hot_key = Keypair::dev("cr-hot");
+    net.sim.fund(cr, 10_000 * UNIT);
+    net.sim.bind(cr, cr_hot_key.account());
+    net.sim.ok(
+        cr,
+        SubnetCall::BurnedRegister {
+            netuid: n,
+            hotkey: cr_hot_key.account(),
+            max_burn: u64::MAX,
+        },
+    );
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::CommitRevealEnabled(true),
+    );
+    net.sim.ok(
+        cr,
+        SubnetCall::CommitWeights {
+            netuid: n,
+            hotkey: cr_hot_key.account(),
+            commit_hash: weights_commit_hash(&cr_hot_key.account(), n, &[0], &[1], b"s", 0),
+        },
+    );
+    let cr_new = Keypair::dev("cr-hot-new");
+    let p3 = cr_new.sign(&synod_bank::hotkey_binding_message(common::CHAIN_ID, &cr));
+    assert_eq!(
+        net.sim
+            .fails(cr, swap(cr_hot_key.account(), cr_new.account(), p3)),
+        SubnetFailure::WeightCommitsOpen { netuid: n }
+    );
+    hp(
+        &mut net.sim,
+        net.owner,
+        n,
+        Hyperparameter::CommitRevealEnabled(false),
+    );
+
     // Yuma pays the new hotkey from here on.
     let e = until_epoch(&mut net.sim, n);
     conserve(&e);
