@@ -55,7 +55,7 @@ CHAIN_ID=$("${S[@]}" chain info | "$PY" -c 'import json,sys; print(json.load(sys
 run_bench() { # URL -> accepted/s
   "${S[@]}" axon bench --from benchval --netuid 1 --url "$1" --target benchminer \
     --seconds "$SECONDS_PER_RUN" --concurrency "$CONCURRENCY" \
-    | "$PY" -c 'import json,sys; r=json.load(sys.stdin); print(f"{r[\"accepted_per_second\"]:.0f} {r[\"refused\"]}")'
+    | "$PY" -c 'import json,sys; r=json.load(sys.stdin); print("%.0f %d" % (r["accepted_per_second"], r["refused"]))'
 }
 wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; }
 
@@ -73,6 +73,7 @@ for server in rust python; do
         "${extra[@]}" >"$WORK/miner.log" 2>&1 &
     fi
     MP=$!
+    PIDS+=("$MP")
     wait_port "$P"
     RESULT[$server-$mode]=$(run_bench "http://127.0.0.1:$P")
     kill "$MP"; wait "$MP" 2>/dev/null || true
