@@ -492,8 +492,8 @@ enum ReadState {
 /// file's size). As a `Read` it yields plaintext only from chunks that authenticated; but a
 /// truncated or extended file is detected only at its end, so whatever was read must be
 /// treated as untrusted until `read` has returned `Ok(0)` (end of file). Errors come out of
-/// `read` as `io::ErrorKind::InvalidData` wrapping the [`FileError`]; [`next_chunk`]
-/// (Self::next_chunk) and [`decrypt_stream`] return the `FileError` itself.
+/// `read` as `io::ErrorKind::InvalidData` wrapping the [`FileError`];
+/// [`next_chunk`](Self::next_chunk) and [`decrypt_stream`] return the `FileError` itself.
 pub struct Decryptor<R: Read> {
     inner: R,
     cipher: ChunkCipher,

@@ -9,7 +9,7 @@
 //!   binds its public half to the account and the chain: the account's ed25519 key signs a
 //!   tagged hash of (chain id, account, data key, sequence), so the chain can check that an
 //!   account registered its own data key and that an old registration cannot be replayed.
-//! * [`file`]: **chunked file encryption** with a random 256-bit [`FileKey`]: XChaCha20-Poly1305
+//! * [`mod@file`]: **chunked file encryption** with a random 256-bit [`FileKey`]: XChaCha20-Poly1305
 //!   in the STREAM construction, through `std::io::Read`/`Write` adapters ([`Encryptor`],
 //!   [`Decryptor`]) in constant memory, or in memory ([`encrypt`], [`decrypt`]); and the BLAKE3
 //!   **content hash** of the ciphertext that the chain registers and every download checks
