@@ -111,9 +111,24 @@ pub enum FileError {
     Io(#[from] io::Error),
 }
 
-/// A file's 256-bit symmetric key. Zeroized on drop; never shown by `Debug`.
-#[derive(Clone, PartialEq, Eq)]
+/// A file's 256-bit symmetric key. Zeroized on drop; never shown by `Debug`; compared in
+/// constant time.
+#[derive(Clone)]
 pub struct FileKey(Zeroizing<[u8; 32]>);
+
+impl PartialEq for FileKey {
+    fn eq(&self, other: &Self) -> bool {
+        // No early exit: the time taken says nothing about where two keys differ.
+        let diff = self
+            .0
+            .iter()
+            .zip(other.0.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        std::hint::black_box(diff) == 0
+    }
+}
+
+impl Eq for FileKey {}
 
 impl FileKey {
     /// A fresh key from the operating system's CSPRNG.
