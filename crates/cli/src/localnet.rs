@@ -96,10 +96,20 @@ pub struct Plan {
     pub nodes: Vec<NodePlan>,
 }
 
+/// A port free now, drawn at random from 10000..20000: below the kernel's ephemeral range
+/// (32768 and up), so no outgoing connection can take it between this check and the node's
+/// bind, as happened with ports the kernel handed out for port 0 (a full node of a test
+/// localnet then never started).
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    for _ in 0..1000 {
+        let mut b = [0u8; 2];
+        getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        let p = 10_000 + u16::from_le_bytes(b) % 10_000;
+        if std::net::TcpListener::bind(("127.0.0.1", p)).is_ok() {
+            return Ok(p);
+        }
+    }
+    bail!("no free port in 10000..20000")
 }
 
 fn now_ms() -> u64 {
