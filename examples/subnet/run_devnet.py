@@ -16,18 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from synod import UNIT, Client, Keypair, Metagraph, calls
+from synod.devnet import local_devnet
 from synod.subnet import Subnet
 
 from miner import make_miner
@@ -36,47 +32,6 @@ from validator import Validator
 HERE = Path(__file__).resolve().parent
 #: A ``synod dev`` account to fund the example's fresh keys.
 FUNDER = Keypair.dev("ferdie")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def devnet(synod_bin: Path, log_dir: Path) -> Iterator[str]:
-    """``synod dev --tmp`` on free ports until the block ends; yields its RPC URL."""
-    rpc, metrics, p2p = _free_port(), _free_port(), _free_port()
-    with open(log_dir / "synod-dev.log", "wb") as log:
-        proc = subprocess.Popen(
-            [str(synod_bin), "dev", "--tmp", "--rpc-addr", f"127.0.0.1:{rpc}",
-             "--metrics-addr", f"127.0.0.1:{metrics}", "--p2p-addr", f"127.0.0.1:{p2p}"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{rpc}"
-    try:
-        deadline = time.monotonic() + 120
-        with Client(url, timeout=2) as c:
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"synod dev exited; see {log_dir / 'synod-dev.log'}")
-                try:
-                    if c.heads().finalized_height >= 1:
-                        break
-                except Exception:  # not listening yet
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("synod dev did not start within 120 s")
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def run(
@@ -202,8 +157,8 @@ def main() -> None:
         else:
             repo = HERE.parents[1]
             bin = Path(os.environ.get("SYNOD_BIN", repo / "target" / "debug" / "synod"))
-            with devnet(bin, Path(tmp)) as url:
-                done(run(url, state_dir=state, epochs=a.epochs, tempo=a.tempo,
+            with local_devnet(bin, log=Path(tmp) / "synod-dev.log") as net:
+                done(run(net.url, state_dir=state, epochs=a.epochs, tempo=a.tempo,
                          error_rate=a.error_rate, log=log))  # fmt: skip
 
 

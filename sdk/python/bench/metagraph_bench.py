@@ -36,21 +36,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from synod import Client, Keypair, Metagraph, calls
+from synod.devnet import local_devnet
 from synod.modules import bank
 from synod.primitives import UNIT
 from synod.subnet import Subnet
@@ -62,60 +59,6 @@ FUNDER = Keypair.dev("ferdie")
 MAX_PER_SENDER = 1024
 #: Transactions per ``synod_submitTransactions`` call.
 BATCH = 2000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def devnet(synod_bin: Path, log: Path, *extra: str) -> Iterator[str]:
-    """``synod dev --tmp`` on free ports (as the tests start it) with ``extra`` flags; its RPC
-    URL."""
-    rpc, metrics, p2p = free_port(), free_port(), free_port()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                str(synod_bin),
-                "dev",
-                "--tmp",
-                "--rpc-addr",
-                f"127.0.0.1:{rpc}",
-                "--metrics-addr",
-                f"127.0.0.1:{metrics}",
-                "--p2p-addr",
-                f"127.0.0.1:{p2p}",
-                *extra,
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{rpc}"
-    try:
-        deadline = time.monotonic() + 120
-        with Client(url, timeout=2.0) as c:
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"synod dev exited:\n{log.read_text()[-4000:]}")
-                try:
-                    if c.heads().finalized_height >= 1:
-                        break
-                except Exception:  # not listening yet
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("synod dev not ready within 120 s")
-                time.sleep(0.2)
-        yield url
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def say(quiet: bool, *what: object) -> None:
@@ -244,8 +187,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     extra = ("--max-block-txs", str(args.max_block_txs))
     with (
         tempfile.TemporaryDirectory() as d,
-        devnet(synod_bin, Path(d) / "synod-dev.log", *extra) as url,
+        local_devnet(synod_bin, *extra, log=Path(d) / "synod-dev.log") as net,
     ):
+        url = net.url
         with Client(url, timeout=120) as c:
             owner, ohot = Keypair.generate(), Keypair.generate()
             lock = int(c.request("subnets_networkLockCost", []))

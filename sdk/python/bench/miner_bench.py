@@ -31,7 +31,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -45,6 +44,7 @@ from typing import Any
 
 from synod import Keypair, Keystore
 from synod.axon import Axon, Member, StaticMembership, add_echo_route
+from synod.devnet import free_port, local_devnet
 from synod.protocol import HEADER_REQUEST_ID, response_signature_ok, sign_request
 
 VALIDATOR = Keypair.dev("bench-validator")
@@ -93,12 +93,6 @@ def _has(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Miner:
     process: subprocess.Popen[str]
@@ -113,7 +107,7 @@ class Miner:
 
 @contextmanager
 def miner(checks: bool, chain_id: str, loop: str, http: str) -> Iterator[Miner]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -238,41 +232,6 @@ def python_run(m: Miner, mode: str, chain_id: str, n: int, concurrency: int) -> 
 # ---- the Rust driver (synod axon bench) ---------------------------------------------------
 
 
-@contextmanager
-def devnet(bin: Path) -> Iterator[str]:
-    ports = [_free_port() for _ in range(3)]
-    with tempfile.TemporaryDirectory() as d:
-        log = open(Path(d) / "dev.log", "wb")
-        proc = subprocess.Popen(
-            [str(bin), "dev", "--tmp", "--rpc-addr", f"127.0.0.1:{ports[0]}",
-             "--metrics-addr", f"127.0.0.1:{ports[1]}", "--p2p-addr", f"127.0.0.1:{ports[2]}"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{ports[0]}"
-        try:
-            from synod import Client
-
-            deadline = time.monotonic() + 120
-            with Client(url, timeout=2) as c:
-                while True:
-                    try:
-                        if c.heads().finalized_height >= 1:
-                            break
-                    except Exception:
-                        pass
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("synod dev did not start")
-                    time.sleep(0.2)
-            yield url
-        finally:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            log.close()
-
-
 def rust_run(bin: Path, rpc: str, m: Miner, mode: str, seconds: int, concurrency: int) -> Run:
     with tempfile.TemporaryDirectory() as d:
         ks = Path(d) / "keys"
@@ -328,9 +287,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         both("bench", lambda m, mode: python_run(m, mode, "bench", a.requests, a.concurrency))
     else:
         bin = Path(os.environ.get("SYNOD_BIN", shutil.which("synod") or "target/debug/synod"))
-        with devnet(bin) as rpc:
+        with local_devnet(bin) as net:
             from synod import Client
 
+            rpc = net.url
             with Client(rpc) as c:
                 chain_id = c.chain_info().chain_id
             both(chain_id, lambda m, mode: rust_run(bin, rpc, m, mode, a.seconds, a.concurrency))

@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +24,7 @@ from typing import Any
 import pytest
 
 from synod import Client
+from synod.devnet import LocalDevnet, local_devnet
 
 REPO = Path(os.environ.get("SYNOD_REPO", Path(__file__).resolve().parents[3]))
 
@@ -88,20 +86,9 @@ def synod_bin() -> Path:
     return p
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
-class Devnet:
-    """A running ``synod dev --tmp``."""
-
-    url: str
-    bin: Path
-    process: subprocess.Popen[bytes]
-    log: Path
+class Devnet(LocalDevnet):
+    """A running ``synod dev --tmp`` (:class:`synod.devnet.LocalDevnet`) with the CLI at hand."""
 
     def cli(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> Any:
         """Runs ``synod --rpc <url> --json ARGS`` and returns its JSON output."""
@@ -128,32 +115,8 @@ def run_cli(bin: Path, *args: str, env: dict[str, str] | None = None, check: boo
 @contextmanager
 def running_devnet(synod_bin: Path, log_dir: Path, *extra: str) -> Iterator[Devnet]:
     """``synod dev --tmp`` on free ports with ``extra`` flags, stopped on exit."""
-    rpc, metrics, p2p = free_port(), free_port(), free_port()
-    log = log_dir / "synod-dev.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                str(synod_bin),
-                "dev",
-                "--tmp",
-                "--rpc-addr",
-                f"127.0.0.1:{rpc}",
-                "--metrics-addr",
-                f"127.0.0.1:{metrics}",
-                "--p2p-addr",
-                f"127.0.0.1:{p2p}",
-                *extra,
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{rpc}"
-    net = Devnet(url, synod_bin, proc, log)
-    try:
-        _wait_ready(net)
-        yield net
-    finally:
-        _stop(proc)
+    with local_devnet(synod_bin, *extra, log=log_dir / "synod-dev.log") as net:
+        yield Devnet(net.url, net.bin, net.process, net.log)
 
 
 @pytest.fixture(scope="session")
@@ -174,32 +137,6 @@ def lock_cost(url: str) -> int:
     """What creating a subnet locks now (base units)."""
     with Client(url) as c:
         return int(c.request("subnets_networkLockCost", []))
-
-
-def _wait_ready(net: Devnet, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    with Client(net.url, timeout=2.0) as c:
-        while time.monotonic() < deadline:
-            if net.process.poll() is not None:
-                tail = net.log.read_text()[-4000:]
-                raise RuntimeError(f"synod dev exited with {net.process.returncode}:\n{tail}")
-            try:
-                if c.heads().finalized_height >= 1:
-                    return
-            except Exception:  # not listening yet
-                pass
-            time.sleep(0.2)
-    raise RuntimeError(f"synod dev not ready within {timeout} s:\n{net.log.read_text()[-4000:]}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture

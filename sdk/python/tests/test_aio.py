@@ -12,12 +12,13 @@ import pytest
 
 from synod import Client, Keypair, calls
 from synod.aio import AsyncClient, ws_url_of
+from synod.devnet import free_port, stop
 from synod.errors import SlowConsumer, SubscriptionClosed, TransportError
 from synod.primitives import UNIT
 from synod.tx import Transaction
 from synod.types import Block
 
-from conftest import Devnet, _stop, free_port, running_devnet
+from conftest import Devnet, running_devnet
 
 pytestmark = pytest.mark.devnet
 
@@ -202,7 +203,7 @@ def test_a_slow_consumer_is_told_why_and_a_stopped_node_ends_the_subscription(
 
                 again = node.subscribe_events()
                 await again.start()
-                _stop(net.process)
+                stop(net.process)
                 with pytest.raises(SubscriptionClosed) as closed:
                     for _ in range(10_000):
                         await again.next(timeout=30)

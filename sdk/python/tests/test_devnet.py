@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from synod import Client, Keypair, Keystore, calls
+from synod.devnet import free_port
 from synod.errors import (
     FeeTooLow,
     NotFound,
@@ -25,7 +26,7 @@ from synod.errors import (
 from synod.pay import PayClient, PaymentRefused, PriceAboveLimit, WrongChain, fetch
 from synod.primitives import UNIT
 
-from conftest import Devnet, free_port
+from conftest import Devnet
 
 pytestmark = pytest.mark.devnet
 
