@@ -25,6 +25,8 @@
     ├── CommitRevealError        commit–reveal weights (see synod.subnet)
     │   └── RevealWindowMissed   the commit's reveal epoch has passed
     ├── PaymentError             pay-per-call (see synod.pay)
+    ├── DataCryptoError          data keys, encrypted files, key envelopes (see
+    │                            synod.datacrypto: ChunkAuth, WrongKey, OpenFailed, …)
     └── RequestRefused           a refused validator-to-miner request: .kind, .status
                                  (missing_header, bad_signature, not_registered, …; see
                                  synod.protocol)
