@@ -450,36 +450,31 @@ class Subnet:
     def _ns(self, method: str, *params: Any) -> Any:
         return self.client.request(f"subnets_{method}", list(params))
 
+    def _of_subnet(self, method: str) -> Any:
+        """``subnets_<method>(netuid)``; a subnet that does not exist is :class:`NotFound`."""
+        j = self._ns(method, self.netuid)
+        if j is None:
+            raise NotFound(1002, f"subnet {self.netuid} does not exist", None, f"subnets_{method}")
+        return j
+
     def info(self) -> dict[str, Any]:
         """``subnets_info``: pool, price, tempo, epoch index, burn, pending emission, …"""
-        j = self._ns("info", self.netuid)
-        if j is None:
-            raise NotFound(1002, f"subnet {self.netuid} does not exist", None, "subnets_info")
-        out: dict[str, Any] = j
+        out: dict[str, Any] = self._of_subnet("info")
         return out
 
     def hyperparams(self) -> dict[str, Any]:
         """``subnets_hyperparams``."""
-        j = self._ns("hyperparams", self.netuid)
-        if j is None:
-            raise NotFound(1002, f"subnet {self.netuid} does not exist", None, "subnets_info")
-        out: dict[str, Any] = j
+        out: dict[str, Any] = self._of_subnet("hyperparams")
         return out
 
     def pool(self) -> dict[str, Any]:
         """``subnets_pool``: reserves and price."""
-        j = self._ns("pool", self.netuid)
-        if j is None:
-            raise NotFound(1002, f"subnet {self.netuid} does not exist", None, "subnets_pool")
-        out: dict[str, Any] = j
+        out: dict[str, Any] = self._of_subnet("pool")
         return out
 
     def burn_cost(self) -> int:
         """What registering a neuron burns now (base units)."""
-        j = self._ns("burnCost", self.netuid)
-        if j is None:
-            raise NotFound(1002, f"subnet {self.netuid} does not exist", None, "subnets_burnCost")
-        return int(j)
+        return int(self._of_subnet("burnCost"))
 
     def identity(self) -> Identity | None:
         """The subnet's public identity, if its owner set one (``subnets_info``)."""
