@@ -49,6 +49,10 @@ pub struct DevArgs {
     /// window). Part of the genesis, like --token-timelock.
     #[arg(long)]
     pub attribution_window: Option<u64>,
+    /// Devnet data-pool economics: a tenth of block emission to data pools, split every 20
+    /// blocks (default: the production values, none). Part of the genesis.
+    #[arg(long)]
+    pub data_pools: bool,
     /// Also prefund this many deterministic load-test accounts (`bench-0`, `bench-1`, ...).
     #[arg(long, default_value_t = 0, hide = true)]
     pub bench_accounts: usize,
@@ -170,6 +174,9 @@ pub fn run(cli: &Cli, args: &DevArgs) -> anyhow::Result<()> {
         }));
     if let Some(blocks) = args.token_timelock {
         genesis.tokens.admin_timelock_blocks = blocks;
+    }
+    if args.data_pools {
+        genesis.data = synod_runtime::data::DataGenesis::dev();
     }
     if let Some(blocks) = args.attribution_window {
         genesis.assets = synod_runtime::assets::AssetsGenesis::dev(blocks);

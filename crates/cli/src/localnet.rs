@@ -216,6 +216,7 @@ pub fn prepare(dir: &Path, opts: &Options) -> anyhow::Result<Plan> {
         subnets: Some(synod_subnets::SubnetParams::dev()),
         tokens: None,
         assets: None,
+        data: None,
     };
     std::fs::write(dir.join("genesis-spec.toml"), toml::to_string(&spec)?)?;
     let genesis = spec.build()?;

@@ -109,6 +109,10 @@ pub struct GenesisSpec {
     /// values).
     #[serde(default)]
     pub assets: Option<synod_runtime::assets::AssetsGenesis>,
+    /// The data module's parameters, e.g. `emission_share_ppm` and `epoch_blocks` (default:
+    /// the production values, no emission to data pools).
+    #[serde(default)]
+    pub data: Option<synod_runtime::data::DataGenesis>,
 }
 
 impl GenesisSpec {
@@ -159,6 +163,7 @@ impl GenesisSpec {
             subnets: self.subnets.clone().unwrap_or_default(),
             tokens: self.tokens.unwrap_or_default(),
             assets: self.assets.unwrap_or_default(),
+            data: self.data.clone().unwrap_or_default(),
         };
         validate(&genesis)?;
         Ok(genesis)

@@ -10,6 +10,7 @@
 use borsh::BorshSerialize;
 use serde::{Deserialize, Serialize};
 use synod_assets::AssetsGenesis;
+use synod_data::DataGenesis;
 use synod_bank::GenesisAccount;
 use synod_primitives::codec::encode;
 use synod_primitives::keys::{DEV_ACCOUNT_NAMES, Keypair};
@@ -48,6 +49,10 @@ pub struct Genesis {
     /// attribution challenge window). Written out only when configured.
     #[serde(default, skip_serializing_if = "is_default")]
     pub assets: AssetsGenesis,
+    /// The data module's parameters (absent: the production defaults, with no emission to
+    /// data pools). Written out only when configured.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub data: DataGenesis,
 }
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
@@ -78,6 +83,11 @@ impl BorshSerialize for Genesis {
             BorshSerialize::serialize(&LATER_SECTION_TAG, w)?;
             BorshSerialize::serialize(&"assets", w)?;
             BorshSerialize::serialize(&self.assets, w)?;
+        }
+        if self.data != DataGenesis::default() {
+            BorshSerialize::serialize(&LATER_SECTION_TAG, w)?;
+            BorshSerialize::serialize(&"data", w)?;
+            BorshSerialize::serialize(&self.data, w)?;
         }
         Ok(())
     }
@@ -118,6 +128,7 @@ impl Genesis {
             subnets: SubnetParams::dev(),
             tokens: TokensGenesis::default(),
             assets: AssetsGenesis::default(),
+            data: DataGenesis::default(),
         }
     }
 }

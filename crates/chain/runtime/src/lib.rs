@@ -27,6 +27,7 @@ pub use genesis::Genesis;
 pub use synod_agents::{self as agents, AgentCall, AgentEvent, AgentFailure};
 pub use synod_assets::{self as assets, AssetCall, AssetEvent, AssetFailure};
 pub use synod_bank::{self as bank, BankCall, BankEvent, BankFailure, GenesisAccount};
+pub use synod_data::{self as data, DataCall, DataEvent, DataFailure};
 pub use synod_payments::{self as payments, PaymentCall, PaymentEvent, PaymentFailure};
 pub use synod_subnets::{self as subnets, SubnetCall, SubnetEvent, SubnetFailure};
 pub use synod_tokens::{self as tokens, TokenCall, TokenEvent, TokenFailure};
@@ -43,6 +44,7 @@ use std::sync::Arc;
 use synod_agents::Agents;
 use synod_assets::Assets;
 use synod_bank::Bank;
+use synod_data::Data;
 use synod_module::{
     BlockCtx, CallError, GenesisError, GenesisFailure, MethodDoc, Module, StateError,
 };
@@ -366,7 +368,7 @@ runtime! {
         call: Subnets(SubnetCall) = 2,
         event: Subnet(SubnetEvent) = 3,
         failure: Subnet(SubnetFailure) = 5,
-        new: |g| Subnets::new(g.subnets.clone()),
+        new: |g| subnets_module(g),
     },
     /// The validator set, staking and slashing.
     validators: Validators {
@@ -403,6 +405,26 @@ runtime! {
         failure: Payments(PaymentFailure) = 10,
         new: |g| Payments::new(g.chain_id.clone(), g.assets),
     },
+    /// Data liquidity pools: files by reference, key envelopes, scoring workers, pool rewards.
+    data: Data {
+        call: Data(DataCall) = 8,
+        event: Data(DataEvent) = 9,
+        failure: Data(DataFailure) = 11,
+        new: |g| Data::new(g.data.clone(), g.tokens.admin_timelock_blocks),
+    },
+}
+
+/// The subnets module, with the data pools' share of block emission carved out when the
+/// genesis gives them one.
+fn subnets_module(g: &Genesis) -> Subnets {
+    let module = Subnets::new(g.subnets.clone());
+    if g.data.emission_share_ppm == 0 {
+        return module;
+    }
+    module.with_carve_out(synod_subnets::EmissionCarveOut {
+        ppm: g.data.emission_share_ppm,
+        to: synod_data::emission_account(),
+    })
 }
 
 /// The inner call of a session's `Execute`, if `call` is one and its bytes decode.
@@ -549,6 +571,16 @@ impl From<synod_agents::CallFailure> for TxFailure {
             synod_agents::CallFailure::Bank(f) => TxFailure::Bank(f),
             synod_agents::CallFailure::Tokens(f) => TxFailure::Tokens(f),
             synod_agents::CallFailure::Agents(f) => TxFailure::Agents(f),
+        }
+    }
+}
+
+impl From<synod_data::CallFailure> for TxFailure {
+    fn from(f: synod_data::CallFailure) -> Self {
+        match f {
+            synod_data::CallFailure::Bank(f) => TxFailure::Bank(f),
+            synod_data::CallFailure::Tokens(f) => TxFailure::Tokens(f),
+            synod_data::CallFailure::Data(f) => TxFailure::Data(f),
         }
     }
 }

@@ -27,6 +27,8 @@ use synod_yuma::{EpochInput, Hyperparameters, NeuronInput, SparseRow};
 pub struct BlockReport {
     /// SYN minted into pools.
     pub minted_tao: u64,
+    /// SYN set aside for another module by an [`EmissionCarveOut`].
+    pub carved_out: u64,
     /// Epochs that ran.
     pub epochs: Vec<EpochReport>,
 }
@@ -45,6 +47,17 @@ pub struct EpochReport {
     pub event: Option<SubnetEvent>,
 }
 
+/// A part of every block's SYN emission minted to another module's account instead of the
+/// subnets (the data pools' share). Configured by the composition crate, not by this module's
+/// genesis section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmissionCarveOut {
+    /// The part, in parts per million of the block emission (rounded down).
+    pub ppm: u32,
+    /// Who receives it.
+    pub to: synod_primitives::AccountId,
+}
+
 /// Runs the subnet part of a block. Called once per block, after the transactions, inside the
 /// block's overlay.
 pub fn on_block_end<R: StateRead + ?Sized>(
@@ -52,7 +65,33 @@ pub fn on_block_end<R: StateRead + ?Sized>(
     height: u64,
     params: &Params,
 ) -> Result<BlockReport, StateError> {
+    on_block_end_with(s, height, params, None)
+}
+
+/// [`on_block_end`] with part of the block emission carved out first: `floor(E × ppm / 10^6)`
+/// of the block emission `E` (computed from the issuance before anything of this block is
+/// minted) goes to `carve_out.to`, the rest to the subnets as usual. Minted even when no
+/// subnet runs yet.
+pub fn on_block_end_with<R: StateRead + ?Sized>(
+    s: &mut Overlay<'_, R>,
+    height: u64,
+    params: &Params,
+    carve_out: Option<&EmissionCarveOut>,
+) -> Result<BlockReport, StateError> {
     let mut report = BlockReport::default();
+    let issuance = bank::issuance(s)?;
+    let full_emission =
+        emission::block_emission(issuance, params.total_supply, params.base_block_emission);
+    if let Some(c) = carve_out.filter(|c| c.ppm > 0) {
+        let carved = emission::mul_div_u64(full_emission, u64::from(c.ppm), 1_000_000);
+        if carved > 0 {
+            bank::mint(s, &c.to, carved).map_err(|e| StateError::Corrupt {
+                key: "bank/issuance".into(),
+                reason: format!("carving out block emission: {e:?}"),
+            })?;
+            report.carved_out = carved;
+        }
+    }
     let g = globals(s)?;
     if g.netuids.is_empty() {
         return Ok(report);
@@ -66,9 +105,7 @@ pub fn on_block_end<R: StateRead + ?Sized>(
             started.push((netuid, subnet_state(s, netuid)?.moving_price));
         }
     }
-    let issuance = bank::issuance(s)?;
-    let block_emission =
-        emission::block_emission(issuance, params.total_supply, params.base_block_emission);
+    let block_emission = full_emission - report.carved_out;
     let prices: Vec<u128> = started.iter().map(|(_, p)| *p).collect();
     let shares = emission::tao_shares(block_emission, &prices);
     for ((netuid, _), share) in started.iter().zip(shares) {

@@ -37,7 +37,7 @@ pub mod state;
 mod weights;
 pub mod wire;
 
-pub use coinbase::on_block_end;
+pub use coinbase::{EmissionCarveOut, on_block_end, on_block_end_with};
 pub use params::{Params, SubnetHyperparams, SubnetParams, SubnetParamsError};
 pub use registration::{current_burn, network_lock_cost};
 pub use staking::stake_of;
@@ -294,12 +294,23 @@ pub fn dispatch<R: StateRead + ?Sized>(
 #[derive(Clone, Debug)]
 pub struct Subnets {
     params: Params,
+    carve_out: Option<EmissionCarveOut>,
 }
 
 impl Subnets {
     /// The module with the chain's subnet parameters (the genesis' `subnets` section).
     pub fn new(params: Params) -> Self {
-        Subnets { params }
+        Subnets {
+            params,
+            carve_out: None,
+        }
+    }
+
+    /// Mints `carve_out.ppm` of every block's emission to `carve_out.to` instead of the
+    /// subnets (the composition crate wires another module's share here).
+    pub fn with_carve_out(mut self, carve_out: EmissionCarveOut) -> Self {
+        self.carve_out = Some(carve_out);
+        self
     }
 
     /// The chain's subnet parameters.
@@ -390,7 +401,7 @@ impl Module for Subnets {
         state: &mut Overlay<'_, R>,
         ctx: &BlockCtx<'_>,
     ) -> Result<Vec<SubnetEvent>, StateError> {
-        let report = on_block_end(state, ctx.height, &self.params)?;
+        let report = on_block_end_with(state, ctx.height, &self.params, self.carve_out.as_ref())?;
         Ok(report.epochs.into_iter().filter_map(|e| e.event).collect())
     }
 }
