@@ -10,8 +10,8 @@
 use borsh::BorshSerialize;
 use serde::{Deserialize, Serialize};
 use synod_assets::AssetsGenesis;
-use synod_data::DataGenesis;
 use synod_bank::GenesisAccount;
+use synod_data::DataGenesis;
 use synod_primitives::codec::encode;
 use synod_primitives::keys::{DEV_ACCOUNT_NAMES, Keypair};
 use synod_primitives::token::UNIT;

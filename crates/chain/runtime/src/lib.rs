@@ -624,7 +624,8 @@ mod tests {
                 "tokens",
                 "assets",
                 "agents",
-                "payments"
+                "payments",
+                "data"
             ][..]
         );
     }

@@ -6,7 +6,8 @@
 use synod_primitives::{AccountId, Hash};
 use synod_runtime::{
     AgentCall, AgentEvent, AgentFailure, AssetCall, AssetEvent, AssetFailure, BankCall, Call,
-    Event, PaymentCall, PaymentEvent, PaymentFailure, TokenCall, TxFailure,
+    DataCall, DataEvent, DataFailure, Event, PaymentCall, PaymentEvent, PaymentFailure, TokenCall,
+    TxFailure,
 };
 
 #[test]
@@ -82,6 +83,29 @@ fn module_tags_are_fixed() {
     assert_eq!(borsh::to_vec(&event).expect("borsh")[0], 8);
     let failure = TxFailure::Payments(PaymentFailure::NotServiceOwner);
     assert_eq!(hex::encode(borsh::to_vec(&failure).expect("borsh")), "0a01");
+
+    let request = Call::Data(DataCall::RequestProof { file: 2, pool: 1 });
+    let bytes = borsh::to_vec(&request).expect("borsh");
+    assert_eq!(hex::encode(&bytes), "080a02000000000000000100000000000000");
+    assert_eq!(request.module_call(), ("data", bytes[1..].to_vec()));
+    let json = serde_json::to_value(&request).expect("json");
+    assert_eq!(
+        (json["type"].as_str(), json["call"].as_str()),
+        (Some("data"), Some("request_proof"))
+    );
+    assert_eq!(borsh::from_slice::<Call>(&bytes).expect("decodes"), request);
+    let event = Event::Data(DataEvent::PoolUpdated { pool: 1 });
+    assert_eq!(
+        hex::encode(borsh::to_vec(&event).expect("borsh")),
+        "09060100000000000000"
+    );
+    let failure = TxFailure::Data(DataFailure::BadOwnerSignature);
+    assert_eq!(hex::encode(borsh::to_vec(&failure).expect("borsh")), "0b05");
+    let json = serde_json::to_value(&failure).expect("json");
+    assert_eq!(
+        (json["reason"].as_str(), json["kind"].as_str()),
+        (Some("data"), Some("bad_owner_signature"))
+    );
 }
 
 /// A module failure's fields share the chain failure's JSON object with its `reason` tag, so
@@ -106,6 +130,14 @@ fn module_failures_round_trip_through_the_chain_failure_json() {
         }),
         TxFailure::Agents(AgentFailure::InvalidIntent {
             detail: "caps".into(),
+        }),
+        TxFailure::Data(DataFailure::InvalidField {
+            field: "url".into(),
+            detail: "must be scheme://…".into(),
+        }),
+        TxFailure::Data(DataFailure::SchemaMismatch {
+            file_schema: Some("a".into()),
+            pool_schema: None,
         }),
         TxFailure::Agents(AgentFailure::ScopeNotWithinIntent {
             detail: "wider".into(),

@@ -278,7 +278,16 @@ pub(crate) fn submit<R: StateRead + ?Sized>(
     }];
     if j.assignments.iter().all(|a| a.posted.is_some()) {
         // Every drawn worker posted: decided now (never a redraw, so no seed is needed).
-        events.extend(resolve(s, g, height, &Hash::ZERO, job, &mut j, &mut set, false)?);
+        events.extend(resolve(
+            s,
+            g,
+            height,
+            &Hash::ZERO,
+            job,
+            &mut j,
+            &mut set,
+            false,
+        )?);
     }
     state::put_workers(s, j.pool, &set);
     state::put(s, state::job_key(job), &j);
@@ -357,10 +366,27 @@ fn resolve<R: StateRead + ?Sized>(
     j.assignments.retain(|a| a.posted.is_some());
     j.rounds += 1;
     if j.rounds >= g.max_job_rounds {
-        events.extend(finish_failed(s, height, job, j, set, JobFailureCause::OutOfRounds)?);
+        events.extend(finish_failed(
+            s,
+            height,
+            job,
+            j,
+            set,
+            JobFailureCause::OutOfRounds,
+        )?);
         return Ok(events);
     }
-    events.extend(assign(s, &p, height, job, j, set, missing.len(), parent, true)?);
+    events.extend(assign(
+        s,
+        &p,
+        height,
+        job,
+        j,
+        set,
+        missing.len(),
+        parent,
+        true,
+    )?);
     Ok(events)
 }
 
@@ -386,7 +412,14 @@ fn miss<R: StateRead + ?Sized>(
         misses,
     }];
     if misses >= params.max_misses {
-        events.push(slash(s, pool, set, worker, params.miss_slash_ppm, SlashCause::Missed)?);
+        events.push(slash(
+            s,
+            pool,
+            set,
+            worker,
+            params.miss_slash_ppm,
+            SlashCause::Missed,
+        )?);
     }
     Ok(events)
 }

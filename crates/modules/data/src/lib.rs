@@ -83,8 +83,8 @@ pub mod wire;
 mod tests;
 
 pub use state::{
-    EpochStats, FileRecord, JobRecord, JobStatus, KeyRecord, PoolRecord, ProofRecord,
-    StakeRecord, WorkerEntry,
+    EpochStats, FileRecord, JobRecord, JobStatus, KeyRecord, PoolRecord, ProofRecord, StakeRecord,
+    WorkerEntry,
 };
 pub use wire::{
     DataCall, DataEvent, DataFailure, FileId, JobFailureCause, JobId, PPM, PoolId, PoolParams,
@@ -241,10 +241,7 @@ impl DataGenesis {
             reason: format!("{field}: {reason}"),
         };
         if self.emission_share_ppm > PPM {
-            return Err(err(
-                "emission_share_ppm",
-                format!("must be at most {PPM}"),
-            ));
+            return Err(err("emission_share_ppm", format!("must be at most {PPM}")));
         }
         if self.epoch_blocks == 0 {
             return Err(err("epoch_blocks", "must be positive".into()));
@@ -485,9 +482,7 @@ pub(crate) fn check_schema(schema: &Option<String>) -> Result<(), DataFailure> {
     if let Some(sc) = schema
         && (sc.is_empty()
             || sc.len() > wire::MAX_SCHEMA_LEN
-            || !sc
-                .bytes()
-                .all(|b| b.is_ascii_graphic()))
+            || !sc.bytes().all(|b| b.is_ascii_graphic()))
     {
         return Err(DataFailure::InvalidField {
             field: "schema".into(),

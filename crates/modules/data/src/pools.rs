@@ -497,8 +497,8 @@ fn pay_pool<R: StateRead + ?Sized>(
     let pot = emission_account();
     let mut to_stakers: Balance = 0;
     if p.stake_total > 0 {
-        let share = (u128::from(part) * u128::from(p.params.staker_share_ppm) / u128::from(PPM))
-            as Balance;
+        let share =
+            (u128::from(part) * u128::from(p.params.staker_share_ppm) / u128::from(PPM)) as Balance;
         let per_stake = u128::from(share) * REWARD_SCALE / u128::from(p.stake_total);
         // Stakes will claim `per_stake × stake_total / SCALE` in total, a fraction included:
         // move the whole base units now and carry the fraction, so that what the module

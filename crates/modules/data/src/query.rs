@@ -93,7 +93,9 @@ pub struct EmissionView {
 }
 
 fn id_tail(key: &[u8], prefix_len: usize) -> Option<u64> {
-    Some(u64::from_be_bytes(key.get(prefix_len..prefix_len + 8)?.try_into().ok()?))
+    Some(u64::from_be_bytes(
+        key.get(prefix_len..prefix_len + 8)?.try_into().ok()?,
+    ))
 }
 
 /// A file.
@@ -224,7 +226,9 @@ pub fn index(
     let Some(p) = state::pool(s, pool)? else {
         return Ok(Vec::new());
     };
-    let end = p.index_len.min(from.saturating_add(limit.min(MAX_SCAN as u64)));
+    let end = p
+        .index_len
+        .min(from.saturating_add(limit.min(MAX_SCAN as u64)));
     let mut out = Vec::new();
     for n in from..end {
         if let Some(m) = state::get::<Vec<u8>, _>(s, &state::index_key(pool, n))? {

@@ -214,59 +214,112 @@ impl DataApiServer for DataRpc {
 pub fn rpc_doc() -> Vec<MethodDoc> {
     let ns = crate::NAME;
     vec![
-        MethodDoc::new(ns, "params", "The module's genesis parameters and the pool-update timelock.")
-            .returns::<DataParams>("params"),
-        MethodDoc::new(ns, "key", "An account's registered data key (X25519), with its sequence.")
-            .param::<AccountId>("account", "The account.")
-            .returns::<Option<KeyRecord>>("key"),
-        MethodDoc::new(ns, "file", "A registered file: owner, url, ciphertext hash and size, schema, proofs.")
-            .param::<FileId>("file", "The file id.")
-            .returns::<Option<FileView>>("file"),
+        MethodDoc::new(
+            ns,
+            "params",
+            "The module's genesis parameters and the pool-update timelock.",
+        )
+        .returns::<DataParams>("params"),
+        MethodDoc::new(
+            ns,
+            "key",
+            "An account's registered data key (X25519), with its sequence.",
+        )
+        .param::<AccountId>("account", "The account.")
+        .returns::<Option<KeyRecord>>("key"),
+        MethodDoc::new(
+            ns,
+            "file",
+            "A registered file: owner, url, ciphertext hash and size, schema, proofs.",
+        )
+        .param::<FileId>("file", "The file id.")
+        .returns::<Option<FileView>>("file"),
         MethodDoc::new(ns, "fileByUrl", "The file registered with a url.")
             .param::<String>("url", "The url.")
             .returns::<Option<FileView>>("file"),
-        MethodDoc::new(ns, "files", "An owner's files in id order (at most 256 per call).")
-            .param::<AccountId>("owner", "The owner.")
-            .param::<Option<FileId>>("after", "Only files with a larger id (pagination).")
-            .returns::<Vec<FileView>>("files"),
-        MethodDoc::new(ns, "envelope", "The file key of a file sealed to an account, if granted.")
-            .param::<FileId>("file", "The file id.")
-            .param::<AccountId>("account", "The grantee.")
-            .returns::<Option<KeyEnvelope>>("envelope"),
-        MethodDoc::new(ns, "envelopes", "Every key envelope an account holds (at most 256).")
-            .param::<AccountId>("account", "The grantee.")
-            .returns::<Vec<GrantView>>("grants"),
-        MethodDoc::new(ns, "proofs", "A file's accepted proofs of contribution, oldest first.")
-            .param::<FileId>("file", "The file id.")
-            .returns::<Vec<ProofRecord>>("proofs"),
-        MethodDoc::new(ns, "pool", "A data pool with its parameters, counters and treasury.")
-            .param::<PoolId>("pool", "The pool id.")
-            .returns::<Option<PoolView>>("pool"),
+        MethodDoc::new(
+            ns,
+            "files",
+            "An owner's files in id order (at most 256 per call).",
+        )
+        .param::<AccountId>("owner", "The owner.")
+        .param::<Option<FileId>>("after", "Only files with a larger id (pagination).")
+        .returns::<Vec<FileView>>("files"),
+        MethodDoc::new(
+            ns,
+            "envelope",
+            "The file key of a file sealed to an account, if granted.",
+        )
+        .param::<FileId>("file", "The file id.")
+        .param::<AccountId>("account", "The grantee.")
+        .returns::<Option<KeyEnvelope>>("envelope"),
+        MethodDoc::new(
+            ns,
+            "envelopes",
+            "Every key envelope an account holds (at most 256).",
+        )
+        .param::<AccountId>("account", "The grantee.")
+        .returns::<Vec<GrantView>>("grants"),
+        MethodDoc::new(
+            ns,
+            "proofs",
+            "A file's accepted proofs of contribution, oldest first.",
+        )
+        .param::<FileId>("file", "The file id.")
+        .returns::<Vec<ProofRecord>>("proofs"),
+        MethodDoc::new(
+            ns,
+            "pool",
+            "A data pool with its parameters, counters and treasury.",
+        )
+        .param::<PoolId>("pool", "The pool id.")
+        .returns::<Option<PoolView>>("pool"),
         MethodDoc::new(ns, "poolByName", "A data pool by its unique name.")
             .param::<String>("name", "The name.")
             .returns::<Option<PoolView>>("pool"),
-        MethodDoc::new(ns, "pools", "Every data pool (at most 256).").returns::<Vec<PoolView>>("pools"),
-        MethodDoc::new(ns, "workers", "A pool's worker set: bonds, open jobs, misses.")
-            .param::<PoolId>("pool", "The pool id.")
-            .returns::<Vec<WorkerEntry>>("workers"),
-        MethodDoc::new(ns, "job", "A proof-of-contribution job: status, drawn workers, posted scores, deadline.")
-            .param::<JobId>("job", "The job id.")
-            .returns::<Option<JobView>>("job"),
+        MethodDoc::new(ns, "pools", "Every data pool (at most 256).")
+            .returns::<Vec<PoolView>>("pools"),
+        MethodDoc::new(
+            ns,
+            "workers",
+            "A pool's worker set: bonds, open jobs, misses.",
+        )
+        .param::<PoolId>("pool", "The pool id.")
+        .returns::<Vec<WorkerEntry>>("workers"),
+        MethodDoc::new(
+            ns,
+            "job",
+            "A proof-of-contribution job: status, drawn workers, posted scores, deadline.",
+        )
+        .param::<JobId>("job", "The job id.")
+        .returns::<Option<JobView>>("job"),
         MethodDoc::new(ns, "jobsOf", "The open jobs a worker is drawn for.")
             .param::<AccountId>("worker", "The worker.")
             .returns::<Vec<JobView>>("jobs"),
-        MethodDoc::new(ns, "index", "Entries of a pool's uniqueness index (accepted metadata).")
-            .param::<PoolId>("pool", "The pool id.")
-            .param::<u64>("from", "First entry (from 0).")
-            .param::<u64>("limit", "Most entries (at most 256).")
-            .returns::<Vec<IndexEntry>>("entries")
-            .error(INVALID_PARAMS, "limit is 0"),
-        MethodDoc::new(ns, "stake", "A stake on a pool and the rewards it can claim.")
-            .param::<PoolId>("pool", "The pool id.")
-            .param::<AccountId>("staker", "The staker.")
-            .returns::<StakeView>("stake"),
-        MethodDoc::new(ns, "emission", "Data-pool emission waiting for the epoch's split.")
-            .returns::<EmissionView>("emission"),
+        MethodDoc::new(
+            ns,
+            "index",
+            "Entries of a pool's uniqueness index (accepted metadata).",
+        )
+        .param::<PoolId>("pool", "The pool id.")
+        .param::<u64>("from", "First entry (from 0).")
+        .param::<u64>("limit", "Most entries (at most 256).")
+        .returns::<Vec<IndexEntry>>("entries")
+        .error(INVALID_PARAMS, "limit is 0"),
+        MethodDoc::new(
+            ns,
+            "stake",
+            "A stake on a pool and the rewards it can claim.",
+        )
+        .param::<PoolId>("pool", "The pool id.")
+        .param::<AccountId>("staker", "The staker.")
+        .returns::<StakeView>("stake"),
+        MethodDoc::new(
+            ns,
+            "emission",
+            "Data-pool emission waiting for the epoch's split.",
+        )
+        .returns::<EmissionView>("emission"),
     ]
 }
 

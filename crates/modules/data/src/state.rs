@@ -15,7 +15,15 @@ use crate::wire::{FileId, JobFailureCause, JobId, PoolId, PoolParams, Scores};
 
 /// An account's registered data key.
 #[derive(
-    Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize, schemars::JsonSchema,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct KeyRecord {
     /// The X25519 public key files are sealed to.
@@ -28,7 +36,15 @@ pub struct KeyRecord {
 
 /// A registered file (its ciphertext lives at `url`).
 #[derive(
-    Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize, schemars::JsonSchema,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct FileRecord {
     /// Its owner.
@@ -49,7 +65,15 @@ pub struct FileRecord {
 
 /// An accepted proof of contribution, appended to its file.
 #[derive(
-    Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize, schemars::JsonSchema,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct ProofRecord {
     /// The pool that scored it.
@@ -72,7 +96,15 @@ pub struct ProofRecord {
 
 /// Parameters waiting for the timelock.
 #[derive(
-    Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize, schemars::JsonSchema,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct PendingUpdate {
     /// What will apply.
@@ -108,7 +140,15 @@ pub struct EpochStats {
 
 /// A data pool.
 #[derive(
-    Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize, schemars::JsonSchema,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct PoolRecord {
     /// Unique name.
@@ -151,7 +191,15 @@ pub const REWARD_SCALE: u128 = 1_000_000_000_000;
 
 /// A member of a pool's worker set.
 #[derive(
-    Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize, schemars::JsonSchema,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct WorkerEntry {
     /// The worker's account.
@@ -166,7 +214,15 @@ pub struct WorkerEntry {
 
 /// A drawn worker's place in a job.
 #[derive(
-    Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize, schemars::JsonSchema,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct Assignment {
     /// The worker.
@@ -179,7 +235,15 @@ pub struct Assignment {
 
 /// A posted score.
 #[derive(
-    Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize, schemars::JsonSchema,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct Posted {
     /// The scores.
@@ -190,7 +254,15 @@ pub struct Posted {
 
 /// Where a job is.
 #[derive(
-    Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize, schemars::JsonSchema,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum JobStatus {
@@ -217,7 +289,15 @@ pub enum JobStatus {
 
 /// A proof-of-contribution job.
 #[derive(
-    Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize, schemars::JsonSchema,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct JobRecord {
     /// The file.

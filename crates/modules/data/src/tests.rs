@@ -235,9 +235,9 @@ impl Chain {
         let workers = ev
             .iter()
             .find_map(|e| match e {
-                DataEvent::JobAssigned { job: j, workers, .. } if *j == job => {
-                    Some(workers.clone())
-                }
+                DataEvent::JobAssigned {
+                    job: j, workers, ..
+                } if *j == job => Some(workers.clone()),
                 _ => None,
             })
             .expect("drawn");
@@ -247,13 +247,9 @@ impl Chain {
     fn seal(&mut self, owner: &str, file: FileId, hash: Hash, to: &[AccountId]) {
         let file_key = FileKey::from_bytes([9; 32]);
         for w in to {
-            let name = NAMES
-                .iter()
-                .find(|n| key(n) == *w)
-                .expect("known worker");
-            let envelope =
-                KeyEnvelope::seal(&file_key, &data_keypair(name).public(), file, &hash)
-                    .expect("seal");
+            let name = NAMES.iter().find(|n| key(n) == *w).expect("known worker");
+            let envelope = KeyEnvelope::seal(&file_key, &data_keypair(name).public(), file, &hash)
+                .expect("seal");
             self.ok(
                 owner,
                 DataCall::GrantAccess {
@@ -301,7 +297,10 @@ impl Chain {
             .unwrap_or(1);
         for j in 1..next {
             let job = self.job(j);
-            if matches!(job.status, JobStatus::AwaitingDraw { .. } | JobStatus::Scoring) {
+            if matches!(
+                job.status,
+                JobStatus::AwaitingDraw { .. } | JobStatus::Scoring
+            ) {
                 owed += u128::from(job.fee);
             }
         }
@@ -320,12 +319,21 @@ fn failure(o: Outcome) -> DataFailure {
 fn data_keys_need_the_accounts_own_signature_and_the_next_sequence() {
     let mut c = Chain::new(DataGenesis::default());
     // bob signs a registration claiming alice's account: refused.
-    let mut forged =
-        DataKeyRegistration::sign(&Keypair::dev("bob"), "test", data_keypair("bob").public(), 1)
-            .expect("sign");
+    let mut forged = DataKeyRegistration::sign(
+        &Keypair::dev("bob"),
+        "test",
+        data_keypair("bob").public(),
+        1,
+    )
+    .expect("sign");
     forged.account = key("alice");
     assert!(matches!(
-        c.refused("bob", DataCall::RegisterKey { registration: forged }),
+        c.refused(
+            "bob",
+            DataCall::RegisterKey {
+                registration: forged
+            }
+        ),
         DataFailure::InvalidKeyRegistration { .. }
     ));
     // Another chain's registration: refused.
@@ -337,7 +345,12 @@ fn data_keys_need_the_accounts_own_signature_and_the_next_sequence() {
     )
     .expect("sign");
     assert!(matches!(
-        c.refused("alice", DataCall::RegisterKey { registration: other }),
+        c.refused(
+            "alice",
+            DataCall::RegisterKey {
+                registration: other
+            }
+        ),
         DataFailure::InvalidKeyRegistration { .. }
     ));
     // Replaying the first registration (sequence 0) after it was used: refused.
@@ -349,7 +362,12 @@ fn data_keys_need_the_accounts_own_signature_and_the_next_sequence() {
     )
     .expect("sign");
     assert_eq!(
-        c.refused("alice", DataCall::RegisterKey { registration: replay }),
+        c.refused(
+            "alice",
+            DataCall::RegisterKey {
+                registration: replay
+            }
+        ),
         DataFailure::WrongKeySequence {
             expected: 1,
             got: 0
@@ -359,8 +377,15 @@ fn data_keys_need_the_accounts_own_signature_and_the_next_sequence() {
     let fresh = DataKeypair::generate().expect("key");
     let rotation =
         DataKeyRegistration::sign(&Keypair::dev("alice"), "test", fresh.public(), 1).expect("sign");
-    c.ok("bob", DataCall::RegisterKey { registration: rotation });
-    let k = state::data_key(&c.mem, &key("alice")).expect("read").expect("key");
+    c.ok(
+        "bob",
+        DataCall::RegisterKey {
+            registration: rotation,
+        },
+    );
+    let k = state::data_key(&c.mem, &key("alice"))
+        .expect("read")
+        .expect("key");
     assert_eq!((k.key, k.sequence), (fresh.public(), 1));
 }
 
@@ -396,7 +421,14 @@ fn files_are_registered_by_their_owner_or_with_the_owners_signature_and_urls_are
         DataFailure::BadOwnerSignature
     );
     // With carol's own signature instead of bob's: refused.
-    let msg = add_file_message("test", &key("bob"), "file:///data/b.enc", &Hash([2; 32]), 10, &None);
+    let msg = add_file_message(
+        "test",
+        &key("bob"),
+        "file:///data/b.enc",
+        &Hash([2; 32]),
+        10,
+        &None,
+    );
     let wrong = Keypair::dev("carol").sign(&msg.0);
     assert_eq!(
         c.refused("carol", add_for_bob(Some(wrong))),
@@ -421,7 +453,13 @@ fn files_are_registered_by_their_owner_or_with_the_owners_signature_and_urls_are
         ),
         DataFailure::BadOwnerSignature
     );
-    for url in ["", "ftp://x/y", "s3://", "file:///a b", &"s3://b/".repeat(200)] {
+    for url in [
+        "",
+        "ftp://x/y",
+        "s3://",
+        "file:///a b",
+        &"s3://b/".repeat(200),
+    ] {
         assert!(
             matches!(
                 c.refused(
@@ -528,7 +566,13 @@ fn pool_parameters_change_only_after_the_timelock() {
     let mut new = params(3);
     new.reward_per_unit = 5;
     assert_eq!(
-        c.refused("bob", DataCall::QueuePoolUpdate { pool, params: new.clone() }),
+        c.refused(
+            "bob",
+            DataCall::QueuePoolUpdate {
+                pool,
+                params: new.clone()
+            }
+        ),
         DataFailure::NotPoolOwner { pool }
     );
     let mut bad = params(3);
@@ -537,7 +581,13 @@ fn pool_parameters_change_only_after_the_timelock() {
         c.refused("alice", DataCall::QueuePoolUpdate { pool, params: bad }),
         DataFailure::InvalidParam { .. }
     ));
-    c.ok("alice", DataCall::QueuePoolUpdate { pool, params: new.clone() });
+    c.ok(
+        "alice",
+        DataCall::QueuePoolUpdate {
+            pool,
+            params: new.clone(),
+        },
+    );
     let ready_at = c.height + 10;
     assert_eq!(
         c.refused("bob", DataCall::ApplyPoolUpdate { pool }),
@@ -685,8 +735,13 @@ fn a_silent_worker_is_replaced_and_the_job_completes() {
         DataFailure::NotAssigned { job }
     );
     c.seal("bob", file, hash, &replacement);
-    let ev = c.submit(&replacement[0], job, 500_000, b"fp").expect("post");
-    assert!(ev.iter().any(|e| matches!(e, DataEvent::ProofAccepted { .. })));
+    let ev = c
+        .submit(&replacement[0], job, 500_000, b"fp")
+        .expect("post");
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, DataEvent::ProofAccepted { .. }))
+    );
     c.assert_reconciles();
 }
 
@@ -751,7 +806,10 @@ fn no_majority_and_unsealed_keys_refund_the_fee() {
         cause: JobFailureCause::KeysNotSealed,
         refunded: params(2).job_fee,
     }));
-    assert!(!ev.iter().any(|e| matches!(e, DataEvent::WorkerMissed { .. })));
+    assert!(
+        !ev.iter()
+            .any(|e| matches!(e, DataEvent::WorkerMissed { .. }))
+    );
     assert_eq!(c.balance(&key("bob")), start);
     c.assert_reconciles();
 }
@@ -828,7 +886,8 @@ fn the_draw_is_stake_weighted_without_replacement_and_deterministic() {
         .collect();
     let mut counts = BTreeMap::new();
     for n in 0..4_000u64 {
-        let drawn = jobs::draw(&Hash::digest(&n.to_be_bytes()), n, 0, &candidates, 2).expect("draw");
+        let drawn =
+            jobs::draw(&Hash::digest(&n.to_be_bytes()), n, 0, &candidates, 2).expect("draw");
         assert_eq!(drawn.len(), 2);
         assert_ne!(drawn[0], drawn[1]);
         assert_eq!(
@@ -855,8 +914,20 @@ fn epoch_emission_is_split_by_measured_performance_and_paid_to_stakers_and_treas
     let busy = c.create_pool("busy", 1);
     let quiet = c.create_pool("quiet", 1);
     c.bond(&["w1"], busy);
-    c.ok("carol", DataCall::StakePool { pool: busy, amount: 300 * UNIT });
-    c.ok("bob", DataCall::StakePool { pool: quiet, amount: 100 * UNIT });
+    c.ok(
+        "carol",
+        DataCall::StakePool {
+            pool: busy,
+            amount: 300 * UNIT,
+        },
+    );
+    c.ok(
+        "bob",
+        DataCall::StakePool {
+            pool: quiet,
+            amount: 100 * UNIT,
+        },
+    );
     for i in 0..2 {
         let (file, hash) = c.add_file("bob", &format!("s3://b/{i}.enc"));
         let (job, drawn) = c.request("bob", file, busy);
@@ -889,11 +960,23 @@ fn epoch_emission_is_split_by_measured_performance_and_paid_to_stakers_and_treas
     c.assert_reconciles();
     // The owner takes the treasury's SYN; nobody else can.
     assert_eq!(
-        c.refused("bob", DataCall::WithdrawTreasury { pool: busy, amount: 1 }),
+        c.refused(
+            "bob",
+            DataCall::WithdrawTreasury {
+                pool: busy,
+                amount: 1
+            }
+        ),
         DataFailure::NotPoolOwner { pool: busy }
     );
     let t = c.balance(&treasury_account(busy));
-    c.ok("alice", DataCall::WithdrawTreasury { pool: busy, amount: t });
+    c.ok(
+        "alice",
+        DataCall::WithdrawTreasury {
+            pool: busy,
+            amount: t,
+        },
+    );
     assert_eq!(c.balance(&treasury_account(busy)), 0);
     // In the next epoch nothing happened in either pool but stake: split by stake alone.
     c.mint(&emission_account(), 400);

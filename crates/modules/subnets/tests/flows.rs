@@ -6,9 +6,11 @@
 mod common;
 
 use common::{Sim, key};
+use synod_bank as bank;
 use synod_primitives::AccountId;
 use synod_primitives::token::UNIT;
 use synod_runtime::Event;
+use synod_storage::delta::Overlay;
 use synod_subnets::Params;
 use synod_subnets::SubnetEvent;
 use synod_subnets::state;
@@ -1946,4 +1948,40 @@ fn subnet_and_hotkey_identities_are_set_by_their_owners() {
         ),
         SubnetFailure::NotHotkeyOwner { .. }
     ));
+}
+
+#[test]
+fn a_carve_out_takes_its_share_of_the_block_emission_and_the_subnets_the_rest() {
+    let mut net = network(2, 3);
+    net.sim.steps(3);
+    let to = key("data-pools");
+    let carve = synod_subnets::EmissionCarveOut { ppm: 100_000, to };
+    let run = |mem: &common::Mem, carve: Option<&synod_subnets::EmissionCarveOut>| {
+        let mut ov = Overlay::new(mem);
+        let r = synod_subnets::on_block_end_with(&mut ov, net.sim.height, &net.sim.params, carve)
+            .expect("hook");
+        let after = bank::account(&ov, &to).expect("read").balance;
+        (r, after, bank::issuance(&ov).expect("read"))
+    };
+    let issuance = net.sim.issuance();
+    let (plain, _, plain_issuance) = run(&net.sim.mem, None);
+    let (carved, got, carved_issuance) = run(&net.sim.mem, Some(&carve));
+    let emission = synod_subnets::emission::block_emission(
+        issuance,
+        net.sim.params.total_supply,
+        net.sim.params.base_block_emission,
+    );
+    assert!(emission > 0);
+    assert_eq!(carved.carved_out, emission / 10);
+    assert_eq!(got, emission / 10);
+    assert_eq!(plain.carved_out, 0);
+    // The subnets get at most the rest (their shares round down, as without a carve-out).
+    assert!(carved.minted_tao <= emission - emission / 10);
+    assert!(carved.minted_tao + emission / 10 >= plain.minted_tao.saturating_sub(2));
+    // Nothing else is minted: the issuance grows by the subnets' part plus the carve-out.
+    assert_eq!(
+        carved_issuance - issuance,
+        carved.minted_tao + carved.carved_out
+    );
+    assert_eq!(plain_issuance - issuance, plain.minted_tao);
 }
