@@ -192,6 +192,12 @@ async fn run_async(cli: &Cli) -> anyhow::Result<()> {
     if let Command::Token(cmd) = &cli.command {
         return crate::tokens::run(cli, cmd).await;
     }
+    if let Command::Data(cmd) = &cli.command {
+        return crate::data::run(cli, cmd).await;
+    }
+    if let Command::DataWorker(args) = &cli.command {
+        return crate::data::run_worker(cli, args).await;
+    }
     if let Command::Asset(cmd) = &cli.command {
         return crate::assets::run_asset(cli, cmd).await;
     }

@@ -16,6 +16,7 @@ mod bench_session;
 mod blind;
 mod chain;
 mod config;
+mod data;
 mod dev;
 mod genesis;
 mod keys;
@@ -155,6 +156,12 @@ pub enum Command {
     /// Pay-per-call: fetch a paid URL (pays on 402 and retries), bench paid against free.
     #[command(subcommand)]
     Pay(pay::PayCommand),
+    /// Data pools: data keys, encrypted files (add, get, grant, list, show), pools, contribute,
+    /// jobs, worker bonds.
+    #[command(subcommand)]
+    Data(data::DataCommand),
+    /// Run a data pool's scoring worker: score the jobs this key is drawn for.
+    DataWorker(data::WorkerArgs),
 }
 
 fn main() -> std::process::ExitCode {

@@ -47,3 +47,42 @@ impl Drop for Spinner {
         self.finish();
     }
 }
+
+/// A byte-count progress bar for a long transfer (hidden like [`Spinner`]).
+pub struct Bytes(Option<ProgressBar>);
+
+impl Bytes {
+    /// A bar for `len` bytes labelled `message`.
+    pub fn new(cli: &Cli, len: u64, message: impl Into<String>) -> Self {
+        if cli.json || !std::io::stderr().is_terminal() {
+            return Bytes(None);
+        }
+        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg} {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(message.into());
+        Bytes(Some(bar))
+    }
+
+    /// `reader`, advancing the bar as it is read.
+    pub fn wrap<R: std::io::Read>(&self, reader: R) -> Box<dyn std::io::Read + Send>
+    where
+        R: Send + 'static,
+    {
+        match &self.0 {
+            Some(b) => Box::new(b.wrap_read(reader)),
+            None => Box::new(reader),
+        }
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -19,6 +19,8 @@ pub(crate) type Kem = hpke::kem::X25519HkdfSha256;
 pub const REGISTRATION_TAG: &str = "synod/data/key-registration/v1";
 /// Domain tag of [`DataKeypair::from_account_seed`].
 pub const FROM_SEED_TAG: &str = "synod/data/key-from-seed/v1";
+/// Domain tag of a rotated data key's seed ([`DataKeypair::from_account_seed_at`]).
+pub const ROTATION_TAG: &str = "synod/data/key-rotation/v1";
 /// Fewest bytes of input keying material [`DataKeypair::derive`] accepts: a data key needs 256
 /// bits of entropy, so shorter inputs cannot carry enough (RFC 9180 §7.1.3 asks for `Nsk`).
 pub const MIN_IKM_LEN: usize = 32;
@@ -250,6 +252,22 @@ impl DataKeypair {
         }
     }
 
+    /// The data key with rotation `sequence` of an account whose secret seed is `seed`: for 0,
+    /// [`from_account_seed`](Self::from_account_seed); for a rotation `n > 0`,
+    /// `from_account_seed(tagged("synod/data/key-rotation/v1", seed ‖ u64_le(n)))`. Every
+    /// key an account ever registered is recovered from its mnemonic, so files sealed to an
+    /// older key still open after a rotation.
+    pub fn from_account_seed_at(seed: &[u8; 32], sequence: u64) -> Self {
+        if sequence == 0 {
+            return Self::from_account_seed(seed);
+        }
+        let mut input = Zeroizing::new([0u8; 40]);
+        input[..32].copy_from_slice(seed);
+        input[32..].copy_from_slice(&sequence.to_le_bytes());
+        let rotated = Zeroizing::new(Hash::tagged(ROTATION_TAG, &input[..]).0);
+        Self::from_account_seed(&rotated)
+    }
+
     /// The keypair of a known secret key (for example read back from the keystore).
     pub fn from_secret(secret: DataSecretKey) -> Self {
         let public = secret.public_key();
@@ -363,6 +381,18 @@ fn check_chain_id(chain_id: &str) -> Result<(), KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rotated_keys_are_distinct_and_sequence_zero_is_the_account_key() {
+        let seed = [7u8; 32];
+        let k0 = DataKeypair::from_account_seed_at(&seed, 0);
+        assert_eq!(k0.public(), DataKeypair::from_account_seed(&seed).public());
+        let k1 = DataKeypair::from_account_seed_at(&seed, 1);
+        let k2 = DataKeypair::from_account_seed_at(&seed, 2);
+        assert_ne!(k0.public(), k1.public());
+        assert_ne!(k1.public(), k2.public());
+        assert_eq!(k2.public(), DataKeypair::from_account_seed_at(&seed, 2).public());
+    }
 
     #[test]
     fn derived_keys_are_deterministic_and_distinct() {
