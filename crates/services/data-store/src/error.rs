@@ -91,6 +91,16 @@ pub enum StoreError {
     /// Encryption or decryption failed (a wrong key, a malformed file, a failing reader).
     #[error(transparent)]
     Crypto(#[from] FileError),
+    /// A public object is larger than the reader accepts.
+    #[error("{url} is {size} bytes, more than the {limit} accepted")]
+    TooLarge {
+        /// The object's URL.
+        url: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// Local I/O failed.
     #[error("{context}: {source}")]
     Io {

@@ -38,6 +38,7 @@ mod config;
 mod download;
 mod error;
 mod location;
+mod public;
 mod store;
 mod upload;
 

@@ -631,3 +631,50 @@ async fn http_download_and_read_only() {
         .expect_err("put to http");
     assert!(matches!(err, StoreError::ReadOnly { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn public_objects_round_trip_with_a_size_limit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ds = store(quick_config());
+    let mut places = vec![local(&dir.path().join("programs"))];
+    let s3 = S3sFs::start();
+    if let Some(s3) = &s3 {
+        places.push(StoreUrl::parse(&format!("s3://{BUCKET}/programs")).expect("url"));
+        let _ = s3.config();
+    }
+    for to in places {
+        let ds = match (&to, &s3) {
+            (StoreUrl::S3 { .. }, Some(s3)) => store(s3.config()),
+            _ => ds.clone(),
+        };
+        let bytes = noise(9, 5_000);
+        let url = ds
+            .put_public(&to, "score.wasm", bytes.clone())
+            .await
+            .expect("put");
+        assert_eq!(url.to_string(), format!("{to}/score.wasm"));
+        let back = ds
+            .get_public(&StoreUrl::parse(&url.to_string()).expect("url"), 5_000)
+            .await
+            .expect("get");
+        assert!(back == bytes);
+        assert!(matches!(
+            ds.get_public(&url, 4_999).await,
+            Err(StoreError::TooLarge {
+                size: 5_000,
+                limit: 4_999,
+                ..
+            })
+        ));
+        assert!(matches!(
+            ds.get_public(&to.join("missing.wasm"), 10).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+    // Read-only locations take no objects.
+    let http = StoreUrl::parse("http://127.0.0.1:9/x").expect("url");
+    assert!(matches!(
+        ds.put_public(&http, "a", vec![1]).await,
+        Err(StoreError::ReadOnly { .. })
+    ));
+}
