@@ -81,21 +81,25 @@ impl StoreUrl {
                 ),
             ))
         } else {
-            Self::local(trimmed).map_err(|reason| bad(text, reason))
+            Self::local(trimmed)
         }
     }
 
     /// A local directory (or file); a relative path is made absolute against the current
     /// directory.
-    pub fn local(path: impl AsRef<Path>) -> Result<Self, String> {
+    pub fn local(path: impl AsRef<Path>) -> Result<Self, UrlError> {
         let path = path.as_ref();
-        let abs = std::path::absolute(path)
-            .map_err(|e| format!("cannot make {} absolute: {e}", path.display()))?;
+        let abs = std::path::absolute(path).map_err(|e| {
+            bad(
+                &path.display().to_string(),
+                format!("cannot make the path absolute: {e}"),
+            )
+        })?;
         Ok(StoreUrl::File { path: abs })
     }
 
     /// The default store: the directory [`DEFAULT_STORE_DIR`] under `data_dir`.
-    pub fn default_local(data_dir: &Path) -> Result<Self, String> {
+    pub fn default_local(data_dir: &Path) -> Result<Self, UrlError> {
         Self::local(data_dir.join(DEFAULT_STORE_DIR))
     }
 
@@ -104,8 +108,7 @@ impl StoreUrl {
     pub fn parse_or_default(location: Option<&str>, data_dir: &Path) -> Result<Self, UrlError> {
         match location {
             Some(text) => Self::parse(text),
-            None => Self::default_local(data_dir)
-                .map_err(|reason| bad(&data_dir.display().to_string(), reason)),
+            None => Self::default_local(data_dir),
         }
     }
 
