@@ -27,9 +27,7 @@ use jsonrpsee::http_client::HttpClient;
 use synod_data::query::{FileView, JobView, PoolView};
 use synod_data::rpc::DataApiClient;
 use synod_data::{DataCall, JobStatus, PoolParams, Scores};
-use synod_data_crypto::{
-    DataKeyRegistration, DataKeypair, EncryptOptions, FileKey, KeyEnvelope,
-};
+use synod_data_crypto::{DataKeyRegistration, DataKeypair, EncryptOptions, FileKey, KeyEnvelope};
 use synod_data_store::{DataStore, StoreConfig, StoreUrl};
 use synod_primitives::token::{DisplayAmount, parse_amount};
 use synod_primitives::{AccountId, Hash, Keypair};
@@ -445,7 +443,8 @@ async fn submit_all(
         nonce += 1;
     }
     for tx in &signed {
-        submit_signed(cli, c, tx, false).await?;
+        // Not waited for here (Err(hash) is the submitted case): all are waited for below.
+        let _submitted = submit_signed(cli, c, tx, false).await?;
     }
     let mut out = Vec::new();
     for tx in &signed {
@@ -473,12 +472,16 @@ async fn submit_signed_wait(
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         match c.transaction_status(hash).await.map_err(&e)? {
-            synod_rpc::TxStatus::Finalized { receipt } => return Ok(Ok(receipt)),
-            synod_rpc::TxStatus::Unknown => bail!("transaction {hash} was dropped by the node"),
-            synod_rpc::TxStatus::Pending if Instant::now() > deadline => {
+            synod_rpc::api::TxStatus::Finalized { receipt } => return Ok(Ok(receipt)),
+            synod_rpc::api::TxStatus::Unknown => {
+                bail!("transaction {hash} was dropped by the node")
+            }
+            synod_rpc::api::TxStatus::Pending if Instant::now() > deadline => {
                 bail!("transaction {hash} not finalized within 60 s")
             }
-            synod_rpc::TxStatus::Pending => tokio::time::sleep(Duration::from_millis(100)).await,
+            synod_rpc::api::TxStatus::Pending => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
         }
     }
 }
@@ -492,7 +495,13 @@ async fn ensure_data_key(cli: &Cli, c: &HttpClient, key: &Keypair) -> anyhow::Re
     let chain = c.chain_info().await.map_err(&e)?;
     let registration =
         DataKeyRegistration::sign(key, &chain.chain_id, data_keypair(key, 0).public(), 0)?;
-    submit(cli, c, key, Call::Data(DataCall::RegisterKey { registration })).await?;
+    submit(
+        cli,
+        c,
+        key,
+        Call::Data(DataCall::RegisterKey { registration }),
+    )
+    .await?;
     Ok(0)
 }
 
@@ -581,7 +590,11 @@ async fn file_key_of(
         .await
         .map_err(e)?
         .with_context(|| format!("no key envelope of file {} for {}", f.id, key.account()))?;
-    let newest = c.key(key.account()).await.map_err(e)?.map_or(0, |k| k.sequence);
+    let newest = c
+        .key(key.account())
+        .await
+        .map_err(e)?
+        .map_or(0, |k| k.sequence);
     let kp = opening_key(key, newest, &envelope)
         .context("the envelope is sealed to none of this key's data keys")?;
     Ok(envelope.open(&kp, f.id, &f.record.content_hash)?)
@@ -669,10 +682,7 @@ fn job_text(j: &JobView) -> String {
     out
 }
 
-async fn params_from(
-    cli: &Cli,
-    args: &ParamArgs,
-) -> anyhow::Result<PoolParams> {
+async fn params_from(cli: &Cli, args: &ParamArgs) -> anyhow::Result<PoolParams> {
     let wasm = std::fs::read(&args.program)
         .with_context(|| format!("reading {}", args.program.display()))?;
     synod_data_score::validate_program(&wasm, &synod_data_score::Limits::default())
@@ -683,7 +693,11 @@ async fn params_from(
         None => {
             let store = store_url(&args.store)?;
             let url = data_store()?
-                .put_public(&store, &format!("{}.wasm", hex::encode(program_hash.0)), wasm)
+                .put_public(
+                    &store,
+                    &format!("{}.wasm", hex::encode(program_hash.0)),
+                    wasm,
+                )
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             url.to_string()
@@ -765,7 +779,11 @@ pub async fn run(cli: &Cli, cmd: &DataCommand) -> anyhow::Result<()> {
         }
         DataCommand::Get { id, out, from } => {
             let key = signer(cli, from)?;
-            let f = c.file(*id).await.map_err(&e)?.with_context(|| format!("no file {id}"))?;
+            let f = c
+                .file(*id)
+                .await
+                .map_err(&e)?
+                .with_context(|| format!("no file {id}"))?;
             let file_key = file_key_of(&c, &e, &key, &f).await?;
             let url = StoreUrl::parse(&f.record.url).map_err(|e| anyhow::anyhow!("{e}"))?;
             let store = data_store()?;
@@ -795,9 +813,11 @@ pub async fn run(cli: &Cli, cmd: &DataCommand) -> anyhow::Result<()> {
                 }
             };
             if out.is_some() {
-                emit(cli.json, &serde_json::json!({"file": id, "bytes": n}), || {
-                    format!("file {id}: {n} bytes, hash checked, decrypted")
-                })?;
+                emit(
+                    cli.json,
+                    &serde_json::json!({"file": id, "bytes": n}),
+                    || format!("file {id}: {n} bytes, hash checked, decrypted"),
+                )?;
             }
             Ok(())
         }
@@ -808,7 +828,11 @@ pub async fn run(cli: &Cli, cmd: &DataCommand) -> anyhow::Result<()> {
         } => {
             let key = signer(cli, from)?;
             let grantee = account(cli, who)?;
-            let f = c.file(*id).await.map_err(&e)?.with_context(|| format!("no file {id}"))?;
+            let f = c
+                .file(*id)
+                .await
+                .map_err(&e)?
+                .with_context(|| format!("no file {id}"))?;
             let file_key = file_key_of(&c, &e, &key, &f).await?;
             let their = c
                 .key(grantee)
@@ -852,7 +876,11 @@ pub async fn run(cli: &Cli, cmd: &DataCommand) -> anyhow::Result<()> {
             })
         }
         DataCommand::Show { id } => {
-            let f = c.file(*id).await.map_err(&e)?.with_context(|| format!("no file {id}"))?;
+            let f = c
+                .file(*id)
+                .await
+                .map_err(&e)?
+                .with_context(|| format!("no file {id}"))?;
             let proofs = c.proofs(*id).await.map_err(&e)?;
             let v = serde_json::json!({"file": f, "proofs": proofs});
             emit(cli.json, &v, || {
@@ -870,7 +898,11 @@ pub async fn run(cli: &Cli, cmd: &DataCommand) -> anyhow::Result<()> {
             })
         }
         DataCommand::Job { id } => {
-            let j = c.job(*id).await.map_err(&e)?.with_context(|| format!("no job {id}"))?;
+            let j = c
+                .job(*id)
+                .await
+                .map_err(&e)?
+                .with_context(|| format!("no job {id}"))?;
             emit(cli.json, &j, || job_text(&j))
         }
         DataCommand::Pool(p) => run_pool(cli, &c, p).await,
@@ -1145,7 +1177,10 @@ async fn contribute(cli: &Cli, c: &HttpClient, a: &ContributeArgs) -> anyhow::Re
             JobStatus::AwaitingDraw { .. } => {}
         }
         if Instant::now() > deadline {
-            bail!("job {job} not decided within {} s; follow it with `synod data job {job}`", a.timeout);
+            bail!(
+                "job {job} not decided within {} s; follow it with `synod data job {job}`",
+                a.timeout
+            );
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
@@ -1188,7 +1223,10 @@ pub async fn run_worker(cli: &Cli, args: &WorkerArgs) -> anyhow::Result<()> {
     let mut pools = Vec::new();
     for p in &args.pool {
         let view = pool_id(&c, &e, p).await?;
-        eprintln!("data worker {me} scoring for pool {} '{}'", view.id, view.record.name);
+        eprintln!(
+            "data worker {me} scoring for pool {} '{}'",
+            view.id, view.record.name
+        );
         pools.push(view.id);
     }
     let store = data_store()?;
@@ -1286,7 +1324,11 @@ async fn score_job(
         .await
         .map_err(e)?
         .context("the job's file is not on chain")?;
-    let newest = c.key(key.account()).await.map_err(e)?.map_or(0, |k| k.sequence);
+    let newest = c
+        .key(key.account())
+        .await
+        .map_err(e)?
+        .map_or(0, |k| k.sequence);
     let kp = opening_key(key, newest, &envelope)
         .context("the envelope is sealed to none of this worker's data keys")?;
     let file_key = envelope.open(&kp, f.id, &f.record.content_hash)?;
@@ -1296,7 +1338,13 @@ async fn score_job(
     }
     let mut plaintext = Vec::new();
     store
-        .download_decrypt(&url, &f.record.content_hash, f.record.size, &file_key, &mut plaintext)
+        .download_decrypt(
+            &url,
+            &f.record.content_hash,
+            f.record.size,
+            &file_key,
+            &mut plaintext,
+        )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let pool = c
@@ -1306,8 +1354,8 @@ async fn score_job(
         .context("the job's pool is gone")?;
     let program_hash = pool.record.params.program_hash;
     if !cache.programs.contains_key(&program_hash) {
-        let url = StoreUrl::parse(&pool.record.params.program_url)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let url =
+            StoreUrl::parse(&pool.record.params.program_url).map_err(|e| anyhow::anyhow!("{e}"))?;
         let wasm = store
             .get_public(&url, u64::from(limits.max_module_bytes))
             .await
@@ -1324,7 +1372,10 @@ async fn score_job(
         let from = cached.len() as u64;
         let page = c.index(j.record.pool, from, 256).await.map_err(e)?;
         if page.is_empty() {
-            bail!("the pool's index has fewer than {} entries", j.record.index_len);
+            bail!(
+                "the pool's index has fewer than {} entries",
+                j.record.index_len
+            );
         }
         for entry in page {
             let hex_text = entry.metadata.trim_start_matches("0x");

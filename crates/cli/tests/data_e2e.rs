@@ -128,7 +128,8 @@ impl Env {
     }
 
     fn rpc(&self, method: &str, params: Value) -> Value {
-        let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let body =
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
         let (status, text) = http("POST", &self.rpc, &body.to_string());
         assert_eq!(status, 200, "{text}");
         let v: Value = serde_json::from_str(&text).expect("json");
@@ -152,7 +153,15 @@ impl Worker {
     fn start(env: &Env, name: &'static str, extra: &[&str]) -> Worker {
         let mut child = env
             .command()
-            .args(["data-worker", "--pool", "convos", "--pool", "pairs", "--key", name])
+            .args([
+                "data-worker",
+                "--pool",
+                "convos",
+                "--pool",
+                "pairs",
+                "--key",
+                name,
+            ])
             .args(["--poll-ms", "100"])
             .args(extra)
             .stdout(Stdio::null())
@@ -194,12 +203,54 @@ impl Drop for Worker {
 /// generator so that different seeds share almost no 3-word shingles.
 fn conversation(seed: u64, turns: usize) -> String {
     const WORDS: [&str; 48] = [
-        "model", "dataset", "training", "gradient", "token", "prompt", "answer", "question",
-        "garden", "tomato", "bread", "flour", "river", "mountain", "bicycle", "engine",
-        "python", "rust", "compiler", "borrow", "memory", "thread", "socket", "packet",
-        "violin", "melody", "rhythm", "chord", "planet", "orbit", "rocket", "comet",
-        "recipe", "butter", "oven", "crust", "ledger", "block", "validator", "stake",
-        "poem", "verse", "novel", "chapter", "winter", "summer", "autumn", "spring",
+        "model",
+        "dataset",
+        "training",
+        "gradient",
+        "token",
+        "prompt",
+        "answer",
+        "question",
+        "garden",
+        "tomato",
+        "bread",
+        "flour",
+        "river",
+        "mountain",
+        "bicycle",
+        "engine",
+        "python",
+        "rust",
+        "compiler",
+        "borrow",
+        "memory",
+        "thread",
+        "socket",
+        "packet",
+        "violin",
+        "melody",
+        "rhythm",
+        "chord",
+        "planet",
+        "orbit",
+        "rocket",
+        "comet",
+        "recipe",
+        "butter",
+        "oven",
+        "crust",
+        "ledger",
+        "block",
+        "validator",
+        "stake",
+        "poem",
+        "verse",
+        "novel",
+        "chapter",
+        "winter",
+        "summer",
+        "autumn",
+        "spring",
     ];
     let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
     let mut next = || {
@@ -245,12 +296,21 @@ fn scores_of(v: &Value) -> synod_data_score::Scores {
 }
 
 /// Runs the pool's program here on `plaintext` against the pool's index as of the job.
-fn rescore(env: &Env, wasm: &[u8], pool: u64, index_len: u64, plaintext: &[u8]) -> (synod_data_score::Scores, Vec<u8>) {
+fn rescore(
+    env: &Env,
+    wasm: &[u8],
+    pool: u64,
+    index_len: u64,
+    plaintext: &[u8],
+) -> (synod_data_score::Scores, Vec<u8>) {
     let mut index = Vec::new();
     while (index.len() as u64) < index_len {
         let page = env.rpc("data_index", serde_json::json!([pool, index.len(), 256]));
         for e in page.as_array().expect("entries") {
-            let h = e["metadata"].as_str().expect("hex").trim_start_matches("0x");
+            let h = e["metadata"]
+                .as_str()
+                .expect("hex")
+                .trim_start_matches("0x");
             index.push(hex::decode(h).expect("hex"));
         }
     }
@@ -263,15 +323,31 @@ fn rescore(env: &Env, wasm: &[u8], pool: u64, index_len: u64, plaintext: &[u8]) 
 
 /// Contributes `text` as `who` to `pool`; checks the score against a local run of the program
 /// and the reward against the formula; returns (file, job, scores, reward).
-fn contribute(env: &Env, wasm: &[u8], who: &str, pool: &str, name: &str, text: &str) -> (u64, u64, synod_data_score::Scores, u128) {
+fn contribute(
+    env: &Env,
+    wasm: &[u8],
+    who: &str,
+    pool: &str,
+    name: &str,
+    text: &str,
+) -> (u64, u64, synod_data_score::Scores, u128) {
     let path = env.data_dir.join(name);
     std::fs::write(&path, text).expect("write sample");
     let v = env.ok(&[
-        "data", "contribute", path.to_str().expect("utf8"), "--pool", pool, "--from", who,
-        "--store", &env.store(), "--timeout", "120",
+        "data",
+        "contribute",
+        path.to_str().expect("utf8"),
+        "--pool",
+        pool,
+        "--from",
+        who,
+        "--store",
+        &env.store(),
+        "--timeout",
+        "120",
     ]);
     let job = &v["job"];
-    assert_eq!(job["status"], "accepted", "{v}");
+    assert_eq!(job["status"]["status"], "accepted", "{v}");
     let proof = &v["proof"];
     let scores = scores_of(&proof["scores"]);
     let reward = u128_of(&proof["reward"]);
@@ -281,13 +357,25 @@ fn contribute(env: &Env, wasm: &[u8], who: &str, pool: &str, name: &str, text: &
         "reward is reward_per_unit × score / 10^6"
     );
     let pool_id = job["pool"].as_u64().expect("pool");
-    let (expected, metadata) = rescore(env, wasm, pool_id, job["index_len"].as_u64().expect("len"), text.as_bytes());
+    let (expected, metadata) = rescore(
+        env,
+        wasm,
+        pool_id,
+        job["index_len"].as_u64().expect("len"),
+        text.as_bytes(),
+    );
     assert_eq!(scores, expected, "the accepted score is the program's");
     assert_eq!(
-        proof["metadata"].as_array().expect("metadata").len(),
-        metadata.len()
+        proof["metadata"].as_str().expect("metadata"),
+        format!("0x{}", hex::encode(&metadata)),
+        "the index entry is the program's fingerprint"
     );
-    (v["file"]["id"].as_u64().expect("file"), job["id"].as_u64().expect("job"), scores, reward)
+    (
+        v["file"]["id"].as_u64().expect("file"),
+        job["id"].as_u64().expect("job"),
+        scores,
+        reward,
+    )
 }
 
 fn token_balance(env: &Env, token: &str, who: &str) -> u128 {
@@ -328,8 +416,19 @@ fn data_pools_end_to_end_with_s3_and_three_workers() {
 
     // A reward token and two pools: `convos` (3 workers per job) and `pairs` (2).
     let created = env.ok(&[
-        "token", "create", "--from", "alice", "--symbol", "CONVO", "--name", "Conversations",
-        "--decimals", "0", "--max-supply", "1000000000000000", "--initial-supply",
+        "token",
+        "create",
+        "--from",
+        "alice",
+        "--symbol",
+        "CONVO",
+        "--name",
+        "Conversations",
+        "--decimals",
+        "0",
+        "--max-supply",
+        "1000000000000000",
+        "--initial-supply",
         "1000000000000000",
     ]);
     let token = created["events"]
@@ -341,13 +440,43 @@ fn data_pools_end_to_end_with_s3_and_three_workers() {
         .to_string();
     for (name, k, timeout) in [("convos", "3", "40"), ("pairs", "2", "40")] {
         env.ok(&[
-            "data", "pool", "create", name, "--token", &token, "--from", "alice", "--program",
-            program().to_str().expect("utf8"), "--store", &format!("s3://{BUCKET}/programs"),
-            "--reward-per-unit", &REWARD_PER_UNIT.to_string(), "--workers-per-job", k,
-            "--job-timeout", timeout, "--job-fee", "0.3", "--min-worker-bond", "100",
-            "--slash-ppm", "250000", "--description", "chat exports",
+            "data",
+            "pool",
+            "create",
+            name,
+            "--token",
+            &token,
+            "--from",
+            "alice",
+            "--program",
+            program().to_str().expect("utf8"),
+            "--store",
+            &format!("s3://{BUCKET}/programs"),
+            "--reward-per-unit",
+            &REWARD_PER_UNIT.to_string(),
+            "--workers-per-job",
+            k,
+            "--job-timeout",
+            timeout,
+            "--job-fee",
+            "0.3",
+            "--min-worker-bond",
+            "100",
+            "--slash-ppm",
+            "250000",
+            "--description",
+            "chat exports",
         ]);
-        env.ok(&["data", "pool", "fund", name, "--amount", "100000000000000", "--from", "alice"]);
+        env.ok(&[
+            "data",
+            "pool",
+            "fund",
+            name,
+            "--amount",
+            "100000000000000",
+            "--from",
+            "alice",
+        ]);
     }
     // The program went to the S3 server.
     assert!(
@@ -359,7 +488,9 @@ fn data_pools_end_to_end_with_s3_and_three_workers() {
     let workers = ["charlie", "dave", "eve"];
     for w in workers {
         for pool in ["convos", "pairs"] {
-            env.ok(&["data", "worker", "bond", pool, "--amount", "200", "--from", w]);
+            env.ok(&[
+                "data", "worker", "bond", pool, "--amount", "200", "--from", w,
+            ]);
         }
     }
     let mut procs: BTreeMap<&str, Worker> = workers
@@ -372,39 +503,41 @@ fn data_pools_end_to_end_with_s3_and_three_workers() {
         .iter()
         .map(|w| (*w, token_balance(&env, &token, w)))
         .collect();
-    let results: Vec<(String, u64, u64, synod_data_score::Scores, u128)> = std::thread::scope(|s| {
-        let env = &env;
-        let wasm = &wasm;
-        let handles: Vec<_> = ["bob", "ferdie"]
-            .into_iter()
-            .enumerate()
-            .map(|(c, who)| {
-                s.spawn(move || {
-                    (0..10)
-                        .map(|i| {
-                            let seed = (c * 10 + i) as u64 + 1;
-                            let text = conversation(seed, 6 + (seed % 5) as usize);
-                            let (file, job, scores, reward) = contribute(
-                                env, wasm, who, "convos", &format!("c{seed}.jsonl"), &text,
-                            );
-                            (who.to_string(), file, job, scores, reward)
-                        })
-                        .collect::<Vec<_>>()
+    let results: Vec<(String, u64, u64, synod_data_score::Scores, u128)> =
+        std::thread::scope(|s| {
+            let env = &env;
+            let wasm = &wasm;
+            let handles: Vec<_> = ["bob", "ferdie"]
+                .into_iter()
+                .enumerate()
+                .map(|(c, who)| {
+                    s.spawn(move || {
+                        (0..10)
+                            .map(|i| {
+                                let seed = (c * 10 + i) as u64 + 1;
+                                let text = conversation(seed, 6 + (seed % 5) as usize);
+                                let (file, job, scores, reward) = contribute(
+                                    env,
+                                    wasm,
+                                    who,
+                                    "convos",
+                                    &format!("c{seed}.jsonl"),
+                                    &text,
+                                );
+                                (who.to_string(), file, job, scores, reward)
+                            })
+                            .collect::<Vec<_>>()
+                    })
                 })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("contributor"))
-            .collect()
-    });
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("contributor"))
+                .collect()
+        });
     assert_eq!(results.len(), 20);
     for who in ["bob", "ferdie"] {
-        let earned: u128 = results
-            .iter()
-            .filter(|r| r.0 == who)
-            .map(|r| r.4)
-            .sum();
+        let earned: u128 = results.iter().filter(|r| r.0 == who).map(|r| r.4).sum();
         assert!(earned > 0);
         assert_eq!(
             token_balance(&env, &token, who),
@@ -413,7 +546,11 @@ fn data_pools_end_to_end_with_s3_and_three_workers() {
         );
     }
     for r in &results {
-        assert!(r.3.uniqueness > 500_000, "distinct conversations are unique: {:?}", r.3);
+        assert!(
+            r.3.uniqueness > 500_000,
+            "distinct conversations are unique: {:?}",
+            r.3
+        );
         assert_eq!(r.3.authenticity, 1_000_000);
     }
     // Every file's ciphertext is on the S3 server, never the plaintext.
@@ -431,30 +568,78 @@ fn data_pools_end_to_end_with_s3_and_three_workers() {
 
     // The owner reads the file back; a non-recipient cannot; a grantee can.
     let out = env.data_dir.join("back.jsonl");
-    env.ok(&["data", "get", &first.1.to_string(), "--from", &first.0, "--out", out.to_str().expect("utf8")]);
+    env.ok(&[
+        "data",
+        "get",
+        &first.1.to_string(),
+        "--from",
+        &first.0,
+        "--out",
+        out.to_str().expect("utf8"),
+    ]);
     let seed = 1;
-    assert_eq!(std::fs::read_to_string(&out).expect("read"), conversation(seed, 6 + (seed % 5) as usize));
-    let (ok, _, err) = env.run(&["data", "get", &first.1.to_string(), "--from", "alice"]);
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("read"),
+        conversation(seed, 6 + (seed % 5) as usize)
+    );
+    let (ok, err, _) = env.run(&["data", "get", &first.1.to_string(), "--from", "alice"]);
     assert!(!ok && err.contains("no key envelope"), "{err}");
-    env.ok(&["data", "grant", &first.1.to_string(), "alice", "--from", &first.0]);
+    // A grant needs the grantee's registered data key.
+    let (ok, err, _) = env.run(&[
+        "data",
+        "grant",
+        &first.1.to_string(),
+        "alice",
+        "--from",
+        &first.0,
+    ]);
+    assert!(!ok && err.contains("no registered data key"), "{err}");
+    env.ok(&["data", "key", "register", "--from", "alice"]);
+    let k = env.ok(&["data", "key", "show", "alice"]);
+    assert_eq!(k["sequence"], 0, "{k}");
+    env.ok(&[
+        "data",
+        "grant",
+        &first.1.to_string(),
+        "alice",
+        "--from",
+        &first.0,
+    ]);
     let out2 = env.data_dir.join("granted.jsonl");
-    env.ok(&["data", "get", &first.1.to_string(), "--from", "alice", "--out", out2.to_str().expect("utf8")]);
-    assert_eq!(std::fs::read(&out).expect("a"), std::fs::read(&out2).expect("b"));
+    env.ok(&[
+        "data",
+        "get",
+        &first.1.to_string(),
+        "--from",
+        "alice",
+        "--out",
+        out2.to_str().expect("utf8"),
+    ]);
+    assert_eq!(
+        std::fs::read(&out).expect("a"),
+        std::fs::read(&out2).expect("b")
+    );
     // A tampered object is refused before decryption.
     let mut tampered = stored.clone();
     let n = tampered.len();
     tampered[n - 1] ^= 1;
     std::fs::write(&object, &tampered).expect("tamper");
-    let (ok, _, err) = env.run(&["data", "get", &first.1.to_string(), "--from", &first.0]);
-    assert!(!ok && err.to_lowercase().contains("hash"), "{err}");
+    let (ok, err, _) = env.run(&["data", "get", &first.1.to_string(), "--from", &first.0]);
+    assert!(!ok && err.contains("content hash mismatch"), "{err}");
     std::fs::write(&object, &stored).expect("restore");
 
     // A near-duplicate (one word changed) scores near-zero uniqueness.
     let original = conversation(seed, 6 + (seed % 5) as usize);
-    let near = original.replacen("model", "models", 1).replacen("garden", "gardens", 1);
+    let near = original
+        .replacen("model", "models", 1)
+        .replacen("garden", "gardens", 1);
     assert_ne!(near, original);
     let (_, _, dup, _) = contribute(&env, &wasm, "bob", "convos", "near.jsonl", &near);
-    assert!(dup.uniqueness < 100_000, "near-duplicate uniqueness {}", dup.uniqueness);
+    assert!(
+        dup.uniqueness < 100_000,
+        "near-duplicate uniqueness {}",
+        dup.uniqueness
+    );
 
     // kill -9 in the middle of a job: every worker pauses between scoring and posting; the
     // first drawn worker to announce its score is killed before it posts. Its job is
@@ -468,8 +653,17 @@ fn data_pools_end_to_end_with_s3_and_three_workers() {
     let contributor = {
         let mut c = env.command();
         c.args([
-            "data", "contribute", path.to_str().expect("utf8"), "--pool", "pairs", "--from",
-            "ferdie", "--store", &env.store(), "--timeout", "120",
+            "data",
+            "contribute",
+            path.to_str().expect("utf8"),
+            "--pool",
+            "pairs",
+            "--from",
+            "ferdie",
+            "--store",
+            &env.store(),
+            "--timeout",
+            "120",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -488,11 +682,16 @@ fn data_pools_end_to_end_with_s3_and_three_workers() {
     });
     let killed = killed.expect("killed");
     let out = contributor.wait_with_output().expect("contribute");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let job = &v["job"];
-    assert_eq!(job["status"], "accepted", "{v}");
-    let killed_account = env.ok(&["key", "show", killed])["account"].clone();
+    assert_eq!(job["status"]["status"], "accepted", "{v}");
+    let killed_account =
+        Value::String(synod_primitives::Keypair::dev(killed).account().to_string());
     let drawn = job["drawn"].as_array().expect("drawn");
     assert_eq!(drawn.len(), 3, "the killed worker was replaced: {job}");
     assert!(drawn.contains(&killed_account));
@@ -511,22 +710,39 @@ fn data_pools_end_to_end_with_s3_and_three_workers() {
         let extra: &[&str] = if *name == "eve" { &["--lie"] } else { &[] };
         *w = Worker::start(&env, name, extra);
     }
-    let eve = env.ok(&["key", "show", "eve"])["account"].clone();
-    let eve_before = env.ok(&["balance", "eve"])["balance"].as_u64().expect("balance");
-    let (_, liar_job, _, _) =
-        contribute(&env, &wasm, "bob", "convos", "liar.jsonl", &conversation(4242, 7));
+    let eve = Value::String(synod_primitives::Keypair::dev("eve").account().to_string());
+    let eve_before = env.ok(&["balance", "eve"])["balance"]
+        .as_u64()
+        .expect("balance");
+    let (_, liar_job, _, _) = contribute(
+        &env,
+        &wasm,
+        "bob",
+        "convos",
+        "liar.jsonl",
+        &conversation(4242, 7),
+    );
     let job = env.rpc("data_job", serde_json::json!([liar_job]));
     assert!(
-        job["assignments"].as_array().expect("a").iter().any(|a| a["worker"] == eve),
+        job["assignments"]
+            .as_array()
+            .expect("a")
+            .iter()
+            .any(|a| a["worker"] == eve),
         "all three workers of the pool are drawn, the liar included"
     );
     let set = env.rpc("data_workers", serde_json::json!([1]));
     assert!(
-        !set.as_array().expect("set").iter().any(|w| w["account"] == eve),
+        !set.as_array()
+            .expect("set")
+            .iter()
+            .any(|w| w["account"] == eve),
         "the liar left the set"
     );
     // Its bond came back less a quarter in the convos pool (it is still bonded in pairs).
-    let eve_after = env.ok(&["balance", "eve"])["balance"].as_u64().expect("balance");
+    let eve_after = env.ok(&["balance", "eve"])["balance"]
+        .as_u64()
+        .expect("balance");
     let bond = 200 * 1_000_000_000u64;
     assert!(eve_after > eve_before && eve_after <= eve_before + bond - bond / 4);
     drop(procs);

@@ -391,7 +391,10 @@ mod tests {
         let k2 = DataKeypair::from_account_seed_at(&seed, 2);
         assert_ne!(k0.public(), k1.public());
         assert_ne!(k1.public(), k2.public());
-        assert_eq!(k2.public(), DataKeypair::from_account_seed_at(&seed, 2).public());
+        assert_eq!(
+            k2.public(),
+            DataKeypair::from_account_seed_at(&seed, 2).public()
+        );
     }
 
     #[test]

@@ -83,6 +83,8 @@ pub struct ProofRecord {
     /// The accepted scores.
     pub scores: Scores,
     /// The program's metadata (also the pool's uniqueness index entry).
+    #[serde(with = "synod_primitives::json::hex_bytes")]
+    #[schemars(with = "String")]
     pub metadata: Vec<u8>,
     /// The workers whose score it was.
     pub attested_by: Vec<AccountId>,
@@ -249,6 +251,8 @@ pub struct Posted {
     /// The scores.
     pub scores: Scores,
     /// The metadata.
+    #[serde(with = "synod_primitives::json::hex_bytes")]
+    #[schemars(with = "String")]
     pub metadata: Vec<u8>,
 }
 

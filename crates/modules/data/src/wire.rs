@@ -232,6 +232,8 @@ pub enum DataCall {
         /// The program's scores.
         scores: Scores,
         /// The program's metadata.
+        #[serde(with = "synod_primitives::json::hex_bytes")]
+        #[schemars(with = "String")]
         metadata: Vec<u8>,
     },
     /// Stakes SYN on a pool.
