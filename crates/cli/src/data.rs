@@ -1353,7 +1353,7 @@ async fn score_job(
         .map_err(e)?
         .context("the job's pool is gone")?;
     let program_hash = pool.record.params.program_hash;
-    if !cache.programs.contains_key(&program_hash) {
+    if let std::collections::btree_map::Entry::Vacant(slot) = cache.programs.entry(program_hash) {
         let url =
             StoreUrl::parse(&pool.record.params.program_url).map_err(|e| anyhow::anyhow!("{e}"))?;
         let wasm = store
@@ -1364,7 +1364,7 @@ async fn score_job(
         if got != program_hash {
             bail!("the program at {url} hashes to {got}, the pool registered {program_hash}");
         }
-        cache.programs.insert(program_hash, wasm);
+        slot.insert(wasm);
     }
     // The index as of the draw: the first `index_len` entries.
     let cached = cache.index.entry(j.record.pool).or_default();

@@ -69,10 +69,10 @@ impl Bytes {
     }
 
     /// `reader`, advancing the bar as it is read.
-    pub fn wrap<R: std::io::Read>(&self, reader: R) -> Box<dyn std::io::Read + Send>
-    where
-        R: Send + 'static,
-    {
+    pub fn wrap<R: std::io::Read + Send + 'static>(
+        &self,
+        reader: R,
+    ) -> Box<dyn std::io::Read + Send> {
         match &self.0 {
             Some(b) => Box::new(b.wrap_read(reader)),
             None => Box::new(reader),

@@ -145,7 +145,6 @@ impl Env {
 /// A `synod data-worker` process whose stderr lines are collected.
 struct Worker {
     child: Child,
-    name: &'static str,
     lines: Arc<Mutex<Vec<String>>>,
 }
 
@@ -176,7 +175,7 @@ impl Worker {
                 sink.lock().expect("lines").push(line);
             }
         });
-        Worker { child, name, lines }
+        Worker { child, lines }
     }
 
     fn saw(&self, needle: &str) -> bool {

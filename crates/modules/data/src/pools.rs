@@ -424,7 +424,7 @@ pub(crate) fn end_block<R: StateRead + ?Sized>(
     height: Height,
     g: &DataGenesis,
 ) -> Result<Vec<DataEvent>, StateError> {
-    if (height + 1) % g.epoch_blocks != 0 {
+    if !(height + 1).is_multiple_of(g.epoch_blocks) {
         return Ok(Vec::new());
     }
     let epoch = epoch_of(height, g);
