@@ -62,8 +62,8 @@ pub struct BenchArgs {
     /// Parallel RPC submitters in (c).
     #[arg(long, default_value_t = 2)]
     pub submitters: usize,
-    /// Only run these parts (any of a, b, c, and s: session-signed transfers beside plain
-    /// ones, in process).
+    /// Only run these parts (any of a, b, c; s: session-signed transfers beside plain ones,
+    /// in process; d: data-pool proof transactions beside plain transfers, in process).
     #[arg(long, default_value = "abc")]
     pub parts: String,
 }
@@ -577,6 +577,22 @@ pub fn run(cli: &Cli, args: &BenchArgs) -> anyhow::Result<()> {
             serde_json::json!({
                 "transfers": r.transfers, "accounts": r.users,
                 "plain_per_s": r.plain, "session_per_s": r.session,
+            }),
+        );
+    }
+    if args.parts.contains('d') {
+        eprintln!("(d) data-pool proof transactions beside plain transfers...");
+        let r = crate::bench_data::run(args)?;
+        text.push(format!(
+            "(d) in process, {} jobs scored by {} of {} workers each: {} score transactions at {:.0}/s build+commit ({:.0} accepted proofs/s); plain transfers, same count: {:.0}/s",
+            r.jobs, 3, r.workers, r.scores, r.scores_per_s, r.proofs_per_s, r.transfers_per_s
+        ));
+        out.insert(
+            "data_proofs".into(),
+            serde_json::json!({
+                "jobs": r.jobs, "workers": r.workers, "score_txs": r.scores,
+                "score_txs_per_s": r.scores_per_s, "proofs_per_s": r.proofs_per_s,
+                "transfers_per_s": r.transfers_per_s,
             }),
         );
     }

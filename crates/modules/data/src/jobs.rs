@@ -527,8 +527,12 @@ fn accept<R: StateRead + ?Sized>(
     );
     f.proofs += 1;
     state::put(s, state::file_key(j.file), &f);
-    state::put(s, state::index_key(j.pool, p.index_len), &winner.metadata);
-    p.index_len += 1;
+    // A program that refused the file (over its fuel, a trap: the same for every honest
+    // worker) is posted as a zero score without metadata: nothing joins the index.
+    if !winner.metadata.is_empty() {
+        state::put(s, state::index_key(j.pool, p.index_len), &winner.metadata);
+        p.index_len += 1;
+    }
 
     // The pool's performance this epoch.
     let epoch = epoch_of(height, g);

@@ -815,6 +815,29 @@ fn no_majority_and_unsealed_keys_refund_the_fee() {
 }
 
 #[test]
+fn a_refused_file_scores_zero_pays_nothing_and_leaves_the_index_alone() {
+    let mut c = Chain::new(DataGenesis::default());
+    let pool = c.create_pool("convos", 1);
+    c.bond(&["w1"], pool);
+    let (file, _) = c.add_file("bob", "s3://bucket/refused.enc");
+    let (job, drawn) = c.request("bob", file, pool);
+    let ev = c
+        .call_as(
+            &drawn[0],
+            DataCall::SubmitScore {
+                job,
+                scores: Scores::default(),
+                metadata: Vec::new(),
+            },
+        )
+        .expect("post");
+    assert!(ev.iter().any(|e| matches!(e, DataEvent::ProofAccepted { reward: 0, .. })));
+    let p = state::pool(&c.mem, pool).expect("read").expect("pool");
+    assert_eq!(p.index_len, 0);
+    assert_eq!(c.tokens(&key("bob")), 0);
+}
+
+#[test]
 fn bad_scores_and_metadata_are_refused() {
     let mut c = Chain::new(DataGenesis::default());
     let pool = c.create_pool("convos", 1);
