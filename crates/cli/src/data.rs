@@ -616,7 +616,7 @@ fn file_text(f: &FileView) -> String {
 fn pool_text(p: &PoolView) -> String {
     let r = &p.record;
     format!(
-        "pool {} '{}'\nowner:          {}\ntreasury:       {} ({} reward tokens of token {}, {} SYN)\nprogram:        {} at {}\nreward:         {} token units per 1,000,000 ppm\nworkers:        {} bonded, {} per job, min bond {}\njob:            timeout {} blocks, fee {}\nslashes:        {} ppm outvoted, {} ppm after {} misses\nstake:          {} (stakers get {} ppm)\naccepted:       {} ({} this epoch from {} contributors)\nindex:          {} entries{}",
+        "pool {} '{}'\nowner:          {}\ntreasury:       {} ({} reward tokens of token {}, {})\nprogram:        {} at {}\nreward:         {} token units per 1,000,000 ppm\nworkers:        {} bonded, {} per job, min bond {}\njob:            timeout {} blocks, fee {}\nslashes:        {} ppm outvoted, {} ppm after {} misses\nstake:          {} (stakers get {} ppm)\naccepted:       {} ({} this epoch from {} contributors)\nindex:          {} entries{}",
         p.id,
         r.name,
         r.owner,
