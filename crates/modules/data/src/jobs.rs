@@ -264,14 +264,17 @@ pub(crate) fn submit<R: StateRead + ?Sized>(
             max: g.max_metadata_bytes,
         });
     }
+    // A worker slashed out of the set (in another job) no longer votes in the jobs it was
+    // drawn for: its place is filled at the deadline.
+    let mut set = state::workers(s, j.pool)?;
+    let Ok(i) = set.binary_search_by(|w| w.account.cmp(sender)) else {
+        return fail(DataFailure::NotAWorker { pool: j.pool });
+    };
+    set[i].misses = 0;
     slot.posted = Some(Posted {
         scores: *scores,
         metadata: metadata.to_vec(),
     });
-    let mut set = state::workers(s, j.pool)?;
-    if let Ok(i) = set.binary_search_by(|w| w.account.cmp(sender)) {
-        set[i].misses = 0;
-    }
     let mut events = vec![DataEvent::ScorePosted {
         job,
         worker: *sender,

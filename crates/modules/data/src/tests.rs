@@ -705,6 +705,30 @@ fn a_lying_worker_is_outvoted_slashed_and_leaves_the_set() {
 }
 
 #[test]
+fn a_worker_slashed_in_one_job_no_longer_votes_in_another() {
+    let mut c = Chain::new(DataGenesis::default());
+    let pool = c.create_pool("convos", 3);
+    c.bond(&["w1", "w2", "w3", "w4"], pool);
+    let (fa, ha) = c.add_file("bob", "s3://bucket/a.enc");
+    let (fb, _) = c.add_file("bob", "s3://bucket/b.enc");
+    let (ja, da) = c.request("bob", fa, pool);
+    let (jb, db) = c.request("bob", fb, pool);
+    // Three of four drawn twice: at least two workers are in both jobs.
+    let liar = *da.iter().find(|w| db.contains(w)).expect("overlap");
+    c.seal("bob", fa, ha, &da);
+    for w in &da {
+        let score = if *w == liar { 1 } else { 2 };
+        c.submit(w, ja, score, b"m").expect("post");
+    }
+    assert!(state::workers(&c.mem, pool).expect("read").iter().all(|w| w.account != liar));
+    assert_eq!(
+        failure(c.submit(&liar, jb, 2, b"m")),
+        DataFailure::NotAWorker { pool }
+    );
+    c.assert_reconciles();
+}
+
+#[test]
 fn a_silent_worker_is_replaced_and_the_job_completes() {
     let mut c = Chain::new(DataGenesis::default());
     let pool = c.create_pool("convos", 2);
