@@ -136,7 +136,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<DataResult> {
         nonces[i] += 1;
         n
     };
-    eprintln!("(d) setting up a pool, {workers} workers, {jobs} jobs from {contributors} contributors...");
+    eprintln!(
+        "(d) setting up a pool, {workers} workers, {jobs} jobs from {contributors} contributors..."
+    );
     chain.block(vec![chain.sign(
         owner,
         next(0),
@@ -193,7 +195,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<DataResult> {
             DataKeypair::from_account_seed(&w.seed()).public(),
             0,
         )?;
-        setup.push(chain.sign(w, next(i), Call::Data(DataCall::RegisterKey { registration })));
+        setup.push(chain.sign(
+            w,
+            next(i),
+            Call::Data(DataCall::RegisterKey { registration }),
+        ));
         setup.push(chain.sign(
             w,
             next(i),
@@ -238,8 +244,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<DataResult> {
     chain.block(Vec::new())?;
     let snap = chain.store.snapshot()?;
     let mut scores = Vec::with_capacity(jobs * k);
-    let by_account: std::collections::BTreeMap<_, usize> =
-        keys.iter().enumerate().map(|(i, k)| (k.account(), i)).collect();
+    let by_account: std::collections::BTreeMap<_, usize> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.account(), i))
+        .collect();
     for j in 1..=jobs as u64 {
         let job = synod_data::state::job(&snap, j)?.context("job")?;
         if job.status != JobStatus::Scoring {
@@ -265,7 +274,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<DataResult> {
         }
     }
     drop(snap);
-    eprintln!("(d) {} score transactions ({jobs} jobs, {k} workers each)...", scores.len());
+    eprintln!(
+        "(d) {} score transactions ({jobs} jobs, {k} workers each)...",
+        scores.len()
+    );
     let n_scores = scores.len();
     let mut t_scores = Duration::ZERO;
     for chunk in scores.chunks(args.block_txs.max(1)) {

@@ -270,6 +270,8 @@ pub(crate) fn submit<R: StateRead + ?Sized>(
     let Ok(i) = set.binary_search_by(|w| w.account.cmp(sender)) else {
         return fail(DataFailure::NotAWorker { pool: j.pool });
     };
+    // The set is rewritten only when something in it changes (it is read by every score).
+    let mut set_changed = set[i].misses != 0;
     set[i].misses = 0;
     slot.posted = Some(Posted {
         scores: *scores,
@@ -280,6 +282,7 @@ pub(crate) fn submit<R: StateRead + ?Sized>(
         worker: *sender,
     }];
     if j.assignments.iter().all(|a| a.posted.is_some()) {
+        set_changed = true;
         // Every drawn worker posted: decided now (never a redraw, so no seed is needed).
         events.extend(resolve(
             s,
@@ -292,7 +295,9 @@ pub(crate) fn submit<R: StateRead + ?Sized>(
             false,
         )?);
     }
-    state::put_workers(s, j.pool, &set);
+    if set_changed {
+        state::put_workers(s, j.pool, &set);
+    }
     state::put(s, state::job_key(job), &j);
     Ok(events)
 }

@@ -720,7 +720,12 @@ fn a_worker_slashed_in_one_job_no_longer_votes_in_another() {
         let score = if *w == liar { 1 } else { 2 };
         c.submit(w, ja, score, b"m").expect("post");
     }
-    assert!(state::workers(&c.mem, pool).expect("read").iter().all(|w| w.account != liar));
+    assert!(
+        state::workers(&c.mem, pool)
+            .expect("read")
+            .iter()
+            .all(|w| w.account != liar)
+    );
     assert_eq!(
         failure(c.submit(&liar, jb, 2, b"m")),
         DataFailure::NotAWorker { pool }
@@ -855,7 +860,10 @@ fn a_refused_file_scores_zero_pays_nothing_and_leaves_the_index_alone() {
             },
         )
         .expect("post");
-    assert!(ev.iter().any(|e| matches!(e, DataEvent::ProofAccepted { reward: 0, .. })));
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, DataEvent::ProofAccepted { reward: 0, .. }))
+    );
     let p = state::pool(&c.mem, pool).expect("read").expect("pool");
     assert_eq!(p.index_len, 0);
     assert_eq!(c.tokens(&key("bob")), 0);
