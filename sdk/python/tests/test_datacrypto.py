@@ -12,6 +12,7 @@ from synod.datacrypto import (
     HEADER_LEN,
     MAX_CHUNK_SIZE,
     MIN_CHUNK_SIZE,
+    ROTATION_TAG,
     TAG_LEN,
     BadChunkSize,
     BadMagic,
@@ -60,7 +61,7 @@ from synod.datacrypto import (
 )
 from synod.errors import SynodError
 from synod.keys import Keypair
-from synod.primitives import Hash
+from synod.primitives import Hash, tagged_hash
 
 from conftest import REPO
 
@@ -101,6 +102,27 @@ def test_from_account_seed_vectors(v: dict[str, str]) -> None:
     assert kp.secret.to_bytes() == h(v["secret_key"])
     assert kp.public == h(v["public_key"])
     assert DataKeypair.derive(h(v["ikm"])).public == kp.public
+
+
+@pytest.mark.parametrize("v", KEYS["from_account_seed"], ids=lambda v: v["account_seed"][:8])
+def test_rotation_zero_is_the_account_key_and_rotations_differ(v: dict[str, str]) -> None:
+    seed = h(v["account_seed"])
+    k0 = DataKeypair.from_account_seed_at(seed, 0)
+    assert k0.public == DataKeypair.from_account_seed(seed).public == h(v["public_key"])
+    assert k0.secret == DataKeypair.from_account_seed(seed).secret
+    k1 = DataKeypair.from_account_seed_at(seed, 1)
+    k2 = DataKeypair.from_account_seed_at(seed, 2)
+    assert len({k0.public, k1.public, k2.public}) == 3
+    assert DataKeypair.from_account_seed_at(seed, 2).public == k2.public
+    # keys.rs: from_account_seed(tagged("synod/data/key-rotation/v1", seed ‖ u64_le(n))).
+    rotated = tagged_hash(ROTATION_TAG, seed + (1).to_bytes(8, "little"))
+    assert k1.public == DataKeypair.from_account_seed(bytes(rotated)).public
+    k1.public.check()
+    for bad in (-1, 1 << 64, True):
+        with pytest.raises(ValueError):
+            DataKeypair.from_account_seed_at(seed, bad)
+    with pytest.raises(ValueError):
+        DataKeypair.from_account_seed_at(seed[:31], 1)
 
 
 @pytest.mark.parametrize("v", KEYS["registrations"], ids=lambda v: v["chain_id"])

@@ -7,6 +7,10 @@ the line's borsh from its JSON, the decoder the JSON from the borsh, and the wei
 must weigh the call. Then every variant of every call enum must have at least one vector, so a
 variant added in Rust without one here (or here without one in Rust) fails. (That each weight is
 the node's is checked against a devnet in ``test_node_oracle.py``.)
+
+The data module's events and failures (``event/…`` and ``failure/…`` lines) are checked the
+same way, with the same coverage rule, and its signing message and keyless accounts
+(``message/add_file``, ``account/…``).
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ import pytest
 
 from synod.calls import MODULE_TAGS, MODULES, call_weight, decode_call, encode_call
 from synod.codec import InternallyTagged
+from synod.modules import data
 
 from conftest import RUNTIME_GOLDEN, GoldenLine, golden, module_golden
 
-MODULE_FILES = ["tokens", "agents", "assets", "payments"]
+MODULE_FILES = ["tokens", "agents", "assets", "payments", "data"]
 
 
 def _module_vectors() -> list[tuple[str, GoldenLine]]:
@@ -89,3 +94,54 @@ def test_intent_hash_is_the_one_the_golden_session_names() -> None:
 
     calls = {g.name: g.json for g in golden(module_golden("agents")) if g.name.startswith("call/")}
     assert intent_hash(calls["call/2"]["intent"]).hex0x == calls["call/4"]["scope"]["intent_hash"]
+
+
+# ---- the data module's events, failures, message and accounts ------------------------------
+
+
+def _data_lines(prefix: str) -> list[GoldenLine]:
+    return [g for g in golden(module_golden("data")) if g.name.startswith(prefix)]
+
+
+@pytest.mark.parametrize(
+    "line", _data_lines("event/") + _data_lines("failure/"), ids=lambda g: g.name
+)
+def test_data_event_and_failure_vectors(line: GoldenLine) -> None:
+    codec = data.EVENT if line.name.startswith("event/") else data.FAILURE
+    assert codec.encode(line.json).hex() == line.hex
+    assert codec.decode(line.bytes) == line.json
+
+
+@pytest.mark.parametrize("kind", ["event", "failure"])
+def test_every_data_event_and_failure_has_a_golden_vector(kind: str) -> None:
+    codec = data.EVENT if kind == "event" else data.FAILURE
+    seen = {line.json[codec.tag] for line in _data_lines(kind + "/")}
+    assert set(codec.variant_names()) == seen
+
+
+def test_data_message_and_accounts() -> None:
+    lines = {g.name: g.hex for g in _data_lines("message/") + _data_lines("account/")}
+    # golden.rs: add_file_message("synod-dev", acct(1), "s3://bucket/x.enc", [8; 32], 10, None).
+    msg = data.add_file_message(
+        "synod-dev", b"\x01" * 32, "s3://bucket/x.enc", b"\x08" * 32, 10, None
+    )
+    assert msg.hex() == lines["message/add_file"]
+    assert data.emission_account().hex() == lines["account/emission"]
+    assert data.treasury_account(1).hex() == lines["account/treasury_1"]
+    # The schema is part of what the owner signs.
+    assert (
+        data.add_file_message("synod-dev", b"\x01" * 32, "s3://bucket/x.enc", b"\x08" * 32, 10, "s")
+        != msg
+    )
+
+
+def test_data_weights_follow_the_metadata() -> None:
+    score = {
+        "call": "submit_score",
+        "job": 1,
+        "scores": dict.fromkeys(("authenticity", "ownership", "quality", "uniqueness", "score"), 0),
+    }
+    assert data.weight({**score, "metadata": "0x"}) == 4
+    assert data.weight({**score, "metadata": "0x" + "00" * 1023}) == 4
+    assert data.weight({**score, "metadata": b"\x00" * 2048}) == 6
+    assert call_weight({"type": "data", **score, "metadata": "0x" + "00" * 1024}) == 5

@@ -142,6 +142,43 @@ def _calls(sender: str) -> list[dict[str, Any]]:
             },
         }
     )
+    # Absent options of the data module (refused on chain: A's file without A's signature, a
+    # pool paid in a token that does not exist).
+    out.append(
+        {
+            "type": "data",
+            "call": "add_file",
+            "owner": A,
+            "url": "file:///oracle/x",
+            "content_hash": H,
+            "size": 1,
+            "schema": None,
+            "owner_signature": None,
+        }
+    )
+    out.append(
+        {
+            "type": "data",
+            "call": "create_pool",
+            "name": "oracle",
+            "reward_token": 999,
+            "params": {
+                "description": "",
+                "schema": None,
+                "program_hash": H,
+                "program_url": "file:///oracle/p.wasm",
+                "reward_per_unit": "1",
+                "workers_per_job": 1,
+                "min_worker_bond": 1,
+                "job_timeout": 1,
+                "job_fee": 0,
+                "slash_ppm": 0,
+                "miss_slash_ppm": 0,
+                "max_misses": 1,
+                "staker_share_ppm": 0,
+            },
+        }
+    )
     out.append(
         {
             "type": "tokens",
@@ -203,7 +240,7 @@ def test_a_deal_refused_for_invalid_terms_has_a_receipt(client: Client) -> None:
 
 def _golden_chain_calls() -> list[dict[str, Any]]:
     out = [g.json for g in golden(RUNTIME_GOLDEN) if g.name.startswith("call/")]
-    for module in ("tokens", "agents", "assets", "payments"):
+    for module in ("tokens", "agents", "assets", "payments", "data"):
         out += [
             {"type": module, **g.json}
             for g in golden(module_golden(module))

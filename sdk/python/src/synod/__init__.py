@@ -1,7 +1,8 @@
 """Synod's Python SDK: keys and the CLI's keystore, the chain's borsh encoding written in
 Python, signed transactions, a typed JSON-RPC client (and :mod:`synod.aio`, its asyncio twin
 with WebSocket subscriptions), the metagraph as numpy arrays (:mod:`synod.metagraph`), helpers
-for subnet scripts (:mod:`synod.subnet`), signed requests between validators and miners
+for subnet scripts (:mod:`synod.subnet`), data pools (:mod:`synod.data`: encrypted files, key
+envelopes, proofs of contribution), signed requests between validators and miners
 (:mod:`synod.protocol`; the miner's server :mod:`synod.axon` and the validator's client
 :mod:`synod.dendrite` are imported on their own), and pay-per-call over HTTP 402.
 
@@ -16,6 +17,7 @@ from . import (
     aio,
     calls,
     codec,
+    data,
     errors,
     keystore,
     metagraph,
@@ -91,6 +93,7 @@ __all__ = [
     "call_weight",
     "calls",
     "codec",
+    "data",
     "decode_call",
     "encode_call",
     "errors",

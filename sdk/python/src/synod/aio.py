@@ -85,6 +85,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
+    from .data import AsyncDataApi
     from .metagraph import Metagraph
 
 __all__ = ["AsyncClient", "AsyncNamespace", "Subscription", "ws_url_of"]
@@ -418,6 +419,13 @@ class AsyncClient:
     def namespace(self, module: str) -> AsyncNamespace:
         """A module's methods (``bank``, ``subnets``, ``tokens``, …) as coroutines."""
         return AsyncNamespace(self, module)
+
+    @property
+    def data(self) -> AsyncDataApi:
+        """The data module's methods, typed, as coroutines (:class:`synod.data.AsyncDataApi`)."""
+        from .data import AsyncDataApi
+
+        return AsyncDataApi(self)
 
     # ---- subscriptions -----------------------------------------------------------------
 

@@ -6,8 +6,8 @@ module's are ``{"type": "<module>", "call": "<variant>", <fields>…}``, e.g.
 ``{"type": "tokens", "call": "transfer", "token": 1, "to": "0x…", "amount": "5"}``.
 
 Borsh (``crates/chain/runtime/src/lib.rs``): the bank keeps its flat tags 0–1; every other
-module has one tag byte (subnets 2, validators 3, tokens 4, assets 5, agents 6, payments 7)
-followed by its own call enum.
+module has one tag byte (subnets 2, validators 3, tokens 4, assets 5, agents 6, payments 7,
+data 8) followed by its own call enum.
 
 :func:`call_weight` is the runtime's ``CallWeight::weight``: the module's weight, plus, for an
 agents ``execute``, the weight of the inner call it carries (when those bytes decode).
@@ -22,7 +22,7 @@ from typing import Any
 from .borsh import BorshError, Reader
 from .codec import Codec
 from .errors import EncodingError
-from .modules import agents, assets, bank, payments, subnets, tokens, validators
+from .modules import agents, assets, bank, data, payments, subnets, tokens, validators
 from .primitives import HexLike, parse_hex
 
 __all__ = [
@@ -44,11 +44,12 @@ MODULE_TAGS: dict[str, int] = {
     "assets": 5,
     "agents": 6,
     "payments": 7,
+    "data": 8,
 }
 
 #: Every module by name, the bank first.
 MODULES: dict[str, ModuleType] = {
-    m.NAME: m for m in (bank, subnets, validators, tokens, assets, agents, payments)
+    m.NAME: m for m in (bank, subnets, validators, tokens, assets, agents, payments, data)
 }
 
 _BY_TAG = {tag: MODULES[name] for name, tag in MODULE_TAGS.items()}

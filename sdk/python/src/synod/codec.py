@@ -10,7 +10,8 @@ chain's:
 - accounts, hashes and signatures are ``0x`` hex (bytes accepted on input); ``Vec<u8>`` fields
   marked ``hex_bytes`` are ``0x`` hex;
 - ``Option`` is ``null`` or the value; a missing ``Option`` field is ``None`` (as serde reads
-  it); ``BTreeSet`` is an array (sorted and de-duplicated on encoding, as the set would be);
+  it); ``BTreeSet`` is an array (sorted and de-duplicated on encoding, as the set would be); a
+  tuple is an array of its elements;
 - enums follow their serde attribute: internally tagged (``{"call": "transfer", …}``),
   externally tagged (``"native"``, ``{"token": 7}``), adjacently tagged
   (``{"name": "tempo", "value": 10}``), or unit-only (``"dataset"``).
@@ -38,6 +39,7 @@ __all__ = [
     "VecOf",
     "SetOf",
     "OptionOf",
+    "TupleOf",
     "Struct",
     "Field",
     "InternallyTagged",
@@ -261,6 +263,25 @@ class OptionOf(Codec):
         return r.option(lambda: self.item.decode_from(r, path))
 
 
+class TupleOf(Codec):
+    """A tuple ``(A, B, …)``: a JSON array of exactly its elements, encoded one after the other
+    (borsh has no length for a tuple)."""
+
+    def __init__(self, *items: Codec) -> None:
+        self.items = items
+
+    def encode_into(self, value: Any, w: Writer, path: str) -> None:
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+            raise EncodingError(path, f"array expected, got {value!r}")
+        if len(value) != len(self.items):
+            raise EncodingError(path, f"{len(self.items)} elements expected, got {len(value)}")
+        for i, (codec, x) in enumerate(zip(self.items, value, strict=True)):
+            codec.encode_into(x, w, _at(path, i))
+
+    def decode_from(self, r: Reader, path: str) -> Any:
+        return [codec.decode_from(r, _at(path, i)) for i, codec in enumerate(self.items)]
+
+
 Field = tuple[str, Codec]
 
 
@@ -447,4 +468,3 @@ ACCOUNT = FixedBytes(32)
 HASH = FixedBytes(32)
 SIGNATURE = FixedBytes(64)
 HEX_BYTES = HexBytes()
-

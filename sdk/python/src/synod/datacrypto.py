@@ -66,6 +66,7 @@ __all__ = [
     # keys
     "REGISTRATION_TAG",
     "FROM_SEED_TAG",
+    "ROTATION_TAG",
     "MIN_IKM_LEN",
     "MAX_CHAIN_ID_LEN",
     "DataPublicKey",
@@ -534,6 +535,8 @@ def hpke_open_base(
 REGISTRATION_TAG = "synod/data/key-registration/v1"
 #: Domain tag of :meth:`DataKeypair.from_account_seed`.
 FROM_SEED_TAG = "synod/data/key-from-seed/v1"
+#: Domain tag of a rotated data key's seed (:meth:`DataKeypair.from_account_seed_at`).
+ROTATION_TAG = "synod/data/key-rotation/v1"
 #: Fewest bytes :meth:`DataKeypair.derive` accepts.
 MIN_IKM_LEN = 32
 #: Longest chain id (``synod_primitives::tx::MAX_CHAIN_ID_LEN``).
@@ -626,6 +629,23 @@ class DataKeypair:
         if len(seed) != 32:
             raise ValueError(f"an account seed is 32 bytes, got {len(seed)}")
         return cls.derive(bytes(tagged_hash(FROM_SEED_TAG, seed)))
+
+    @classmethod
+    def from_account_seed_at(cls, seed: bytes, sequence: int) -> DataKeypair:
+        """The data key with rotation ``sequence`` of the account whose ed25519 seed is
+        ``seed``, as the CLI derives it: for 0, :meth:`from_account_seed`; for a rotation
+        ``n > 0``, ``from_account_seed(tagged("synod/data/key-rotation/v1", seed ‖
+        u64_le(n)))``. Every key an account ever registered comes back from its seed (so from
+        its mnemonic), and files sealed to an older key still open after a rotation."""
+        seed = bytes(seed)
+        if len(seed) != 32:
+            raise ValueError(f"an account seed is 32 bytes, got {len(seed)}")
+        if isinstance(sequence, bool) or not 0 <= sequence < 1 << 64:
+            raise ValueError(f"a key sequence is a u64, got {sequence!r}")
+        if sequence == 0:
+            return cls.from_account_seed(seed)
+        rotated = tagged_hash(ROTATION_TAG, seed + sequence.to_bytes(8, "little"))
+        return cls.from_account_seed(bytes(rotated))
 
     @property
     def public(self) -> DataPublicKey:

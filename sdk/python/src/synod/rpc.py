@@ -2,7 +2,8 @@
 
 :class:`Client` has one typed method per ``synod_*`` method (``crates/chain/rpc/src/api.rs``),
 :meth:`Client.request` for any method, and :meth:`Client.namespace` for a module's methods
-(``client.namespace("tokens").by_symbol("SN7")`` calls ``tokens_bySymbol``).
+(``client.namespace("tokens").by_symbol("SN7")`` calls ``tokens_bySymbol``); the data
+module's methods are typed in :attr:`Client.data` (:class:`synod.data.DataApi`).
 
 :meth:`Client.submit` is what ``synod`` does for every transaction: read the chain's id,
 genesis hash and fees and the sender's next nonce, compute the minimum fee exactly as the CLI
@@ -56,6 +57,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
+    from .data import DataApi
     from .metagraph import Metagraph
 
 __all__ = ["Client", "Namespace", "DEFAULT_URL", "BlockId"]
@@ -190,6 +192,14 @@ class Client:
     def namespace(self, module: str) -> Namespace:
         """A module's methods (``bank``, ``subnets``, ``tokens``, ``payments``, …)."""
         return Namespace(self, module)
+
+    @property
+    def data(self) -> DataApi:
+        """The data module's methods, typed (:class:`synod.data.DataApi`):
+        ``client.data.file(3)`` calls ``data_file``."""
+        from .data import DataApi
+
+        return DataApi(self)
 
     def discover(self) -> dict[str, Any]:
         """The node's OpenRPC document (``rpc.discover``): every method it serves."""

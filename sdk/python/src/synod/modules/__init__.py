@@ -4,6 +4,6 @@ Each submodule has ``NAME``, ``CALL`` (the module's call enum as a :class:`synod
 over its JSON form) and ``weight(call)`` (the module's ``call_weight``).
 """
 
-from . import agents, assets, bank, payments, subnets, tokens, validators
+from . import agents, assets, bank, data, payments, subnets, tokens, validators
 
-__all__ = ["bank", "subnets", "validators", "tokens", "assets", "agents", "payments"]
+__all__ = ["bank", "subnets", "validators", "tokens", "assets", "agents", "payments", "data"]
