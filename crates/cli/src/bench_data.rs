@@ -10,18 +10,15 @@
 //! runs in the same way for comparison.
 
 use crate::bench::BenchArgs;
-use crate::dev::{bench_key, dev_validator};
+use crate::bench_chain::BenchChain;
+use crate::dev::bench_key;
 use anyhow::{Context, bail};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use synod_data::{DataCall, JobStatus, PoolParams, Scores};
 use synod_data_crypto::{DataKeyRegistration, DataKeypair};
-use synod_execution::Executor;
-use synod_execution::executor::BlockLimits;
 use synod_primitives::token::UNIT;
-use synod_primitives::{Hash, Header, Keypair};
-use synod_runtime::{BankCall, Call, Genesis, SignedTransaction, TokenCall, Transaction};
-use synod_storage::{BlockCommit, StateView, Store};
+use synod_primitives::{Hash, Keypair};
+use synod_runtime::{BankCall, Call, SignedTransaction, TokenCall};
 
 /// What part (d) measured.
 pub struct DataResult {
@@ -39,66 +36,6 @@ pub struct DataResult {
     pub transfers_per_s: f64,
 }
 
-struct Chain {
-    exec: Executor,
-    store: Store,
-    parent: Header,
-    genesis: Genesis,
-}
-
-impl Chain {
-    fn block(&mut self, txs: Vec<SignedTransaction>) -> anyhow::Result<Duration> {
-        let view = StateView::new(Arc::new(self.store.snapshot()?), vec![]);
-        let n = txs.len();
-        let started = Instant::now();
-        let built = self.exec.build_block(
-            &view,
-            &self.parent,
-            dev_validator().account(),
-            self.parent.timestamp_ms + 250,
-            txs.into_iter().map(Arc::new),
-            BlockLimits {
-                max_txs: n.max(1),
-                ..BlockLimits::default()
-            },
-        )?;
-        if !built.rejected.is_empty() {
-            bail!(
-                "{} transactions rejected, the first: {:?}",
-                built.rejected.len(),
-                built.rejected.first()
-            );
-        }
-        let b = built.executed;
-        if let Some(r) = b
-            .receipts
-            .iter()
-            .find(|r| !matches!(r.outcome, synod_primitives::TxOutcome::Success))
-        {
-            bail!("a transaction failed: {:?}", r.outcome);
-        }
-        self.store.commit_block(BlockCommit {
-            block: &b.block,
-            pending: &b.pending,
-            receipts: &b.receipts,
-            finalization: &[],
-        })?;
-        self.parent = b.block.header.clone();
-        Ok(started.elapsed())
-    }
-
-    fn sign(&self, key: &Keypair, nonce: u64, call: Call) -> SignedTransaction {
-        Transaction {
-            chain_id: self.genesis.chain_id.clone(),
-            sender: key.account(),
-            nonce,
-            fee: 100_000_000,
-            call,
-        }
-        .sign(key, &self.genesis.hash())
-    }
-}
-
 /// Runs part (d).
 pub fn run(args: &BenchArgs) -> anyhow::Result<DataResult> {
     let accounts = args.accounts.clamp(8, 2_000);
@@ -107,27 +44,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<DataResult> {
     let contributors = accounts - workers;
     let k = 3usize;
     let jobs = (args.exec_txs / k).max(1);
-    let exec = Executor::new(genesis.clone());
-    let dir = std::env::temp_dir().join(format!("synod-bench-d-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    let store = Store::open(&dir.join("chain.redb"))?;
-    let g = exec.genesis_block(&StateView::new(
-        Arc::new(Store::in_memory()?.snapshot()?),
-        vec![],
-    ))?;
-    store.commit_block(BlockCommit {
-        block: &g.block,
-        pending: &g.pending,
-        receipts: &g.receipts,
-        finalization: &[],
-    })?;
-    let mut chain = Chain {
-        parent: g.block.header.clone(),
-        exec,
-        store,
-        genesis,
-    };
+    let mut chain = BenchChain::open(genesis, "d")?;
     let keys: Vec<Keypair> = (0..accounts).map(bench_key).collect();
     let owner = &keys[0];
     let mut nonces = vec![0u64; accounts];
@@ -168,7 +85,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<DataResult> {
         max_misses: 3,
         staker_share_ppm: 0,
     };
-    let chain_id = chain.genesis.chain_id.clone();
+    let chain_id = chain.chain_id().to_string();
     let mut setup = vec![
         chain.sign(
             owner,
@@ -310,7 +227,6 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<DataResult> {
         t_plain += chain.block(chunk.to_vec())?;
     }
     drop(chain);
-    let _ = std::fs::remove_dir_all(&dir);
     let rate = |n: usize, d: Duration| n as f64 / d.as_secs_f64().max(1e-9);
     Ok(DataResult {
         workers,

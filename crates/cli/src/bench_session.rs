@@ -8,18 +8,14 @@
 //! (the session's caps checked and recorded, the transfer run as the user).
 
 use crate::bench::BenchArgs;
-use crate::dev::{bench_key, dev_validator};
-use anyhow::bail;
+use crate::bench_chain::BenchChain;
+use crate::dev::bench_key;
 use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use synod_agents::{AgentCall, agent_binding_message, call_kind};
 use synod_agents_rules::{Asset, Intent, SessionScope};
-use synod_execution::Executor;
-use synod_execution::executor::BlockLimits;
-use synod_primitives::{Header, Keypair};
-use synod_runtime::{BankCall, Call, Genesis, SignedTransaction, Transaction};
-use synod_storage::{BlockCommit, StateView, Store};
+use synod_primitives::Keypair;
+use synod_runtime::{BankCall, Call, Genesis, SignedTransaction};
 
 /// Transfers per second, build and commit, for plain and session-signed transfers.
 pub struct SessionResult {
@@ -31,67 +27,6 @@ pub struct SessionResult {
     pub plain: f64,
     /// Session-signed transfers per second (build + commit).
     pub session: f64,
-}
-
-struct Chain {
-    exec: Executor,
-    store: Store,
-    parent: Header,
-    genesis: Genesis,
-}
-
-impl Chain {
-    fn block(&mut self, txs: Vec<SignedTransaction>) -> anyhow::Result<Duration> {
-        let view = StateView::new(Arc::new(self.store.snapshot()?), vec![]);
-        let n = txs.len();
-        let started = Instant::now();
-        let built = self.exec.build_block(
-            &view,
-            &self.parent,
-            dev_validator().account(),
-            self.parent.timestamp_ms + 250,
-            txs.into_iter().map(Arc::new),
-            BlockLimits {
-                max_txs: n.max(1),
-                ..BlockLimits::default()
-            },
-        )?;
-        if !built.rejected.is_empty() {
-            bail!(
-                "{} transactions rejected, the first: {:?}",
-                built.rejected.len(),
-                built.rejected.first()
-            );
-        }
-        let b = built.executed;
-        if let Some(r) = b
-            .receipts
-            .iter()
-            .find(|r| !matches!(r.outcome, synod_primitives::TxOutcome::Success))
-        {
-            bail!("a transaction failed: {:?}", r.outcome);
-        }
-        self.store.commit_block(BlockCommit {
-            block: &b.block,
-            pending: &b.pending,
-            receipts: &b.receipts,
-            finalization: &[],
-        })?;
-        self.parent = b.block.header.clone();
-        Ok(started.elapsed())
-    }
-
-    fn sign(&self, key: &Keypair, nonce: u64, call: Call) -> SignedTransaction {
-        Transaction {
-            chain_id: self.genesis.chain_id.clone(),
-            sender: key.account(),
-            nonce,
-            // Above every call's minimum here; the same for both runs.
-            fee: 100_000_000,
-            call,
-        }
-        .sign(key, &self.genesis.hash())
-    }
 }
 
 fn agent_key(i: usize) -> Keypair {
@@ -106,27 +41,7 @@ fn session_key(i: usize) -> Keypair {
 pub fn run(args: &BenchArgs, genesis: Genesis) -> anyhow::Result<SessionResult> {
     let users = args.accounts.clamp(2, 2_000);
     let transfers = args.exec_txs;
-    let exec = Executor::new(genesis.clone());
-    let dir = std::env::temp_dir().join(format!("synod-bench-s-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    let store = Store::open(&dir.join("chain.redb"))?;
-    let g = exec.genesis_block(&StateView::new(
-        Arc::new(Store::in_memory()?.snapshot()?),
-        vec![],
-    ))?;
-    store.commit_block(BlockCommit {
-        block: &g.block,
-        pending: &g.pending,
-        receipts: &g.receipts,
-        finalization: &[],
-    })?;
-    let mut chain = Chain {
-        parent: g.block.header.clone(),
-        exec,
-        store,
-        genesis,
-    };
+    let mut chain = BenchChain::open(genesis, "s")?;
     let keys: Vec<Keypair> = (0..users).map(bench_key).collect();
     let intent = |i: usize| Intent {
         user: keys[i].account(),
@@ -142,7 +57,7 @@ pub fn run(args: &BenchArgs, genesis: Genesis) -> anyhow::Result<SessionResult> 
         allowed_payees: None,
     };
     eprintln!("(s) setting up {users} agents, intents and sessions...");
-    let chain_id = chain.genesis.chain_id.clone();
+    let chain_id = chain.chain_id().to_string();
     let mut setup = Vec::new();
     for (i, user) in keys.iter().enumerate() {
         let agent = agent_key(i);
@@ -239,7 +154,6 @@ pub fn run(args: &BenchArgs, genesis: Genesis) -> anyhow::Result<SessionResult> 
         t_session += chain.block(chunk.to_vec())?;
     }
     drop(chain);
-    let _ = std::fs::remove_dir_all(&dir);
     let rate = |d: Duration| transfers as f64 / d.as_secs_f64().max(1e-9);
     Ok(SessionResult {
         users,

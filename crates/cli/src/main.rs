@@ -11,6 +11,7 @@ mod agents;
 mod assets;
 mod axon;
 mod bench;
+mod bench_chain;
 mod bench_data;
 mod bench_network;
 mod bench_session;
