@@ -454,13 +454,19 @@ pub async fn submit_signed(
     if !wait {
         return Ok(Err(hash));
     }
+    wait_final(cli, c, hash).await.map(Ok)
+}
+
+/// Follows a submitted transaction to finality (at most 60 s, with a spinner on a terminal).
+pub async fn wait_final(cli: &Cli, c: &HttpClient, hash: Hash) -> anyhow::Result<Receipt> {
+    let e = rpc_err(&cli.rpc);
     let spinner = crate::progress::Spinner::new(cli, format!("waiting for {hash} to be final"));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         match c.transaction_status(hash).await.map_err(&e)? {
             TxStatus::Finalized { receipt } => {
                 spinner.finish();
-                return Ok(Ok(receipt));
+                return Ok(receipt);
             }
             TxStatus::Unknown => bail!("transaction {hash} was dropped by the node"),
             TxStatus::Pending if Instant::now() > deadline => {

@@ -35,7 +35,7 @@ use synod_rpc::SynodApiClient;
 use synod_runtime::{Call, Receipt, TxOutcome};
 
 use crate::Cli;
-use crate::chain::{client, print_submission, rpc_err, send, sign_tx, submit_signed};
+use crate::chain::{client, print_submission, rpc_err, send, sign_tx, submit_signed, wait_final};
 use crate::keys::{account, signer};
 use crate::output::emit;
 
@@ -448,42 +448,13 @@ async fn submit_all(
     }
     let mut out = Vec::new();
     for tx in &signed {
-        let r = match submit_signed_wait(cli, c, tx).await? {
-            Ok(r) => r,
-            Err(h) => bail!("transaction {h} was not followed to finality"),
-        };
+        let r = wait_final(cli, c, tx.hash()).await?;
         if let TxOutcome::Failed { failure } = &r.outcome {
             bail!("{failure}");
         }
         out.push(r);
     }
     Ok(out)
-}
-
-/// Waits for an already submitted transaction (submitting it again is harmless: the pool
-/// knows it).
-async fn submit_signed_wait(
-    cli: &Cli,
-    c: &HttpClient,
-    tx: &synod_runtime::SignedTransaction,
-) -> anyhow::Result<Result<Receipt, Hash>> {
-    let e = rpc_err(&cli.rpc);
-    let hash = tx.hash();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        match c.transaction_status(hash).await.map_err(&e)? {
-            synod_rpc::api::TxStatus::Finalized { receipt } => return Ok(Ok(receipt)),
-            synod_rpc::api::TxStatus::Unknown => {
-                bail!("transaction {hash} was dropped by the node")
-            }
-            synod_rpc::api::TxStatus::Pending if Instant::now() > deadline => {
-                bail!("transaction {hash} not finalized within 60 s")
-            }
-            synod_rpc::api::TxStatus::Pending => {
-                tokio::time::sleep(Duration::from_millis(100)).await
-            }
-        }
-    }
 }
 
 /// Registers `key`'s data key (sequence 0) unless it has one; returns the newest sequence.
