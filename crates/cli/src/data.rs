@@ -351,9 +351,6 @@ pub struct WorkerArgs {
     /// How often to look for jobs, in milliseconds.
     #[arg(long, default_value_t = 300)]
     poll_ms: u64,
-    /// Fuel for one scoring run.
-    #[arg(long, default_value_t = synod_data_score::Limits::default().fuel)]
-    fuel: u64,
     /// Exit after posting this many scores (for tests and benchmarks).
     #[arg(long)]
     max_jobs: Option<u64>,
@@ -1201,10 +1198,10 @@ pub async fn run_worker(cli: &Cli, args: &WorkerArgs) -> anyhow::Result<()> {
         pools.push(view.id);
     }
     let store = data_store()?;
-    let limits = synod_data_score::Limits {
-        fuel: args.fuel,
-        ..synod_data_score::Limits::default()
-    };
+    // Every honest worker must reach the same verdict, so the limits are the sandbox's
+    // defaults, never a local choice: a worker with more fuel would score a file the others
+    // refuse, and be outvoted.
+    let limits = synod_data_score::Limits::default();
     let mut cache = WorkerCache::default();
     let mut posted = 0u64;
     let mut warned: BTreeMap<u64, String> = BTreeMap::new();
