@@ -1301,8 +1301,14 @@ async fn score_job(
         .context("the envelope is sealed to none of this worker's data keys")?;
     let file_key = envelope.open(&kp, f.id, &f.record.content_hash)?;
     let url = StoreUrl::parse(&f.record.url).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Far above what the sandbox takes: refused like any file the program cannot score (every
+    // honest worker decides this from the registered size alone), without downloading it.
     if f.record.size > limits.max_input_bytes.saturating_add(64 * 1024 * 1024) {
-        bail!("file of {} bytes is above the scoring limit", f.record.size);
+        eprintln!(
+            "job {}: file of {} bytes is above the scoring limit; posting a zero score",
+            j.id, f.record.size
+        );
+        return Ok(Some((Scores::default(), Vec::new())));
     }
     let mut plaintext = Vec::new();
     store
