@@ -21,7 +21,7 @@ use crate::state::{self, Assignment, JobRecord, JobStatus, Posted, ProofRecord, 
 use crate::wire::{JobFailureCause, PPM, SlashCause};
 use crate::{
     CallFailure, DataEvent, DataFailure, DataGenesis, DataResult, FileId, JobId, PoolId, Scores,
-    fail, module_account, moved,
+    fail, module_account,
 };
 
 pub(crate) fn bond<R: StateRead + ?Sized>(
@@ -496,13 +496,8 @@ fn accept<R: StateRead + ?Sized>(
     let held = synod_tokens::balance_of(s, p.reward_token, &p.treasury)?;
     let reward = due.min(held);
     if reward > 0 {
-        moved(synod_tokens::transfer(
-            s,
-            p.reward_token,
-            &p.treasury,
-            &f.owner,
-            reward,
-        ))?;
+        synod_tokens::transfer(s, p.reward_token, &p.treasury, &f.owner, reward)
+            .map_err(|e| e.widen())?;
     }
 
     // The fee, shared by the agreeing workers; the remainder of the division to the first.

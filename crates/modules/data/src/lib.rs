@@ -412,14 +412,6 @@ impl Module for Data {
     }
 }
 
-/// Turns a failed move of another module into this module's result.
-pub(crate) fn moved<T, F>(r: Result<T, CallError<F>>) -> DataResult<T>
-where
-    CallFailure: From<F>,
-{
-    r.map_err(|e| e.widen())
-}
-
 fn register_key<R: StateRead + ?Sized>(
     s: &mut Overlay<'_, R>,
     ctx: &BlockCtx<'_>,

@@ -12,7 +12,7 @@ use crate::state::{self, EpochStats, PendingUpdate, PoolRecord, REWARD_SCALE, St
 use crate::wire::{MAX_DESCRIPTION_LEN, MAX_POOL_NAME_LEN, MAX_WORKERS_PER_JOB, PPM};
 use crate::{
     CallFailure, DataEvent, DataFailure, DataGenesis, DataResult, PoolId, PoolParams, check_schema,
-    check_url, emission_account, fail, module_account, moved, treasury_account,
+    check_url, emission_account, fail, module_account, treasury_account,
 };
 
 /// Checks a pool name: 1 to [`MAX_POOL_NAME_LEN`] bytes of `a-z0-9-`, starting with a letter.
@@ -157,13 +157,8 @@ pub(crate) fn fund<R: StateRead + ?Sized>(
     if amount == 0 {
         return fail(DataFailure::ZeroAmount);
     }
-    moved(synod_tokens::transfer(
-        s,
-        p.reward_token,
-        sender,
-        &p.treasury,
-        amount,
-    ))?;
+    synod_tokens::transfer(s, p.reward_token, sender, &p.treasury, amount)
+        .map_err(|e| e.widen())?;
     Ok(vec![DataEvent::PoolFunded {
         pool,
         from: *sender,

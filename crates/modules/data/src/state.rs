@@ -407,10 +407,6 @@ pub fn owner_key(owner: &AccountId, f: FileId) -> Vec<u8> {
 pub fn envelope_key(f: FileId, a: &AccountId) -> Vec<u8> {
     key(ENVELOPE, &[&f.to_be_bytes(), &a.0])
 }
-/// `data/env/<file>`: prefix of a file's envelopes.
-pub fn envelope_prefix(f: FileId) -> Vec<u8> {
-    key(ENVELOPE, &[&f.to_be_bytes()])
-}
 /// `data/grants/<account>`: prefix of the files an account holds envelopes for.
 pub fn grants_prefix(a: &AccountId) -> Vec<u8> {
     key(GRANTS, &[&a.0])
@@ -466,10 +462,6 @@ pub fn worker_jobs_key(w: &AccountId, j: JobId) -> Vec<u8> {
 /// `data/stake/<pool><staker>`.
 pub fn stake_key(p: PoolId, a: &AccountId) -> Vec<u8> {
     key(STAKE, &[&p.to_be_bytes(), &a.0])
-}
-/// `data/stake/<pool>`: prefix of a pool's stakes.
-pub fn stake_prefix(p: PoolId) -> Vec<u8> {
-    key(STAKE, &[&p.to_be_bytes()])
 }
 /// `data/lastc/<pool><account>`: the last epoch the account had a contribution accepted.
 pub fn last_contribution_key(p: PoolId, a: &AccountId) -> Vec<u8> {
